@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Set-up in one command on a fresh Debian 12 machine (run as root, or with sudo available):
+#   ./bootstrap.sh demo          install what is missing, build, run the bundled demo
+#   ./bootstrap.sh test [asan]   install what is missing, build, run the whole test suite (optionally ASan+UBSan)
+#   ./bootstrap.sh build [asan]  install and build only
+#   ./bootstrap.sh deps          install the Debian packages only
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+
+# Everything the build, the tests and the demo need. Training (vision/training) additionally needs
+# python3-torch, python3-opencv and fonts, listed in vision/training/README.md; CI never trains.
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libopencv-dev libopencv-contrib-dev libboost-dev
+  libsqlitecpp-dev libsqlite3-dev sqlite3
+  libgtest-dev libgmock-dev
+  libsodium-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libgpiod-dev libmodbus-dev libsystemd-dev systemd
+  libzxing-dev libhowardhinnant-date-dev tzdata
+  libcairo2-dev fonts-noto-cjk poppler-utils espeak-ng
+)
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "bootstrap: installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {
+  local preset=${1:-default}
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$(nproc)"
+}
+
+cmd=${1:-}
+case "$cmd" in
+  deps) install_deps ;;
+  build) install_deps; build "${2:-default}" ;;
+  test)
+    install_deps
+    preset=${2:-default}
+    build "$preset"
+    ctest --preset "$preset"
+    ;;
+  demo)
+    install_deps
+    build default
+    exec "$here/daemon/demo/run-demo.sh" "$here/build/default"
+    ;;
+  *)
+    sed -n '2,7p' "$0" >&2
+    exit 2
+    ;;
+esac
