@@ -1,0 +1,208 @@
+// The ledger: households, vouchers, visits, vehicles and the audit chain in one SQLite file (WAL,
+// synchronous=FULL). Every change is one IMMEDIATE transaction that also appends its audit row, so a decision
+// is durable before the caller pulses a relay (rule 10). Single use is enforced by the schema itself (unique
+// live visit per voucher, one live voucher visit per plate), so two processes racing cannot break rule 4.
+//
+// Threading: a Ledger owns one connection; use it from one thread at a time (the daemon's ledger strand).
+// Several processes may open the same file. Errors: open() throws std::runtime_error at start-up only;
+// every other call returns an error value (LedgerError) or, for decide(), a fail-closed Decision.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gate/audit_chain.h"
+#include "gate/decision.h"
+#include "gate/key_ring.h"
+#include "gate/rules.h"
+#include "gate/site_time.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace vg::gate {
+
+struct LedgerOptions {
+    std::filesystem::path path;
+    Duration busy_timeout{2000};
+    std::filesystem::path spool_path;  // exit decisions awaiting the ledger (rule 8); empty = none
+    int retention_days = 365;
+};
+
+struct LedgerError {
+    enum class Kind { NotFound, Refused, Invalid, Busy, Internal };
+    Kind kind = Kind::Internal;
+    std::string message;  // names the problem and, where there is one, the fix
+};
+template <class T>
+using LedgerResult = std::expected<T, LedgerError>;
+
+struct Household {
+    std::int64_t id = 0;
+    std::string unit;
+    std::string category;
+    std::string contact;
+    std::string phone;
+    TimePoint added{};
+    std::optional<TimePoint> removed;
+    bool operator==(const Household&) const = default;
+};
+
+enum class VoucherStatus { Issued, Used, Revoked };
+std::string_view toString(VoucherStatus s);
+
+struct Voucher {
+    std::uint32_t serial = 0;
+    std::string unit;
+    YearMonth month;
+    int slot = 0;
+    std::uint8_t key_id = 0;
+    std::string token;
+    VoucherStatus status = VoucherStatus::Issued;
+    TimePoint issued_at{};
+    std::optional<TimePoint> revoked_at;
+    std::string revoke_reason;
+    std::optional<std::uint32_t> replaced_by;
+    std::optional<std::int64_t> visit;  // the visit that consumed it
+    bool operator==(const Voucher&) const = default;
+};
+
+struct Visit {
+    std::int64_t id = 0;
+    std::uint32_t serial = 0;
+    std::string unit;
+    std::string plate;  // "" when unread (or purged: see plate_purged)
+    bool plate_unread = false;
+    bool plate_purged = false;
+    std::string entry_lane;
+    TimePoint entered_at{};
+    TimePoint deadline{};
+    std::optional<TimePoint> exited_at;
+    std::string exit_lane;
+    std::optional<Duration> overstay;
+    std::optional<double> fee;
+    std::optional<TimePoint> voided_at;
+    std::string void_reason;
+    bool operator==(const Visit&) const = default;
+};
+
+enum class VehicleKind { Resident, Blocked };
+std::string_view toString(VehicleKind k);
+
+struct Vehicle {
+    std::string plate;
+    VehicleKind kind = VehicleKind::Resident;
+    std::string unit;
+    std::optional<std::string> until;  // "YYYY-MM-DD", last day valid (site time)
+    bool operator==(const Vehicle&) const = default;
+};
+
+struct VisitFilter {
+    bool inside_only = false;
+    bool overstayed_only = false;  // past deadline + grace, still inside or gone
+    std::optional<YearMonth> month;  // entered during that month (site time)
+};
+
+struct HouseholdReport {
+    std::string unit;
+    std::string category;
+    int issued = 0, used = 0, unused = 0, revoked = 0, visits = 0, overstays = 0;
+    Duration total_stay{0}, longest_stay{0};
+    double fees = 0;
+};
+struct SharedPlate {
+    std::string plate;
+    std::vector<std::string> units;
+};
+struct MonthReport {
+    YearMonth month;
+    std::vector<HouseholdReport> households;
+    std::vector<SharedPlate> shared_plates;  // plates that used several households' vouchers
+    int cars_inside_now = 0;
+    AuditHead audit_head;
+};
+
+struct Manual {
+    std::string operator_name;
+    std::string reason;
+};
+
+class Ledger {
+public:
+    // Opens (creating or migrating the schema) with the given keys and zone; throws std::runtime_error.
+    Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone zone);
+    ~Ledger();
+    Ledger(const Ledger&) = delete;
+    Ledger& operator=(const Ledger&) = delete;
+
+    int schemaVersion() const;
+    void setKeys(KeyRing keys) { keys_ = std::move(keys); }
+    const KeyRing& keys() const { return keys_; }
+    const SiteZone& zone() const { return zone_; }
+
+    // The whole pass: gather the facts, apply the pure rules, commit decision + audit row in one transaction.
+    // Never throws: entry errors give DENY_INTERNAL, exit errors RELEASE_ON_ERROR / HOLD_ON_ERROR (spooled).
+    // `manual` (operator + reason) is required for a back-dated observation and for guard confirmations.
+    Decision decide(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run = false,
+                    const std::optional<Manual>& manual = std::nullopt);
+
+    // The guard's answer for a held car (HOLD_PLATE_UNREAD or HOLD_OVERSTAY): admit (consuming the voucher,
+    // recording the plate if given) or refuse. `held` is the observation that was held.
+    Decision confirm(const Observation& held, const RuleSettings& settings, TimePoint now, const Manual& manual,
+                     bool refuse, const std::optional<std::string>& plate = std::nullopt);
+
+    // Guard's manual barrier actions and other events worth auditing (reload, fault, relay pulse failed...).
+    LedgerResult<std::int64_t> recordEvent(std::string_view kind, const std::string& payload_json,
+                                           TimePoint now, const std::string& personal_json = "");
+
+    // Households and vouchers (rules 1-3).
+    LedgerResult<Household> addHousehold(const std::string& unit, const std::string& category,
+                                         const std::string& contact, const std::string& phone,
+                                         const std::vector<std::string>& eligible, TimePoint now);
+    LedgerResult<std::vector<Household>> households(bool include_removed = false);
+    LedgerResult<void> removeHousehold(const std::string& unit, TimePoint now);
+    LedgerResult<std::vector<Voucher>> issue(const std::string& unit, YearMonth month, int count, int per_month,
+                                             const std::vector<std::string>& eligible, TimePoint now);
+    LedgerResult<std::vector<Voucher>> vouchers(const std::optional<std::string>& unit,
+                                                const std::optional<YearMonth>& month);
+    LedgerResult<Voucher> voucher(std::uint32_t serial);
+    LedgerResult<Voucher> revoke(std::uint32_t serial, const std::string& reason, TimePoint now);
+    LedgerResult<Voucher> replace(std::uint32_t serial, TimePoint now);  // returns the new voucher
+
+    // Vehicles (rule 7).
+    LedgerResult<void> addVehicle(const Vehicle& v, TimePoint now);
+    LedgerResult<void> removeVehicle(const std::string& plate, TimePoint now);
+    LedgerResult<std::vector<Vehicle>> vehicles();
+
+    // Visits (rules 4a, 5).
+    LedgerResult<Visit> voidVisit(std::int64_t id, const Manual& manual, bool restore_voucher, TimePoint now);
+    LedgerResult<std::vector<Visit>> visits(const VisitFilter& filter, const RuleSettings& settings, TimePoint now);
+    // Marks cars still inside past deadline + grace; returns the visits that became overstays just now
+    // (each is reported once: OVERSTAY_STARTED).
+    LedgerResult<std::vector<Visit>> sweepOverstays(const RuleSettings& settings, TimePoint now);
+
+    // Committee (rule 9, 11).
+    LedgerResult<MonthReport> report(YearMonth month, const RuleSettings& settings, TimePoint now);
+    AuditVerdict verifyAudit(const std::optional<AuditHead>& head);
+    LedgerResult<AuditHead> auditHead();
+    LedgerResult<int> purge(TimePoint now);  // plate data older than retention_days; returns rows purged
+    LedgerResult<void> backup(const std::filesystem::path& dest_db, TimePoint now);
+    // Replays spooled exit decisions (rule 8) when the ledger is writable; returns how many were applied.
+    LedgerResult<int> replaySpool(const RuleSettings& settings, TimePoint now);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    LedgerOptions options_;
+    AuditKey audit_key_;
+    KeyRing keys_;
+    SiteZone zone_;
+};
+
+}  // namespace vg::gate
