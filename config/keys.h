@@ -15,7 +15,7 @@ enum class KeyType {
     Integer,     // range "min..max"
     Number,      // integer or float, range "min..max"
     Boolean,
-    Duration,    // "90s"; range "min..max" in durations
+    Period,      // a duration string, "90s"; range "min..max" in durations
     Choice,      // range lists the choices: "open|hold"
     StringList,  // non-empty array of non-empty strings
     TimeZone,    // a tz database name
@@ -36,6 +36,7 @@ struct KeyDoc {
     std::string_view doc;           // one line
     Need need = Need::Default;
     std::string_view drivers = {};  // for driver keys: the drivers that accept it, "modbus-tcp|modbus-rtu"
+    std::string_view example = {};  // TOML value text shown in the example config for keys without a default
 };
 
 std::span<const KeyDoc> keyTable();
