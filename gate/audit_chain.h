@@ -47,6 +47,8 @@ std::string commitPersonal(std::string_view salt_hex, std::string_view clear_jso
 struct AuditHead {
     std::int64_t count = 0;
     std::string hash;  // hash of the last row (genesis hash when empty)
+
+    bool operator==(const AuditHead&) const = default;
     std::string str() const;                                          // "N:HASH"
     static std::optional<AuditHead> parse(std::string_view text);    // "N:HASH"
 };

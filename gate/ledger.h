@@ -197,6 +197,11 @@ public:
     LedgerResult<int> replaySpool(const RuleSettings& settings, TimePoint now);
 
 private:
+    Decision decideOnce(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
+                        const std::optional<Manual>& manual, const std::optional<std::string>& spool_event_id,
+                        std::optional<Reason> refusal);
+    bool spool(const Observation& obs, TimePoint now);
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
     LedgerOptions options_;

@@ -105,6 +105,9 @@ struct Ruling {
     Effect effect;
 };
 
+// Plates as the ledger stores them: ASCII letters upper-cased; spaces, dots (incl. the plate's middle dot "·")
+// and hyphens removed. "沪a·12345" -> "沪A12345".
+std::string normalizePlate(std::string_view text);
 // True when the plate text counts as read under the settings.
 bool plateRead(const Observation& obs, const RuleSettings& settings);
 // Exit matching: exact, then one character off through the common OCR confusions (0/D/Q, 8/B, 2/Z, 5/S,
