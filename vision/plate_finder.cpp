@@ -1,0 +1,314 @@
+#include "vision/plate_finder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include <opencv2/imgproc.hpp>
+
+namespace vg::vision {
+namespace {
+
+// GA 36-2014: the characters are 90 mm tall on a 140 mm plate (0.64); edges of the characters is what the
+// vertical-edge proposal sees, so its box is grown to the plate's height. 440 / 140 and 480 / 140 (green).
+constexpr double kEdgeHeightGrowth = 1.4;
+constexpr double kEdgeWidthGrowth = 1.04;
+constexpr double kGreenAspect = 480.0 / 140.0;
+
+struct Proposal {
+  cv::RotatedRect rect;  // in work (shrunk region) pixels
+  PlateQuad quad;        // in work pixels
+  CandidateSource source;
+  std::string colour;
+  float score;
+};
+
+float dist(cv::Point2f a, cv::Point2f b) { return std::hypot(a.x - b.x, a.y - b.y); }
+
+// Long side and short side of a rotated rect, and the long side's angle from horizontal in degrees (-90, 90].
+struct Shape {
+  double width;
+  double height;
+  double angle;
+};
+Shape shapeOf(const cv::RotatedRect& r) {
+  cv::Point2f p[4];
+  r.points(p);
+  const cv::Point2f e1 = p[1] - p[0];
+  const cv::Point2f e2 = p[2] - p[1];
+  const cv::Point2f longEdge = std::hypot(e1.x, e1.y) >= std::hypot(e2.x, e2.y) ? e1 : e2;
+  double angle = std::atan2(longEdge.y, longEdge.x) * 180.0 / std::numbers::pi;
+  if (angle > 90) angle -= 180;
+  if (angle <= -90) angle += 180;
+  return {std::max(r.size.width, r.size.height), std::min(r.size.width, r.size.height), angle};
+}
+
+// Grows a quad about its centre along its own axes.
+PlateQuad grow(const PlateQuad& q, double sx, double sy) {
+  const cv::Point2f c = (q[0] + q[1] + q[2] + q[3]) * 0.25F;
+  const cv::Point2f u = ((q[1] - q[0]) + (q[2] - q[3])) * 0.25F;  // half the width, along the top/bottom edges
+  const cv::Point2f v = ((q[3] - q[0]) + (q[2] - q[1])) * 0.25F;  // half the height
+  const auto fx = static_cast<float>(sx);
+  const auto fy = static_cast<float>(sy);
+  // Each corner keeps its own offset from the centre (perspective), scaled along u and v.
+  PlateQuad out;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const cv::Point2f d = q[i] - c;
+    const float du = (d.x * u.x + d.y * u.y) / std::max(1e-6F, u.x * u.x + u.y * u.y);
+    const float dv = (d.x * v.x + d.y * v.y) / std::max(1e-6F, v.x * v.x + v.y * v.y);
+    out[i] = c + u * (du * fx) + v * (dv * fy);
+  }
+  return out;
+}
+
+// A colour blob's outline: the four-corner polygon of its hull when there is one that fills its minAreaRect
+// (perspective makes plates trapezoids), else the rectangle.
+PlateQuad outlineOf(const std::vector<cv::Point>& contour, const cv::RotatedRect& rect) {
+  std::vector<cv::Point> hull;
+  cv::convexHull(contour, hull);
+  const double perimeter = cv::arcLength(hull, true);
+  for (double eps : {0.02, 0.04, 0.06}) {
+    std::vector<cv::Point> poly;
+    cv::approxPolyDP(hull, poly, eps * perimeter, true);
+    if (poly.size() == 4) {
+      const double ratio = cv::contourArea(poly) / std::max(1.0, static_cast<double>(rect.size.area()));
+      if (ratio > 0.85 && ratio <= 1.02) {
+        return orderQuad({cv::Point2f(poly[0]), cv::Point2f(poly[1]), cv::Point2f(poly[2]), cv::Point2f(poly[3])});
+      }
+      break;
+    }
+  }
+  return quadFromRotatedRect(rect);
+}
+
+class Proposer {
+ public:
+  Proposer(const FinderOptions& o, double scale, cv::Size work)
+      : minWidth_(std::max(16.0, o.minPlateWidth * scale)),
+        maxWidth_(o.maxPlateWidthFraction * work.width),
+        minAspect_(o.minAspect),
+        maxAspect_(o.maxAspect) {}
+
+  // Contours of a binary mask that look like a plate (or the character band of one).
+  void collect(const cv::Mat& mask, const cv::Mat& edgeIntegral, CandidateSource source, const std::string& colour,
+               std::vector<Proposal>& out) const {
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    for (const auto& contour : contours) {
+      if (contour.size() < 4) continue;
+      const cv::Rect box = cv::boundingRect(contour);
+      if (box.width < minWidth_ * 0.8 || box.height < 6) continue;
+      const cv::RotatedRect rect = cv::minAreaRect(contour);
+      const Shape s = shapeOf(rect);
+      const double aspect = s.width / std::max(1.0, s.height);
+      const double maxAspect = colour == "green" ? maxAspect_ * 1.5 : maxAspect_;
+      if (s.width < minWidth_ || s.width > maxWidth_ || aspect < minAspect_ || aspect > maxAspect) continue;
+      if (std::abs(s.angle) > 40) continue;
+      const double fill = cv::contourArea(contour) / std::max(1.0, s.width * s.height);
+      if (fill < 0.45) continue;
+      const double density = meanIn(edgeIntegral, box);
+      if (density < 0.08) continue;  // flat patches (a blue wall) carry no characters
+
+      Proposal p{rect, {}, source, colour, 0.0F};
+      if (source == CandidateSource::Edge) {
+        p.quad = grow(quadFromRotatedRect(rect), kEdgeWidthGrowth, kEdgeHeightGrowth);
+      } else {
+        p.quad = outlineOf(contour, rect);
+        if (colour == "green" && aspect > kGreenAspect * 1.25) {
+          // Only the green lower part of a gradient plate passed the mask: extend upwards to the plate's height.
+          const double h = s.width / kGreenAspect;
+          PlateQuad& q = p.quad;
+          const cv::Point2f upL = q[0] - q[3];
+          const cv::Point2f upR = q[1] - q[2];
+          const auto kl = static_cast<float>(h / std::max(1.0F, dist(q[0], q[3])));
+          const auto kr = static_cast<float>(h / std::max(1.0F, dist(q[1], q[2])));
+          q[0] = q[3] + upL * kl;
+          q[1] = q[2] + upR * kr;
+        }
+      }
+      // Characters make a band of dense vertical edges; aspect near a real plate's helps break ties.
+      const double aspectFit = std::exp(-std::pow(std::log(aspect / 3.4), 2) / 0.5);
+      const double sourceBonus = source == CandidateSource::Colour ? 1.2 : 1.0;
+      p.score = static_cast<float>(density * fill * aspectFit * sourceBonus);
+      out.push_back(std::move(p));
+    }
+  }
+
+  static double meanIn(const cv::Mat& integral, cv::Rect r) {
+    r &= cv::Rect(0, 0, integral.cols - 1, integral.rows - 1);
+    if (r.area() <= 0) return 0.0;
+    const double sum = integral.at<double>(r.y + r.height, r.x + r.width) - integral.at<double>(r.y, r.x + r.width) -
+                       integral.at<double>(r.y + r.height, r.x) + integral.at<double>(r.y, r.x);
+    return sum / (255.0 * r.area());
+  }
+
+ private:
+  double minWidth_;
+  double maxWidth_;
+  double minAspect_;
+  double maxAspect_;
+};
+
+}  // namespace
+
+PlateQuad orderQuad(const std::array<cv::Point2f, 4>& corners) {
+  const cv::Point2f c = (corners[0] + corners[1] + corners[2] + corners[3]) * 0.25F;
+  std::array<cv::Point2f, 4> p = corners;
+  std::ranges::sort(p, [c](cv::Point2f a, cv::Point2f b) {
+    return std::atan2(a.y - c.y, a.x - c.x) < std::atan2(b.y - c.y, b.x - c.x);
+  });
+  const auto tl = std::ranges::min_element(p, [](cv::Point2f a, cv::Point2f b) { return a.x + a.y < b.x + b.y; });
+  std::ranges::rotate(p, tl);
+  return p;
+}
+
+PlateQuad quadFromRotatedRect(const cv::RotatedRect& rect) {
+  std::array<cv::Point2f, 4> p;
+  rect.points(p.data());
+  PlateQuad q = orderQuad(p);
+  if (dist(q[0], q[1]) < dist(q[0], q[3])) {
+    // Long side came out vertical (rect near 45 degrees): start one corner later so that TL-TR is the long side.
+    q = {q[3], q[0], q[1], q[2]};
+  }
+  return q;
+}
+
+double quadOverlap(const PlateQuad& a, const PlateQuad& b) {
+  const cv::Rect2f ra = cv::boundingRect(std::vector<cv::Point2f>(a.begin(), a.end()));
+  const cv::Rect2f rb = cv::boundingRect(std::vector<cv::Point2f>(b.begin(), b.end()));
+  const float inter = (ra & rb).area();
+  const float uni = ra.area() + rb.area() - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
+bool isMonochrome(const cv::Mat& frame) {
+  if (frame.empty() || frame.channels() == 1) return true;
+  cv::Mat small;
+  const double s = std::min(1.0, 200.0 / std::max(1, frame.cols));
+  cv::resize(frame, small, cv::Size(), s, s, cv::INTER_AREA);
+  cv::Mat hsv;
+  cv::cvtColor(small, hsv, cv::COLOR_BGR2HSV);
+  cv::Mat coloured;
+  cv::inRange(hsv, cv::Scalar(0, 40, 40), cv::Scalar(180, 255, 255), coloured);
+  return cv::countNonZero(coloured) < static_cast<int>(0.005 * static_cast<double>(coloured.total()));
+}
+
+std::string plateColour(const cv::Mat& bgrPlate) {
+  if (bgrPlate.empty() || bgrPlate.channels() != 3) return "unknown";
+  // Inner part only: the crop may carry the frame, screws and a bit of car around the plate.
+  const cv::Rect inner(bgrPlate.cols / 10, bgrPlate.rows / 8, bgrPlate.cols * 8 / 10, bgrPlate.rows * 6 / 8);
+  cv::Mat hsv;
+  cv::cvtColor(bgrPlate(inner), hsv, cv::COLOR_BGR2HSV);
+  auto fraction = [&](cv::Scalar lo, cv::Scalar hi) {
+    cv::Mat m;
+    cv::inRange(hsv, lo, hi, m);
+    return static_cast<double>(cv::countNonZero(m)) / static_cast<double>(m.total());
+  };
+  const double blue = fraction({95, 70, 40}, {130, 255, 255});
+  const double yellow = fraction({11, 70, 60}, {35, 255, 255});
+  const double green = fraction({36, 40, 50}, {90, 255, 255});
+  const double white = fraction({0, 0, 140}, {180, 50, 255});
+  const double black = fraction({0, 0, 0}, {180, 255, 70});
+  // The green plate's upper part is nearly white, so a smaller green share already means green.
+  if (green >= 0.15 && green > blue && green > yellow * 0.8) return "green";
+  if (blue >= 0.25 && blue >= yellow) return "blue";
+  if (yellow >= 0.25) return "yellow";
+  if (white >= 0.4) return "white";
+  if (black >= 0.4) return "black";
+  const double best = std::max({blue, yellow, green});
+  if (best < 0.1) return "unknown";
+  return best == blue ? "blue" : best == yellow ? "yellow" : "green";
+}
+
+std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame) const { return find(frame, options_.roi); }
+
+std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Rect& roi) const {
+  if (frame.empty() || (frame.type() != CV_8UC3 && frame.type() != CV_8UC1)) return {};
+  const cv::Rect full(0, 0, frame.cols, frame.rows);
+  const cv::Rect area = roi.area() > 0 ? (roi & full) : full;
+  if (area.width < 16 || area.height < 8) return {};
+  const cv::Mat region = frame(area);
+  const double scale = std::min(1.0, static_cast<double>(options_.workWidth) / area.width);
+  cv::Mat work;
+  if (scale < 1.0) {
+    cv::resize(region, work, cv::Size(), scale, scale, cv::INTER_AREA);
+  } else {
+    work = region;
+  }
+  cv::Mat grey;
+  if (work.channels() == 3) {
+    cv::cvtColor(work, grey, cv::COLOR_BGR2GRAY);
+  } else {
+    grey = work;
+  }
+  const Proposer proposer(options_, scale, work.size());
+
+  // Vertical edges: characters are dense vertical strokes; closing joins them into one band per plate.
+  cv::Mat blurred;
+  cv::GaussianBlur(grey, blurred, cv::Size(3, 3), 0);
+  cv::Mat gx;
+  cv::Sobel(blurred, gx, CV_16S, 1, 0, 3);
+  cv::Mat edges;
+  cv::convertScaleAbs(gx, edges);
+  cv::Mat binary;
+  const double otsu = cv::threshold(edges, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  if (otsu < 30) cv::threshold(edges, binary, 30, 255, cv::THRESH_BINARY);
+  cv::Mat integral;
+  cv::integral(binary, integral, CV_64F);
+
+  std::vector<Proposal> proposals;
+  // Two closing sizes: the character pitch is about 1/8 of the plate width, and plates in a region vary in size.
+  const double minW = std::max(16.0, options_.minPlateWidth * scale);
+  for (const double plateWidth : {minW * 1.6, minW * 4.0}) {
+    const int kw = std::max(5, static_cast<int>(plateWidth / 8) | 1);
+    const int kh = std::max(3, static_cast<int>(plateWidth / 40) | 1);
+    cv::Mat closed;
+    cv::morphologyEx(binary, closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {kw, kh}));
+    cv::morphologyEx(closed, closed, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {kw / 2 | 1, kh}));
+    proposer.collect(closed, integral, CandidateSource::Edge, {}, proposals);
+  }
+
+  if (work.channels() == 3 && !isMonochrome(work)) {
+    cv::Mat hsv;
+    cv::cvtColor(work, hsv, cv::COLOR_BGR2HSV);
+    struct Band {
+      const char* name;
+      cv::Scalar lo;
+      cv::Scalar hi;
+    };
+    for (const Band& b : {Band{"blue", {100, 80, 40}, {124, 255, 255}}, Band{"yellow", {15, 80, 80}, {34, 255, 255}},
+                          Band{"green", {35, 40, 60}, {85, 255, 255}}}) {
+      cv::Mat mask;
+      cv::inRange(hsv, b.lo, b.hi, mask);
+      // Close over the light characters inside the plate, then drop speckle.
+      const int kw = std::max(5, static_cast<int>(minW / 6) | 1);
+      cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {kw, kw / 2 | 1}));
+      cv::morphologyEx(mask, mask, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+      proposer.collect(mask, integral, CandidateSource::Colour, b.name, proposals);
+    }
+  }
+
+  // Merge: best score first, drop a proposal overlapping a kept one of the same source; colour and edge proposals
+  // of one plate are both kept (their outlines differ, and the reader picks).
+  std::ranges::sort(proposals, [](const Proposal& a, const Proposal& b) { return a.score > b.score; });
+  std::vector<PlateCandidate> out;
+  const auto toFrame = [&](const PlateQuad& q) {
+    PlateQuad f;
+    for (std::size_t i = 0; i < 4; ++i) {
+      f[i] = cv::Point2f(static_cast<float>(q[i].x / scale + area.x), static_cast<float>(q[i].y / scale + area.y));
+    }
+    return f;
+  };
+  for (const Proposal& p : proposals) {
+    PlateCandidate c{toFrame(p.quad), p.source, p.colour, p.score};
+    const bool duplicate = std::ranges::any_of(out, [&](const PlateCandidate& k) {
+      return k.source == c.source && quadOverlap(k.quad, c.quad) > 0.5;
+    });
+    if (duplicate) continue;
+    out.push_back(std::move(c));
+    if (static_cast<int>(out.size()) >= options_.maxCandidates) break;
+  }
+  return out;
+}
+
+}  // namespace vg::vision

@@ -1,0 +1,61 @@
+// PlateFinder: candidate plate quadrilaterals in a frame's region of interest, from plate colours (blue, yellow,
+// green incl. the new-energy white-to-green gradient, when the frame has colour) and from vertical-edge density
+// (which also works on monochrome IR frames). It over-proposes on purpose: the reader's confidence and the plate
+// grammar decide what is a plate. Stateless and const: one instance may be shared by threads. Nothing throws for
+// any frame OpenCV can hold (an empty frame gives no candidates).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "vision/plate_reader.h"
+
+namespace vg::vision {
+
+struct FinderOptions {
+  cv::Rect roi;                 // in frame pixels; empty = the whole frame
+  int workWidth = 960;          // the region is shrunk to at most this width before searching
+  double minPlateWidth = 48;    // in frame pixels: smaller plates cannot be read at 96 px input anyway
+  double maxPlateWidthFraction = 0.9;  // of the region's width
+  double minAspect = 1.6;       // width / height of the candidate's box (440x140 mm = 3.1; perspective shrinks it)
+  double maxAspect = 7.0;
+  int maxCandidates = 8;        // best-scored candidates kept after merging
+};
+
+enum class CandidateSource { Colour, Edge };
+
+struct PlateCandidate {
+  PlateQuad quad;               // in frame pixels, TL TR BR BL, the plate's own outline (no reader margins)
+  CandidateSource source = CandidateSource::Edge;
+  std::string colourHint;       // "blue", "yellow", "green" for colour candidates
+  float score = 0.0F;           // ranking only: edge density and shape
+};
+
+class PlateFinder {
+ public:
+  explicit PlateFinder(FinderOptions options = {}) : options_(options) {}
+  // frame: BGR (CV_8UC3) or grey (CV_8UC1). Candidates best-scored first.
+  std::vector<PlateCandidate> find(const cv::Mat& frame) const;
+  std::vector<PlateCandidate> find(const cv::Mat& frame, const cv::Rect& roi) const;
+  const FinderOptions& options() const { return options_; }
+
+ private:
+  FinderOptions options_;
+};
+
+// Corners of a rotated rectangle as TL TR BR BL with the long side horizontal.
+PlateQuad quadFromRotatedRect(const cv::RotatedRect& rect);
+// Reorders any four corners to TL TR BR BL (by angle around the centre, TL nearest the top-left).
+PlateQuad orderQuad(const std::array<cv::Point2f, 4>& corners);
+// Area of intersection over union of the two quads' bounding boxes.
+double quadOverlap(const PlateQuad& a, const PlateQuad& b);
+
+// Plate colour from a BGR crop of the plate (background hue; "green" covers the new-energy gradient):
+// "blue", "yellow", "green", "white", "black", or "unknown" for a grey crop or an undecidable one.
+std::string plateColour(const cv::Mat& bgrPlate);
+// Whether a frame region carries no colour (IR night mode or a grey camera): then plate colour is "unknown".
+bool isMonochrome(const cv::Mat& frame);
+
+}  // namespace vg::vision

@@ -1,0 +1,112 @@
+#include "vision/plate_pipeline.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <opencv2/imgproc.hpp>
+
+namespace vg::vision {
+namespace {
+
+// Outline hypotheses per candidate, as (width, height) growth about its centre. An edge band's height is only an
+// estimate of the plate's (characters are 64% of it), so it gets a second, tighter hypothesis; the reader's
+// confidence picks. Colour blobs are the plate background itself.
+struct Variant {
+  float sx;
+  float sy;
+};
+constexpr Variant kEdgeVariants[] = {{1.0F, 1.0F}, {1.0F, 0.8F}};
+constexpr Variant kColourVariants[] = {{1.0F, 1.0F}};
+
+PlateQuad growQuad(const PlateQuad& q, float sx, float sy) {
+  const cv::Point2f u = ((q[1] - q[0]) + (q[2] - q[3])) * 0.5F;  // full width vector
+  const cv::Point2f v = ((q[3] - q[0]) + (q[2] - q[1])) * 0.5F;  // full height vector
+  PlateQuad out;
+  const float su[4] = {-1, 1, 1, -1};
+  const float sv[4] = {-1, -1, 1, 1};
+  for (std::size_t i = 0; i < 4; ++i) {
+    // Keep each corner's own perspective offset and add the growth along the plate's axes.
+    out[i] = q[i] + u * (0.5F * su[i] * (sx - 1.0F)) + v * (0.5F * sv[i] * (sy - 1.0F));
+  }
+  return out;
+}
+
+cv::Mat warpPlateColour(const cv::Mat& frame, const PlateQuad& quad) {
+  const std::array<cv::Point2f, 4> dst{{{0, 0}, {63, 0}, {63, 19}, {0, 19}}};
+  const cv::Mat m = cv::getPerspectiveTransform(quad.data(), dst.data());
+  cv::Mat out;
+  cv::warpPerspective(frame, out, m, cv::Size(64, 20), cv::INTER_AREA, cv::BORDER_REPLICATE);
+  return out;
+}
+
+}  // namespace
+
+PlatePipeline::PlatePipeline(PlateReader reader, FinderOptions finder)
+    : reader_(std::move(reader)), finder_(finder) {}
+
+std::expected<PlatePipeline, std::string> PlatePipeline::loadDefault(FinderOptions finder, GrammarOptions grammar) {
+  auto reader = PlateReader::loadDefault(grammar);
+  if (!reader) return std::unexpected(reader.error());
+  return PlatePipeline(std::move(*reader), finder);
+}
+
+std::expected<PlateRead, DecodeError> PlatePipeline::readCrop(const cv::Mat& plateImage) {
+  if (plateImage.empty()) return std::unexpected(DecodeError::BadShape);
+  const cv::Mat crop = reader_.prepare(plateImage);
+  auto decoded = reader_.read(std::span<const cv::Mat>(&crop, 1)).front();
+  if (!decoded) return std::unexpected(decoded.error());
+  PlateRead r{decoded->text, "unknown", decoded->confidence, decoded->charConfidence, {}, decoded->kind};
+  const auto w = static_cast<float>(plateImage.cols);
+  const auto h = static_cast<float>(plateImage.rows);
+  r.quad = {{{0, 0}, {w, 0}, {w, h}, {0, h}}};
+  if (plateImage.channels() == 3) r.colour = plateColour(plateImage);
+  if (plateKindLength(r.kind) == 8) r.colour = "green";
+  return r;
+}
+
+std::vector<PlateRead> PlatePipeline::read(const cv::Mat& frame, const PlateReadOptions& options) {
+  if (frame.empty() || (frame.type() != CV_8UC3 && frame.type() != CV_8UC1)) return {};
+  const std::vector<PlateCandidate> candidates = finder_.find(frame, options.roi);
+  if (candidates.empty()) return {};
+
+  std::vector<cv::Mat> crops;
+  std::vector<std::pair<std::size_t, PlateQuad>> owner;  // crop -> (candidate, outline)
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const auto& c = candidates[i];
+    const std::span<const Variant> variants =
+        c.source == CandidateSource::Edge ? std::span<const Variant>(kEdgeVariants) : std::span<const Variant>(kColourVariants);
+    for (const Variant& v : variants) {
+      const PlateQuad q = growQuad(c.quad, v.sx, v.sy);
+      crops.push_back(reader_.crop(frame, q));
+      owner.emplace_back(i, q);
+    }
+  }
+  const auto decoded = reader_.read(crops);
+
+  std::vector<PlateRead> reads;
+  for (std::size_t k = 0; k < decoded.size(); ++k) {
+    if (!decoded[k] || decoded[k]->confidence < options.minConfidence) continue;
+    const PlateDecode& d = *decoded[k];
+    reads.push_back(PlateRead{d.text, {}, d.confidence, d.charConfidence, owner[k].second, d.kind});
+  }
+  std::ranges::stable_sort(reads, [](const PlateRead& a, const PlateRead& b) { return a.confidence > b.confidence; });
+
+  // One read per plate: a weaker read overlapping a kept one, or repeating its text, is the same plate.
+  std::vector<PlateRead> kept;
+  const cv::Rect area = options.roi.area() > 0 ? (options.roi & cv::Rect(0, 0, frame.cols, frame.rows))
+                                                : cv::Rect(0, 0, frame.cols, frame.rows);
+  const bool mono = frame.channels() == 1 || isMonochrome(frame(area));
+  for (PlateRead& r : reads) {
+    const bool same = std::ranges::any_of(kept, [&](const PlateRead& k) {
+      return k.text == r.text || quadOverlap(k.quad, r.quad) > 0.3;
+    });
+    if (same) continue;
+    r.colour = mono ? "unknown" : plateColour(warpPlateColour(frame, r.quad));
+    if (plateKindLength(r.kind) == 8) r.colour = "green";  // only new-energy plates have eight characters
+    kept.push_back(std::move(r));
+    if (static_cast<int>(kept.size()) >= options.maxReads) break;
+  }
+  return kept;
+}
+
+}  // namespace vg::vision

@@ -1,0 +1,55 @@
+// PlatePipeline: frame -> plate reads. Finds candidates in the region of interest (PlateFinder), reads each with
+// the trained reader under the plate grammar (PlateReader), names the plate colour, and returns the grammatical
+// reads best first. Owns its PlateReader (a cv::dnn::Net): not thread-safe, one instance per worker thread; movable.
+// read() does not throw for any frame (empty or odd-typed frames give no reads); load() reports a bad model as a
+// value.
+#pragma once
+
+#include <expected>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "vision/plate_finder.h"
+#include "vision/plate_grammar.h"
+#include "vision/plate_reader.h"
+
+namespace vg::vision {
+
+struct PlateRead {
+  std::string text;                   // UTF-8, e.g. "沪AD12345"
+  std::string colour;                 // blue, yellow, green, white, black, unknown (monochrome frame)
+  float confidence = 0.0F;            // lowest per-character confidence
+  std::vector<float> charConfidence;  // one per character (see PlateDecode)
+  PlateQuad quad;                     // plate outline in frame pixels, TL TR BR BL
+  PlateKind kind = PlateKind::Standard;
+};
+
+struct PlateReadOptions {
+  cv::Rect roi;                // frame pixels; empty = whole frame
+  float minConfidence = 0.0F;  // reads below are dropped (the daemon uses lanes.min_plate_confidence)
+  int maxReads = 4;
+};
+
+class PlatePipeline {
+ public:
+  explicit PlatePipeline(PlateReader reader, FinderOptions finder = {});
+  // The committed model (VG_MODEL_DIR).
+  static std::expected<PlatePipeline, std::string> loadDefault(FinderOptions finder = {},
+                                                               GrammarOptions grammar = {});
+
+  // frame: BGR or grey, any size. Best (highest confidence) first; at most one read per plate in the frame.
+  std::vector<PlateRead> read(const cv::Mat& frame, const PlateReadOptions& options = {});
+  // A ready crop of one plate (no search): the read or why not.
+  std::expected<PlateRead, DecodeError> readCrop(const cv::Mat& plateImage);
+
+  PlateReader& reader() { return reader_; }
+  const PlateFinder& finder() const { return finder_; }
+
+ private:
+  PlateReader reader_;
+  PlateFinder finder_;
+};
+
+}  // namespace vg::vision
