@@ -18,7 +18,7 @@ namespace vg::gate {
 namespace {
 
 using json = nlohmann::json;
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Migrations, applied in order inside one transaction each. Never edit a shipped entry: append a new one.
 const std::vector<std::string> kMigrations = {
@@ -94,6 +94,11 @@ CREATE TABLE audit_personal(
   salt TEXT NOT NULL,
   clear TEXT NOT NULL);
 CREATE TABLE spool_applied(event_id TEXT PRIMARY KEY, applied_at TEXT NOT NULL);
+)sql",
+    // The newest record (rule 12) is the latest time in the log, not the last row's: a refusal written while the
+    // clock was behind must not make the clock look right. Also serves the retention purge's range scan.
+    R"sql(
+CREATE INDEX audit_log_at ON audit_log(at);
 )sql",
 };
 
@@ -214,7 +219,7 @@ struct Ledger::Impl {
     }
 
     std::optional<TimePoint> newestRecord() {
-        SQLite::Statement q(db, "SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1");
+        SQLite::Statement q(db, "SELECT MAX(at) FROM audit_log");
         if (!q.executeStep()) return std::nullopt;
         return optTime(q.getColumn(0));
     }
