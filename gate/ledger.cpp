@@ -564,6 +564,10 @@ bool Ledger::spool(const Observation& obs, TimePoint now) {
 
 LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint now) {
     if (options_.spool_path.empty() || !std::filesystem::exists(options_.spool_path)) return 0;
+    // The spooled car has already left through the open barrier: holding it for the guard would leave its visit
+    // open for ever, so a replayed overstay is always released (and recorded).
+    RuleSettings replay_settings = settings;
+    replay_settings.overstay_exit = OnError::Open;
     std::ifstream in(options_.spool_path);
     std::string line;
     int applied = 0;
@@ -585,7 +589,8 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
         if (j.contains("plate")) obs.plate = PlateSeen{j["plate"].value("text", ""), j["plate"].value("confidence", 1.0)};
         if (j.contains("token")) obs.token = j["token"].get<std::string>();
         const Manual manual{"spool", "exit decided while the ledger was unavailable, replayed"};
-        auto d = decideOnce(obs, settings, now, false, manual, j["event_id"].get<std::string>(), std::nullopt);
+        auto d = decideOnce(obs, replay_settings, now, false, manual, j["event_id"].get<std::string>(),
+                            std::nullopt);
         if (d.audit_seq > 0) {
             ++applied;
         } else if (d.message != "already replayed") {
