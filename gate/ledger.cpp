@@ -1096,9 +1096,11 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
         {
             SQLite::Statement vq(db,
                                  "SELECT household_id, revoked_at IS NOT NULL, replaced_by IS NOT NULL, EXISTS(SELECT "
-                                 "1 FROM visits x WHERE x.serial = v.serial AND x.voided_at IS NULL) FROM vouchers v "
-                                 "WHERE month = ?");
+                                 "1 FROM visits x WHERE x.serial = v.serial AND (x.voided_at IS NULL OR "
+                                 "x.voucher_restored = 0)) FROM vouchers v WHERE month = ?");
             vq.bind(1, month.index());
+            // "used" means consumed, as `voucher list` says: a visit voided without giving the voucher back still
+            // used it up (otherwise the report would call it unused while no gate accepts it).
             while (vq.executeStep()) {
                 auto& h = by_household[vq.getColumn(0).getInt64()];
                 const bool revoked = vq.getColumn(1).getInt() != 0;
