@@ -22,7 +22,7 @@ std::string sysError(std::string_view what, const std::filesystem::path& path, i
 
 // Closes the descriptor on every path out of the writer.
 class Fd {
-public:
+  public:
     explicit Fd(int fd) : fd_(fd) {}
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
@@ -36,7 +36,7 @@ public:
         return fd;
     }
 
-private:
+  private:
     int fd_;
 };
 
@@ -54,8 +54,10 @@ bool writeAll(int fd, std::string_view data) {
 
 }  // namespace
 
-std::expected<void, std::string> writeSecretFile(const std::filesystem::path& path, std::string_view contents) {
-    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+std::expected<void, std::string> writeSecretFile(const std::filesystem::path& path,
+                                                 std::string_view contents) {
+    const std::filesystem::path dir =
+        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     std::string tmpl = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
     std::vector<char> name(tmpl.begin(), tmpl.end());
     name.push_back('\0');
@@ -74,9 +76,9 @@ std::expected<void, std::string> writeSecretFile(const std::filesystem::path& pa
     if (::stat(path.c_str(), &old) == 0) {
         // Best effort: keep the service user's ownership when someone (root) rewrites the file; when this
         // process may not do so the file simply belongs to the caller, as a fresh file would.
-        if (::fchown(fd.get(), old.st_uid, old.st_gid) != 0 && ::fchown(fd.get(), static_cast<uid_t>(-1), old.st_gid) != 0) {
-            errno = 0;
-        }
+        const bool kept = ::fchown(fd.get(), old.st_uid, old.st_gid) == 0 ||
+                          ::fchown(fd.get(), static_cast<uid_t>(-1), old.st_gid) == 0;
+        static_cast<void>(kept);
     }
     if (!writeAll(fd.get(), contents)) return fail("cannot write");
     if (::fsync(fd.get()) != 0) return fail("cannot flush");
@@ -93,7 +95,8 @@ std::expected<void, std::string> writeSecretFile(const std::filesystem::path& pa
     return {};
 }
 
-std::expected<std::string, std::string> readSecretFile(const std::filesystem::path& path, std::size_t max_size) {
+std::expected<std::string, std::string> readSecretFile(const std::filesystem::path& path,
+                                                       std::size_t max_size) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return std::unexpected(sysError("cannot read", path, errno));
     struct stat st {};
@@ -114,8 +117,8 @@ std::expected<std::string, std::string> readSecretFile(const std::filesystem::pa
         if (n == 0) break;
         out.append(buf, static_cast<std::size_t>(n));
         if (out.size() > max_size) {
-            return std::unexpected("cannot read " + path.string() + ": larger than " + std::to_string(max_size) +
-                                   " bytes, not a key file");
+            return std::unexpected("cannot read " + path.string() + ": larger than " +
+                                   std::to_string(max_size) + " bytes, not a key file");
         }
     }
     return out;

@@ -112,15 +112,18 @@ std::string YearMonth::str() const { return fmt::format("{:04}-{:02}", year, mon
 
 std::expected<SiteZone, std::string> SiteZone::make(std::string_view tz_name) {
     const std::string name(trim(tz_name));
-    if (name.empty()) return std::unexpected(std::string("no time zone given (expected an IANA name such as Asia/Shanghai)"));
+    if (name.empty())
+        return std::unexpected(
+            std::string("no time zone given (expected an IANA name such as Asia/Shanghai)"));
     try {
         // Debian's date-tz is built with USE_OS_TZDB=1: zones come from /usr/share/zoneinfo (package tzdata),
         // nothing is ever downloaded.
         return SiteZone(date::locate_zone(name), name);
     } catch (const std::exception&) {
-        return std::unexpected("unknown time zone '" + name +
-                               "' (expected an IANA name such as Asia/Shanghai, as listed under /usr/share/zoneinfo; "
-                               "is the tzdata package installed?)");
+        return std::unexpected(
+            "unknown time zone '" + name +
+            "' (expected an IANA name such as Asia/Shanghai, as listed under /usr/share/zoneinfo; "
+            "is the tzdata package installed?)");
     }
 }
 
@@ -133,7 +136,8 @@ YearMonth SiteZone::monthOf(TimePoint t) const {
 TimePoint SiteZone::monthStart(YearMonth m) const {
     const date::local_days first{date::year{m.year} / date::month{static_cast<unsigned>(m.month)} / 1};
     // choose::earliest: where midnight is skipped by a DST change the month starts at the transition instant.
-    return std::chrono::time_point_cast<Duration>(zone_->to_sys(date::local_time<Duration>{first}, date::choose::earliest));
+    return std::chrono::time_point_cast<Duration>(
+        zone_->to_sys(date::local_time<Duration>{first}, date::choose::earliest));
 }
 
 std::string SiteZone::formatLocal(TimePoint t, const char* format) const {
@@ -155,7 +159,8 @@ std::expected<TimePoint, std::string> SiteZone::parse(std::string_view input) co
     const std::string_view text = trim(input);
     auto bad = [&](std::string_view why) {
         return std::unexpected(fmt::format(
-            "'{}' is not a time{}: expected site local time ({}) like 2026-11-20T10:00:00, 2026-11-20T10:00 or "
+            "'{}' is not a time{}: expected site local time ({}) like 2026-11-20T10:00:00, 2026-11-20T10:00 "
+            "or "
             "2026-11-20 10:00, a time with an explicit offset like 2026-11-20T10:00:00+08:00 or "
             "2026-11-20T02:00:00Z, or a bare date like 2026-11-20 (local midnight)",
             text.size() > 60 ? std::string(text.substr(0, 60)) + "..." : std::string(text), why, name_));
@@ -173,12 +178,14 @@ std::expected<TimePoint, std::string> SiteZone::parse(std::string_view input) co
     }
     const auto info = zone_->get_info(local);
     if (info.result == date::local_info::nonexistent) {
-        return std::unexpected(fmt::format("'{}' does not exist in {} (the clocks skip it); give an explicit offset",
-                                           std::string(text), name_));
+        return std::unexpected(
+            fmt::format("'{}' does not exist in {} (the clocks skip it); give an explicit offset",
+                        std::string(text), name_));
     }
     if (info.result == date::local_info::ambiguous) {
-        return std::unexpected(fmt::format("'{}' happens twice in {} (the clocks go back); give an explicit offset",
-                                           std::string(text), name_));
+        return std::unexpected(
+            fmt::format("'{}' happens twice in {} (the clocks go back); give an explicit offset",
+                        std::string(text), name_));
     }
     return TimePoint{local.time_since_epoch() - std::chrono::duration_cast<Duration>(info.first.offset)};
 }
@@ -188,15 +195,16 @@ std::string isoUtc(TimePoint t) {
     const date::year_month_day ymd{day};
     const date::hh_mm_ss<Duration> tod{t - day};
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), tod.hours().count(),
-                       tod.minutes().count(), tod.seconds().count(), tod.subseconds().count());
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                       tod.hours().count(), tod.minutes().count(), tod.seconds().count(),
+                       tod.subseconds().count());
 }
 
 std::expected<TimePoint, std::string> parseIsoUtc(std::string_view text) {
     auto bad = [&] {
-        return std::unexpected(fmt::format("'{}' is not a stored UTC time (expected YYYY-MM-DDTHH:MM:SS.mmmZ)",
-                                           text.size() > 60 ? std::string(text.substr(0, 60)) + "..."
-                                                            : std::string(text)));
+        return std::unexpected(
+            fmt::format("'{}' is not a stored UTC time (expected YYYY-MM-DDTHH:MM:SS.mmmZ)",
+                        text.size() > 60 ? std::string(text.substr(0, 60)) + "..." : std::string(text)));
     };
     if (text.size() != 24 || text[10] != 'T' || text[19] != '.' || text[23] != 'Z') return bad();
     const auto civil = parseCivil(text.substr(0, 23));

@@ -24,17 +24,20 @@ int base32Value(char c) {
     return -1;
 }
 
-bool isAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool isAsciiSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::array<std::uint8_t, kMacBytes> tokenMac(const TokenKey& key, const std::uint8_t* payload) {
-    const auto full = hmacSha256(key.secret, {std::string_view(reinterpret_cast<const char*>(payload), kPayloadBytes)});
+    const auto full =
+        hmacSha256(key.secret, {std::string_view(reinterpret_cast<const char*>(payload), kPayloadBytes)});
     std::array<std::uint8_t, kMacBytes> mac{};
     std::copy_n(full.begin(), kMacBytes, mac.begin());
     return mac;
 }
 
-// "VG<n>:" with n a version number other than 1 (1 to 3 digits, no leading zero) followed by base32 characters:
-// a token of a format this build does not know, as opposed to text that is no token at all.
+// "VG<n>:" with n a version number other than 1 (1 to 3 digits, no leading zero) followed by base32
+// characters: a token of a format this build does not know, as opposed to text that is no token at all.
 bool looksLikeOtherVersion(std::string_view text) {
     if (text.size() < 5 || !text.starts_with("VG")) return false;
     std::size_t i = 2;
@@ -49,11 +52,16 @@ bool looksLikeOtherVersion(std::string_view text) {
 
 std::string_view toString(TokenError e) {
     switch (e) {
-        case TokenError::Malformed: return "malformed";
-        case TokenError::UnsupportedVersion: return "unsupported-version";
-        case TokenError::UnknownKey: return "unknown-key";
-        case TokenError::RetiredKey: return "retired-key";
-        case TokenError::BadMac: return "bad-mac";
+        case TokenError::Malformed:
+            return "malformed";
+        case TokenError::UnsupportedVersion:
+            return "unsupported-version";
+        case TokenError::UnknownKey:
+            return "unknown-key";
+        case TokenError::RetiredKey:
+            return "retired-key";
+        case TokenError::BadMac:
+            return "bad-mac";
     }
     return "unknown";
 }
@@ -65,9 +73,11 @@ std::string_view describe(TokenError e) {
         case TokenError::UnsupportedVersion:
             return "This voucher uses a newer format than this gate understands; update the gate software.";
         case TokenError::UnknownKey:
-            return "This voucher was signed with a key this gate does not have (another estate, or a lost key file).";
+            return "This voucher was signed with a key this gate does not have (another estate, or a lost "
+                   "key file).";
         case TokenError::RetiredKey:
-            return "This voucher was signed with a key that has been retired; the committee must re-issue it.";
+            return "This voucher was signed with a key that has been retired; the committee must re-issue "
+                   "it.";
         case TokenError::BadMac:
             return "This voucher is forged or damaged: its signature does not match.";
     }
@@ -145,18 +155,20 @@ std::expected<TokenPayload, TokenError> decodeToken(std::string_view text, const
     while (!text.empty() && isAsciiSpace(text.front())) text.remove_prefix(1);
     while (!text.empty() && isAsciiSpace(text.back())) text.remove_suffix(1);
     if (text.size() != kTokenTextLength || !text.starts_with(kPrefixV1)) {
-        return std::unexpected(looksLikeOtherVersion(text) ? TokenError::UnsupportedVersion : TokenError::Malformed);
+        return std::unexpected(looksLikeOtherVersion(text) ? TokenError::UnsupportedVersion
+                                                           : TokenError::Malformed);
     }
     const auto raw = base32Decode(text.substr(kPrefixV1.size()));
     if (!raw || raw->size() != kTokenBytes) return std::unexpected(TokenError::Malformed);
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(raw->data());
 
-    // Authenticate before interpreting anything but the key id: an altered version byte is a forgery (BadMac),
-    // and a retired key is only reported for a card that key really signed.
+    // Authenticate before interpreting anything but the key id: an altered version byte is a forgery
+    // (BadMac), and a retired key is only reported for a card that key really signed.
     const TokenKey* key = keys.find(bytes[1]);
     if (key == nullptr) return std::unexpected(TokenError::UnknownKey);
     const auto mac = tokenMac(*key, bytes);
-    if (sodium_memcmp(mac.data(), bytes + kPayloadBytes, kMacBytes) != 0) return std::unexpected(TokenError::BadMac);
+    if (sodium_memcmp(mac.data(), bytes + kPayloadBytes, kMacBytes) != 0)
+        return std::unexpected(TokenError::BadMac);
     if (key->retired) return std::unexpected(TokenError::RetiredKey);
     // Genuinely signed with our key yet not version 1: reserved for a future layout inside the VG1 frame.
     if (bytes[0] != kTokenVersion1) return std::unexpected(TokenError::UnsupportedVersion);

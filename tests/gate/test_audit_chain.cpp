@@ -1,7 +1,6 @@
 // Audit chain (rule 9): edits, deletions, reordering and (with a head) a cut tail are detected; a retention
 // purge is not; the key file round-trips with mode 0640.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,7 +30,8 @@ struct ChainBuilder {
     void append(std::string kind, std::string payload, std::optional<std::string> clear = std::nullopt) {
         AuditRow row;
         row.seq = static_cast<std::int64_t>(rows.size()) + 1;
-        row.at = "2026-11-20T02:" + std::string(row.seq < 10 ? "0" : "") + std::to_string(row.seq % 60) + ":00.000Z";
+        row.at = "2026-11-20T02:" + std::string(row.seq < 10 ? "0" : "") + std::to_string(row.seq % 60) +
+                 ":00.000Z";
         row.kind = std::move(kind);
         row.payload = std::move(payload);
         if (clear) {
@@ -49,7 +49,8 @@ ChainBuilder sampleChain(int n = 9) {
     ChainBuilder b{fixedKey(0x20), {}, {}};
     for (int i = 1; i <= n; ++i) {
         if (i % 3 == 0) {
-            b.append("DECISION", R"({"lane":"north-in","reason":"ADMIT_VOUCHER","serial":)" + std::to_string(i) + "}",
+            b.append("DECISION",
+                     R"({"lane":"north-in","reason":"ADMIT_VOUCHER","serial":)" + std::to_string(i) + "}",
                      R"({"plate":"沪A1234)" + std::to_string(i) + R"("})");
         } else {
             b.append("ISSUE", R"({"serial":)" + std::to_string(1000 + i) + R"(,"month":"2026-11"})");
@@ -61,7 +62,8 @@ ChainBuilder sampleChain(int n = 9) {
 TEST(AuditChain, DocumentedVectorAndCommitment) {
     // The worked example of docs/audit.md.
     AuditRow row{1, "2026-11-20T02:00:00.000Z", "ISSUE", R"({"serial":123456})", "", kAuditGenesisHash, ""};
-    EXPECT_EQ(auditRowHash(fixedKey(0x20), row), "a5aca6b6ac0b84acc984306c8a38a9d0d8992e059747eeada3a3686cd5a4177c");
+    EXPECT_EQ(auditRowHash(fixedKey(0x20), row),
+              "a5aca6b6ac0b84acc984306c8a38a9d0d8992e059747eeada3a3686cd5a4177c");
     EXPECT_EQ(commitPersonal("000102030405060708090a0b0c0d0e0f", R"({"plate":"沪A12345"})"),
               "40b0cf5c0d8258b9382670509c845bc6c5715c049f0b9460831a23f5818a0bcd");
     EXPECT_EQ(randomSaltHex().size(), 32u);
@@ -94,13 +96,18 @@ TEST(AuditChain, AlteringAnyFieldOfAMiddleRowIsDetectedAtThatRow) {
     const std::vector<std::pair<std::string, Edit>> edits = {
         {"at", [](AuditRow& r) { r.at[18] = '9'; }},
         {"kind", [](AuditRow& r) { r.kind = "REVOKE"; }},
-        {"payload", [](AuditRow& r) { r.payload.replace(r.payload.find("ADMIT_VOUCHER"), 13, "DENY_BLOCKED"); }},
+        {"payload",
+         [](AuditRow& r) { r.payload.replace(r.payload.find("ADMIT_VOUCHER"), 13, "DENY_BLOCKED"); }},
         {"payload-extra-space", [](AuditRow& r) { r.payload += " "; }},
-        {"subject", [](AuditRow& r) { r.subject_commitment[0] = r.subject_commitment[0] == 'a' ? 'b' : 'a'; }},
+        {"subject",
+         [](AuditRow& r) { r.subject_commitment[0] = r.subject_commitment[0] == 'a' ? 'b' : 'a'; }},
         {"subject-cleared", [](AuditRow& r) { r.subject_commitment.clear(); }},
         {"prev_hash", [](AuditRow& r) { r.prev_hash[5] = r.prev_hash[5] == '0' ? '1' : '0'; }},
         {"hash", [](AuditRow& r) { r.hash[63] = r.hash[63] == '0' ? '1' : '0'; }},
-        {"hash-upper", [](AuditRow& r) { for (char& c : r.hash) c = static_cast<char>(std::toupper(c)); }},
+        {"hash-upper",
+         [](AuditRow& r) {
+             for (char& c : r.hash) c = static_cast<char>(std::toupper(c));
+         }},
         {"seq", [](AuditRow& r) { r.seq = 7; }},
     };
     for (const auto& [name, edit] : edits) {
@@ -113,7 +120,8 @@ TEST(AuditChain, AlteringAnyFieldOfAMiddleRowIsDetectedAtThatRow) {
     }
     auto rows = b.rows;
     rows[5].payload += "x";
-    EXPECT_EQ(verifyAuditChain(b.key, rows).problem, "row 6 was altered (its hash does not match its contents)");
+    EXPECT_EQ(verifyAuditChain(b.key, rows).problem,
+              "row 6 was altered (its hash does not match its contents)");
 }
 
 TEST(AuditChain, FieldBoundariesCannotBeShifted) {
@@ -190,7 +198,8 @@ TEST(AuditChain, CutTailIsOnlyDetectedWithTheRecordedHead) {
     const auto v = verifyAuditChain(b.key, rows, head);
     EXPECT_FALSE(v.ok);
     EXPECT_EQ(v.first_bad_seq, 7);
-    EXPECT_NE(v.problem.find("the chain ends at row 6 but the head recorded 9:" + head.hash), std::string::npos)
+    EXPECT_NE(v.problem.find("the chain ends at row 6 but the head recorded 9:" + head.hash),
+              std::string::npos)
         << v.problem;
     EXPECT_FALSE(verifyAuditChain(b.key, {}, head).ok);
 }
@@ -236,15 +245,15 @@ TEST(AuditChain, HeadParsesAndPrints) {
     EXPECT_EQ(head->count, 17);
     EXPECT_EQ(head->str(), "17:" + h);
     EXPECT_EQ(AuditHead::parse("0:" + kAuditGenesisHash)->count, 0);
-    for (const std::string& bad : {std::string(""), "17" + h, ":" + h, "-1:" + h, "+1:" + h, "x:" + h, "17:" + h + "0",
-                                   "17:" + std::string(64, 'g'), std::string("17:abc"), "1 7:" + h,
-                                   "99999999999999999999:" + h}) {
+    for (const std::string& bad :
+         {std::string(""), "17" + h, ":" + h, "-1:" + h, "+1:" + h, "x:" + h, "17:" + h + "0",
+          "17:" + std::string(64, 'g'), std::string("17:abc"), "1 7:" + h, "99999999999999999999:" + h}) {
         EXPECT_FALSE(AuditHead::parse(bad).has_value()) << bad;
     }
 }
 
 class AuditKeyFile : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         std::string tmpl = (fs::temp_directory_path() / "vg-auditkey-XXXXXX").string();
         ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
@@ -269,9 +278,9 @@ TEST_F(AuditKeyFile, SaveLoadRoundTripWithMode0640) {
 }
 
 TEST_F(AuditKeyFile, BadFilesAreNamed) {
-    for (const std::string& text : {std::string(""), std::string("# nothing\n"), std::string(63, 'a') + "\n",
-                                    std::string(64, 'a') + "\n" + std::string(64, 'b') + "\n",
-                                    std::string(64, 'z') + "\n"}) {
+    for (const std::string& text :
+         {std::string(""), std::string("# nothing\n"), std::string(63, 'a') + "\n",
+          std::string(64, 'a') + "\n" + std::string(64, 'b') + "\n", std::string(64, 'z') + "\n"}) {
         std::ofstream(dir_ / "audit.key", std::ios::trunc) << text;
         const auto r = AuditKey::load(dir_ / "audit.key");
         ASSERT_FALSE(r.has_value()) << text;

@@ -1,6 +1,5 @@
 // Token key ring: file round trip, mode 0640, atomic replacement, errors naming file and line, rotation.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class KeyRingTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         std::string tmpl = (fs::temp_directory_path() / "vg-keyring-XXXXXX").string();
         ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
@@ -101,8 +100,8 @@ TEST_F(KeyRingTest, LoadErrorsNameFileAndLine) {
         {hdr + "1 2026-11-01T00:00:00.000Z never " + secret + "\n", ":4:", "retirement time"},
         {hdr + "1 2026-11-01T00:00:00.000Z - abc\n", ":4:", "64 hex"},
         {hdr + "1 2026-11-01T00:00:00.000Z - " + std::string(64, 'g') + "\n", ":4:", "64 hex"},
-        {hdr + "1 2026-11-01T00:00:00.000Z - " + secret + "\n1 2026-11-01T00:00:00.000Z - " + secret + "\n", ":5:",
-         "twice"},
+        {hdr + "1 2026-11-01T00:00:00.000Z - " + secret + "\n1 2026-11-01T00:00:00.000Z - " + secret + "\n",
+         ":5:", "twice"},
         {"", "", "empty"},
     };
     for (const Case& c : cases) {
@@ -118,8 +117,10 @@ TEST_F(KeyRingTest, LoadErrorsNameFileAndLine) {
 }
 
 TEST_F(KeyRingTest, HandWrittenFileWithCommentsAndCrLf) {
-    write("k", "# keys\r\nvg-token-keys 1\r\n\r\n  # old key\r\n3 2026-01-01T00:00:00.000Z 2026-06-01T00:00:00.000Z " +
-                   std::string(64, 'A') + "\r\n7\t2026-06-01T00:00:00.000Z\t-\t" + std::string(64, '0') + "\r\n");
+    write("k",
+          "# keys\r\nvg-token-keys 1\r\n\r\n  # old key\r\n3 2026-01-01T00:00:00.000Z "
+          "2026-06-01T00:00:00.000Z " +
+              std::string(64, 'A') + "\r\n7\t2026-06-01T00:00:00.000Z\t-\t" + std::string(64, '0') + "\r\n");
     const auto ring = KeyRing::load(dir_ / "k");
     ASSERT_TRUE(ring.has_value()) << ring.error();
     ASSERT_EQ(ring->keys().size(), 2u);

@@ -18,7 +18,8 @@ constexpr std::string_view kVectorBytesHex = "01010001e2400142c7357f54ceac974374
 TokenKey keyWithSecret(std::uint8_t id, std::uint8_t first_byte) {
     TokenKey key;
     key.id = id;
-    for (std::size_t i = 0; i < key.secret.size(); ++i) key.secret[i] = static_cast<std::uint8_t>(first_byte + i);
+    for (std::size_t i = 0; i < key.secret.size(); ++i)
+        key.secret[i] = static_cast<std::uint8_t>(first_byte + i);
     key.created = parseIsoUtc("2026-11-01T00:00:00.000Z").value();
     return key;
 }
@@ -101,8 +102,9 @@ TEST(Token, MalformedInputs) {
     std::string lower(kVectorToken);
     for (std::size_t i = 4; i < lower.size(); ++i) lower[i] = static_cast<char>(std::tolower(lower[i]));
     for (const std::string& text :
-         {std::string(), std::string("VG1:"), std::string("hello"), std::string(kVectorToken.substr(0, 42)), lower,
-          std::string("vg1:") + std::string(kVectorToken.substr(4)), std::string("VG1;") + std::string(kVectorToken.substr(4)),
+         {std::string(), std::string("VG1:"), std::string("hello"), std::string(kVectorToken.substr(0, 42)),
+          lower, std::string("vg1:") + std::string(kVectorToken.substr(4)),
+          std::string("VG1;") + std::string(kVectorToken.substr(4)),
           std::string("VG1:") + std::string(38, 'A') + "1", std::string("VG1:") + std::string(39, '8'),
           std::string("VG01:") + std::string(38, 'A'), std::string("https://example.com/?t=VG1:AAAA"),
           std::string("VG1:\0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 43)}) {
@@ -126,7 +128,8 @@ TEST(Token, NonZeroTrailingBitsAreMalformedSoEachTokenHasOneSpelling) {
 
 TEST(Token, OtherVersionPrefixIsUnsupported) {
     const KeyRing ring = vectorRing();
-    EXPECT_EQ(decodeToken("VG2:" + std::string(kVectorToken.substr(4)), ring).error(), TokenError::UnsupportedVersion);
+    EXPECT_EQ(decodeToken("VG2:" + std::string(kVectorToken.substr(4)), ring).error(),
+              TokenError::UnsupportedVersion);
     EXPECT_EQ(decodeToken("VG2:ABCDEFGH234567", ring).error(), TokenError::UnsupportedVersion);
     EXPECT_EQ(decodeToken("VG17:" + std::string(50, 'Q'), ring).error(), TokenError::UnsupportedVersion);
     EXPECT_EQ(decodeToken("VG2:abc", ring).error(), TokenError::Malformed);
@@ -205,7 +208,8 @@ TEST(Token, FlippingAnySingleBitOrCharacterNeverVerifies) {
         for (int bit = 0; bit < 8; ++bit) {
             std::string r = raw;
             r[i] = static_cast<char>(r[i] ^ (1 << bit));
-            const std::string t = "VG1:" + base32Encode(reinterpret_cast<const std::uint8_t*>(r.data()), r.size());
+            const std::string t =
+                "VG1:" + base32Encode(reinterpret_cast<const std::uint8_t*>(r.data()), r.size());
             const auto res = decodeToken(t, ring);
             ASSERT_FALSE(res.has_value()) << "byte " << i << " bit " << bit;
             // Byte 1 is the key id: flipping it names a key this ring lacks; every other flip breaks the MAC.
@@ -216,7 +220,9 @@ TEST(Token, FlippingAnySingleBitOrCharacterNeverVerifies) {
 }
 
 TEST(Token, Base32MatchesRfc4648VectorsUnpadded) {
-    auto enc = [](std::string_view s) { return base32Encode(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()); };
+    auto enc = [](std::string_view s) {
+        return base32Encode(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+    };
     EXPECT_EQ(enc(""), "");
     EXPECT_EQ(enc("f"), "MY");
     EXPECT_EQ(enc("fo"), "MZXQ");
