@@ -284,7 +284,10 @@ Ruling decideExit(Builder& b, const Observation& obs, const LedgerFacts& facts, 
     if (obs.token) {
         return b.finish(Reason::ExitQrMismatch, "a card was shown at the exit but it belongs to no car inside");
     }
-    if (vehicle) {
+    // Rule 6: the exit never traps a car. A plate seen below min_plate_confidence is a car whose plate could not
+    // be read, unless the loop says nobody is there.
+    const bool plate_seen = obs.plate && !normalizePlate(obs.plate->text).empty();
+    if (vehicle || (plate_seen && obs.presence != Presence::Absent)) {
         return b.finish(Reason::ReleaseUnmatched, "a vehicle at the exit whose plate could not be read");
     }
     return b.finish(Reason::DenyPlateUnread, "nothing to decide on: no plate, no card, no vehicle detected");
