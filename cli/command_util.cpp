@@ -1,0 +1,92 @@
+#include "cli/command_util.h"
+
+#include <charconv>
+#include <fmt/format.h>
+#include <ostream>
+
+namespace vg::cli {
+
+int fail(CliContext& ctx, const CliError& e) { return fail(ctx, e.status, e.message); }
+
+int fail(CliContext& ctx, int status, const std::string& message) {
+    ctx.err() << "voucher-gate: " << message << '\n';
+    if (ctx.json()) ctx.out() << nlohmann::json{{"ok", false}, {"status", status}, {"error", message}}.dump() << '\n';
+    return status;
+}
+
+std::optional<std::uint32_t> parseSerial(std::string_view text) {
+    std::uint32_t value = 0;
+    const auto* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || value == 0) return std::nullopt;
+    return value;
+}
+
+std::string formatStay(gate::Duration d) {
+    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(d).count();
+    return fmt::format("{} h {:02} min", minutes / 60, minutes % 60);
+}
+
+nlohmann::json toJson(CliContext& ctx, const gate::Decision& d) {
+    nlohmann::json j{{"reason", gate::toString(d.reason)},
+                     {"admit", d.admit},
+                     {"lane", d.lane},
+                     {"direction", gate::toString(d.direction)},
+                     {"at", ctx.localIso(d.at)},
+                     {"plate", d.plate},
+                     {"plate_unread", d.plate_unread},
+                     {"message", d.message}};
+    if (d.visit) j["visit"] = *d.visit;
+    if (d.deadline) j["deadline"] = ctx.localIso(*d.deadline);
+    if (d.serial) j["serial"] = *d.serial;
+    if (!d.unit.empty()) j["unit"] = d.unit;
+    if (d.first_used_at) j["first_used_at"] = ctx.localIso(*d.first_used_at);
+    if (!d.first_used_plate.empty()) j["first_used_plate"] = d.first_used_plate;
+    if (d.overstay) j["overstay_minutes"] = std::chrono::duration_cast<std::chrono::minutes>(*d.overstay).count();
+    if (d.fee) j["fee"] = *d.fee;
+    if (d.audit_seq) j["audit_seq"] = d.audit_seq;
+    if (d.spooled) j["spooled"] = true;
+    return j;
+}
+
+std::string toText(CliContext&, const gate::Decision& d) {
+    std::string text = fmt::format("{}: {}", gate::toString(d.reason), d.message);
+    if (d.visit) text += fmt::format(" [visit {}]", *d.visit);
+    return text;
+}
+
+nlohmann::json toJson(CliContext& ctx, const gate::Voucher& v) {
+    nlohmann::json j{{"serial", v.serial},   {"unit", v.unit},     {"month", v.month.str()},
+                     {"slot", v.slot},       {"key_id", v.key_id}, {"status", gate::toString(v.status)},
+                     {"token", v.token},     {"issued_at", ctx.localIso(v.issued_at)}};
+    if (v.revoked_at) {
+        j["revoked_at"] = ctx.localIso(*v.revoked_at);
+        j["revoke_reason"] = v.revoke_reason;
+    }
+    if (v.replaced_by) j["replaced_by"] = *v.replaced_by;
+    if (v.visit) j["visit"] = *v.visit;
+    return j;
+}
+
+nlohmann::json toJson(CliContext& ctx, const gate::Visit& v) {
+    nlohmann::json j{{"visit", v.id},
+                     {"serial", v.serial},
+                     {"unit", v.unit},
+                     {"plate", v.plate},
+                     {"plate_unread", v.plate_unread},
+                     {"entry_lane", v.entry_lane},
+                     {"entered_at", ctx.localIso(v.entered_at)},
+                     {"deadline", ctx.localIso(v.deadline)},
+                     {"inside", !v.exited_at.has_value()}};
+    if (v.plate_purged) j["plate_purged"] = true;
+    if (v.exited_at) {
+        j["exited_at"] = ctx.localIso(*v.exited_at);
+        j["exit_lane"] = v.exit_lane;
+        j["stay_minutes"] = std::chrono::duration_cast<std::chrono::minutes>(*v.exited_at - v.entered_at).count();
+    }
+    if (v.overstay) j["overstay_minutes"] = std::chrono::duration_cast<std::chrono::minutes>(*v.overstay).count();
+    if (v.fee) j["fee"] = *v.fee;
+    return j;
+}
+
+}  // namespace vg::cli

@@ -1,0 +1,30 @@
+// Small helpers shared by the command files: reporting an error with its exit status, JSON renderings of
+// the domain values, parsing of serials. Single-threaded, no state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_context.h"
+#include "gate/decision.h"
+#include "gate/ledger.h"
+
+namespace vg::cli {
+
+// Prints "voucher-gate: message" on stderr (and {"error": ...} on stdout with --json); returns the status.
+int fail(CliContext& ctx, const CliError& e);
+int fail(CliContext& ctx, int status, const std::string& message);
+
+std::optional<std::uint32_t> parseSerial(std::string_view text);
+std::string formatStay(gate::Duration d);  // "3 h 05 min"
+
+nlohmann::json toJson(CliContext& ctx, const gate::Decision& d);
+std::string toText(CliContext& ctx, const gate::Decision& d);
+nlohmann::json toJson(CliContext& ctx, const gate::Voucher& v);
+nlohmann::json toJson(CliContext& ctx, const gate::Visit& v);
+
+}  // namespace vg::cli

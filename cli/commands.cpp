@@ -1,0 +1,12 @@
+#include "cli/commands.h"
+
+namespace vg::cli {
+
+void registerCommands(CLI::App& app, Command& command) {
+    registerLedgerCommands(app, command);
+    registerGateCommands(app, command);
+    registerCommitteeCommands(app, command);
+    registerDeviceCommands(app, command);
+}
+
+}  // namespace vg::cli

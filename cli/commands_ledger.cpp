@@ -1,0 +1,304 @@
+// init, household, issue, voucher, verify, key.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "cli/command_util.h"
+#include "cli/commands.h"
+#include "gate/token.h"
+
+namespace vg::cli {
+
+namespace {
+
+using nlohmann::json;
+
+int runInit(CliContext& ctx) {
+    auto ledger = ctx.ledger(true);
+    if (!ledger) return fail(ctx, ledger.error());
+    auto head = (*ledger)->auditHead();
+    const auto active = (*ledger)->keys().active();
+    ctx.emit(json{{"ok", true},
+                  {"database", ctx.dbPath().string()},
+                  {"schema_version", (*ledger)->schemaVersion()},
+                  {"key_file", ctx.settings().vouchers.key_file.string()},
+                  {"active_key", active ? json(active->id) : json(nullptr)},
+                  {"audit_rows", head ? head->count : 0}},
+             fmt::format("ledger ready: {} (schema {}), token keys in {} (active key {}), audit chain {} rows",
+                         ctx.dbPath().string(), (*ledger)->schemaVersion(),
+                         ctx.settings().vouchers.key_file.string(), active ? std::to_string(active->id) : "none",
+                         head ? head->count : 0));
+    return kExitOk;
+}
+
+struct HouseholdOpts {
+    std::string unit, category, contact, phone;
+    bool all = false;
+};
+
+void registerHousehold(CLI::App& app, Command& command) {
+    auto* hh = app.add_subcommand("household", "eligible households (add, list, remove)");
+    hh->require_subcommand(1);
+    auto o = std::make_shared<HouseholdOpts>();
+    auto* add = hh->add_subcommand("add", "register an eligible household");
+    add->add_option("UNIT", o->unit, "unit, e.g. 12-301")->required();
+    add->add_option("--category", o->category, "living-alone, elderly-only, ... (vouchers.eligible_categories)")
+        ->required();
+    add->add_option("--contact", o->contact, "contact name");
+    add->add_option("--phone", o->phone, "contact phone");
+    add->callback([&command, o] {
+        command.run = [o](CliContext& ctx) {
+            auto ledger = ctx.ledger();
+            if (!ledger) return fail(ctx, ledger.error());
+            auto h = (*ledger)->addHousehold(o->unit, o->category, o->contact, o->phone,
+                                             ctx.settings().vouchers.eligible_categories, ctx.now());
+            if (!h) return fail(ctx, toCliError(h.error()));
+            ctx.emit(json{{"ok", true}, {"unit", h->unit}, {"category", h->category}, {"contact", h->contact},
+                          {"phone", h->phone}},
+                     fmt::format("household {} registered ({})", h->unit, h->category));
+            return kExitOk;
+        };
+    });
+    auto* list = hh->add_subcommand("list", "list households");
+    list->add_flag("--all", o->all, "include removed households");
+    list->callback([&command, o] {
+        command.run = [o](CliContext& ctx) {
+            auto ledger = ctx.ledger();
+            if (!ledger) return fail(ctx, ledger.error());
+            auto list_result = (*ledger)->households(o->all);
+            if (!list_result) return fail(ctx, toCliError(list_result.error()));
+            for (const auto& h : *list_result) {
+                json j{{"unit", h.unit}, {"category", h.category}, {"contact", h.contact}, {"phone", h.phone},
+                       {"added", ctx.localIso(h.added)}};
+                if (h.removed) j["removed"] = ctx.localIso(*h.removed);
+                ctx.emit(j, fmt::format("{:<10} {:<14} {:<10} {}{}", h.unit, h.category, h.contact, h.phone,
+                                        h.removed ? " (removed " + ctx.local(*h.removed) + ")" : ""));
+            }
+            return kExitOk;
+        };
+    });
+    auto* remove = hh->add_subcommand("remove", "remove a household (history is kept; unused vouchers revoked)");
+    remove->add_option("UNIT", o->unit)->required();
+    remove->callback([&command, o] {
+        command.run = [o](CliContext& ctx) {
+            auto ledger = ctx.ledger();
+            if (!ledger) return fail(ctx, ledger.error());
+            auto r = (*ledger)->removeHousehold(o->unit, ctx.now());
+            if (!r) return fail(ctx, toCliError(r.error()));
+            ctx.emit(json{{"ok", true}, {"unit", o->unit}},
+                     fmt::format("household {} removed; its unused vouchers no longer work", o->unit));
+            return kExitOk;
+        };
+    });
+}
+
+struct IssueOpts {
+    std::string unit, month;
+    int count = 1;
+};
+
+std::optional<gate::YearMonth> monthArg(CliContext& ctx, const std::string& text, int& status) {
+    auto m = gate::YearMonth::parse(text);
+    if (!m) status = fail(ctx, kExitUsage, fmt::format("--month '{}' is not a month: use YYYY-MM, e.g. 2026-11", text));
+    return m;
+}
+
+void registerIssue(CLI::App& app, Command& command) {
+    auto o = std::make_shared<IssueOpts>();
+    auto* sub = app.add_subcommand("issue", "issue vouchers; prints serial and token per line");
+    sub->add_option("UNIT", o->unit, "household unit")->required();
+    sub->add_option("--month", o->month, "YYYY-MM")->required();
+    sub->add_option("--count", o->count, "how many (default 1)")->check(CLI::Range(1, 31));
+    sub->callback([&command, o] {
+        command.run = [o](CliContext& ctx) {
+            int status = 0;
+            auto month = monthArg(ctx, o->month, status);
+            if (!month) return status;
+            auto ledger = ctx.ledger();
+            if (!ledger) return fail(ctx, ledger.error());
+            auto issued = (*ledger)->issue(o->unit, *month, o->count, ctx.settings().vouchers.per_month,
+                                           ctx.settings().vouchers.eligible_categories, ctx.now());
+            if (!issued) return fail(ctx, toCliError(issued.error()));
+            for (const auto& v : *issued) ctx.emit(toJson(ctx, v), fmt::format("{} {}", v.serial, v.token));
+            return kExitOk;
+        };
+    });
+}
+
+struct VoucherOpts {
+    std::string unit, month, serial, reason;
+};
+
+void registerVoucher(CLI::App& app, Command& command) {
+    auto* v = app.add_subcommand("voucher", "manage vouchers (list, revoke, replace)");
+    v->require_subcommand(1);
+    auto o = std::make_shared<VoucherOpts>();
+    auto* list = v->add_subcommand("list", "list vouchers");
+    list->add_option("--unit", o->unit);
+    list->add_option("--month", o->month, "YYYY-MM");
+    list->callback([&command, o] {
+        command.run = [o](CliContext& ctx) {
+            std::optional<gate::YearMonth> month;
+            if (!o->month.empty()) {
+                int status = 0;
+                month = monthArg(ctx, o->month, status);
+                if (!month) return status;
+            }
+            auto ledger = ctx.ledger();
+            if (!ledger) return fail(ctx, ledger.error());
+            auto list_result = (*ledger)->vouchers(o->unit.empty() ? std::nullopt : std::optional(o->unit), month);
+            if (!list_result) return fail(ctx, toCliError(list_result.error()));
+            for (const auto& x : *list_result) {
+                ctx.emit(toJson(ctx, x), fmt::format("{:>6} {:<10} {} slot {} {:<8}{}{}", x.serial, x.unit,
+                                                     x.month.str(), x.slot, gate::toString(x.status),
+                                                     x.visit ? fmt::format(" visit {}", *x.visit) : "",
+                                                     x.revoked_at ? " (" + x.revoke_reason + ")" : ""));
+            }
+            return kExitOk;
+        };
+    });
+    auto serialArg = [](CliContext& ctx, const std::string& text, int& status) {
+        auto s = parseSerial(text);
+        if (!s) status = fail(ctx, kExitUsage, fmt::format("'{}' is not a voucher serial (a positive number)", text));
+        return s;
+    };
+    auto* revoke = v->add_subcommand("revoke", "revoke a voucher (it will be refused at the gate)");
+    revoke->add_option("SERIAL", o->serial)->required();
+    revoke->add_option("--reason", o->reason)->required();
+    revoke->callback([&command, o, serialArg] {
+        command.run = [o, serialArg](CliContext& ctx) {
+            int status = 0;
+            auto serial = serialArg(ctx, o->serial, status);
+            if (!serial) return status;
+            auto ledger = ctx.ledger();
+            if (!ledger) return fail(ctx, ledger.error());
+            auto r = (*ledger)->revoke(*serial, o->reason, ctx.now());
+            if (!r) return fail(ctx, toCliError(r.error()));
+            ctx.emit(toJson(ctx, *r), fmt::format("voucher {} revoked", *serial));
+            return kExitOk;
+        };
+    });
+    auto* replace = v->add_subcommand("replace", "replace a lost card: revokes it and issues a new one, same slot");
+    replace->add_option("SERIAL", o->serial)->required();
+    replace->callback([&command, o, serialArg] {
+        command.run = [o, serialArg](CliContext& ctx) {
+            int status = 0;
+            auto serial = serialArg(ctx, o->serial, status);
+            if (!serial) return status;
+            auto ledger = ctx.ledger();
+            if (!ledger) return fail(ctx, ledger.error());
+            auto r = (*ledger)->replace(*serial, ctx.now());
+            if (!r) return fail(ctx, toCliError(r.error()));
+            ctx.emit(toJson(ctx, *r), fmt::format("{} {}", r->serial, r->token));
+            return kExitOk;
+        };
+    });
+}
+
+void registerVerify(CLI::App& app, Command& command) {
+    auto token = std::make_shared<std::string>();
+    auto* sub = app.add_subcommand("verify", "decode and check a token without using it");
+    sub->add_option("TOKEN", *token)->required();
+    sub->callback([&command, token] {
+        command.run = [token](CliContext& ctx) {
+            auto keys = ctx.loadKeys();
+            if (!keys) return fail(ctx, keys.error());
+            auto payload = gate::decodeToken(*token, *keys);
+            if (!payload) {
+                ctx.emit(json{{"valid", false}, {"error", gate::toString(payload.error())},
+                              {"message", gate::describe(payload.error())}},
+                         fmt::format("INVALID ({}): {}", gate::toString(payload.error()),
+                                     gate::describe(payload.error())));
+                return kExitRefused;
+            }
+            json j{{"valid", true}, {"version", payload->version}, {"key_id", payload->key_id},
+                   {"serial", payload->serial}, {"month", payload->month.str()}};
+            std::string text = fmt::format("valid token: voucher {} for {} (key {})", payload->serial,
+                                           payload->month.str(), payload->key_id);
+            int status = kExitOk;
+            if (auto ledger = ctx.ledger(); ledger) {
+                auto v = (*ledger)->voucher(payload->serial);
+                if (v && v->month == payload->month) {
+                    j["unit"] = v->unit;
+                    j["status"] = gate::toString(v->status);
+                    if (v->visit) j["visit"] = *v->visit;
+                    text += fmt::format(", unit {}, {}", v->unit, gate::toString(v->status));
+                } else {
+                    j["valid"] = false;
+                    j["error"] = "not-issued";
+                    text = fmt::format("INVALID: voucher {} for {} verifies but was never issued by this ledger",
+                                       payload->serial, payload->month.str());
+                    status = kExitRefused;
+                }
+            }
+            ctx.emit(j, text);
+            return status;
+        };
+    });
+}
+
+void registerKey(CLI::App& app, Command& command) {
+    auto* key = app.add_subcommand("key", "token keys (new, retire, list)");
+    key->require_subcommand(1);
+    key->add_subcommand("new", "add a key; new vouchers are signed with it")->callback([&command] {
+        command.run = [](CliContext& ctx) {
+            auto keys = ctx.loadKeys();
+            if (!keys) return fail(ctx, keys.error());
+            auto id = keys->addKey(ctx.now());
+            if (!id) return fail(ctx, kExitInternal, id.error());
+            if (auto s = ctx.saveKeys(*keys); !s) return fail(ctx, s.error());
+            ctx.emit(json{{"ok", true}, {"key_id", *id}},
+                     fmt::format("key {} created; new vouchers are signed with it (restart the daemon to load it)",
+                                 *id));
+            return kExitOk;
+        };
+    });
+    auto id = std::make_shared<int>(0);
+    auto* retire = key->add_subcommand("retire", "retire a key: its vouchers stop working (re-issue them)");
+    retire->add_option("ID", *id)->required()->check(CLI::Range(1, 255));
+    retire->callback([&command, id] {
+        command.run = [id](CliContext& ctx) {
+            auto keys = ctx.loadKeys();
+            if (!keys) return fail(ctx, keys.error());
+            auto r = keys->retire(static_cast<std::uint8_t>(*id), ctx.now());
+            if (!r) return fail(ctx, kExitUsage, r.error());
+            if (auto s = ctx.saveKeys(*keys); !s) return fail(ctx, s.error());
+            ctx.emit(json{{"ok", true}, {"key_id", *id}},
+                     fmt::format("key {} retired: cards signed with it are refused from now on (restart the daemon); "
+                                 "issue new cards{}",
+                                 *id, keys->active() ? "" : " after `voucher-gate key new`"));
+            return kExitOk;
+        };
+    });
+    key->add_subcommand("list", "list keys")->callback([&command] {
+        command.run = [](CliContext& ctx) {
+            auto keys = ctx.loadKeys();
+            if (!keys) return fail(ctx, keys.error());
+            const auto* active = keys->active();
+            for (const auto& k : keys->keys()) {
+                json j{{"key_id", k.id}, {"created", ctx.localIso(k.created)}, {"active", active && active->id == k.id}};
+                if (k.retired) j["retired"] = ctx.localIso(*k.retired);
+                ctx.emit(j, fmt::format("key {:>3}  created {}  {}", k.id, ctx.local(k.created),
+                                        k.retired ? "retired " + ctx.local(*k.retired)
+                                                  : (active && active->id == k.id ? "active" : "valid")));
+            }
+            return kExitOk;
+        };
+    });
+}
+
+}  // namespace
+
+void registerLedgerCommands(CLI::App& app, Command& command) {
+    app.add_subcommand("init", "create or migrate the database and keys (idempotent)")->callback([&command] {
+        command.run = runInit;
+    });
+    registerHousehold(app, command);
+    registerIssue(app, command);
+    registerVoucher(app, command);
+    registerVerify(app, command);
+    registerKey(app, command);
+}
+
+}  // namespace vg::cli
