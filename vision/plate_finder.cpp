@@ -90,8 +90,9 @@ class Proposer {
         maxAspect_(o.maxAspect) {}
 
   // Contours of a binary mask that look like a plate (or the character band of one).
-  void collect(const cv::Mat& mask, const cv::Mat& edgeIntegral, CandidateSource source, const std::string& colour,
-               std::vector<Proposal>& out) const {
+  // edgeIntegral is the integral of the 0/1 edge map at `integralScale` times the mask's resolution.
+  void collect(const cv::Mat& mask, const cv::Mat& edgeIntegral, double integralScale, CandidateSource source,
+               const std::string& colour, std::vector<Proposal>& out) const {
     std::vector<std::vector<cv::Point>> contours;
     cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
     for (const auto& contour : contours) {
@@ -106,7 +107,9 @@ class Proposer {
       if (std::abs(s.angle) > 40) continue;
       const double fill = cv::contourArea(contour) / std::max(1.0, s.width * s.height);
       if (fill < 0.45) continue;
-      const double density = meanIn(edgeIntegral, box);
+      const cv::Rect scaledBox(static_cast<int>(box.x * integralScale), static_cast<int>(box.y * integralScale),
+                               static_cast<int>(box.width * integralScale), static_cast<int>(box.height * integralScale));
+      const double density = meanIn(edgeIntegral, scaledBox);
       if (density < 0.08) continue;  // flat patches (a blue wall) carry no characters
 
       Proposal p{rect, {}, source, colour, 0.0F};
@@ -137,9 +140,9 @@ class Proposer {
   static double meanIn(const cv::Mat& integral, cv::Rect r) {
     r &= cv::Rect(0, 0, integral.cols - 1, integral.rows - 1);
     if (r.area() <= 0) return 0.0;
-    const double sum = integral.at<double>(r.y + r.height, r.x + r.width) - integral.at<double>(r.y, r.x + r.width) -
-                       integral.at<double>(r.y + r.height, r.x) + integral.at<double>(r.y, r.x);
-    return sum / (255.0 * r.area());
+    const int sum = integral.at<int>(r.y + r.height, r.x + r.width) - integral.at<int>(r.y, r.x + r.width) -
+                    integral.at<int>(r.y + r.height, r.x) + integral.at<int>(r.y, r.x);
+    return static_cast<double>(sum) / r.area();
   }
 
  private:
@@ -220,41 +223,37 @@ std::string plateColour(const cv::Mat& bgrPlate) {
   return best == blue ? "blue" : best == yellow ? "yellow" : "green";
 }
 
-std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame) const { return find(frame, options_.roi); }
+std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame) { return find(frame, options_.roi); }
 
-std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Rect& roi) const {
+std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Rect& roi) {
   if (frame.empty() || (frame.type() != CV_8UC3 && frame.type() != CV_8UC1)) return {};
   const cv::Rect full(0, 0, frame.cols, frame.rows);
   const cv::Rect area = roi.area() > 0 ? (roi & full) : full;
   if (area.width < 16 || area.height < 8) return {};
+  // Every image below lives in scratch_ and keeps its buffer from frame to frame: fresh multi-megabyte
+  // allocations cost more in page faults than the image processing itself.
+  Scratch& w = scratch_;
   const cv::Mat region = frame(area);
   const double scale = std::min(1.0, static_cast<double>(options_.workWidth) / area.width);
-  cv::Mat work;
+  cv::Mat work = region;
   if (scale < 1.0) {
-    cv::resize(region, work, cv::Size(), scale, scale, cv::INTER_AREA);
-  } else {
-    work = region;
+    cv::resize(region, w.work, cv::Size(), scale, scale, cv::INTER_AREA);
+    work = w.work;
   }
-  cv::Mat grey;
+  cv::Mat grey = work;
   if (work.channels() == 3) {
-    cv::cvtColor(work, grey, cv::COLOR_BGR2GRAY);
-  } else {
-    grey = work;
+    cv::cvtColor(work, w.grey, cv::COLOR_BGR2GRAY);
+    grey = w.grey;
   }
   const Proposer proposer(options_, scale, work.size());
 
   // Vertical edges: characters are dense vertical strokes; closing joins them into one band per plate.
-  cv::Mat blurred;
-  cv::GaussianBlur(grey, blurred, cv::Size(3, 3), 0);
-  cv::Mat gx;
-  cv::Sobel(blurred, gx, CV_16S, 1, 0, 3);
-  cv::Mat edges;
-  cv::convertScaleAbs(gx, edges);
-  cv::Mat binary;
-  const double otsu = cv::threshold(edges, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-  if (otsu < 30) cv::threshold(edges, binary, 30, 255, cv::THRESH_BINARY);
-  cv::Mat integral;
-  cv::integral(binary, integral, CV_64F);
+  cv::GaussianBlur(grey, w.blurred, cv::Size(3, 3), 0);
+  cv::Sobel(w.blurred, w.gx, CV_16S, 1, 0, 3);
+  cv::convertScaleAbs(w.gx, w.edges);
+  const double otsu = cv::threshold(w.edges, w.binary, 0, 1, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  if (otsu < 30) cv::threshold(w.edges, w.binary, 30, 1, cv::THRESH_BINARY);
+  cv::integral(w.binary, w.integral, CV_32S);
 
   std::vector<Proposal> proposals;
   // Two closing sizes: the character pitch is about 1/8 of the plate width, and plates in a region vary in size.
@@ -262,15 +261,23 @@ std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Re
   for (const double plateWidth : {minW * 1.6, minW * 4.0}) {
     const int kw = std::max(5, static_cast<int>(plateWidth / 8) | 1);
     const int kh = std::max(3, static_cast<int>(plateWidth / 40) | 1);
-    cv::Mat closed;
-    cv::morphologyEx(binary, closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {kw, kh}));
-    cv::morphologyEx(closed, closed, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {kw / 2 | 1, kh}));
-    proposer.collect(closed, integral, CandidateSource::Edge, {}, proposals);
+    cv::morphologyEx(w.binary, w.closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {kw, kh}));
+    cv::morphologyEx(w.closed, w.opened, cv::MORPH_OPEN,
+                     cv::getStructuringElement(cv::MORPH_RECT, {kw / 2 | 1, kh}));
+    proposer.collect(w.opened, w.integral, 1.0, CandidateSource::Edge, {}, proposals);
   }
 
   if (work.channels() == 3 && !isMonochrome(work)) {
-    cv::Mat hsv;
-    cv::cvtColor(work, hsv, cv::COLOR_BGR2HSV);
+    // Plate colour is a large, flat area: half the work resolution finds it as well at a quarter of the cost.
+    const bool half = minW >= 40;
+    const double colourScale = half ? 0.5 : 1.0;
+    cv::Mat colourWork = work;
+    if (half) {
+      cv::resize(work, w.colourWork, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+      colourWork = w.colourWork;
+    }
+    const Proposer colourProposer(options_, scale * colourScale, colourWork.size());
+    cv::cvtColor(colourWork, w.hsv, cv::COLOR_BGR2HSV);
     struct Band {
       const char* name;
       cv::Scalar lo;
@@ -278,13 +285,16 @@ std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Re
     };
     for (const Band& b : {Band{"blue", {100, 80, 40}, {124, 255, 255}}, Band{"yellow", {15, 80, 80}, {34, 255, 255}},
                           Band{"green", {35, 40, 60}, {85, 255, 255}}}) {
-      cv::Mat mask;
-      cv::inRange(hsv, b.lo, b.hi, mask);
+      cv::inRange(w.hsv, b.lo, b.hi, w.mask);
       // Close over the light characters inside the plate, then drop speckle.
-      const int kw = std::max(5, static_cast<int>(minW / 6) | 1);
-      cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {kw, kw / 2 | 1}));
-      cv::morphologyEx(mask, mask, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
-      proposer.collect(mask, integral, CandidateSource::Colour, b.name, proposals);
+      const int kw = std::max(5, static_cast<int>(minW * colourScale / 6) | 1);
+      cv::morphologyEx(w.mask, w.closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {kw, kw / 2 | 1}));
+      cv::morphologyEx(w.closed, w.opened, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {3, 3}));
+      const std::size_t first = proposals.size();
+      colourProposer.collect(w.opened, w.integral, 1.0 / colourScale, CandidateSource::Colour, b.name, proposals);
+      for (std::size_t i = first; i < proposals.size(); ++i) {
+        for (auto& pt : proposals[i].quad) pt *= static_cast<float>(1.0 / colourScale);
+      }
     }
   }
 

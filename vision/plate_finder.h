@@ -1,8 +1,9 @@
 // PlateFinder: candidate plate quadrilaterals in a frame's region of interest, from plate colours (blue, yellow,
 // green incl. the new-energy white-to-green gradient, when the frame has colour) and from vertical-edge density
 // (which also works on monochrome IR frames). It over-proposes on purpose: the reader's confidence and the plate
-// grammar decide what is a plate. Stateless and const: one instance may be shared by threads. Nothing throws for
-// any frame OpenCV can hold (an empty frame gives no candidates).
+// grammar decide what is a plate. Keeps its working images between calls (allocation was the largest cost), so it is
+// not thread-safe: one instance per worker thread. Nothing throws for any frame OpenCV can hold (an empty frame
+// gives no candidates).
 #pragma once
 
 #include <string>
@@ -37,12 +38,16 @@ class PlateFinder {
  public:
   explicit PlateFinder(FinderOptions options = {}) : options_(options) {}
   // frame: BGR (CV_8UC3) or grey (CV_8UC1). Candidates best-scored first.
-  std::vector<PlateCandidate> find(const cv::Mat& frame) const;
-  std::vector<PlateCandidate> find(const cv::Mat& frame, const cv::Rect& roi) const;
+  std::vector<PlateCandidate> find(const cv::Mat& frame);
+  std::vector<PlateCandidate> find(const cv::Mat& frame, const cv::Rect& roi);
   const FinderOptions& options() const { return options_; }
 
  private:
+  struct Scratch {
+    cv::Mat work, grey, blurred, gx, edges, binary, integral, closed, opened, colourWork, hsv, mask;
+  };
   FinderOptions options_;
+  Scratch scratch_;
 };
 
 // Corners of a rotated rectangle as TL TR BR BL with the long side horizontal.

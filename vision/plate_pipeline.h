@@ -45,7 +45,7 @@ class PlatePipeline {
   std::expected<PlateRead, DecodeError> readCrop(const cv::Mat& plateImage);
 
   PlateReader& reader() { return reader_; }
-  const PlateFinder& finder() const { return finder_; }
+  PlateFinder& finder() { return finder_; }
 
  private:
   PlateReader reader_;
