@@ -66,9 +66,9 @@ protected:
 
 // ---- Rule 3: validity month, in the site's zone -------------------------------------------------------------
 
-class Rule3_Validity : public RulesFixture {};
+class PureRule3_Validity : public RulesFixture {};
 
-TEST_F(Rule3_Validity, LastMinuteOfTheMonthInShanghaiIsValid) {
+TEST_F(PureRule3_Validity, LastMinuteOfTheMonthInShanghaiIsValid) {
     const auto r = run(entry("沪A12345"), voucherFacts(), at("2026-11-30T23:59"));
     EXPECT_EQ(r.decision.reason, Reason::AdmitVoucher) << r.decision.message;
     EXPECT_TRUE(r.decision.admit);
@@ -77,7 +77,7 @@ TEST_F(Rule3_Validity, LastMinuteOfTheMonthInShanghaiIsValid) {
     EXPECT_EQ(r.decision.deadline, at("2026-12-01T03:59"));  // the visit runs past the month's end
 }
 
-TEST_F(Rule3_Validity, MidnightStartingTheNextMonthIsExpired) {
+TEST_F(PureRule3_Validity, MidnightStartingTheNextMonthIsExpired) {
     // 2026-12-01 00:00 Shanghai is still 2026-11-30 in UTC: the month is the site's, not UTC's.
     const auto r = run(entry("沪A12345"), voucherFacts(), at("2026-12-01T00:00"));
     EXPECT_EQ(r.decision.reason, Reason::DenyVoucherExpired);
@@ -86,14 +86,14 @@ TEST_F(Rule3_Validity, MidnightStartingTheNextMonthIsExpired) {
     EXPECT_NE(r.decision.message.find("2026-12-01 00:00"), std::string::npos) << r.decision.message;
 }
 
-TEST_F(Rule3_Validity, GraceDaysExtendTheMonth) {
+TEST_F(PureRule3_Validity, GraceDaysExtendTheMonth) {
     settings.grace_days = 2;
     EXPECT_EQ(run(entry("沪A12345"), voucherFacts(), at("2026-12-02T23:59")).decision.reason, Reason::AdmitVoucher);
     EXPECT_EQ(run(entry("沪A12345"), voucherFacts(), at("2026-12-03T00:00")).decision.reason,
               Reason::DenyVoucherExpired);
 }
 
-TEST_F(Rule3_Validity, NextMonthsVoucherIsNotYetValid) {
+TEST_F(PureRule3_Validity, NextMonthsVoucherIsNotYetValid) {
     const auto f = voucherFacts(8, YearMonth{2026, 12});
     const auto r = run(entry("沪A12345"), f, at("2026-11-30T23:59"));
     EXPECT_EQ(r.decision.reason, Reason::DenyVoucherNotYetValid);
@@ -101,13 +101,13 @@ TEST_F(Rule3_Validity, NextMonthsVoucherIsNotYetValid) {
     EXPECT_EQ(run(entry("沪A12345"), f, at("2026-12-01T00:00")).decision.reason, Reason::AdmitVoucher);
 }
 
-TEST_F(Rule3_Validity, CardWhoseMonthDisagreesWithTheLedgerIsForged) {
+TEST_F(PureRule3_Validity, CardWhoseMonthDisagreesWithTheLedgerIsForged) {
     auto f = voucherFacts();
     f.token->month = YearMonth{2026, 12};
     EXPECT_EQ(run(entry("沪A12345"), f, at("2026-11-20T10:00")).decision.reason, Reason::DenyVoucherForged);
 }
 
-TEST_F(Rule3_Validity, RevokedReplacedAndRemovedHouseholdsVouchersAreRefused) {
+TEST_F(PureRule3_Validity, RevokedReplacedAndRemovedHouseholdsVouchersAreRefused) {
     auto f = voucherFacts();
     f.voucher->revoked = true;
     EXPECT_EQ(run(entry("沪A12345"), f, at("2026-11-20T10:00")).decision.reason, Reason::DenyVoucherRevoked);
@@ -120,7 +120,7 @@ TEST_F(Rule3_Validity, RevokedReplacedAndRemovedHouseholdsVouchersAreRefused) {
     EXPECT_EQ(run(entry("沪A12345"), g, at("2026-11-20T10:00")).decision.reason, Reason::DenyVoucherRevoked);
 }
 
-TEST_F(Rule3_Validity, TokensThatDoNotVerifyAreForgedAndRetiredKeysRevoked) {
+TEST_F(PureRule3_Validity, TokensThatDoNotVerifyAreForgedAndRetiredKeysRevoked) {
     LedgerFacts f;
     f.token_error = TokenError::BadMac;
     EXPECT_EQ(run(entry("沪A12345"), f, at("2026-11-20T10:00")).decision.reason, Reason::DenyVoucherForged);
@@ -137,9 +137,9 @@ TEST_F(Rule3_Validity, TokensThatDoNotVerifyAreForgedAndRetiredKeysRevoked) {
 
 // ---- Rule 4: single use, no stacking; 4a re-admission --------------------------------------------------------
 
-class Rule4_SingleUse : public RulesFixture {};
+class PureRule4_SingleUse : public RulesFixture {};
 
-TEST_F(Rule4_SingleUse, SecondUseNamesTheFirstUseInSiteTime) {
+TEST_F(PureRule4_SingleUse, SecondUseNamesTheFirstUseInSiteTime) {
     auto f = voucherFacts();
     used(f, "沪A12345", at("2026-11-20T10:00"), /*still_inside=*/false);
     const auto r = run(entry("沪B99999"), f, at("2026-11-21T09:00"));
@@ -151,13 +151,13 @@ TEST_F(Rule4_SingleUse, SecondUseNamesTheFirstUseInSiteTime) {
     EXPECT_EQ(r.decision.first_used_plate, "沪A12345");
 }
 
-TEST_F(Rule4_SingleUse, SameCarAfterItLeftIsStillASecondUse) {
+TEST_F(PureRule4_SingleUse, SameCarAfterItLeftIsStillASecondUse) {
     auto f = voucherFacts();
     used(f, "沪A12345", at("2026-11-20T10:00"), /*still_inside=*/false);
     EXPECT_EQ(run(entry("沪A12345"), f, at("2026-11-20T10:05")).decision.reason, Reason::DenyVoucherUsed);
 }
 
-TEST_F(Rule4_SingleUse, NoStackingAnotherVoucherForACarAlreadyInside) {
+TEST_F(PureRule4_SingleUse, NoStackingAnotherVoucherForACarAlreadyInside) {
     auto f = voucherFacts(9);
     f.inside.push_back(insideCar(3, "沪A12345", at("2026-11-20T09:00")));
     const auto r = run(entry("沪a·12345"), f, at("2026-11-20T10:00"));
@@ -166,9 +166,9 @@ TEST_F(Rule4_SingleUse, NoStackingAnotherVoucherForACarAlreadyInside) {
     EXPECT_NE(r.decision.message.find("103"), std::string::npos) << r.decision.message;  // names its voucher
 }
 
-class Rule4a_Readmission : public RulesFixture {};
+class PureRule4a_Readmission : public RulesFixture {};
 
-TEST_F(Rule4a_Readmission, SamePlateWithinTheWindowOpensAgainWithoutANewVisit) {
+TEST_F(PureRule4a_Readmission, SamePlateWithinTheWindowOpensAgainWithoutANewVisit) {
     auto f = voucherFacts();
     used(f, "沪A12345", at("2026-11-20T10:00"));
     const auto r = run(entry("沪A12345"), f, at("2026-11-20T10:10"));  // exactly the 10 min window
@@ -179,14 +179,14 @@ TEST_F(Rule4a_Readmission, SamePlateWithinTheWindowOpensAgainWithoutANewVisit) {
     EXPECT_EQ(r.decision.deadline, at("2026-11-20T14:00"));  // the first visit's deadline, not extended
 }
 
-TEST_F(Rule4a_Readmission, AfterTheWindowItIsASecondUse) {
+TEST_F(PureRule4a_Readmission, AfterTheWindowItIsASecondUse) {
     auto f = voucherFacts();
     used(f, "沪A12345", at("2026-11-20T10:00"));
     const auto r = run(entry("沪A12345"), f, at("2026-11-20T10:10:01"));
     EXPECT_EQ(r.decision.reason, Reason::DenyVoucherUsed);
 }
 
-TEST_F(Rule4a_Readmission, DifferentPlateWithinTheWindowIsASecondUse) {
+TEST_F(PureRule4a_Readmission, DifferentPlateWithinTheWindowIsASecondUse) {
     auto f = voucherFacts();
     used(f, "沪A12345", at("2026-11-20T10:00"));
     EXPECT_EQ(run(entry("沪B99999"), f, at("2026-11-20T10:01")).decision.reason, Reason::DenyVoucherUsed);
@@ -194,14 +194,14 @@ TEST_F(Rule4a_Readmission, DifferentPlateWithinTheWindowIsASecondUse) {
     EXPECT_EQ(run(entry(std::nullopt), f, at("2026-11-20T10:01")).decision.reason, Reason::DenyVoucherUsed);
 }
 
-TEST_F(Rule4a_Readmission, BothUnreadWithinTheWindowIsARepeat) {
+TEST_F(PureRule4a_Readmission, BothUnreadWithinTheWindowIsARepeat) {
     auto f = voucherFacts();
     used(f, "", at("2026-11-20T10:00"));
     EXPECT_EQ(run(entry(std::nullopt), f, at("2026-11-20T10:03")).decision.reason, Reason::AdmitRepeat);
     EXPECT_EQ(run(entry("沪A12345"), f, at("2026-11-20T10:03")).decision.reason, Reason::DenyVoucherUsed);
 }
 
-TEST_F(Rule4a_Readmission, AVoucherNeverExtendsAVisit) {
+TEST_F(PureRule4a_Readmission, AVoucherNeverExtendsAVisit) {
     settings.readmit_window = hours(48);
     auto f = voucherFacts();
     used(f, "沪A12345", at("2026-11-20T10:00"));
@@ -213,9 +213,9 @@ TEST_F(Rule4a_Readmission, AVoucherNeverExtendsAVisit) {
 
 // ---- Rule 5/6: allowed stay, overstay, fee, hold --------------------------------------------------------------
 
-class Rule5_Overstay : public RulesFixture {};
+class PureRule5_Overstay : public RulesFixture {};
 
-TEST_F(Rule5_Overstay, GraceBoundaryIsExact) {
+TEST_F(PureRule5_Overstay, GraceBoundaryIsExact) {
     const TimePoint deadline = at("2026-11-20T14:00");
     EXPECT_FALSE(overstayAt(deadline, deadline, settings));
     EXPECT_FALSE(overstayAt(deadline, deadline + minutes(15), settings));
@@ -224,7 +224,7 @@ TEST_F(Rule5_Overstay, GraceBoundaryIsExact) {
     EXPECT_EQ(*over, minutes(15) + Duration(1));  // counted from the deadline, not from deadline + grace
 }
 
-TEST_F(Rule5_Overstay, FeeIsPerStartedHour) {
+TEST_F(PureRule5_Overstay, FeeIsPerStartedHour) {
     EXPECT_FALSE(feeFor(hours(3), settings));  // no fee configured
     settings.overstay_fee_per_hour = 5;
     EXPECT_EQ(feeFor(Duration(1), settings), 5.0);
@@ -233,7 +233,7 @@ TEST_F(Rule5_Overstay, FeeIsPerStartedHour) {
     EXPECT_EQ(feeFor(hours(72) + minutes(16), settings), 73 * 5.0);
 }
 
-TEST_F(Rule5_Overstay, ExitWithinGraceReleasesWithoutOverstay) {
+TEST_F(PureRule5_Overstay, ExitWithinGraceReleasesWithoutOverstay) {
     LedgerFacts f;
     f.inside.push_back(insideCar(3, "沪A12345", at("2026-11-20T10:00")));
     const auto r = run(exitObs("沪A12345"), f, at("2026-11-20T14:15"));
@@ -243,7 +243,7 @@ TEST_F(Rule5_Overstay, ExitWithinGraceReleasesWithoutOverstay) {
     EXPECT_FALSE(r.effect.overstay);
 }
 
-TEST_F(Rule5_Overstay, ExitPastGraceRecordsOverstayAndFee) {
+TEST_F(PureRule5_Overstay, ExitPastGraceRecordsOverstayAndFee) {
     settings.overstay_fee_per_hour = 10;
     LedgerFacts f;
     f.inside.push_back(insideCar(3, "沪A12345", at("2026-11-20T10:00")));
@@ -256,7 +256,7 @@ TEST_F(Rule5_Overstay, ExitPastGraceRecordsOverstayAndFee) {
     EXPECT_EQ(r.decision.fee, 680.0);
 }
 
-TEST_F(Rule5_Overstay, HoldSettingMakesTheOverstayedCarWaitForTheGuard) {
+TEST_F(PureRule5_Overstay, HoldSettingMakesTheOverstayedCarWaitForTheGuard) {
     settings.overstay_exit = OnError::Hold;
     LedgerFacts f;
     f.inside.push_back(insideCar(3, "沪A12345", at("2026-11-20T10:00")));
@@ -272,16 +272,16 @@ TEST_F(Rule5_Overstay, HoldSettingMakesTheOverstayedCarWaitForTheGuard) {
 
 // ---- Exit matching with OCR confusions -----------------------------------------------------------------------
 
-class Rule_ExitMatching : public RulesFixture {};
+class PureRule_ExitMatching : public RulesFixture {};
 
-TEST_F(Rule_ExitMatching, ExactMatchWins) {
+TEST_F(PureRule_ExitMatching, ExactMatchWins) {
     const TimePoint t = at("2026-11-20T10:00");
     const std::vector<OpenVisitFacts> inside{insideCar(1, "沪A12345", t), insideCar(2, "沪A1234S", t)};
     EXPECT_EQ(matchInside("沪A12345", inside), 0u);
     EXPECT_EQ(matchInside("沪A1234S", inside), 1u);
 }
 
-TEST_F(Rule_ExitMatching, EachConfusionPairMatchesOneOffBothWays) {
+TEST_F(PureRule_ExitMatching, EachConfusionPairMatchesOneOffBothWays) {
     const TimePoint t = at("2026-11-20T10:00");
     const std::vector<std::pair<char, char>> pairs{{'0', 'D'}, {'0', 'Q'}, {'D', 'Q'}, {'8', 'B'},
                                                    {'2', 'Z'}, {'5', 'S'}, {'1', 'I'}, {'A', '4'}};
@@ -295,7 +295,7 @@ TEST_F(Rule_ExitMatching, EachConfusionPairMatchesOneOffBothWays) {
     }
 }
 
-TEST_F(Rule_ExitMatching, NonConfusableOrTwoOffOrProvinceDifferenceNeverMatches) {
+TEST_F(PureRule_ExitMatching, NonConfusableOrTwoOffOrProvinceDifferenceNeverMatches) {
     const TimePoint t = at("2026-11-20T10:00");
     const std::vector<OpenVisitFacts> inside{insideCar(1, "沪A12345", t)};
     EXPECT_FALSE(matchInside("沪A12346", inside));  // 5/6 is not a known confusion
@@ -305,7 +305,7 @@ TEST_F(Rule_ExitMatching, NonConfusableOrTwoOffOrProvinceDifferenceNeverMatches)
     EXPECT_FALSE(matchInside("", inside));
 }
 
-TEST_F(Rule_ExitMatching, TwoCarsInsideOneCharacterApartAreNeverGuessed) {
+TEST_F(PureRule_ExitMatching, TwoCarsInsideOneCharacterApartAreNeverGuessed) {
     const TimePoint t = at("2026-11-20T10:00");
     const std::vector<OpenVisitFacts> inside{insideCar(1, "沪A1234D", t), insideCar(2, "沪A1234Q", t)};
     EXPECT_FALSE(matchInside("沪A12340", inside));
@@ -316,7 +316,7 @@ TEST_F(Rule_ExitMatching, TwoCarsInsideOneCharacterApartAreNeverGuessed) {
     EXPECT_EQ(r.effect.kind, EffectKind::None);
 }
 
-TEST_F(Rule_ExitMatching, OneOffMatchClosesTheVisitAndKeepsItsStoredPlate) {
+TEST_F(PureRule_ExitMatching, OneOffMatchClosesTheVisitAndKeepsItsStoredPlate) {
     LedgerFacts f;
     f.inside.push_back(insideCar(7, "沪B88888", at("2026-11-20T10:00")));
     const auto one = run(exitObs("沪B888B8"), f, at("2026-11-20T11:00"));
@@ -325,7 +325,7 @@ TEST_F(Rule_ExitMatching, OneOffMatchClosesTheVisitAndKeepsItsStoredPlate) {
     EXPECT_EQ(one.effect.plate, "");  // the stored plate is not overwritten by a misread
 }
 
-TEST_F(Rule_ExitMatching, NormalizePlate) {
+TEST_F(PureRule_ExitMatching, NormalizePlate) {
     EXPECT_EQ(normalizePlate("沪a·12345"), "沪A12345");
     EXPECT_EQ(normalizePlate(" 沪A 123-45. "), "沪A12345");
     EXPECT_EQ(normalizePlate("沪A・12345"), "沪A12345");
@@ -334,9 +334,9 @@ TEST_F(Rule_ExitMatching, NormalizePlate) {
 
 // ---- Rule 7: residents, blocked, unmatched -------------------------------------------------------------------
 
-class Rule7_Vehicles : public RulesFixture {};
+class PureRule7_Vehicles : public RulesFixture {};
 
-TEST_F(Rule7_Vehicles, ResidentOpensWithoutVoucherBothWays) {
+TEST_F(PureRule7_Vehicles, ResidentOpensWithoutVoucherBothWays) {
     LedgerFacts f;
     f.plate_resident = true;
     const auto in = run(entry("沪R00001", /*card=*/false), f, at("2026-11-20T10:00"));
@@ -345,7 +345,7 @@ TEST_F(Rule7_Vehicles, ResidentOpensWithoutVoucherBothWays) {
     EXPECT_EQ(run(exitObs("沪R00001"), f, at("2026-11-20T11:00")).decision.reason, Reason::ReleaseResident);
 }
 
-TEST_F(Rule7_Vehicles, ResidentShowingACardDoesNotConsumeIt) {
+TEST_F(PureRule7_Vehicles, ResidentShowingACardDoesNotConsumeIt) {
     auto f = voucherFacts();
     f.plate_resident = true;
     const auto r = run(entry("沪R00001"), f, at("2026-11-20T10:00"));
@@ -353,7 +353,7 @@ TEST_F(Rule7_Vehicles, ResidentShowingACardDoesNotConsumeIt) {
     EXPECT_EQ(r.effect.kind, EffectKind::None);
 }
 
-TEST_F(Rule7_Vehicles, BlockedNeverOpensEvenWithAValidVoucher) {
+TEST_F(PureRule7_Vehicles, BlockedNeverOpensEvenWithAValidVoucher) {
     auto f = voucherFacts();
     f.plate_resident = false;
     EXPECT_EQ(run(entry("沪X00001"), f, at("2026-11-20T10:00")).decision.reason, Reason::DenyBlocked);
@@ -362,24 +362,39 @@ TEST_F(Rule7_Vehicles, BlockedNeverOpensEvenWithAValidVoucher) {
     EXPECT_EQ(run(exitObs("沪X00001"), g, at("2026-11-20T10:00")).decision.reason, Reason::DenyBlocked);
 }
 
-TEST_F(Rule7_Vehicles, UnknownCarWithoutVoucherIsAskedForOne) {
+TEST_F(PureRule7_Vehicles, UnknownCarWithoutVoucherIsAskedForOne) {
     const auto r = run(entry("沪A12345", /*card=*/false), LedgerFacts{}, at("2026-11-20T10:00"));
     EXPECT_EQ(r.decision.reason, Reason::DenyNeedVoucher);
     EXPECT_FALSE(r.decision.admit);
 }
 
-TEST_F(Rule7_Vehicles, UnmatchedCarAtTheExitIsReleased) {
+TEST_F(PureRule7_Vehicles, UnmatchedCarAtTheExitIsReleased) {
     const auto r = run(exitObs("沪A12345"), LedgerFacts{}, at("2026-11-20T10:00"));
     EXPECT_EQ(r.decision.reason, Reason::ReleaseUnmatched);
     EXPECT_TRUE(r.decision.admit);
     EXPECT_EQ(r.effect.kind, EffectKind::None);
 }
 
+class PureRule6_ExitNeverTraps : public RulesFixture {};
+
+TEST_F(PureRule6_ExitNeverTraps, PlateSeenBelowConfidenceIsReleasedUnmatched) {
+    auto o = exitObs("沪A1?3?5");
+    o.plate->confidence = 0.4;
+    const auto r = run(o, LedgerFacts{}, at("2026-11-20T10:00"));
+    EXPECT_EQ(r.decision.reason, Reason::ReleaseUnmatched);
+    EXPECT_TRUE(r.decision.admit);
+    EXPECT_EQ(r.effect.kind, EffectKind::None);
+    o.presence = Presence::Absent;  // the loop sees nobody: nothing to open for
+    EXPECT_EQ(run(o, LedgerFacts{}, at("2026-11-20T10:00")).decision.reason, Reason::DenyPlateUnread);
+    const auto loop_only = run(exitObs(std::nullopt, false, Presence::Present), LedgerFacts{}, at("2026-11-20T10:00"));
+    EXPECT_EQ(loop_only.decision.reason, Reason::ReleaseUnmatched);
+}
+
 // ---- Rule 12: the clock going backwards ---------------------------------------------------------------------
 
-class Rule12_ClockBehind : public RulesFixture {};
+class PureRule12_ClockBehind : public RulesFixture {};
 
-TEST_F(Rule12_ClockBehind, EntryFailsClosedWhenTheClockReadsEarlierThanTheLedger) {
+TEST_F(PureRule12_ClockBehind, EntryFailsClosedWhenTheClockReadsEarlierThanTheLedger) {
     auto f = voucherFacts();
     f.newest_record = at("2026-11-20T10:00");
     const auto r = run(entry("沪A12345"), f, at("2026-11-20T09:59"));
@@ -396,16 +411,16 @@ TEST_F(Rule12_ClockBehind, EntryFailsClosedWhenTheClockReadsEarlierThanTheLedger
 
 // ---- Rule 13: unreadable plates ------------------------------------------------------------------------------
 
-class Rule13_UnreadPlate : public RulesFixture {};
+class PureRule13_UnreadPlate : public RulesFixture {};
 
-TEST_F(Rule13_UnreadPlate, GuardPolicyHoldsForTheGuard) {
+TEST_F(PureRule13_UnreadPlate, GuardPolicyHoldsForTheGuard) {
     const auto r = run(entry(std::nullopt), voucherFacts(), at("2026-11-20T10:00"));
     EXPECT_EQ(r.decision.reason, Reason::HoldPlateUnread);
     EXPECT_FALSE(r.decision.admit);
     EXPECT_EQ(r.effect.kind, EffectKind::None);  // not consumed until the guard admits
 }
 
-TEST_F(Rule13_UnreadPlate, LowConfidenceCountsAsUnread) {
+TEST_F(PureRule13_UnreadPlate, LowConfidenceCountsAsUnread) {
     const auto r = run(entry("沪A12345", true, 0.79), voucherFacts(), at("2026-11-20T10:00"));
     EXPECT_EQ(r.decision.reason, Reason::HoldPlateUnread);
     EXPECT_TRUE(r.decision.plate_unread);
@@ -414,7 +429,7 @@ TEST_F(Rule13_UnreadPlate, LowConfidenceCountsAsUnread) {
               Reason::AdmitVoucher);
 }
 
-TEST_F(Rule13_UnreadPlate, PresencePolicyAdmitsOnlyWithAVehicleOnTheLoop) {
+TEST_F(PureRule13_UnreadPlate, PresencePolicyAdmitsOnlyWithAVehicleOnTheLoop) {
     settings.unread_plate = UnreadPlatePolicy::Presence;
     auto o = entry(std::nullopt);
     o.presence = Presence::Present;
@@ -430,7 +445,7 @@ TEST_F(Rule13_UnreadPlate, PresencePolicyAdmitsOnlyWithAVehicleOnTheLoop) {
     EXPECT_EQ(run(o, voucherFacts(), at("2026-11-20T10:00")).decision.reason, Reason::DenyPlateUnread);
 }
 
-TEST_F(Rule13_UnreadPlate, NeverPolicyRefuses) {
+TEST_F(PureRule13_UnreadPlate, NeverPolicyRefuses) {
     settings.unread_plate = UnreadPlatePolicy::Never;
     auto o = entry(std::nullopt);
     o.presence = Presence::Present;
@@ -439,16 +454,16 @@ TEST_F(Rule13_UnreadPlate, NeverPolicyRefuses) {
     EXPECT_EQ(r.effect.kind, EffectKind::None);
 }
 
-TEST_F(Rule13_UnreadPlate, NoPlateAndNoCardAsksForAVoucher) {
+TEST_F(PureRule13_UnreadPlate, NoPlateAndNoCardAsksForAVoucher) {
     EXPECT_EQ(run(entry(std::nullopt, false), LedgerFacts{}, at("2026-11-20T10:00")).decision.reason,
               Reason::DenyNeedVoucher);
 }
 
 // ---- Rule 14: the card at the exit ---------------------------------------------------------------------------
 
-class Rule14_CardAtExit : public RulesFixture {};
+class PureRule14_CardAtExit : public RulesFixture {};
 
-TEST_F(Rule14_CardAtExit, UnreadVisitClosesWithAPlateReadWhichIsRecorded) {
+TEST_F(PureRule14_CardAtExit, UnreadVisitClosesWithAPlateReadWhichIsRecorded) {
     auto f = voucherFacts();
     used(f, "", at("2026-11-20T10:00"));
     const auto r = run(exitObs("沪A12345", /*card=*/true), f, at("2026-11-20T11:00"));
@@ -458,7 +473,7 @@ TEST_F(Rule14_CardAtExit, UnreadVisitClosesWithAPlateReadWhichIsRecorded) {
     EXPECT_EQ(r.effect.plate, "沪A12345");
 }
 
-TEST_F(Rule14_CardAtExit, UnreadVisitClosesWithPresence) {
+TEST_F(PureRule14_CardAtExit, UnreadVisitClosesWithPresence) {
     auto f = voucherFacts();
     used(f, "", at("2026-11-20T10:00"));
     const auto r = run(exitObs(std::nullopt, true, Presence::Present), f, at("2026-11-20T11:00"));
@@ -466,7 +481,7 @@ TEST_F(Rule14_CardAtExit, UnreadVisitClosesWithPresence) {
     EXPECT_EQ(r.effect.visit, 41);
 }
 
-TEST_F(Rule14_CardAtExit, UnreadVisitStaysOpenWithoutAVehicle) {
+TEST_F(PureRule14_CardAtExit, UnreadVisitStaysOpenWithoutAVehicle) {
     auto f = voucherFacts();
     used(f, "", at("2026-11-20T10:00"));
     for (const auto presence : {Presence::Unknown, Presence::Absent}) {
@@ -477,7 +492,7 @@ TEST_F(Rule14_CardAtExit, UnreadVisitStaysOpenWithoutAVehicle) {
     }
 }
 
-TEST_F(Rule14_CardAtExit, KnownPlateVisitIsNotClosedByTheCardAlone) {
+TEST_F(PureRule14_CardAtExit, KnownPlateVisitIsNotClosedByTheCardAlone) {
     auto f = voucherFacts();
     used(f, "沪A12345", at("2026-11-20T10:00"));
     // a card carried out on foot, with the loop seeing someone: closes nothing
