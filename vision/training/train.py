@@ -1,0 +1,272 @@
+"""Train the plate reader: a small pure-convolution CTC network on synthetic plates only.
+
+    nice -n 15 /usr/bin/python3 train.py --minutes 60          # starts, or resumes checkpoints/last.pt
+
+Checkpoints: checkpoints/last.pt (every --ckpt-every steps and at exit), checkpoints/best.pt
+(best exact match on the held-out synthetic validation set; the real evaluation sets are never
+looked at here). A run is resumable at any time: kill it and start the same command again.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import signal
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import plate_synth as ps
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+IN_W, IN_H = 96, 32
+SCALE, MEAN = 1.0 / 127.5, 1.0          # x = v * SCALE - MEAN, v in 0..255 grey
+CHARSET = ps.CHARSET
+C = len(CHARSET)
+IDX = {c: i for i, c in enumerate(CHARSET)}
+
+
+def cbr(cin, cout, k=3, p=1):
+    return [nn.Conv2d(cin, cout, k, padding=p, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+
+class PlateReader(nn.Module):
+    """1x32x96 -> C x 24 logits (CTC, class 0 = blank). Conv/BN/ReLU/MaxPool only."""
+
+    def __init__(self, w=(16, 32, 64, 128, 160)):
+        super().__init__()
+        a, b, c, d, e = w
+        self.body = nn.Sequential(
+            *cbr(1, a), nn.MaxPool2d(2),                    # 16x48
+            *cbr(a, b), nn.MaxPool2d(2),                    # 8x24
+            *cbr(b, c), *cbr(c, c), nn.MaxPool2d((2, 1)),   # 4x24
+            *cbr(c, d, (4, 3), (0, 1)),                     # 1x24: collapse height
+            *cbr(d, e, (1, 5), (0, 2)),                     # horizontal context
+        )
+        self.head = nn.Conv2d(e, C, 1)
+
+    def forward(self, x):
+        return self.head(self.body(x)).squeeze(2)          # N x C x T
+
+
+T_STEPS = 24
+
+
+def encode(text):
+    return [IDX[c] for c in text]
+
+
+def greedy(logits):
+    """logits: C x T numpy -> (text, per-char max softmax probs along the greedy path)."""
+    z = logits - logits.max(0, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(0, keepdims=True)
+    best = p.argmax(0)
+    out, confs, prev = [], [], 0
+    for t, k in enumerate(best):
+        if k != 0 and k != prev:
+            out.append(CHARSET[k])
+            confs.append(float(p[k, t]))
+        elif k != 0 and k == prev:
+            confs[-1] = max(confs[-1], float(p[k, t]))
+        prev = k
+    return "".join(out), confs
+
+
+class SynthStream(torch.utils.data.IterableDataset):
+    def __init__(self, seed):
+        self.seed = seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info else 0
+        s = ps.Synth(IN_W, IN_H, seed=self.seed * 1000 + wid)
+        while True:
+            g, t, k = s.sample()
+            yield g, t
+
+
+def collate_raw(batch):
+    return np.stack([b[0] for b in batch]), [b[1] for b in batch]
+
+
+def to_batch(imgs_u8, texts):
+    x = torch.from_numpy(imgs_u8.astype(np.float32))[:, None] * SCALE - MEAN
+    tg = [encode(t) for t in texts]
+    lens = torch.tensor([len(t) for t in tg], dtype=torch.long)
+    flat = torch.tensor([i for t in tg for i in t], dtype=torch.long)
+    return x, flat, lens
+
+
+def make_val(path, n_per_kind=400, seed=424242):
+    """Held-out synthetic set (different seed, same distribution), per plate kind."""
+    if os.path.exists(path):
+        d = np.load(path, allow_pickle=True)
+        return d["x"], list(d["t"]), list(d["k"])
+    s = ps.Synth(IN_W, IN_H, seed=seed)
+    xs, ts, ks = [], [], []
+    want = {"blue": n_per_kind, "yellow": n_per_kind, "green_small": n_per_kind, "green_large": n_per_kind // 2}
+    got = {k: 0 for k in want}
+    other = 0
+    while any(got[k] < want[k] for k in want) or other < n_per_kind // 2:
+        text, kind = ps.random_plate(s.rng)
+        if kind in want:
+            if got[kind] >= want[kind]:
+                continue
+            got[kind] += 1
+        else:
+            if other >= n_per_kind // 2:
+                continue
+            other += 1
+        g, t, k = s.sample(text, kind)
+        xs.append(g); ts.append(t); ks.append(k)
+    np.savez_compressed(path, x=np.stack(xs), t=np.array(ts, dtype=object), k=np.array(ks, dtype=object))
+    return np.stack(xs), ts, ks
+
+
+def evaluate_arrays(model, x_u8, texts, kinds=None, bs=256):
+    model.eval()
+    res = {"n": 0, "exact": 0}
+    per = {}
+    with torch.no_grad():
+        for i in range(0, len(x_u8), bs):
+            x = torch.from_numpy(x_u8[i:i + bs].astype(np.float32))[:, None] * SCALE - MEAN
+            out = model(x).numpy()
+            for j in range(out.shape[0]):
+                txt, _ = greedy(out[j])
+                ok = txt == texts[i + j]
+                res["n"] += 1
+                res["exact"] += ok
+                if kinds is not None:
+                    k = kinds[i + j]
+                    k = "green" if k.startswith("green") else k
+                    pk = per.setdefault(k, [0, 0])
+                    pk[0] += ok; pk[1] += 1
+    model.train()
+    res["acc"] = res["exact"] / max(1, res["n"])
+    res["per_kind"] = {k: round(v[0] / v[1], 4) for k, v in per.items()}
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=60)
+    ap.add_argument("--bs", type=int, default=64, help="batch size (fresh + replayed)")
+    ap.add_argument("--replay", type=float, default=0.5,
+                    help="fraction of each batch drawn from a ring buffer of recent samples (the generator is the "
+                         "bottleneck on a shared 2-core box)")
+    ap.add_argument("--replay-size", type=int, default=30000)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr-final", type=float, default=5e-5)
+    ap.add_argument("--decay-samples", type=float, default=3.0e6, help="cosine decay length (samples)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--ckpt-dir", default=os.path.join(HERE, "checkpoints"))
+    ap.add_argument("--val-every", type=int, default=1000, help="steps")
+    ap.add_argument("--ckpt-every", type=int, default=250, help="steps")
+    ap.add_argument("--seed", type=int, default=None)
+    a = ap.parse_args()
+
+    torch.set_num_threads(a.threads)
+    os.makedirs(a.ckpt_dir, exist_ok=True)
+    runs = os.path.join(HERE, "runs")
+    os.makedirs(runs, exist_ok=True)
+    vx, vt, vk = make_val(os.path.join(runs, "val_synth.npz"))
+    print("val set", len(vt), flush=True)
+
+    model = PlateReader()
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    st = {"step": 0, "samples": 0, "fresh_samples": 0, "train_seconds": 0.0, "best": -1.0, "best_step": 0, "history": [], "stream": 0}
+    last = os.path.join(a.ckpt_dir, "last.pt")
+    if os.path.exists(last):
+        ck = torch.load(last)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        st = ck["state"]
+        print("resumed at step %d, %d samples, %.1f min" % (st["step"], st["samples"], st["train_seconds"] / 60), flush=True)
+    st["stream"] += 1  # new generator seed on every (re)start: never replay the same stream
+    seed = a.seed if a.seed is not None else 1000 + st["stream"]
+    print("params", sum(p.numel() for p in model.parameters()), flush=True)
+
+    n_fresh = max(1, int(round(a.bs * (1 - a.replay))))
+    dl = torch.utils.data.DataLoader(SynthStream(seed), batch_size=n_fresh, num_workers=a.workers,
+                                     collate_fn=collate_raw, prefetch_factor=8 if a.workers else 2,
+                                     persistent_workers=bool(a.workers))
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+
+    def save(path):
+        tmp = path + ".tmp"
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": st,
+                    "config": {"in_w": IN_W, "in_h": IN_H, "charset": CHARSET}}, tmp)
+        os.replace(tmp, path)
+
+    stop = {"flag": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__("flag", True))
+    t_start = time.time()
+    t_last = time.time()
+    run_loss = None
+    model.train()
+    buf = np.zeros((a.replay_size, IN_H, IN_W), np.uint8)
+    buf_t = [""] * a.replay_size
+    nbuf = ptr = 0
+    nrng = np.random.default_rng(seed)
+    for fx, ft in dl:
+        st.setdefault("fresh_samples", 0)
+        st["fresh_samples"] += len(ft)
+        for g, t in zip(fx, ft):
+            buf[ptr] = g
+            buf_t[ptr] = t
+            ptr = (ptr + 1) % a.replay_size
+            nbuf = min(a.replay_size, nbuf + 1)
+        n_rep = a.bs - len(ft) if nbuf >= 20 * a.bs else 0
+        if n_rep > 0:
+            ri = nrng.integers(0, nbuf, n_rep)
+            fx = np.concatenate([fx, buf[ri]])
+            ft = list(ft) + [buf_t[i] for i in ri]
+        x, flat, lens = to_batch(fx, ft)
+        frac = min(1.0, st["samples"] / a.decay_samples)
+        lr = a.lr_final + 0.5 * (a.lr - a.lr_final) * (1 + math.cos(math.pi * frac))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        logits = model(x)                                   # N C T
+        lp = F.log_softmax(logits, 1).permute(2, 0, 1)      # T N C
+        il = torch.full((x.shape[0],), lp.shape[0], dtype=torch.long)
+        loss = ctc(lp, flat, il, lens)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        now = time.time()
+        st["train_seconds"] += now - t_last
+        t_last = now
+        st["step"] += 1
+        st["samples"] += x.shape[0]
+        run_loss = loss.item() if run_loss is None else 0.98 * run_loss + 0.02 * loss.item()
+        if st["step"] % 100 == 0:
+            print("step %d samples %d (fresh %d) loss %.4f lr %.2e %.0f samples/s (%.1f min total)" % (
+                st["step"], st["samples"], st["fresh_samples"], run_loss, lr,
+                st["samples"] / max(1.0, st["train_seconds"]), st["train_seconds"] / 60), flush=True)
+        if st["step"] % a.val_every == 0:
+            r = evaluate_arrays(model, vx, vt, vk)
+            st["history"].append({"step": st["step"], "samples": st["samples"], "val": r["acc"], "per_kind": r["per_kind"],
+                                  "minutes": round(st["train_seconds"] / 60, 1), "loss": round(run_loss, 4)})
+            print("VAL step %d samples %d acc %.4f %s" % (st["step"], st["samples"], r["acc"], json.dumps(r["per_kind"])), flush=True)
+            if r["acc"] > st["best"]:
+                st["best"], st["best_step"] = r["acc"], st["step"]
+                save(os.path.join(a.ckpt_dir, "best.pt"))
+                print("  new best", flush=True)
+            t_last = time.time()
+        if st["step"] % a.ckpt_every == 0:
+            save(last)
+        if stop["flag"] or (time.time() - t_start) > a.minutes * 60:
+            break
+    save(last)
+    print("saved; step %d samples %d best %.4f @ %d" % (st["step"], st["samples"], st["best"], st["best_step"]), flush=True)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
