@@ -21,8 +21,8 @@ namespace fs = std::filesystem;
 
 class TempDir {
 public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "vg-gate-test-XXXXXX").string();
+    explicit TempDir(const fs::path& base = fs::temp_directory_path()) {
+        std::string tmpl = (base / "vg-gate-test-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         path_ = tmpl;
     }
@@ -61,7 +61,8 @@ protected:
 
     void SetUp() override { ledger = open(); }
 
-    fs::path dbPath() const { return dir.path() / "ledger.db"; }
+    virtual ~LedgerTest() = default;
+    virtual fs::path dbPath() const { return dir.path() / "ledger.db"; }
     fs::path spoolPath() const { return dir.path() / "spool.jsonl"; }
     LedgerOptions options(Duration busy = Duration(2000)) const {
         return LedgerOptions{.path = dbPath(), .busy_timeout = busy, .spool_path = spoolPath(), .retention_days = 365};
