@@ -1048,7 +1048,9 @@ LedgerResult<std::vector<Visit>> Ledger::sweepOverstays(const RuleSettings& sett
     return guarded([&]() -> LedgerResult<std::vector<Visit>> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement q(db, fmt::format("SELECT {} FROM visits v JOIN households h ON h.id = v.household_id "
+        // INDEXED BY: without statistics SQLite scans every visit ever made (ORDER BY id) instead of the few inside.
+        SQLite::Statement q(db, fmt::format("SELECT {} FROM visits v INDEXED BY visits_open "
+                                            "JOIN households h ON h.id = v.household_id "
                                             "WHERE v.exited_at IS NULL AND v.voided_at IS NULL "
                                             "AND v.overstay_flagged_at IS NULL AND v.deadline < ? ORDER BY v.id",
                                             kVisitColumns));
@@ -1147,7 +1149,8 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
         for (auto& [plate, units] : plate_units) {
             if (units.size() > 1) r.shared_plates.push_back({plate, {units.begin(), units.end()}});
         }
-        SQLite::Statement in(db, "SELECT COUNT(*) FROM visits WHERE exited_at IS NULL AND voided_at IS NULL");
+        SQLite::Statement in(db, "SELECT COUNT(*) FROM visits INDEXED BY visits_open "
+                                 "WHERE exited_at IS NULL AND voided_at IS NULL");
         in.executeStep();
         r.cars_inside_now = in.getColumn(0).getInt();
         SQLite::Statement head(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
