@@ -212,7 +212,6 @@ Ruling decideEntry(Builder& b, const Observation& obs, const LedgerFacts& facts,
         }
     }
     const TimePoint deadline = b.at() + settings.stay_max;
-    d.deadline = deadline;
     if (!b.read()) {
         const bool vehicle = obs.presence == Presence::Present;
         switch (settings.unread_plate) {
@@ -222,6 +221,7 @@ Ruling decideEntry(Builder& b, const Observation& obs, const LedgerFacts& facts,
                                             v.serial));
             case UnreadPlatePolicy::Presence:
                 if (vehicle) {
+                    d.deadline = deadline;
                     return b.finish(Reason::AdmitVoucherPlateUnread,
                                     fmt::format("voucher {} of unit {}: plate unread, vehicle present; leave by {}",
                                                 v.serial, v.unit, b.local(deadline)),
@@ -234,6 +234,7 @@ Ruling decideEntry(Builder& b, const Observation& obs, const LedgerFacts& facts,
                 return b.finish(Reason::DenyPlateUnread, "no plate was read (lanes.unread_plate = \"never\")");
         }
     }
+    d.deadline = deadline;
     return b.finish(Reason::AdmitVoucher,
                     fmt::format("voucher {} of unit {} admits {}; leave by {}", v.serial, v.unit, b.plate(),
                                 b.local(deadline)),
