@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -389,7 +392,9 @@ int Ledger::schemaVersion() const {
 
 Decision Ledger::decide(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
                         const std::optional<Manual>& manual) {
-    if (!dry_run && !options_.spool_path.empty() && std::filesystem::exists(options_.spool_path)) {
+    std::error_code ec;
+    const auto spooled = options_.spool_path.empty() ? 0 : std::filesystem::file_size(options_.spool_path, ec);
+    if (!dry_run && !ec && spooled > 0) {
         (void)replaySpool(settings, now);
     }
     return decideOnce(obs, settings, now, dry_run, manual, std::nullopt, std::nullopt);
@@ -557,18 +562,42 @@ bool Ledger::spool(const Observation& obs, TimePoint now) {
     const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     const int fd = ::open(options_.spool_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) return false;
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsyncFile(fd);
+    // The lock a replay holds until it has emptied the file: appending meanwhile would be lost.
+    const bool ok = ::flock(fd, LOCK_EX) == 0 &&
+                    ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsyncFile(fd);
     ::close(fd);
     return ok;
 }
 
 LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint now) {
-    if (options_.spool_path.empty() || !std::filesystem::exists(options_.spool_path)) return 0;
+    if (options_.spool_path.empty()) return 0;
+    const int fd = ::open(options_.spool_path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return 0;
+        return std::unexpected(LedgerError{LedgerError::Kind::Internal,
+                                           fmt::format("cannot open the exit spool {}: {}", options_.spool_path.string(),
+                                                       std::strerror(errno))});
+    }
+    // Another process (the CLI, a second lane worker) may spool while we replay. Holding the file lock from the read
+    // to the truncation makes it wait and then append to the emptied file; removing the file instead would lose a
+    // line appended between our read and the removal.
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    if (::flock(fd, LOCK_EX) != 0) {
+        return std::unexpected(LedgerError{LedgerError::Kind::Internal,
+                                           fmt::format("cannot lock the exit spool {}: {}",
+                                                       options_.spool_path.string(), std::strerror(errno))});
+    }
+    std::string text;
+    char buf[8192];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
     // The spooled car has already left through the open barrier: holding it for the guard would leave its visit
     // open for ever, so a replayed overstay is always released (and recorded).
     RuleSettings replay_settings = settings;
     replay_settings.overstay_exit = OnError::Open;
-    std::ifstream in(options_.spool_path);
+    std::istringstream in(text);
     std::string line;
     int applied = 0;
     bool all_ok = true;
@@ -598,10 +627,12 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
             break;
         }
     }
-    in.close();
-    if (all_ok) {
-        std::error_code ec;
-        std::filesystem::remove(options_.spool_path, ec);
+    // Every line is in the ledger (or was a torn write): empty the file under the lock. An emptied spool stays in
+    // place; decide() only replays a non-empty one.
+    if (all_ok && (::ftruncate(fd, 0) != 0 || !fsyncFile(fd))) {
+        return std::unexpected(LedgerError{LedgerError::Kind::Internal,
+                                           fmt::format("the exit spool {} was replayed but cannot be emptied: {}",
+                                                       options_.spool_path.string(), std::strerror(errno))});
     }
     return applied;
 }
