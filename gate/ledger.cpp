@@ -603,23 +603,30 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
     bool all_ok = true;
     while (std::getline(in, line)) {
         if (line.empty()) continue;
-        json j = json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.contains("event_id") || !j.contains("at")) continue;  // a torn last line
         Observation obs;
-        obs.lane = j.value("lane", "");
-        obs.direction = j.value("direction", "exit") == "entry" ? Direction::Entry : Direction::Exit;
-        auto at = parseIsoUtc(j.value("at", ""));
-        if (!at) continue;
-        obs.at = *at;
-        const auto presence = j.value("presence", "unknown");
-        obs.presence = presence == "present" ? Presence::Present
-                       : presence == "absent" ? Presence::Absent
-                                              : Presence::Unknown;
-        if (j.contains("plate")) obs.plate = PlateSeen{j["plate"].value("text", ""), j["plate"].value("confidence", 1.0)};
-        if (j.contains("token")) obs.token = j["token"].get<std::string>();
+        std::string event_id;
+        // A torn last line, or one of the wrong shape: skipped (json's typed getters throw, and decide() must not).
+        try {
+            const json j = json::parse(line);
+            event_id = j.at("event_id").get<std::string>();
+            const auto at = parseIsoUtc(j.at("at").get<std::string>());
+            if (!at || event_id.empty()) continue;
+            obs.at = *at;
+            obs.lane = j.value("lane", "");
+            obs.direction = j.value("direction", "exit") == "entry" ? Direction::Entry : Direction::Exit;
+            const auto presence = j.value("presence", "unknown");
+            obs.presence = presence == "present" ? Presence::Present
+                           : presence == "absent" ? Presence::Absent
+                                                  : Presence::Unknown;
+            if (j.contains("plate")) {
+                obs.plate = PlateSeen{j.at("plate").value("text", ""), j.at("plate").value("confidence", 1.0)};
+            }
+            if (j.contains("token")) obs.token = j.at("token").get<std::string>();
+        } catch (const json::exception&) {
+            continue;
+        }
         const Manual manual{"spool", "exit decided while the ledger was unavailable, replayed"};
-        auto d = decideOnce(obs, replay_settings, now, false, manual, j["event_id"].get<std::string>(),
-                            std::nullopt);
+        auto d = decideOnce(obs, replay_settings, now, false, manual, event_id, std::nullopt);
         if (d.audit_seq > 0) {
             ++applied;
         } else if (d.message != "already replayed") {
