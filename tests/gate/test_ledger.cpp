@@ -516,7 +516,9 @@ TEST_F(Rule8_FailClosed, ExitOnErrorOpensSpoolsAndReplaysExactlyOnce) {
     const auto rows = count("SELECT COUNT(*) FROM audit_log");
 
     // The same spool again (a crash between commit and removal): nothing happens twice.
-    std::filesystem::copy_file(dir.path() / "spool.copy", spoolPath());
+    EXPECT_EQ(std::filesystem::file_size(spoolPath()), 0u);  // emptied under its lock, left in place
+    std::filesystem::copy_file(dir.path() / "spool.copy", spoolPath(),
+                               std::filesystem::copy_options::overwrite_existing);
     EXPECT_EQ(ledger->replaySpool(settings, at("2026-11-20T12:07")).value(), 0);
     EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log"), rows);
     EXPECT_EQ(visitsAt("2026-11-20T12:08")[0].exited_at, at("2026-11-20T12:00"));
@@ -538,6 +540,30 @@ TEST_F(Rule8_FailClosed, TheNextDecisionReplaysTheSpoolFirst) {
     ASSERT_EQ(inside.size(), 1u);
     EXPECT_EQ(inside[0].plate, "沪B22222");
     EXPECT_FALSE(std::filesystem::exists(spoolPath()) && std::filesystem::file_size(spoolPath()) > 0);
+}
+
+TEST_F(Rule8_FailClosed, MalformedSpoolLinesAreSkippedAndNeverThrow) {
+    ASSERT_EQ(enter("沪A12345", v[0].token, "2026-11-20T10:00").reason, Reason::AdmitVoucher);
+    {
+        WriteLock lock(dbPath());
+        ASSERT_TRUE(leave("沪A12345", "2026-11-20T12:00").spooled);
+    }
+    {
+        std::ofstream junk(spoolPath(), std::ios::app);
+        junk << "not json at all\n"
+             << R"({"event_id":5,"at":"2026-11-20T04:00:00.000Z"})" << "\n"
+             << R"({"event_id":"e1","at":"2026-11-20T04:00:00.000Z","token":7,"lane":"x"})" << "\n"
+             << R"({"event_id":"e2","at":"2026-11-20T04:00:00.000Z","plate":"沪A12345"})" << "\n"
+             << R"({"event_id":"e3","at":"yesterday"})" << "\n"
+             << R"({"event_id":"e4","at":"2026-11-)";  // torn by a power cut
+    }
+    Decision d;
+    ASSERT_NO_THROW(d = enter("沪B22222", v[1].token, "2026-11-20T12:10"));
+    EXPECT_EQ(d.reason, Reason::AdmitVoucher);
+    const auto visits = visitsAt("2026-11-20T12:11");
+    ASSERT_EQ(visits.size(), 2u);
+    EXPECT_EQ(visits[0].exited_at, at("2026-11-20T12:00"));
+    EXPECT_TRUE(ledger->verifyAudit(std::nullopt).ok);
 }
 
 TEST_F(Rule8_FailClosed, ReplayClosesAnOverstayEvenUnderTheHoldSetting) {
