@@ -963,6 +963,15 @@ LedgerResult<Voucher> Ledger::replace(std::uint32_t serial, TimePoint now) {
 LedgerResult<void> Ledger::addVehicle(const Vehicle& v, TimePoint now) {
     const std::string plate = normalizePlate(v.plate);
     if (plate.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the plate must not be empty"});
+    // `until` is compared as text with the site's date: any other spelling ("2026/11/20") would silently never
+    // expire, so only YYYY-MM-DD is accepted.
+    if (v.until && (v.until->size() != 10 || (*v.until)[4] != '-' || (*v.until)[7] != '-' ||
+                    !zone_.parse(*v.until).has_value())) {
+        return std::unexpected(LedgerError{
+            LedgerError::Kind::Invalid,
+            fmt::format("--until must be a date written YYYY-MM-DD (the last day the car is valid), not '{}'",
+                        *v.until)});
+    }
     return guarded([&]() -> LedgerResult<void> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
