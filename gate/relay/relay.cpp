@@ -39,12 +39,12 @@ RelayResult Relay::pulse(Duration duration, std::string_view tag) {
     timer_.cancel();
     auto timed = pulseTimed(duration, tag);
     if (!timed) {
-        fault(timed.error());
+        fault(timed.error(), false);
         return std::unexpected(timed.error());
     }
     if (!*timed) {
         if (auto r = set(true, Action::Pulse, duration, tag); !r) {
-            fault(r.error());
+            fault(r.error(), false);
             return r;
         }
     }
@@ -64,7 +64,7 @@ RelayResult Relay::pulse(Duration duration, std::string_view tag) {
 
 void Relay::endPulse() {
     if (auto r = set(false, Action::Release, Duration{0}, "pulse-end"); !r) {
-        fault(r.error());
+        fault(r.error(), true);
         return;
     }
     state_ = RelayState::Released;
@@ -73,7 +73,7 @@ void Relay::endPulse() {
 RelayResult Relay::hold(std::string_view tag) {
     timer_.cancel();
     if (auto r = set(true, Action::Hold, max_hold_, tag); !r) {
-        fault(r.error());
+        fault(r.error(), false);
         return r;
     }
     state_ = RelayState::Held;
@@ -89,18 +89,18 @@ RelayResult Relay::hold(std::string_view tag) {
 RelayResult Relay::release(std::string_view tag) {
     timer_.cancel();
     if (auto r = set(false, Action::Release, Duration{0}, tag); !r) {
-        fault(r.error());
+        fault(r.error(), false);
         return r;
     }
     state_ = RelayState::Released;
     return {};
 }
 
-void Relay::fault(const RelayError& e) {
+void Relay::fault(const RelayError& e, bool asynchronous) {
     state_ = RelayState::Faulted;
     // Fail closed: whatever went wrong, try to leave the output de-energised.
     (void)set(false, Action::Release, Duration{0}, "fault");
-    if (on_event_) on_event_("RELAY_FAULT", &e);
+    if (asynchronous && on_event_) on_event_("RELAY_FAULT", &e);
 }
 
 }  // namespace vg::relay

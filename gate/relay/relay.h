@@ -68,7 +68,7 @@ public:
     const std::string& lane() const { return lane_; }
     Duration maxHold() const { return max_hold_; }
     // Called when an asynchronous step (the end of a timed pulse, the max_hold cap) fails or fires, so the
-    // lane can log RELAY_FAULT / HOLD_CAPPED. Optional.
+    // lane can log RELAY_FAULT / HOLD_CAPPED. Errors of a call are returned by that call instead. Optional.
     void setEventHandler(std::function<void(std::string_view event, const RelayError*)> handler) {
         on_event_ = std::move(handler);
     }
@@ -84,7 +84,7 @@ protected:
 
 private:
     void endPulse();
-    void fault(const RelayError& e);
+    void fault(const RelayError& e, bool asynchronous);
 
     std::string lane_;
     Duration max_hold_;

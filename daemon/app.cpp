@@ -1,0 +1,611 @@
+#include "daemon/app.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "config/config_loader.h"
+#include "daemon/decision_json.h"
+#include "gate/audit_chain.h"
+#include "gate/key_ring.h"
+
+namespace vg::daemon {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string dumpJson(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Under systemd each line starts with its journald priority ("<6>"), so `journalctl -p err` works.
+class JournalPriorityFlag final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+        static constexpr const char* kPrio[] = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
+        const char* p = kPrio[static_cast<int>(msg.level)];
+        dest.append(p, p + 3);
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override {
+        return std::make_unique<JournalPriorityFlag>();
+    }
+};
+
+void setupLogging() {
+    auto logger = spdlog::stderr_logger_mt("voucher-gated");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    if (std::getenv("JOURNAL_STREAM") != nullptr) {
+        formatter->add_flag<JournalPriorityFlag>('*').set_pattern("%*%v");
+    } else {
+        formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    }
+    logger->set_formatter(std::move(formatter));
+    logger->flush_on(spdlog::level::trace);  // one line per event, visible at once (tests and the demo watch it)
+    spdlog::set_default_logger(logger);
+}
+
+gate::SiteZone zoneOrThrow(const std::string& name) {
+    auto z = gate::SiteZone::make(name);
+    if (!z) throw std::runtime_error("site.timezone: " + z.error());
+    return *z;
+}
+
+gate::UnreadPlatePolicy map(config::UnreadPlate u) {
+    switch (u) {
+        case config::UnreadPlate::Guard: return gate::UnreadPlatePolicy::Guard;
+        case config::UnreadPlate::Presence: return gate::UnreadPlatePolicy::Presence;
+        case config::UnreadPlate::Never: return gate::UnreadPlatePolicy::Never;
+    }
+    return gate::UnreadPlatePolicy::Guard;
+}
+
+relay::RelayOptions relayOptionsFor(const config::LaneSettings& ls) {
+    relay::RelayOptions o;
+    switch (ls.relay.driver) {
+        case config::RelayDriver::Sim: o.kind = relay::RelayKind::Sim; break;
+        case config::RelayDriver::Gpio: o.kind = relay::RelayKind::Gpio; break;
+        case config::RelayDriver::ModbusTcp: o.kind = relay::RelayKind::ModbusTcp; break;
+        case config::RelayDriver::ModbusRtu: o.kind = relay::RelayKind::ModbusRtu; break;
+        case config::RelayDriver::Serial: o.kind = relay::RelayKind::Serial; break;
+    }
+    o.lane = ls.name;
+    o.max_hold = ls.relay.max_hold;
+    o.file = ls.relay.file;
+    o.chip = ls.relay.chip;
+    o.line = ls.relay.line;
+    o.active_low = ls.relay.active_low;
+    return o;
+}
+
+// What about a lane can only change by rebuilding its devices (a restart in this version).
+std::vector<std::string> laneRestartChanges(const config::Settings& old, const config::Settings& next) {
+    std::vector<std::string> out;
+    auto find = [](const config::Settings& s, const std::string& name) -> const config::LaneSettings* {
+        for (const auto& l : s.lane) {
+            if (l.name == name) return &l;
+        }
+        return nullptr;
+    };
+    for (const auto& l : next.lane) {
+        const auto* o = find(old, l.name);
+        if (o == nullptr) {
+            out.push_back(fmt::format("lane[{}] (added)", l.name));
+            continue;
+        }
+        if (o->direction != l.direction) out.push_back(fmt::format("lane[{}].direction", l.name));
+        if (o->plate_camera != l.plate_camera || o->card_camera != l.card_camera || o->camera_fps != l.camera_fps ||
+            o->camera_loop != l.camera_loop || o->roi != l.roi || o->camera_stall_after != l.camera_stall_after) {
+            out.push_back(fmt::format("lane[{}] cameras", l.name));
+        }
+        if (o->relay.driver != l.relay.driver || o->relay.file != l.relay.file || o->relay.chip != l.relay.chip ||
+            o->relay.line != l.relay.line || o->relay.active_low != l.relay.active_low ||
+            o->relay.max_hold != l.relay.max_hold) {
+            out.push_back(fmt::format("lane[{}].relay", l.name));
+        }
+        if (o->presence != l.presence) out.push_back(fmt::format("lane[{}].presence", l.name));
+        if (o->announcer != l.announcer) out.push_back(fmt::format("lane[{}].announcer", l.name));
+    }
+    for (const auto& l : old.lane) {
+        if (find(next, l.name) == nullptr) out.push_back(fmt::format("lane[{}] (removed)", l.name));
+    }
+    if (old.site.timezone != next.site.timezone) out.emplace_back("site.timezone");
+    return out;
+}
+
+}  // namespace
+
+std::string checkDaemonSettings(const config::Settings& s) {
+    if (s.lane.empty()) return "no [[lane]]: the daemon needs at least one lane";
+    for (const auto& l : s.lane) {
+        if (l.relay.driver != config::RelayDriver::Sim && l.relay.driver != config::RelayDriver::Gpio) {
+            return fmt::format("lane[{}].relay.driver: \"{}\" is not implemented in this build yet (use \"gpio\" "
+                               "or \"sim\")",
+                               l.name, config::toString(l.relay.driver));
+        }
+    }
+    return "";
+}
+
+gate::RuleSettings ruleSettingsFor(const config::Settings& s, const config::LaneDefaults& lane) {
+    gate::RuleSettings r;
+    r.per_month = s.vouchers.per_month;
+    r.eligible_categories = s.vouchers.eligible_categories;
+    r.grace_days = s.vouchers.grace_days;
+    r.stay_max = s.stay.max;
+    r.stay_grace = s.stay.grace;
+    r.overstay_exit = s.stay.overstay_exit == config::OverstayExit::Hold ? gate::OnError::Hold : gate::OnError::Open;
+    r.overstay_fee_per_hour = s.stay.overstay_fee_per_hour;
+    r.readmit_window = lane.readmit_window;
+    r.unread_plate = map(lane.unread_plate);
+    r.min_plate_confidence = lane.min_plate_confidence;
+    r.exit_on_error = lane.exit_on_error == config::ExitOnError::Hold ? gate::OnError::Hold : gate::OnError::Open;
+    return r;
+}
+
+LaneOptions laneOptionsFor(const config::Settings& s, const config::LaneSettings& ls) {
+    LaneOptions o;
+    o.name = ls.name;
+    o.direction = ls.direction == config::Direction::Entry ? gate::Direction::Entry : gate::Direction::Exit;
+    o.rules = ruleSettingsFor(s, ls);
+    o.pair_window = ls.pair_window;
+    o.repeat_window = ls.repeat_window;
+    o.plate_timeout = ls.plate_timeout;
+    o.pulse = ls.relay.pulse;
+    o.dry_run = ls.dry_run;
+    return o;
+}
+
+App::App(std::filesystem::path config_path, config::Settings settings)
+    : config_path_(std::move(config_path)),
+      settings_(std::move(settings)),
+      signals_(io_, SIGHUP, SIGTERM, SIGINT),
+      tick_timer_(io_),
+      sweep_timer_(io_),
+      watchdog_timer_(io_),
+      status_timer_(io_),
+      zone_(zoneOrThrow(settings_.site.timezone)) {
+    setupLogging();
+    auto keys = gate::KeyRing::load(settings_.vouchers.key_file);
+    if (!keys) throw std::runtime_error(keys.error() + " (run `voucher-gate init` first)");
+    auto audit_key = gate::AuditKey::load(settings_.audit.key_file);
+    if (!audit_key) throw std::runtime_error(audit_key.error() + " (run `voucher-gate init` first)");
+    gate::LedgerOptions lo;
+    lo.path = settings_.database.path;
+    lo.busy_timeout = settings_.database.busy_timeout;
+    lo.spool_path = settings_.database.spool_path;
+    lo.retention_days = settings_.database.retention_days;
+    ledger_ = std::make_unique<gate::Ledger>(lo, *audit_key, std::move(*keys), zone_);
+    decider_ = std::make_unique<LedgerDecider>(*ledger_);
+    for (const auto& ls : settings_.lane) setupLane(ls);
+    control_ = std::make_unique<ControlServer>(io_, settings_.control.socket,
+                                               [this](const nlohmann::json& r) { return control(r); });
+    http_ = std::make_unique<HttpServer>(io_, settings_.http.listen,
+                                         [this](const std::string& target) { return http(target); });
+}
+
+App::~App() {
+    for (auto& unit : lanes_) {
+        for (auto& c : unit->cameras) c->stop();
+    }
+}
+
+void App::setupLane(const config::LaneSettings& ls) {
+    auto unit = std::make_unique<LaneUnit>(io_);
+    unit->settings = ls;
+    auto made = relay::makeRelay(io_.get_executor(), relayOptionsFor(ls), [this] { return clock_.now(); });
+    if (!made) throw std::runtime_error(fmt::format("lane {}: relay {}", ls.name, made.error().str()));
+    unit->relay = std::move(*made);
+    if (ls.presence) {
+        relay::PresenceOptions po;
+        po.kind = ls.presence->driver == config::PresenceDriver::Gpio ? relay::PresenceKind::Gpio
+                                                                      : relay::PresenceKind::Sim;
+        po.file = ls.presence->file;
+        po.chip = ls.presence->chip;
+        po.line = ls.presence->line;
+        po.active_low = ls.presence->active_low;
+        auto p = relay::makePresenceInput(po);
+        if (!p) throw std::runtime_error(fmt::format("lane {}: {}", ls.name, p.error()));
+        unit->presence = std::move(*p);
+    }
+    const bool tts = ls.announcer && ls.announcer->driver == config::AnnouncerDriver::Tts;
+    unit->announcer = makeAnnouncer(ls.name, tts, ls.announcer ? ls.announcer->voice : "");
+    unit->lane = std::make_unique<Lane>(laneOptionsFor(settings_, ls), *decider_, *unit->relay, *unit->announcer,
+                                        unit->presence.get(), clock_, zone_, metrics_);
+    unit->lane->setDecisionHandler([this](const gate::Decision& d) {
+        ledger_ok_ = d.reason != gate::Reason::DenyInternal && !d.spooled;
+        publishStatus();
+    });
+
+    Lane* lane = unit->lane.get();
+    auto strand = unit->strand;
+    auto post = [strand, lane](LaneObservation o) {
+        boost::asio::post(strand, [lane, o = std::move(o)] { lane->onObservation(o); });
+    };
+    const std::string name = ls.name;
+    auto event = [this, strand, name](const vision::WorkerEvent& e) {
+        boost::asio::post(strand, [this, name, e] {
+            const nlohmann::json payload{{"lane", name}, {"source", e.source}, {"reason", e.reason}};
+            recordFault(vision::toString(e.kind), payload);
+            publishStatus();
+        });
+    };
+    auto feed = [&](const std::string& role, const std::string& source, bool qr, bool plates) {
+        CameraFeedOptions fo;
+        fo.lane = ls.name;
+        fo.role = role;
+        fo.source = source;
+        fo.source_options.fps = ls.camera_fps.value_or(0);
+        fo.source_options.loop = ls.camera_loop;
+        fo.worker_options.stall_after = ls.camera_stall_after;
+        if (plates && ls.roi) fo.worker_options.roi = cv::Rect((*ls.roi)[0], (*ls.roi)[1], (*ls.roi)[2], (*ls.roi)[3]);
+        fo.read_qr = qr;
+        unit->cameras.push_back(std::make_unique<CameraFeed>(fo, frame_clock_, metrics_, post, event,
+                                                             plates ? makePlateSeer(ls.name) : nullptr));
+    };
+    if (ls.card_camera.empty() || ls.card_camera == ls.plate_camera) {
+        feed("plate+card", ls.plate_camera, true, true);
+    } else {
+        feed("plate", ls.plate_camera, false, true);
+        feed("card", ls.card_camera, true, false);
+    }
+    lanes_.push_back(std::move(unit));
+}
+
+void App::recordFault(std::string_view kind, const nlohmann::json& payload) {
+    if (kind == "CAMERA_RECOVERED") {
+        spdlog::info("{} {}", kind, dumpJson(payload));
+    } else {
+        spdlog::error("{} {}", kind, dumpJson(payload));
+    }
+    if (auto r = ledger_->recordEvent(kind, payload.dump(), clock_.now(), ""); !r) {
+        spdlog::error("AUDIT_FAULT {}", dumpJson({{"event", kind}, {"error", r.error().message}}));
+    }
+}
+
+int App::run() {
+    waitSignals();
+    for (auto& unit : lanes_) {
+        for (auto& c : unit->cameras) c->start();
+    }
+    startTimers();
+    sweep();  // replays a spool left from before a restart, and marks overstays at once
+    spdlog::info("STARTED {}", dumpJson({{"config", config_path_.string()},
+                                         {"lanes", settings_.lane.size()},
+                                         {"http", settings_.http.listen},
+                                         {"control", settings_.control.socket.string()},
+                                         {"pid", ::getpid()}}));
+    notifier_.notify("READY=1\nSTATUS=" + statusLine());
+    io_.run();
+    spdlog::info("STOPPED {}", dumpJson({{"exit_code", exit_code_}}));
+    return exit_code_;
+}
+
+void App::waitSignals() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+            reload();
+            waitSignals();
+        } else {
+            stop();
+        }
+    });
+}
+
+void App::startTimers() {
+    tickLoop();
+    sweep_timer_.expires_after(settings_.stay.sweep_every);
+    sweepLoop();
+    if (auto every = notifier_.watchdogInterval()) watchdogLoop(*every / 4);
+    status_timer_.expires_after(5s);
+    status_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        publishStatus();
+    });
+}
+
+void App::tickLoop() {
+    tick_timer_.expires_after(100ms);
+    tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        for (auto& unit : lanes_) {
+            boost::asio::post(unit->strand, [lane = unit->lane.get()] { lane->tick(); });
+        }
+        tickLoop();
+    });
+}
+
+void App::sweepLoop() {
+    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        sweep();
+        sweep_timer_.expires_after(settings_.stay.sweep_every);
+        sweepLoop();
+    });
+}
+
+void App::watchdogLoop(std::chrono::microseconds every) {
+    // Petted by the loop itself: if a handler hangs, the pets stop and systemd restarts the service.
+    notifier_.notify("WATCHDOG=1");
+    watchdog_timer_.expires_after(every);
+    watchdog_timer_.async_wait([this, every](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        watchdogLoop(every);
+    });
+}
+
+void App::sweep() {
+    const auto rules = ruleSettingsFor(settings_, settings_.lanes);
+    const auto now = clock_.now();
+    if (auto replayed = ledger_->replaySpool(rules, now); replayed && *replayed > 0) {
+        spdlog::info("SPOOL_REPLAYED {}", dumpJson({{"decisions", *replayed}}));
+    }
+    auto swept = ledger_->sweepOverstays(rules, now);
+    if (!swept) {
+        spdlog::error("SWEEP_FAILED {}", dumpJson({{"error", swept.error().message}}));
+        return;
+    }
+    for (const auto& v : *swept) {
+        spdlog::warn("OVERSTAY_STARTED {}", dumpJson({{"visit", v.id},
+                                                      {"plate", v.plate},
+                                                      {"unit", v.unit},
+                                                      {"serial", v.serial},
+                                                      {"entered_at", zone_.isoLocal(v.entered_at)},
+                                                      {"deadline", zone_.isoLocal(v.deadline)}}));
+    }
+    metrics_.countOverstays(swept->size());
+    gate::VisitFilter inside;
+    inside.inside_only = true;
+    if (auto visits = ledger_->visits(inside, rules, now)) {
+        metrics_.setCarsInside(static_cast<std::int64_t>(visits->size()));
+    }
+}
+
+void App::reload() {
+    notifier_.notify("RELOADING=1");
+    auto next = config::load(config_path_);
+    std::string problem = next ? checkDaemonSettings(*next) : next.error().str();
+    if (!problem.empty()) {
+        spdlog::error("RELOAD_FAILED {}", dumpJson({{"config", config_path_.string()},
+                                                    {"error", problem},
+                                                    {"note", "the running settings are unchanged"}}));
+        (void)ledger_->recordEvent("RELOAD_FAILED", nlohmann::json{{"error", problem}}.dump(), clock_.now(), "");
+        notifier_.notify("READY=1\nSTATUS=reload failed, old settings kept: " + problem);
+        return;
+    }
+    auto restart = config::restartRequiredChanges(settings_, *next);
+    for (auto& k : laneRestartChanges(settings_, *next)) restart.push_back(std::move(k));
+    // Keys that need a restart keep their running values; everything else applies now.
+    config::Settings applied = *next;
+    applied.vouchers.key_file = settings_.vouchers.key_file;
+    applied.database = settings_.database;
+    applied.database.retention_days = next->database.retention_days;
+    applied.audit = settings_.audit;
+    applied.http = settings_.http;
+    applied.control = settings_.control;
+    applied.site.timezone = settings_.site.timezone;
+    applied.lane = settings_.lane;
+    for (auto& l : applied.lane) {
+        for (const auto& n : next->lane) {
+            if (n.name != l.name || n.direction != l.direction) continue;
+            // Timing, rules, dry_run and the pulse length apply live; devices keep running as they are.
+            const config::LaneSettings devices = l;
+            l = n;
+            l.plate_camera = devices.plate_camera;
+            l.card_camera = devices.card_camera;
+            l.camera_fps = devices.camera_fps;
+            l.camera_loop = devices.camera_loop;
+            l.roi = devices.roi;
+            l.camera_stall_after = devices.camera_stall_after;
+            const auto pulse = n.relay.pulse;
+            l.relay = devices.relay;
+            l.relay.pulse = pulse;
+            l.presence = devices.presence;
+            l.announcer = devices.announcer;
+        }
+    }
+    settings_ = std::move(applied);
+    for (auto& unit : lanes_) {
+        for (const auto& l : settings_.lane) {
+            if (l.name == unit->lane->name()) unit->lane->setOptions(laneOptionsFor(settings_, l));
+        }
+    }
+    // New token keys (`voucher-gate key new`) are picked up without a restart.
+    if (auto keys = gate::KeyRing::load(settings_.vouchers.key_file)) {
+        ledger_->setKeys(std::move(*keys));
+    } else {
+        spdlog::error("RELOAD_KEYS_FAILED {}", dumpJson({{"error", keys.error()}, {"note", "old keys kept"}}));
+    }
+    nlohmann::json payload{{"config", config_path_.string()},
+                           {"stay_max", config::formatDuration(settings_.stay.max)},
+                           {"needs_restart", restart}};
+    spdlog::info("RELOADED {}", dumpJson(payload));
+    if (!restart.empty()) spdlog::warn("RELOAD_NEEDS_RESTART {}", dumpJson({{"keys", restart}}));
+    (void)ledger_->recordEvent("RELOAD", payload.dump(), clock_.now(), "");
+    notifier_.notify("READY=1\nSTATUS=" + statusLine());
+}
+
+void App::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    notifier_.notify("STOPPING=1");
+    spdlog::info("STOPPING {}", dumpJson({{"note", "no new decisions; releasing every output"}}));
+    for (auto& unit : lanes_) unit->lane->stop();
+    for (auto& unit : lanes_) {
+        for (auto& c : unit->cameras) c->stop();
+    }
+    for (auto& unit : lanes_) {
+        if (auto r = unit->relay->release("stop"); !r) {
+            spdlog::error("RELAY_FAULT {}", dumpJson({{"lane", unit->lane->name()},
+                                                      {"driver", r.error().driver},
+                                                      {"error", r.error().message},
+                                                      {"during", "stop"}}));
+            exit_code_ = 1;
+        }
+    }
+    control_->close();
+    http_->close();
+    boost::system::error_code ec;
+    signals_.cancel(ec);
+    tick_timer_.cancel();
+    sweep_timer_.cancel();
+    watchdog_timer_.cancel();
+    status_timer_.cancel();
+    io_.stop();
+}
+
+std::string App::statusLine() const {
+    std::string out;
+    for (const auto& unit : lanes_) {
+        const auto s = unit->lane->status();
+        if (!out.empty()) out += "; ";
+        out += fmt::format("{}: {}, relay {}", s.name, s.state, s.relay_state);
+        if (!s.last_reason.empty()) out += ", last " + s.last_reason;
+        for (const auto& c : unit->cameras) {
+            out += fmt::format(", {} camera {}", c->options().role, vision::toString(c->stats().state));
+        }
+    }
+    return out;
+}
+
+void App::publishStatus() {
+    if (stopping_) return;
+    notifier_.notify("STATUS=" + statusLine());
+    status_timer_.expires_after(5s);
+    status_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        publishStatus();
+    });
+}
+
+std::vector<CameraGauge> App::cameraGauges() const {
+    std::vector<CameraGauge> out;
+    for (const auto& unit : lanes_) {
+        for (const auto& c : unit->cameras) {
+            const auto st = c->stats();
+            CameraGauge g;
+            g.lane = unit->lane->name();
+            g.role = c->options().role;
+            g.frames_processed = st.frames_processed;
+            g.frames_dropped = st.frames_dropped;
+            g.frame_age_seconds =
+                st.last_frame_age ? std::chrono::duration<double>(*st.last_frame_age).count() : -1.0;
+            g.up = st.state == vision::WorkerState::Running;
+            out.push_back(g);
+        }
+    }
+    return out;
+}
+
+nlohmann::json App::health(bool& healthy) {
+    healthy = true;
+    nlohmann::json lanes = nlohmann::json::array();
+    for (const auto& unit : lanes_) {
+        const auto s = unit->lane->status();
+        nlohmann::json cams = nlohmann::json::array();
+        for (const auto& c : unit->cameras) {
+            const auto st = c->stats();
+            const bool ok = st.state == vision::WorkerState::Running || st.state == vision::WorkerState::Ended;
+            healthy = healthy && ok;
+            nlohmann::json cj{{"role", c->options().role},
+                              {"state", vision::toString(st.state)},
+                              {"frames_processed", st.frames_processed},
+                              {"frames_dropped", st.frames_dropped}};
+            cj["frame_age_s"] = st.last_frame_age ? nlohmann::json(std::chrono::duration<double>(*st.last_frame_age).count())
+                                                  : nlohmann::json(nullptr);
+            if (!st.last_error.empty()) cj["last_error"] = st.last_error;
+            cams.push_back(cj);
+        }
+        healthy = healthy && s.relay_state != "faulted";
+        nlohmann::json lj{{"name", s.name},       {"direction", s.direction},     {"state", s.state},
+                          {"relay", {{"driver", s.relay_driver}, {"state", s.relay_state}}},
+                          {"cameras", cams},      {"dry_run", s.dry_run}};
+        if (!s.last_reason.empty()) lj["last_reason"] = s.last_reason;
+        if (!s.held_reason.empty()) lj["waiting_for_guard"] = s.held_reason;
+        lanes.push_back(lj);
+    }
+    auto head = ledger_->auditHead();
+    const bool ledger_writable = head.has_value() && ledger_ok_;
+    // A box that booted without a real-time clock reads 1970 (or its build date); rule 12 refuses entries then.
+    const bool clock_sane = clock_.now() > gate::TimePoint{std::chrono::sys_days{std::chrono::year{2025} / 1 / 1}};
+    healthy = healthy && ledger_writable && clock_sane && !stopping_;
+    return {{"status", healthy ? "ok" : "degraded"},
+            {"lanes", lanes},
+            {"ledger_writable", ledger_writable},
+            {"clock_sane", clock_sane},
+            {"now", zone_.isoLocal(clock_.now())}};
+}
+
+HttpReply App::http(const std::string& target) {
+    const std::string path = target.substr(0, target.find('?'));
+    if (path == "/healthz") {
+        bool healthy = false;
+        auto body = health(healthy);
+        return {healthy ? 200 : 503, "application/json", dumpJson(body) + "\n"};
+    }
+    if (path == "/metrics") {
+        return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(cameraGauges())};
+    }
+    return {404, "text/plain", "not found: try /healthz or /metrics\n"};
+}
+
+nlohmann::json App::control(const nlohmann::json& request) {
+    auto str = [&](const char* key) -> std::string {
+        const auto it = request.find(key);
+        return it != request.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const std::string cmd = str("cmd");
+    if (cmd == "status") {
+        bool healthy = false;
+        auto h = health(healthy);
+        return {{"ok", true}, {"status", h}};
+    }
+    if (cmd != "confirm" && cmd != "open" && cmd != "hold-open" && cmd != "release") {
+        return {{"ok", false}, {"error", fmt::format("unknown command \"{}\" (confirm, open, hold-open, release, "
+                                                     "status)", cmd)}};
+    }
+    if (stopping_) return {{"ok", false}, {"error", "the daemon is stopping"}};
+    const std::string lane_name = str("lane");
+    Lane* lane = nullptr;
+    for (auto& unit : lanes_) {
+        if (unit->lane->name() == lane_name) lane = unit->lane.get();
+    }
+    if (lane == nullptr) {
+        std::string names;
+        for (auto& unit : lanes_) names += (names.empty() ? "" : ", ") + unit->lane->name();
+        return {{"ok", false}, {"error", fmt::format("no lane \"{}\" (lanes: {})", lane_name, names)}};
+    }
+    const gate::Manual manual{str("operator"), str("reason")};
+    if (manual.operator_name.empty() || manual.reason.empty()) {
+        return {{"ok", false}, {"error", "operator and reason are required (they are audited)"}};
+    }
+    ControlOutcome out;
+    if (cmd == "confirm") {
+        const auto refuse_it = request.find("refuse");
+        const bool refuse = refuse_it != request.end() && refuse_it->is_boolean() && refuse_it->get<bool>();
+        const std::string plate = str("plate");
+        out = lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
+    } else if (cmd == "open") {
+        out = lane->open(manual);
+    } else if (cmd == "hold-open") {
+        out = lane->holdOpen(manual);
+    } else {
+        out = lane->release(manual);
+    }
+    publishStatus();
+    nlohmann::json reply{{"ok", out.ok}};
+    if (!out.error.empty()) reply["error"] = out.error;
+    if (out.decision) reply["decision"] = decisionJson(*out.decision, zone_);
+    if (out.audit_seq != 0) reply["audit_seq"] = out.audit_seq;
+    if (!out.relay_state.empty()) reply["relay_state"] = out.relay_state;
+    return reply;
+}
+
+}  // namespace vg::daemon

@@ -1,0 +1,64 @@
+// One camera of a lane: a vision::FrameWorker (capture thread + processing thread, newest frame wins) whose
+// processing thread reads QR codes (card camera) and plates (plate camera, when a plate reader is available)
+// and hands each read to `post` as a LaneObservation; the App's `post` forwards it to the lane's strand.
+// Owned by the App; start()/stop() from the io thread; stats() from any thread. Nothing throws after
+// construction.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "daemon/lane_observation.h"
+#include "daemon/metrics.h"
+#include "vision/frame_worker.h"
+#include "vision/qr_reader.h"
+
+namespace vg::daemon {
+
+// Plate reading as the lane needs it: every plate in a frame with its text and per-character confidences.
+// Declared here (its consumer); an adapter over the vision plate pipeline implements it. Called from one
+// camera's processing thread only.
+class PlateSeer {
+public:
+    virtual ~PlateSeer() = default;
+    virtual std::vector<LaneObservation> read(const cv::Mat& image, gate::TimePoint frame_time) = 0;
+};
+
+// The plate reader of one plate camera, or nullptr (logged as PLATE_READER_UNAVAILABLE) when the model
+// cannot be loaded.
+std::unique_ptr<PlateSeer> makePlateSeer(const std::string& lane);
+
+struct CameraFeedOptions {
+    std::string lane;
+    std::string role;    // "card", "plate" or "plate+card" (one camera serving both)
+    std::string source;  // the config string
+    vision::SourceOptions source_options;
+    vision::WorkerOptions worker_options;
+    bool read_qr = true;
+};
+
+class CameraFeed {
+public:
+    using Post = std::function<void(LaneObservation)>;
+    using Event = std::function<void(const vision::WorkerEvent&)>;
+
+    CameraFeed(CameraFeedOptions options, vision::FrameClock& clock, Metrics& metrics, Post post, Event event,
+               std::unique_ptr<PlateSeer> plates);
+    ~CameraFeed();
+    void start();
+    void stop();
+    vision::WorkerStats stats() const { return worker_->stats(); }
+    const CameraFeedOptions& options() const { return options_; }
+
+private:
+    void onFrame(const vision::Frame& frame);
+    CameraFeedOptions options_;
+    Metrics& metrics_;
+    Post post_;
+    std::unique_ptr<PlateSeer> plates_;
+    vision::QrReader qr_;
+    std::unique_ptr<vision::FrameWorker> worker_;
+};
+
+}  // namespace vg::daemon

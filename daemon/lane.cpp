@@ -1,0 +1,400 @@
+#include "daemon/lane.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/decision_json.h"
+
+namespace vg::daemon {
+
+using gate::Reason;
+using gate::TimePoint;
+
+namespace {
+
+vision::VoterOptions voterOptions(const LaneOptions& o) {
+    vision::VoterOptions v;
+    v.minFrames = o.vote_frames;
+    v.minConfidence = static_cast<float>(o.rules.min_plate_confidence);
+    return v;
+}
+
+// Reasons a card earns without any plate: no plate read can change them, so the car is told at once.
+bool finalWithoutPlate(Reason r) {
+    switch (r) {
+        case Reason::DenyVoucherForged:
+        case Reason::DenyVoucherRevoked:
+        case Reason::DenyVoucherExpired:
+        case Reason::DenyVoucherNotYetValid:
+        case Reason::DenyClockBehind:
+        case Reason::DenyInternal: return true;
+        default: return false;
+    }
+}
+
+bool isHold(Reason r) {
+    return r == Reason::HoldPlateUnread || r == Reason::HoldOverstay || r == Reason::HoldOnError;
+}
+
+}  // namespace
+
+Lane::Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer& announcer,
+           relay::PresenceInput* presence, const gate::Clock& clock, const gate::SiteZone& zone, Metrics& metrics)
+    : options_(std::move(options)),
+      decider_(decider),
+      relay_(relay),
+      announcer_(announcer),
+      presence_(presence),
+      clock_(clock),
+      zone_(zone),
+      metrics_(metrics),
+      voter_(voterOptions(options_)) {
+    relay_.setEventHandler([this](std::string_view event, const relay::RelayError* e) {
+        if (e != nullptr) {
+            relayFault(*e, event);
+        } else {
+            spdlog::warn("{} {}", event, nlohmann::json{{"lane", options_.name}}.dump());
+        }
+    });
+}
+
+void Lane::setOptions(LaneOptions options) {
+    const bool voter_changed =
+        options.vote_frames != options_.vote_frames || options.rules.min_plate_confidence != options_.rules.min_plate_confidence;
+    options_ = std::move(options);
+    if (voter_changed) voter_ = vision::PlateVoter(voterOptions(options_));
+}
+
+void Lane::stop() {
+    stopped_ = true;
+    card_.reset();
+    plate_.reset();
+}
+
+void Lane::onObservation(const LaneObservation& o) {
+    if (stopped_) return;
+    const TimePoint now = clock_.now();
+    switch (o.kind) {
+        case LaneObservation::Kind::Plate: onPlateRead(o, now); break;
+        case LaneObservation::Kind::Qr: onCard(o, now); break;
+        case LaneObservation::Kind::Presence:
+            presence_seen_ = o.present ? gate::Presence::Present : gate::Presence::Absent;
+            break;
+    }
+}
+
+void Lane::onPlateRead(const LaneObservation& o, TimePoint now) {
+    last_plate_read_ = now;
+    voter_.add(o.text, o.char_confidence);
+    if (const auto voted = voter_.voted()) onPlate(gate::PlateSeen{voted->text, voted->confidence}, now);
+}
+
+gate::Observation Lane::observation(const std::optional<gate::PlateSeen>& plate,
+                                    const std::optional<std::string>& token) const {
+    gate::Observation obs;
+    obs.lane = options_.name;
+    obs.direction = options_.direction;
+    obs.plate = plate;
+    obs.token = token;
+    return obs;
+}
+
+void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
+    if (plate_ && plate_->seen.text == p.text) {
+        plate_->last_seen = now;
+        (void)recentPlate(p.text, now);  // keeps a decided car suppressed while it stays in view
+        return;
+    }
+    plate_ = CurrentPlate{p, now, now, false, std::nullopt};
+    if (card_) {
+        const PendingCard card = *card_;
+        card_.reset();
+        decideNow(observation(p, card.token), now, card.frame_time);
+        return;
+    }
+    if (held_) return;  // the guard is deciding about the car at the barrier
+    if (recentPlate(p.text, now)) {
+        plate_->decided = true;
+        return;
+    }
+    if (options_.direction == gate::Direction::Exit) {
+        decideNow(observation(p, std::nullopt), now, std::nullopt);
+        return;
+    }
+    // Entry: resident and blocked cars are decided at once; any other car waits for its card (pair_window).
+    const gate::Decision probe = decider_.decide(observation(p, std::nullopt), options_.rules, now, true, std::nullopt);
+    if (probe.reason == Reason::DenyNeedVoucher) {
+        plate_->card_deadline = now + options_.pair_window;
+        return;
+    }
+    decideNow(observation(p, std::nullopt), now, std::nullopt);
+}
+
+void Lane::onCard(const LaneObservation& o, TimePoint now) {
+    const std::string& token = o.text;
+    if (card_ && card_->token == token) return;
+    if (held_ && held_->obs.token == token) return;
+    if (recentCard(token, now)) return;
+    if (plate_ && now - plate_->last_seen <= options_.pair_window) {
+        card_.reset();
+        decideNow(observation(plate_->seen, token), now, o.frame_time);
+        return;
+    }
+    if (options_.direction == gate::Direction::Entry) {
+        const gate::Decision probe =
+            decider_.decide(observation(std::nullopt, token), options_.rules, now, true, std::nullopt);
+        if (finalWithoutPlate(probe.reason)) {
+            decideNow(observation(std::nullopt, token), now, o.frame_time);
+            return;
+        }
+    }
+    card_ = PendingCard{token, now, now + options_.plate_timeout, o.frame_time};
+}
+
+void Lane::tick() {
+    if (stopped_) return;
+    const TimePoint now = clock_.now();
+    if (card_ && now >= card_->plate_deadline) {
+        const PendingCard card = *card_;
+        card_.reset();
+        // Rule 13: no plate within plate_timeout. The best read so far (if any) goes along; below
+        // min_plate_confidence the rules count it as unread.
+        std::optional<gate::PlateSeen> best;
+        if (const auto leader = voter_.leader()) best = gate::PlateSeen{leader->text, leader->confidence};
+        decideNow(observation(best, card.token), now, card.frame_time);
+    }
+    if (plate_ && !plate_->decided && plate_->card_deadline && now >= *plate_->card_deadline) {
+        decideNow(observation(plate_->seen, std::nullopt), now, std::nullopt);  // DENY_NEED_VOUCHER, once
+    }
+    if (plate_ && now - plate_->last_seen > options_.pair_window) plate_.reset();
+    if (last_plate_read_ && now - *last_plate_read_ > options_.pass_gap) {
+        voter_.reset();
+        last_plate_read_.reset();
+    }
+    std::erase_if(recent_, [&](const Recent& r) { return now - r.last_seen > options_.repeat_window; });
+}
+
+bool Lane::recentPlate(const std::string& plate, TimePoint now) {
+    bool found = false;
+    for (auto& r : recent_) {
+        if (r.plate == plate && now - r.last_seen <= options_.repeat_window) {
+            r.last_seen = now;
+            found = true;
+        }
+    }
+    return found;
+}
+
+bool Lane::recentCard(const std::string& token, TimePoint now) {
+    // A card seen again with a different, undecided car in front of the camera is that car's card (a
+    // photocopy, a lent card): it is decided, not suppressed.
+    const bool other_car = plate_ && !plate_->decided && now - plate_->last_seen <= options_.pair_window;
+    bool found = false;
+    for (auto& r : recent_) {
+        if (r.token == token && now - r.last_seen <= options_.repeat_window &&
+            (!other_car || r.plate == plate_->seen.text)) {
+            r.last_seen = now;
+            found = true;
+        }
+    }
+    return found;
+}
+
+gate::Presence Lane::samplePresence() {
+    if (presence_ != nullptr) {
+        switch (presence_->read()) {
+            case relay::Presence::Present: return gate::Presence::Present;
+            case relay::Presence::Absent: return gate::Presence::Absent;
+            case relay::Presence::Unknown: return gate::Presence::Unknown;
+        }
+    }
+    return presence_seen_.value_or(gate::Presence::Unknown);
+}
+
+void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoint> card_frame) {
+    obs.presence = samplePresence();
+    const auto t0 = std::chrono::steady_clock::now();
+    const gate::Decision d = decider_.decide(obs, options_.rules, now, options_.dry_run, std::nullopt);
+    metrics_.observeDecision(options_.name,
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    act(d, obs, now, card_frame);
+}
+
+void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint now,
+               std::optional<TimePoint> card_frame) {
+    last_ = d;
+    auto line = decisionJson(d, zone_);
+    if (options_.dry_run) line["dry_run"] = true;
+    if (d.admit || isHold(d.reason)) {
+        spdlog::info("DECISION {}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else {
+        spdlog::warn("DECISION {}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    metrics_.countDecision(options_.name, std::string(gate::toString(d.reason)));
+    recent_.push_back(Recent{obs.plate ? obs.plate->text : "", obs.token.value_or(""), now});
+    if (plate_ && obs.plate && plate_->seen.text == obs.plate->text) plate_->decided = true;
+    if (isHold(d.reason)) {
+        held_ = Held{obs, d};
+    }
+    const bool opened = !d.admit || pulseFor(d, now, card_frame);
+    if (on_decision_) on_decision_(d);
+    if (!opened) {
+        announcer_.say("系统故障，请联系门卫");
+    } else if (const auto text = announcementFor(d, zone_)) {
+        announcer_.say(*text);
+    }
+}
+
+bool Lane::pulseFor(const gate::Decision& d, TimePoint now, std::optional<TimePoint> card_frame) {
+    if (options_.dry_run) {
+        spdlog::info("DRY_RUN {}", nlohmann::json{{"lane", options_.name}, {"reason", gate::toString(d.reason)},
+                                                  {"note", "dry_run: the relay is not energised"}}
+                                       .dump());
+        return true;
+    }
+    // Rule 10, checked here too: an entry admission that is not on disk never opens the barrier.
+    if (options_.direction == gate::Direction::Entry && d.audit_seq == 0) {
+        spdlog::error("ADMIT_NOT_COMMITTED {}", nlohmann::json{{"lane", options_.name},
+                                                               {"reason", gate::toString(d.reason)}}
+                                                    .dump());
+        return false;
+    }
+    const std::string tag = d.spooled ? "spool" : "audit:" + std::to_string(d.audit_seq);
+    if (auto r = relay_.pulse(options_.pulse, tag); !r) {
+        relayFault(r.error(), "pulse");
+        return false;
+    }
+    if (card_frame) {
+        metrics_.observeCardToRelay(options_.name, std::chrono::duration<double>(now - *card_frame).count());
+    }
+    return true;
+}
+
+void Lane::relayFault(const relay::RelayError& e, std::string_view during) {
+    metrics_.countRelayFault(options_.name, e.driver);
+    const nlohmann::json payload{{"lane", options_.name}, {"driver", e.driver}, {"error", e.message},
+                                 {"during", during}};
+    spdlog::error("RELAY_FAULT {}", payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (auto r = decider_.recordEvent("RELAY_FAULT", payload.dump(), clock_.now(), ""); !r) {
+        spdlog::error("AUDIT_FAULT {}", nlohmann::json{{"lane", options_.name}, {"event", "RELAY_FAULT"},
+                                                       {"error", r.error().message}}
+                                            .dump());
+    }
+}
+
+std::int64_t Lane::audit(std::string_view kind, const gate::Manual& manual, std::string& error) {
+    const nlohmann::json payload{{"lane", options_.name}, {"reason", manual.reason}};
+    const nlohmann::json personal{{"operator", manual.operator_name}};
+    auto r = decider_.recordEvent(kind, payload.dump(), clock_.now(), personal.dump());
+    if (!r) {
+        error = "not audited: " + r.error().message;
+        spdlog::error("AUDIT_FAULT {}", nlohmann::json{{"lane", options_.name}, {"event", kind},
+                                                       {"error", r.error().message}}
+                                            .dump());
+        return 0;
+    }
+    spdlog::info("{} {}", kind, nlohmann::json{{"lane", options_.name}, {"operator", manual.operator_name},
+                                               {"reason", manual.reason}, {"audit_seq", *r}}
+                                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return *r;
+}
+
+ControlOutcome Lane::confirm(const gate::Manual& manual, bool refuse, const std::optional<std::string>& plate) {
+    ControlOutcome out;
+    if (stopped_) {
+        out.error = "the daemon is stopping";
+        return out;
+    }
+    if (!held_) {
+        out.error = "no car is waiting for the guard on lane " + options_.name;
+        return out;
+    }
+    const Held held = *held_;
+    held_.reset();
+    const TimePoint now = clock_.now();
+    const gate::Decision d = decider_.confirm(held.obs, options_.rules, now, manual, refuse, plate);
+    gate::Observation obs = held.obs;
+    if (plate) obs.plate = gate::PlateSeen{*plate, 1.0};
+    act(d, obs, now, std::nullopt);
+    out.ok = true;
+    out.decision = d;
+    out.relay_state = std::string(relay::toString(relay_.state()));
+    return out;
+}
+
+ControlOutcome Lane::open(const gate::Manual& manual) {
+    ControlOutcome out;
+    // A person's explicit command: it acts even when the ledger cannot record it (the reply says so).
+    out.audit_seq = audit("MANUAL_OPEN", manual, out.error);
+    if (options_.dry_run) {
+        out.error = "dry_run lane: the relay is not energised";
+    } else if (auto r = relay_.pulse(options_.pulse, "manual:" + std::to_string(out.audit_seq)); !r) {
+        relayFault(r.error(), "open");
+        out.error = "RELAY_FAULT " + r.error().str();
+        out.relay_state = std::string(relay::toString(relay_.state()));
+        return out;
+    }
+    out.ok = true;
+    out.relay_state = std::string(relay::toString(relay_.state()));
+    return out;
+}
+
+ControlOutcome Lane::holdOpen(const gate::Manual& manual) {
+    ControlOutcome out;
+    out.audit_seq = audit("MANUAL_HOLD_OPEN", manual, out.error);
+    if (options_.dry_run) {
+        out.error = "dry_run lane: the relay is not energised";
+    } else if (auto r = relay_.hold("manual:" + std::to_string(out.audit_seq)); !r) {
+        relayFault(r.error(), "hold-open");
+        out.error = "RELAY_FAULT " + r.error().str();
+        out.relay_state = std::string(relay::toString(relay_.state()));
+        return out;
+    }
+    out.ok = true;
+    out.relay_state = std::string(relay::toString(relay_.state()));
+    return out;
+}
+
+ControlOutcome Lane::release(const gate::Manual& manual) {
+    ControlOutcome out;
+    out.audit_seq = audit("MANUAL_RELEASE", manual, out.error);
+    if (auto r = relay_.release("manual:" + std::to_string(out.audit_seq)); !r) {
+        relayFault(r.error(), "release");
+        out.error = "RELAY_FAULT " + r.error().str();
+        out.relay_state = std::string(relay::toString(relay_.state()));
+        return out;
+    }
+    out.ok = true;
+    out.relay_state = std::string(relay::toString(relay_.state()));
+    return out;
+}
+
+LaneStatus Lane::status() const {
+    LaneStatus s;
+    s.name = options_.name;
+    s.direction = std::string(gate::toString(options_.direction));
+    s.relay_driver = std::string(relay_.driver());
+    s.relay_state = std::string(relay::toString(relay_.state()));
+    s.dry_run = options_.dry_run;
+    if (stopped_) {
+        s.state = "stopped";
+    } else if (held_) {
+        s.state = "waiting-for-guard";
+        s.held_reason = std::string(gate::toString(held_->decision.reason));
+    } else if (card_) {
+        s.state = "waiting-for-plate";
+    } else if (plate_ && !plate_->decided && plate_->card_deadline) {
+        s.state = "waiting-for-card";
+    } else {
+        s.state = "idle";
+    }
+    if (last_) {
+        s.last_reason = std::string(gate::toString(last_->reason));
+        s.last_decision_at = last_->at;
+    }
+    return s;
+}
+
+}  // namespace vg::daemon

@@ -1,0 +1,147 @@
+// One lane's pass state machine: plate reads are voted across frames into one plate; a plate and a card are
+// paired within pair_window (either may come first); after a card the lane waits up to plate_timeout for a
+// plate, then lets the ledger apply rule 13 (HOLD_PLATE_UNREAD keeps the car waiting for the guard's confirm);
+// repeats of the same plate or card within repeat_window are suppressed; the ledger decides and commits; only
+// then is the relay pulsed. One car, one decision, one pulse.
+//
+// Ownership: the App owns the lane and everything passed by reference, which must outlive it. Threading: every
+// call on the lane's strand (the daemon runs its io_context on one thread). Time comes from the injected Clock;
+// tick() applies the deadlines, so tests drive a manual clock without sleeping. Nothing throws.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/announcer.h"
+#include "daemon/decider.h"
+#include "daemon/lane_observation.h"
+#include "daemon/metrics.h"
+#include "gate/relay/presence_input.h"
+#include "gate/relay/relay.h"
+#include "gate/rules.h"
+#include "vision/plate_voter.h"
+
+namespace vg::daemon {
+
+using Duration = std::chrono::milliseconds;
+
+struct LaneOptions {
+    std::string name;
+    gate::Direction direction = gate::Direction::Entry;
+    gate::RuleSettings rules;  // this lane's effective rule settings
+    Duration pair_window{std::chrono::seconds(60)};
+    Duration repeat_window{std::chrono::seconds(60)};
+    Duration plate_timeout{std::chrono::seconds(8)};
+    Duration pulse{500};
+    bool dry_run = false;        // decide and log, never energise, write nothing to the ledger
+    int vote_frames = 3;         // plate reads that must agree before a plate is declared
+    Duration pass_gap{3000};     // no plate read for this long: the next read starts a new vote
+};
+
+// The guard's command result (control socket).
+struct ControlOutcome {
+    bool ok = false;
+    std::string error;                      // why not, when !ok (or what went wrong after acting)
+    std::optional<gate::Decision> decision; // confirm
+    std::int64_t audit_seq = 0;             // open/hold-open/release: the audit row
+    std::string relay_state;
+};
+
+struct LaneStatus {
+    std::string name;
+    std::string direction;
+    std::string state;        // "idle", "waiting-for-card", "waiting-for-plate", "waiting-for-guard", "stopped"
+    std::string relay_driver;
+    std::string relay_state;
+    std::string last_reason;  // "" before the first decision
+    std::optional<gate::TimePoint> last_decision_at;
+    std::string held_reason;  // set while a car waits for the guard
+    bool dry_run = false;
+};
+
+class Lane {
+public:
+    Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer& announcer,
+         relay::PresenceInput* presence, const gate::Clock& clock, const gate::SiteZone& zone, Metrics& metrics);
+
+    void onObservation(const LaneObservation& obs);
+    void tick();  // deadlines: plate_timeout, pair_window, repeat_window
+
+    ControlOutcome confirm(const gate::Manual& manual, bool refuse, const std::optional<std::string>& plate);
+    ControlOutcome open(const gate::Manual& manual);
+    ControlOutcome holdOpen(const gate::Manual& manual);
+    ControlOutcome release(const gate::Manual& manual);
+
+    void setOptions(LaneOptions options);  // a reload: pending passes keep going under the new values
+    void stop();                           // takes no more decisions (SIGTERM)
+
+    const LaneOptions& options() const { return options_; }
+    const std::string& name() const { return options_.name; }
+    LaneStatus status() const;
+    // Every decision the lane acted on (the App logs; tests and the demo watch).
+    void setDecisionHandler(std::function<void(const gate::Decision&)> h) { on_decision_ = std::move(h); }
+
+private:
+    struct CurrentPlate {
+        gate::PlateSeen seen;
+        gate::TimePoint first_seen{};
+        gate::TimePoint last_seen{};
+        bool decided = false;
+        std::optional<gate::TimePoint> card_deadline;  // entry: waiting for a card until then
+    };
+    struct PendingCard {
+        std::string token;
+        gate::TimePoint first_seen{};
+        gate::TimePoint plate_deadline{};
+        gate::TimePoint frame_time{};
+    };
+    struct Held {
+        gate::Observation obs;
+        gate::Decision decision;
+    };
+    struct Recent {
+        std::string plate;  // "" = none
+        std::string token;  // "" = none
+        gate::TimePoint last_seen{};
+    };
+
+    void onPlateRead(const LaneObservation& o, gate::TimePoint now);
+    void onPlate(const gate::PlateSeen& p, gate::TimePoint now);
+    void onCard(const LaneObservation& o, gate::TimePoint now);
+    gate::Observation observation(const std::optional<gate::PlateSeen>& plate,
+                                  const std::optional<std::string>& token) const;
+    void decideNow(gate::Observation obs, gate::TimePoint now, std::optional<gate::TimePoint> card_frame);
+    void act(const gate::Decision& d, const gate::Observation& obs, gate::TimePoint now,
+             std::optional<gate::TimePoint> card_frame);
+    bool pulseFor(const gate::Decision& d, gate::TimePoint now, std::optional<gate::TimePoint> card_frame);
+    void relayFault(const relay::RelayError& e, std::string_view during);
+    bool recentPlate(const std::string& plate, gate::TimePoint now);
+    bool recentCard(const std::string& token, gate::TimePoint now);
+    gate::Presence samplePresence();
+    std::int64_t audit(std::string_view kind, const gate::Manual& manual, std::string& error);
+
+    LaneOptions options_;
+    Decider& decider_;
+    relay::Relay& relay_;
+    Announcer& announcer_;
+    relay::PresenceInput* presence_;
+    const gate::Clock& clock_;
+    const gate::SiteZone& zone_;
+    Metrics& metrics_;
+    vision::PlateVoter voter_;
+    std::optional<gate::TimePoint> last_plate_read_;
+    std::optional<CurrentPlate> plate_;
+    std::optional<PendingCard> card_;
+    std::optional<Held> held_;
+    std::vector<Recent> recent_;
+    std::optional<gate::Presence> presence_seen_;
+    std::optional<gate::Decision> last_;
+    bool stopped_ = false;
+    std::function<void(const gate::Decision&)> on_decision_;
+};
+
+}  // namespace vg::daemon

@@ -1,0 +1,51 @@
+// The PlateSeer over the vision plate pipeline (finder + trained reader + grammar). One per plate camera, used
+// on that camera's processing thread only (the pipeline owns a cv::dnn::Net).
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "daemon/camera_feed.h"
+#include "vision/plate_pipeline.h"
+
+namespace vg::daemon {
+
+namespace {
+
+class PipelineSeer final : public PlateSeer {
+public:
+    explicit PipelineSeer(vision::PlatePipeline pipeline) : pipeline_(std::move(pipeline)) {}
+    std::vector<LaneObservation> read(const cv::Mat& image, gate::TimePoint frame_time) override {
+        vision::PlateReadOptions o;
+        o.minConfidence = 0.2F;  // junk below this would only dilute the vote
+        o.maxReads = 1;          // one car at a barrier: the best read of the frame
+        std::vector<LaneObservation> out;
+        for (const auto& r : pipeline_.read(image, o)) {
+            LaneObservation obs;
+            obs.kind = LaneObservation::Kind::Plate;
+            obs.text = r.text;
+            obs.char_confidence = r.charConfidence;
+            obs.confidence = r.confidence;
+            obs.frame_time = frame_time;
+            out.push_back(std::move(obs));
+        }
+        return out;
+    }
+
+private:
+    vision::PlatePipeline pipeline_;
+};
+
+}  // namespace
+
+std::unique_ptr<PlateSeer> makePlateSeer(const std::string& lane) {
+    auto pipeline = vision::PlatePipeline::loadDefault();
+    if (!pipeline) {
+        spdlog::error("PLATE_READER_UNAVAILABLE {}",
+                      nlohmann::json{{"lane", lane}, {"error", pipeline.error()},
+                                     {"note", "plates read as unread: cards wait for the guard (rule 13)"}}
+                          .dump());
+        return nullptr;
+    }
+    return std::make_unique<PipelineSeer>(std::move(*pipeline));
+}
+
+}  // namespace vg::daemon

@@ -1,0 +1,348 @@
+// The lane's pass state machine with a manual clock, a recording relay and a small fake ledger: what a driver
+// and the guard would notice (pulses, decisions, announcements), frame by frame, without sleeping.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "daemon/lane.h"
+#include "fakes/fake_decider.h"
+#include "fakes/fake_relay.h"
+#include "fakes/manual_clock.h"
+
+namespace vg::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using gate::Reason;
+
+const gate::TimePoint kStart = gate::TimePoint{std::chrono::sys_days{std::chrono::year{2026} / 11 / 20}} + 2h;
+const std::string kToken = "VG1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const std::string kToken2 = "VG1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
+class LaneTest : public ::testing::Test {
+protected:
+    LaneTest() : zone_(*gate::SiteZone::make("Asia/Shanghai")), relay_(io_.get_executor()) {
+        decider_.valid_tokens = {kToken, kToken2};
+        decider_.resident_plates = {"沪B88888"};
+    }
+
+    LaneOptions options(gate::Direction dir = gate::Direction::Entry) {
+        LaneOptions o;
+        o.name = dir == gate::Direction::Entry ? "entry-1" : "exit-1";
+        o.direction = dir;
+        o.pair_window = 60s;
+        o.repeat_window = 60s;
+        o.plate_timeout = 8s;
+        o.pulse = 500ms;
+        return o;
+    }
+    Lane& make(LaneOptions o) {
+        lane_ = std::make_unique<Lane>(std::move(o), decider_, relay_, announcer_, nullptr, clock_, zone_, metrics_);
+        return *lane_;
+    }
+    // One frame 40 ms later (25 fps).
+    void frame() { clock_.advance(40ms); }
+    void plate(const std::string& text, float conf = 0.95F) {
+        LaneObservation o;
+        o.kind = LaneObservation::Kind::Plate;
+        o.text = text;
+        o.char_confidence.assign(7, conf);
+        o.confidence = conf;
+        o.frame_time = clock_.now();
+        lane_->onObservation(o);
+        lane_->tick();
+    }
+    void card(const std::string& token) {
+        LaneObservation o;
+        o.kind = LaneObservation::Kind::Qr;
+        o.text = token;
+        o.frame_time = clock_.now();
+        lane_->onObservation(o);
+        lane_->tick();
+    }
+    void wait(gate::Duration d) {
+        for (auto t = gate::Duration{0}; t < d; t += 100ms) {
+            clock_.advance(100ms);
+            lane_->tick();
+        }
+    }
+    std::vector<Reason> committedReasons() const {
+        std::vector<Reason> out;
+        for (const auto& d : decider_.committed()) out.push_back(d.reason);
+        return out;
+    }
+
+    boost::asio::io_context io_;
+    fakes::ManualClock clock_{kStart};
+    gate::SiteZone zone_;
+    fakes::FakeDecider decider_;
+    fakes::FakeRelay relay_;
+    fakes::FakeAnnouncer announcer_;
+    Metrics metrics_;
+    std::unique_ptr<Lane> lane_;
+};
+
+TEST_F(LaneTest, VoucherCarWithCardIn40FramesIsAdmittedOnceWithOnePulse) {
+    make(options());
+    for (int i = 0; i < 40; ++i) {
+        frame();
+        plate("沪A12345");
+        card(kToken);
+    }
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher});
+    EXPECT_EQ(relay_.pulses(), 1);
+    EXPECT_EQ(decider_.visits.size(), 1u);
+    ASSERT_EQ(announcer_.said.size(), 1u);
+    EXPECT_EQ(announcer_.said[0], "欢迎，请于14:00前离场");  // 10:00 Shanghai + 4 h
+    EXPECT_EQ(relay_.calls.back().tag, "audit:" + std::to_string(decider_.committed()[0].audit_seq));
+}
+
+TEST_F(LaneTest, CardShownBeforeThePlateIsReadIsPairedWithIt) {
+    make(options());
+    card(kToken);
+    EXPECT_EQ(decider_.commits(), 0);
+    EXPECT_EQ(lane_->status().state, "waiting-for-plate");
+    wait(2s);
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher});
+    EXPECT_EQ(decider_.committed()[0].plate, "沪A12345");
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
+TEST_F(LaneTest, PlateWithoutACardIsAskedForAVoucherOnceAfterThePairWindow) {
+    make(options());
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪C55555");
+    }
+    EXPECT_EQ(decider_.commits(), 0);  // the card may still come
+    EXPECT_EQ(lane_->status().state, "waiting-for-card");
+    for (int i = 0; i < 900; ++i) {  // 90 s of the same car in view, 10 reads a second
+        clock_.advance(100ms);
+        plate("沪C55555");
+    }
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::DenyNeedVoucher});
+    EXPECT_EQ(relay_.pulses(), 0);
+    EXPECT_EQ(announcer_.said, std::vector<std::string>{"请出示亲情停车券"});
+}
+
+TEST_F(LaneTest, ACarThatFindsItsCardAfterBeingAskedIsAdmitted) {
+    make(options());
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪C55555");
+    }
+    for (int i = 0; i < 610; ++i) {  // still in view, looking for the card
+        clock_.advance(100ms);
+        plate("沪C55555");
+    }
+    card(kToken);
+    EXPECT_EQ(committedReasons(), (std::vector<Reason>{Reason::DenyNeedVoucher, Reason::AdmitVoucher}));
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
+TEST_F(LaneTest, ResidentCarOpensAtOnceWithoutACard) {
+    make(options());
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪B88888");
+    }
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitResident});
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
+TEST_F(LaneTest, PhotocopiedCardOnAnotherCarIsDeniedWithNoPulse) {
+    make(options());
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    card(kToken);
+    wait(2min);
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪D77777");
+    }
+    card(kToken);
+    EXPECT_EQ(committedReasons(), (std::vector<Reason>{Reason::AdmitVoucher, Reason::DenyVoucherUsed}));
+    EXPECT_EQ(relay_.pulses(), 1);
+    EXPECT_EQ(announcer_.said.back(), "此券已使用");
+}
+
+TEST_F(LaneTest, PhotocopyShownByTheNextCarWithinTheRepeatWindowIsStillDecided) {
+    make(options());
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    card(kToken);
+    wait(5s);
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪D77777");
+    }
+    card(kToken);
+    EXPECT_EQ(committedReasons(), (std::vector<Reason>{Reason::AdmitVoucher, Reason::DenyVoucherUsed}));
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
+TEST_F(LaneTest, CarThatDidNotGetThroughIsReadmittedWithoutASecondVisit) {
+    make(options());
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    card(kToken);
+    wait(90s);  // reversed, came back; repeats expired
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    card(kToken);
+    EXPECT_EQ(committedReasons(), (std::vector<Reason>{Reason::AdmitVoucher, Reason::AdmitRepeat}));
+    EXPECT_EQ(relay_.pulses(), 2);
+    EXPECT_EQ(decider_.visits.size(), 1u);
+}
+
+TEST_F(LaneTest, CardWithUnreadPlateWaitsForTheGuardWhoseConfirmOpensOnce) {
+    make(options());
+    card(kToken);
+    wait(7900ms);
+    EXPECT_EQ(decider_.commits(), 0);
+    wait(200ms);
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::HoldPlateUnread});
+    EXPECT_EQ(relay_.pulses(), 0);
+    EXPECT_EQ(announcer_.said.back(), "请稍候，门卫确认中");
+    EXPECT_EQ(lane_->status().state, "waiting-for-guard");
+    for (int i = 0; i < 20; ++i) card(kToken);  // still holding the card up: nothing new
+    EXPECT_EQ(decider_.commits(), 1);
+
+    auto out = lane_->confirm({"王", "plate covered in mud"}, false, std::string("沪A12345"));
+    ASSERT_TRUE(out.ok) << out.error;
+    ASSERT_TRUE(out.decision);
+    EXPECT_EQ(out.decision->reason, Reason::AdmitVoucherPlateUnread);
+    EXPECT_EQ(relay_.pulses(), 1);
+    EXPECT_EQ(lane_->status().state, "idle");
+    auto again = lane_->confirm({"王", "again"}, false, std::nullopt);
+    EXPECT_FALSE(again.ok);
+    EXPECT_NE(again.error.find("no car is waiting"), std::string::npos);
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
+TEST_F(LaneTest, GuardRefusalDoesNotOpen) {
+    make(options());
+    card(kToken);
+    wait(9s);
+    auto out = lane_->confirm({"王", "no such visitor"}, true, std::nullopt);
+    ASSERT_TRUE(out.ok);
+    EXPECT_EQ(out.decision->reason, Reason::DenyGuardRefused);
+    EXPECT_EQ(relay_.pulses(), 0);
+}
+
+TEST_F(LaneTest, ForgedCardIsDeniedAtOnceWithoutWaitingForThePlate) {
+    make(options());
+    card("VG1:NOTISSUED");
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::DenyVoucherForged});
+    EXPECT_EQ(announcer_.said.back(), "此券无效");
+    EXPECT_EQ(relay_.pulses(), 0);
+}
+
+TEST_F(LaneTest, RelayFaultIsRecordedNamingTheDriver) {
+    make(options());
+    relay_.fail = true;
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    card(kToken);
+    EXPECT_EQ(relay_.pulses(), 0);
+    ASSERT_FALSE(decider_.events.empty());
+    EXPECT_EQ(decider_.events.back().first, "RELAY_FAULT");
+    EXPECT_NE(decider_.events.back().second.find("\"driver\":\"fake\""), std::string::npos);
+    EXPECT_EQ(metrics_.relayFaults(), 1u);
+    EXPECT_EQ(announcer_.said.back(), "系统故障，请联系门卫");
+}
+
+TEST_F(LaneTest, DryRunLaneDecidesWithoutWritingOrEnergising) {
+    auto o = options();
+    o.dry_run = true;
+    make(o);
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    card(kToken);
+    EXPECT_EQ(decider_.commits(), 0);
+    EXPECT_TRUE(decider_.visits.empty());
+    EXPECT_TRUE(relay_.calls.empty());
+    EXPECT_EQ(lane_->status().last_reason, "ADMIT_VOUCHER");
+}
+
+TEST_F(LaneTest, AnEntryAdmissionThatWasNotCommittedNeverOpens) {
+    make(options());
+    decider_.uncommitted_admissions = true;
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    card(kToken);
+    EXPECT_EQ(relay_.pulses(), 0);
+}
+
+TEST_F(LaneTest, ExitReleasesTheMatchingVisitWithOnePulse) {
+    decider_.visits.push_back({kToken, "沪A12345", kStart - 1h, true});
+    make(options(gate::Direction::Exit));
+    for (int i = 0; i < 30; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::ReleaseVisit});
+    EXPECT_FALSE(decider_.visits[0].inside);
+    EXPECT_EQ(relay_.pulses(), 1);
+    EXPECT_EQ(announcer_.said.back(), "一路平安");
+}
+
+TEST_F(LaneTest, StoppedLaneTakesNoDecisions) {
+    make(options());
+    lane_->stop();
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪B88888");
+    }
+    card(kToken);
+    EXPECT_TRUE(decider_.calls.empty());
+    EXPECT_EQ(lane_->status().state, "stopped");
+}
+
+TEST_F(LaneTest, GuardOpenIsAuditedBeforeThePulseAndHoldIsReleasedOnCommand) {
+    make(options());
+    auto open = lane_->open({"王", "delivery van"});
+    ASSERT_TRUE(open.ok) << open.error;
+    ASSERT_EQ(decider_.events.size(), 1u);
+    EXPECT_EQ(decider_.events[0].first, "MANUAL_OPEN");
+    EXPECT_EQ(relay_.pulses(), 1);
+    EXPECT_EQ(relay_.calls.back().tag, "manual:" + std::to_string(open.audit_seq));
+    auto hold = lane_->holdOpen({"王", "fire brigade"});
+    ASSERT_TRUE(hold.ok);
+    EXPECT_EQ(hold.relay_state, "held");
+    auto rel = lane_->release({"王", "fire brigade gone"});
+    ASSERT_TRUE(rel.ok);
+    EXPECT_EQ(rel.relay_state, "released");
+    EXPECT_EQ(decider_.events.back().first, "MANUAL_RELEASE");
+}
+
+TEST_F(LaneTest, ReloadedPlateTimeoutAppliesToTheNextCard) {
+    make(options());
+    auto o = options();
+    o.plate_timeout = 2s;
+    lane_->setOptions(o);
+    card(kToken);
+    wait(2100ms);
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::HoldPlateUnread});
+}
+
+}  // namespace
+}  // namespace vg::daemon
