@@ -1,6 +1,7 @@
 #include "vision/plate_pipeline.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include <opencv2/imgproc.hpp>
@@ -50,9 +51,15 @@ std::expected<PlatePipeline, std::string> PlatePipeline::loadDefault(FinderOptio
   return PlatePipeline(std::move(*reader), finder);
 }
 
-std::expected<PlateRead, DecodeError> PlatePipeline::readCrop(const cv::Mat& plateImage) {
+std::expected<PlateRead, DecodeError> PlatePipeline::readCrop(const cv::Mat& plateImage, bool tight) {
   if (plateImage.empty()) return std::unexpected(DecodeError::BadShape);
-  const cv::Mat crop = reader_.prepare(plateImage);
+  cv::Mat padded = plateImage;
+  if (tight) {
+    const int mx = static_cast<int>(std::lround(reader_.metadata().marginX * plateImage.cols));
+    const int my = static_cast<int>(std::lround(reader_.metadata().marginY * plateImage.rows));
+    cv::copyMakeBorder(plateImage, padded, my, my, mx, mx, cv::BORDER_REPLICATE);
+  }
+  const cv::Mat crop = reader_.prepare(padded);
   auto decoded = reader_.read(std::span<const cv::Mat>(&crop, 1)).front();
   if (!decoded) return std::unexpected(decoded.error());
   PlateRead r{decoded->text, "unknown", decoded->confidence, decoded->charConfidence, {}, decoded->kind};

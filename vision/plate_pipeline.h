@@ -41,8 +41,9 @@ class PlatePipeline {
 
   // frame: BGR or grey, any size. Best (highest confidence) first; at most one read per plate in the frame.
   std::vector<PlateRead> read(const cv::Mat& frame, const PlateReadOptions& options = {});
-  // A ready crop of one plate (no search): the read or why not.
-  std::expected<PlateRead, DecodeError> readCrop(const cv::Mat& plateImage);
+  // A ready crop of one plate (no search): the read or why not. tight: the crop is cut at the plate's outline, so
+  // the reader's margins are added (edge pixels repeated) before resizing.
+  std::expected<PlateRead, DecodeError> readCrop(const cv::Mat& plateImage, bool tight = false);
 
   PlateReader& reader() { return reader_; }
   PlateFinder& finder() { return finder_; }
