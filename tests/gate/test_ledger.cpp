@@ -428,6 +428,17 @@ TEST_F(Rule7_Vehicles, ResidentUntilDateExpires) {
     EXPECT_EQ(enter("沪R00001", std::nullopt, "2026-11-21T00:00").reason, Reason::DenyNeedVoucher);
 }
 
+TEST_F(Rule7_Vehicles, UntilMustBeAnIsoDate) {
+    for (const std::string bad : {"2026/11/20", "20-11-2026", "2026-11-31", "2026-11-20T10:00", "tomorrow", ""}) {
+        const auto r = ledger->addVehicle(Vehicle{"沪R00001", VehicleKind::Resident, "1-101", bad},
+                                          at("2026-11-01T08:00"));
+        ASSERT_FALSE(r.has_value()) << bad;
+        EXPECT_EQ(r.error().kind, LedgerError::Kind::Invalid);
+        EXPECT_TRUE(contains(r.error().message, "YYYY-MM-DD")) << r.error().message;
+    }
+    EXPECT_TRUE(ledger->vehicles().value().empty());
+}
+
 TEST_F(Rule7_Vehicles, BlockedNeverOpensAndKeepsTheVoucher) {
     household("12-301");
     const auto v = issue("12-301", kNov, 1);
