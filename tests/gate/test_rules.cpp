@@ -418,6 +418,7 @@ TEST_F(PureRule13_UnreadPlate, GuardPolicyHoldsForTheGuard) {
     EXPECT_EQ(r.decision.reason, Reason::HoldPlateUnread);
     EXPECT_FALSE(r.decision.admit);
     EXPECT_EQ(r.effect.kind, EffectKind::None);  // not consumed until the guard admits
+    EXPECT_FALSE(r.decision.deadline);           // nobody is told "leave by" before being let in
 }
 
 TEST_F(PureRule13_UnreadPlate, LowConfidenceCountsAsUnread) {
@@ -439,6 +440,7 @@ TEST_F(PureRule13_UnreadPlate, PresencePolicyAdmitsOnlyWithAVehicleOnTheLoop) {
     EXPECT_EQ(r.effect.kind, EffectKind::StartVisit);
     EXPECT_TRUE(r.effect.plate_unread);
     EXPECT_EQ(r.effect.plate, "");
+    EXPECT_EQ(r.decision.deadline, at("2026-11-20T14:00"));
     o.presence = Presence::Absent;
     EXPECT_EQ(run(o, voucherFacts(), at("2026-11-20T10:00")).decision.reason, Reason::DenyPlateUnread);
     o.presence = Presence::Unknown;
@@ -452,6 +454,7 @@ TEST_F(PureRule13_UnreadPlate, NeverPolicyRefuses) {
     const auto r = run(o, voucherFacts(), at("2026-11-20T10:00"));
     EXPECT_EQ(r.decision.reason, Reason::DenyPlateUnread);
     EXPECT_EQ(r.effect.kind, EffectKind::None);
+    EXPECT_FALSE(r.decision.deadline);
 }
 
 TEST_F(PureRule13_UnreadPlate, NoPlateAndNoCardAsksForAVoucher) {
