@@ -1,0 +1,98 @@
+// PlatePipeline end to end with the committed model: a reference plate crop from the training script, enlarged
+// and set into a cluttered 1280x720 scene (grey, as from an IR camera, and colour-converted), is found and read.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "vision/plate_pipeline.h"
+#include "vision/plate_voter.h"
+
+namespace vg::vision {
+namespace {
+
+const std::filesystem::path kModelDir = VG_MODEL_DIR;
+const std::filesystem::path kRefDir = std::filesystem::path(VG_TEST_DATA_DIR) / "plates" / "reference";
+
+struct RefPlate {
+  cv::Mat grey;
+  std::string text;
+};
+
+// The reference crops the model reads confidently by itself (those are the ones a scene test can expect).
+std::vector<RefPlate> confidentReferences() {
+  std::ifstream in(kRefDir / "expected.json");
+  const auto ref = nlohmann::json::parse(in);
+  std::vector<RefPlate> out;
+  for (const auto& item : ref["items"]) {
+    if (item["min_char_confidence"].get<double>() < 0.8 || item["greedy_text"] != item["label"]) continue;
+    out.push_back({cv::imread((kRefDir / item["file"].get<std::string>()).string(), cv::IMREAD_GRAYSCALE),
+                   item["label"].get<std::string>()});
+  }
+  return out;
+}
+
+cv::Mat sceneWith(const cv::Mat& crop, cv::Point at, int width) {
+  cv::Mat scene(720, 1280, CV_8U);
+  cv::randu(scene, 60, 140);
+  cv::GaussianBlur(scene, scene, {0, 0}, 6);
+  for (int i = 0; i < 12; ++i) {
+    cv::rectangle(scene, {80 * i, 40 + 50 * (i % 5)}, {80 * i + 60, 90 + 50 * (i % 5)}, cv::Scalar(30 + 15 * i), 3);
+  }
+  cv::Mat big;
+  cv::resize(crop, big, {width, width * crop.rows / crop.cols}, 0, 0, cv::INTER_CUBIC);
+  big.copyTo(scene(cv::Rect(at, big.size())));
+  return scene;
+}
+
+TEST(PlatePipeline, FindsAndReadsAPlateInAMonochromeScene) {
+  if (!std::filesystem::exists(kModelDir / "plate_reader.onnx")) GTEST_SKIP() << "no model committed yet";
+  auto pipeline = PlatePipeline::loadDefault();
+  ASSERT_TRUE(pipeline) << pipeline.error();
+  const auto refs = confidentReferences();
+  ASSERT_FALSE(refs.empty()) << "the committed model reads none of its reference crops confidently";
+  for (const auto& ref : refs) {
+    const cv::Mat scene = sceneWith(ref.grey, {500, 380}, 300);
+    const auto reads = pipeline->read(scene, {.roi = cv::Rect(300, 200, 800, 480), .minConfidence = 0.5F});
+    ASSERT_FALSE(reads.empty()) << ref.text;
+    EXPECT_EQ(reads.front().text, ref.text);
+    EXPECT_EQ(reads.front().colour, plateKindLength(reads.front().kind) == 8 ? "green" : "unknown");
+    EXPECT_EQ(reads.front().charConfidence.size(), splitUtf8(ref.text).size());
+    // The quad lies on the pasted plate.
+    const cv::Rect2f box = cv::boundingRect(std::vector<cv::Point2f>(reads.front().quad.begin(), reads.front().quad.end()));
+    EXPECT_TRUE(box.contains({650, 380 + 50}));
+
+    // Outside the region of interest nothing is read, and a blank frame reads nothing.
+    EXPECT_TRUE(pipeline->read(scene, {.roi = cv::Rect(0, 0, 400, 300)}).empty());
+    cv::Mat colour;
+    cv::cvtColor(scene, colour, cv::COLOR_GRAY2BGR);
+    const auto again = pipeline->read(colour, {.roi = {}, .minConfidence = 0.5F});
+    ASSERT_FALSE(again.empty());
+    EXPECT_EQ(again.front().text, ref.text);
+  }
+  EXPECT_TRUE(pipeline->read(cv::Mat(), {}).empty());
+}
+
+TEST(PlatePipeline, FramesOfOnePassVoteToThePlate) {
+  if (!std::filesystem::exists(kModelDir / "plate_reader.onnx")) GTEST_SKIP() << "no model committed yet";
+  auto pipeline = PlatePipeline::loadDefault();
+  ASSERT_TRUE(pipeline) << pipeline.error();
+  const auto refs = confidentReferences();
+  ASSERT_FALSE(refs.empty());
+  PlateVoter voter(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.5F});
+  for (int f = 0; f < 5; ++f) {  // the car approaches: the plate grows and moves down
+    const cv::Mat scene = sceneWith(refs.front().grey, {480 + 5 * f, 300 + 20 * f}, 240 + 15 * f);
+    const auto reads = pipeline->read(scene, {.roi = {}, .minConfidence = 0.2F, .maxReads = 1});
+    if (!reads.empty()) voter.add(reads.front().text, reads.front().charConfidence, reads.front().colour);
+  }
+  const auto v = voter.voted();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->text, refs.front().text);
+}
+
+}  // namespace
+}  // namespace vg::vision
