@@ -259,7 +259,7 @@ void App::setupLane(const config::LaneSettings& ls) {
 }
 
 void App::recordFault(std::string_view kind, const nlohmann::json& payload) {
-    if (kind == "CAMERA_RECOVERED") {
+    if (kind == "CAMERA_RECOVERED" || kind == "SOURCE_ENDED") {
         spdlog::info("{} {}", kind, dumpJson(payload));
     } else {
         spdlog::error("{} {}", kind, dumpJson(payload));

@@ -1,0 +1,126 @@
+// vg-lane-clips: writes a lane camera clip as a folder of numbered JPEG frames, for the daemon's integration
+// tests, its benchmark and the demo. Each line of the scene file (or stdin with "-") adds frames:
+//   frames=40 plate=沪A12345 card=VG1:... card_from=5 card_to=40
+//   frames=20                      (an empty lane)
+// The plate is drawn by the plate benchmark's renderer (bench/plates/synth.h: GA 36-2014 layout into a
+// 1920x1080 lane scene); the card is the real printed card (cli/cards_pdf.h renderCardImage) carrying the token,
+// held at window height, so one camera serves both (the card gets ~6 px per module). Deterministic.
+//   vg-lane-clips OUT_DIR SCENE_FILE [--start N]
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "bench/plates/synth.h"
+#include "cli/cards_pdf.h"
+
+namespace {
+
+std::map<std::string, std::string> parseLine(const std::string& line) {
+    std::map<std::string, std::string> out;
+    std::istringstream in(line);
+    std::string word;
+    while (in >> word) {
+        const auto eq = word.find('=');
+        if (eq != std::string::npos) out[word.substr(0, eq)] = word.substr(eq + 1);
+    }
+    return out;
+}
+
+int toInt(const std::map<std::string, std::string>& m, const std::string& key, int fallback) {
+    const auto it = m.find(key);
+    return it == m.end() ? fallback : std::stoi(it->second);
+}
+
+cv::Mat emptyLane(std::mt19937& rng) {
+    cv::Mat img(1080, 1920, CV_8UC3);
+    for (int y = 0; y < img.rows; ++y) {
+        const auto shade = static_cast<unsigned char>(90 + y * 60 / img.rows);
+        img.row(y).setTo(cv::Scalar(shade, shade, shade - 5));
+    }
+    cv::Mat noise(img.size(), CV_8UC3);
+    cv::randn(noise, 0, 3);
+    img += noise;
+    (void)rng;
+    return img;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: vg-lane-clips OUT_DIR SCENE_FILE|- [--start N]\n");
+        return 2;
+    }
+    const std::filesystem::path out = argv[1];
+    const std::string scene_path = argv[2];
+    int index = 0;
+    if (argc >= 5 && std::string(argv[3]) == "--start") index = std::stoi(argv[4]);
+    std::filesystem::create_directories(out);
+    std::ifstream file;
+    if (scene_path != "-") {
+        file.open(scene_path);
+        if (!file) {
+            std::fprintf(stderr, "vg-lane-clips: cannot read %s\n", scene_path.c_str());
+            return 2;
+        }
+    }
+    std::istream& in = scene_path == "-" ? std::cin : file;
+    vg::bench::PlateSynth synth(7);
+    std::mt19937 rng(11);
+    std::string line;
+    int scene_no = 0;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const auto m = parseLine(line);
+        const int frames = toInt(m, "frames", 10);
+        cv::Mat base;
+        if (const auto it = m.find("plate"); it != m.end()) {
+            vg::bench::SynthFrameParams p;
+            p.plateWidth = 260;
+            p.blur = 0.4;
+            p.noise = 2;
+            p.jpegQuality = 90;
+            p.tilt = 0.02;
+            p.rotation = 1;
+            base = synth.scene(it->second, vg::bench::SynthStyle::Blue, p).image;
+        } else {
+            base = emptyLane(rng);
+        }
+        if (base.channels() == 1) cv::cvtColor(base, base, cv::COLOR_GRAY2BGR);
+        cv::Mat with_card;
+        const auto card_it = m.find("card");
+        if (card_it != m.end()) {
+            vg::cli::CardSpec spec;
+            spec.unit = "demo";
+            spec.month = {2026, 11};
+            spec.serial = static_cast<std::uint32_t>(scene_no + 1);
+            spec.token = card_it->second;
+            auto card = vg::cli::renderCardImage(spec, vg::cli::CardSheetOptions{}, 3.5);
+            if (!card) {
+                std::fprintf(stderr, "vg-lane-clips: %s\n", card.error().c_str());
+                return 1;
+            }
+            with_card = base.clone();
+            // Held out of the driver's window on the left of the frame, clear of the plate.
+            const cv::Rect where(60, 120, card->cols, card->rows);
+            card->copyTo(with_card(where));
+        }
+        const int card_from = toInt(m, "card_from", 0);
+        const int card_to = toInt(m, "card_to", frames);
+        for (int f = 0; f < frames; ++f) {
+            const bool card_visible = !with_card.empty() && f >= card_from && f < card_to;
+            char name[64];
+            std::snprintf(name, sizeof(name), "frame_%05d.jpg", index++);
+            cv::imwrite((out / name).string(), card_visible ? with_card : base, {cv::IMWRITE_JPEG_QUALITY, 90});
+        }
+        ++scene_no;
+    }
+    std::printf("%d\n", index);
+    return 0;
+}
