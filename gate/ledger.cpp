@@ -540,9 +540,15 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
         if (spool_event_id) d.reason = Reason::ReleaseOnError;
     } else {
         d.reason = settings.exit_on_error == OnError::Open ? Reason::ReleaseOnError : Reason::HoldOnError;
-        d.message = fmt::format("the ledger failed ({}); exit decision spooled for replay", failure);
-        if (!dry_run) d.spooled = spool(obs, now);
-        if (!d.spooled) d.message += " — and the spool could not be written either";
+        if (dry_run) {
+            d.message = fmt::format("the ledger failed ({}); a real exit would be spooled for replay", failure);
+        } else {
+            d.spooled = spool(obs, now);
+            d.message = d.spooled ? fmt::format("the ledger failed ({}); exit decision spooled for replay", failure)
+                                  : fmt::format("the ledger failed ({}) and the exit spool {} could not be written "
+                                                "either: this exit is recorded nowhere but in the log",
+                                                failure, options_.spool_path.string());
+        }
     }
     d.admit = opensBarrier(d.reason);
     return d;
@@ -1208,25 +1214,28 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
 }
 
 AuditVerdict Ledger::verifyAudit(const std::optional<AuditHead>& head) {
-    std::vector<AuditRow> rows;
+    // Streamed row by row: ten years of an estate are over a million rows, too many to hold at once.
+    AuditChainVerifier verifier(audit_key_, head);
     try {
         SQLite::Statement q(impl_->db,
                             "SELECT seq, at, kind, payload, subject_commitment, prev_hash, hash FROM audit_log "
                             "ORDER BY seq");
+        AuditRow row;
         while (q.executeStep()) {
-            rows.push_back(AuditRow{.seq = q.getColumn(0).getInt64(),
-                                    .at = q.getColumn(1).getString(),
-                                    .kind = q.getColumn(2).getString(),
-                                    .payload = q.getColumn(3).getString(),
-                                    .subject_commitment = q.getColumn(4).getString(),
-                                    .prev_hash = q.getColumn(5).getString(),
-                                    .hash = q.getColumn(6).getString()});
+            row.seq = q.getColumn(0).getInt64();
+            row.at = q.getColumn(1).getString();
+            row.kind = q.getColumn(2).getString();
+            row.payload = q.getColumn(3).getString();
+            row.subject_commitment = q.getColumn(4).getString();
+            row.prev_hash = q.getColumn(5).getString();
+            row.hash = q.getColumn(6).getString();
+            if (!verifier.add(row)) break;
         }
     } catch (const std::exception& e) {
         return AuditVerdict{.ok = false, .first_bad_seq = std::nullopt,
                             .problem = fmt::format("the audit log cannot be read: {}", e.what()), .head = {}};
     }
-    auto verdict = verifyAuditChain(audit_key_, rows, head);
+    auto verdict = verifier.finish();
     if (!verdict.ok) return verdict;
     // The clear personal values must still match their commitments (those not purged).
     try {
