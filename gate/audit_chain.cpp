@@ -190,4 +190,67 @@ AuditVerdict verifyAuditChain(const AuditKey& key, const std::vector<AuditRow>& 
     return verdict;
 }
 
+bool AuditChainVerifier::fail(std::int64_t seq, std::string problem) {
+    failed_ = true;
+    broken_.ok = false;
+    broken_.first_bad_seq = seq;
+    broken_.problem = std::move(problem);
+    return false;
+}
+
+bool AuditChainVerifier::add(const AuditRow& row) {
+    if (failed_) return false;
+    const std::int64_t expected_seq = count_ + 1;
+    if (row.seq != expected_seq) {
+        const std::string n = std::to_string(expected_seq);
+        if (row.seq < expected_seq) {
+            return fail(expected_seq, "where row " + n + " should be, row " + std::to_string(row.seq) +
+                                          " appears again (rows were duplicated or reordered)");
+        }
+        if (row.seq == expected_seq + 1) return fail(expected_seq, "row " + n + " is missing (deleted)");
+        return fail(expected_seq, "rows " + n + " to " + std::to_string(row.seq - 1) + " are missing (deleted)");
+    }
+    const std::string recomputed = auditRowHash(key_, row);
+    if (recomputed.size() != row.hash.size() ||
+        sodium_memcmp(recomputed.data(), row.hash.data(), recomputed.size()) != 0) {
+        return fail(row.seq, "row " + std::to_string(row.seq) + " was altered (its hash does not match its contents)");
+    }
+    if (row.prev_hash != last_hash_) {
+        return fail(row.seq, "row " + std::to_string(row.seq) + " does not follow row " +
+                                 std::to_string(row.seq - 1) +
+                                 " (the link to the previous row is broken: rows were removed, inserted or "
+                                 "re-chained)");
+    }
+    count_ = row.seq;
+    last_hash_ = row.hash;
+    if (expected_head_ && expected_head_->count == count_) hash_at_head_ = row.hash;
+    return true;
+}
+
+AuditVerdict AuditChainVerifier::finish() const {
+    AuditVerdict verdict = failed_ ? broken_ : AuditVerdict{};
+    verdict.head = AuditHead{count_, last_hash_};
+    if (failed_ || !expected_head_) return verdict;
+    const AuditHead& want = *expected_head_;
+    auto fail_with = [&](std::int64_t seq, std::string problem) {
+        verdict.ok = false;
+        verdict.first_bad_seq = seq;
+        verdict.problem = std::move(problem);
+        return verdict;
+    };
+    if (want.count < 0) return fail_with(1, "the recorded head " + want.str() + " is not valid");
+    if (count_ < want.count) {
+        return fail_with(count_ + 1, "the chain ends at row " + std::to_string(count_) + " but the head recorded " +
+                                         want.str() + ": rows " + std::to_string(count_ + 1) + " to " +
+                                         std::to_string(want.count) + " are missing (the tail was cut off)");
+    }
+    const std::string& at_count = want.count == 0 ? kAuditGenesisHash : *hash_at_head_;
+    if (at_count != want.hash) {
+        return fail_with(std::max<std::int64_t>(want.count, 1),
+                         "row " + std::to_string(want.count) + " does not match the recorded head " + want.str() +
+                             " (the chain was rebuilt or replaced since that head was printed)");
+    }
+    return verdict;
+}
+
 }  // namespace vg::gate

@@ -65,4 +65,25 @@ struct AuditVerdict {
 AuditVerdict verifyAuditChain(const AuditKey& key, const std::vector<AuditRow>& rows,
                               const std::optional<AuditHead>& expected_head = std::nullopt);
 
+// The same check fed one row at a time in seq order (as `SELECT ... ORDER BY seq` yields them), so that a
+// ten-year chain is verified in constant memory. add() returns false once the chain is known to be broken
+// (further rows are ignored); finish() gives the verdict. Not thread-safe; one verifier per pass.
+class AuditChainVerifier {
+public:
+    explicit AuditChainVerifier(const AuditKey& key, std::optional<AuditHead> expected_head = std::nullopt)
+        : key_(key), expected_head_(std::move(expected_head)) {}
+    bool add(const AuditRow& row);
+    AuditVerdict finish() const;
+
+private:
+    bool fail(std::int64_t seq, std::string problem);
+    const AuditKey& key_;
+    std::optional<AuditHead> expected_head_;
+    std::int64_t count_ = 0;
+    std::string last_hash_ = kAuditGenesisHash;
+    std::optional<std::string> hash_at_head_;
+    AuditVerdict broken_;
+    bool failed_ = false;
+};
+
 }  // namespace vg::gate
