@@ -553,6 +553,28 @@ TEST_F(Rule8_FailClosed, TheNextDecisionReplaysTheSpoolFirst) {
     EXPECT_FALSE(std::filesystem::exists(spoolPath()) && std::filesystem::file_size(spoolPath()) > 0);
 }
 
+TEST_F(Rule8_FailClosed, DryRunExitOnErrorSpoolsNothing) {
+    ASSERT_EQ(enter("沪A12345", v[0].token, "2026-11-20T10:00").reason, Reason::AdmitVoucher);
+    WriteLock lock(dbPath());
+    const auto d = ledger->decide(exitObs("沪A12345"), settings, at("2026-11-20T12:00"), /*dry_run=*/true);
+    EXPECT_EQ(d.reason, Reason::ReleaseOnError);
+    EXPECT_FALSE(d.spooled);
+    EXPECT_FALSE(std::filesystem::exists(spoolPath()));
+}
+
+TEST_F(Rule8_FailClosed, UnwritableSpoolStillOpensAndSaysWhereNothingWasKept) {
+    ASSERT_EQ(enter("沪A12345", v[0].token, "2026-11-20T10:00").reason, Reason::AdmitVoucher);
+    auto o = options(Duration(50));
+    o.spool_path = dir.path() / "no-such-dir" / "spool.jsonl";
+    ledger = open(o);
+    WriteLock lock(dbPath());
+    const auto d = leave("沪A12345", "2026-11-20T12:00");
+    EXPECT_EQ(d.reason, Reason::ReleaseOnError);
+    EXPECT_TRUE(d.admit);  // the exit still never traps the car
+    EXPECT_FALSE(d.spooled);
+    EXPECT_TRUE(contains(d.message, "no-such-dir")) << d.message;
+}
+
 TEST_F(Rule8_FailClosed, MalformedSpoolLinesAreSkippedAndNeverThrow) {
     ASSERT_EQ(enter("沪A12345", v[0].token, "2026-11-20T10:00").reason, Reason::AdmitVoucher);
     {
