@@ -213,11 +213,16 @@ SynthScene PlateSynth::scene(const cv::Mat& plate, const std::string& text, cons
                                         {static_cast<float>(plate.cols), 0},
                                         {static_cast<float>(plate.cols), static_cast<float>(plate.rows)},
                                         {0, static_cast<float>(plate.rows)}}};
-  const cv::Mat m = cv::getPerspectiveTransform(src.data(), q.data());
+  // Warp and blend only inside the plate's bounding box: full-frame float images cost seconds per scene.
+  std::vector<cv::Point2f> qv(q.begin(), q.end());
+  const cv::Rect box = (cv::boundingRect(qv) + cv::Size(4, 4) - cv::Point(2, 2)) & cv::Rect(0, 0, img.cols, img.rows);
+  std::array<cv::Point2f, 4> local;
+  for (std::size_t i = 0; i < 4; ++i) local[i] = q[i] - cv::Point2f(static_cast<float>(box.x), static_cast<float>(box.y));
+  const cv::Mat m = cv::getPerspectiveTransform(src.data(), local.data());
   cv::Mat warped;
   cv::Mat mask;
-  cv::warpPerspective(plate, warped, m, img.size(), cv::INTER_AREA);
-  cv::warpPerspective(cv::Mat(plate.size(), CV_8U, cv::Scalar(255)), mask, m, img.size(), cv::INTER_AREA);
+  cv::warpPerspective(plate, warped, m, box.size(), cv::INTER_AREA);
+  cv::warpPerspective(cv::Mat(plate.size(), CV_8U, cv::Scalar(255)), mask, m, box.size(), cv::INTER_AREA);
   cv::Mat mask3;
   cv::cvtColor(mask, mask3, cv::COLOR_GRAY2BGR);
   cv::Mat a32;
@@ -225,16 +230,13 @@ SynthScene PlateSynth::scene(const cv::Mat& plate, const std::string& text, cons
   cv::Mat w32;
   cv::Mat i32;
   warped.convertTo(w32, CV_32FC3);
-  img.convertTo(i32, CV_32FC3);
-  cv::Mat blended = w32.mul(a32) + i32.mul(cv::Scalar::all(1.0) - a32);
-  if (p.night) {
-    // IR at night: the retro-reflective plate stays bright while the rest of the scene goes dark and grey.
-    cv::Mat lit = a32 * 0.9 + 0.25;
-    blended = blended.mul(lit);
-  } else {
-    blended *= 0.6 + 0.6 * u(rng_);
-  }
-  blended.convertTo(img, CV_8UC3);
+  img(box).convertTo(i32, CV_32FC3);
+  // IR at night: the retro-reflective plate stays bright while the rest of the scene goes dark and grey.
+  const double sceneGain = p.night ? 0.25 : 0.6 + 0.6 * u(rng_);
+  const double plateGain = p.night ? 1.15 : sceneGain;
+  cv::Mat blended = w32.mul(a32) * plateGain + i32.mul(cv::Scalar::all(1.0) - a32) * sceneGain;
+  img.convertTo(img, CV_8UC3, sceneGain);
+  blended.convertTo(img(box), CV_8UC3);
   if (p.night) cv::cvtColor(img, img, cv::COLOR_BGR2GRAY);
   if (p.blur > 0.2) cv::GaussianBlur(img, img, {0, 0}, p.blur);
   cv::Mat signedImg;
