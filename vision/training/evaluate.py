@@ -155,8 +155,13 @@ def score(run, xs, ts, ks, charset, blank, conf_thr=0.8, dump=None, setname=""):
     acc_n = acc_wrong = 0
     no_prov = 0
     per_kind = {}
+    sweep = {thr: [0, 0] for thr in (0.5, 0.9, 0.95)}
     for g, t, k in zip(xs, ts, ks):
         txt, confs = greedy(run(g), charset, blank)
+        for thr, v in sweep.items():
+            if len(txt) in (7, 8) and confs and min(confs) >= thr:
+                v[0] += 1
+                v[1] += txt != t
         ok = txt == t
         exact += ok
         prov += bool(txt) and txt[0] == t[0]
@@ -183,6 +188,8 @@ def score(run, xs, ts, ks, charset, blank, conf_thr=0.8, dump=None, setname=""):
         "accepted_exact": round((acc_n - acc_wrong) / max(1, acc_n), 4),
         "confident_wrong": round(acc_wrong / n, 4),
         "per_colour": {k: "%d/%d" % tuple(v) for k, v in per_kind.items()},
+        "threshold_sweep": {"%.2f" % thr: {"accepted": round(v[0] / n, 4), "confident_wrong": round(v[1] / n, 4)}
+                            for thr, v in sweep.items()},
     }
 
 

@@ -143,6 +143,8 @@ def main():
                    "char_confidence": "softmax probability of the emitted class, max over the run of time steps that emit it",
                    "suggested_accept": "7 or 8 characters, grammar-valid, min char confidence >= 0.8"},
         "trained_samples": int(st["samples"]),
+        "trained_samples_note": "samples seen by the optimiser; half of each batch after warm-up is replayed from a ring buffer of recent samples",
+        "distinct_generated_samples": int(st.get("fresh_samples", 0)),
         "train_steps": int(st["step"]),
         "train_minutes": round(st["train_seconds"] / 60, 1),
         "synthetic_val_exact": round(float(st["best"]), 4),

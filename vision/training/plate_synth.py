@@ -94,7 +94,8 @@ def _glyphs():
     g["J"] = [[(R, T), (R, B - RX)] + _arc(MX, B - RX, RX, RX, 0, 180) + [(L, 58)]]
     g["K"] = [[(L, T), (L, B)], [(R, T), (L, 58)], [(17, 43), (R, B)]]
     g["L"] = [[(L, T), (L, B), (R, B)]]
-    g["M"] = [[(L, B), (L, T), (MX, 60), (R, T), (R, B)]]
+    # plate M/W: vertical sides, the inner V reaches only about mid-height and is drawn thinner
+    g["M"] = [[(L, B), (L, T)], [(R, T), (R, B)], ("thin", [(L + 1, T + 1), (MX, 52), (R - 1, T + 1)])]
     g["N"] = [[(L, B), (L, T), (R, B), (R, T)]]
     g["P"] = [[(L, B), (L, T), (23, T)] + _arc(23, 26, 17, 21, 270, 450) + [(L, 47)]]
     g["R"] = g["P"] + [[(21, 47), (R, B)]]
@@ -102,7 +103,7 @@ def _glyphs():
     g["T"] = [[(L - 1, T), (R + 1, T)], [(MX, T), (MX, B)]]
     g["U"] = [[(L, T), (L, B - RX)] + _arc(MX, B - RX, RX, RX, 180, 0) + [(R, T)]]
     g["V"] = [[(L, T), (MX, B), (R, T)]]
-    g["W"] = [[(L, T), (L, B), (MX, 35), (R, B), (R, T)]]
+    g["W"] = [[(L, T), (L, B)], [(R, B), (R, T)], ("thin", [(L + 1, B - 1), (MX, 37), (R - 1, B - 1)])]
     g["X"] = [[(L, T), (R, B)], [(R, T), (L, B)]]
     g["Y"] = [[(L, T), (MX, 47), (R, T)], [(MX, 47), (MX, B)]]
     g["Z"] = [[(L, T), (R, T), (L, B), (R, B)]]
@@ -110,13 +111,18 @@ def _glyphs():
 
 
 GLYPHS = _glyphs()
+# second shape variants seen on real plates (mixed in with the primary shapes)
+GLYPHS_ALT = {
+    "6": [_arc(MX, 60, RX, 25, 0, 360, 36), [(L + 0.5, 60), (L + 1.5, 38), (10, 21), (19, 9), (33, T)]],
+    "9": [_arc(MX, 30, RX, 25, 0, 360, 36), [(R - 0.5, 30), (R - 1.5, 52), (35, 69), (26, 81), (12, B)]],
+}
 assert set(GLYPHS) == set(DIGITS + LETTERS), set(DIGITS + LETTERS) ^ set(GLYPHS)
 
 PPM = 0.5       # working resolution: pixels per mm of plate
 SS = 8          # supersampling when pre-rendering a glyph
 
 
-def render_stroke_glyph(ch, cell_w_mm, stroke_mm, ppm=PPM):
+def render_stroke_glyph(ch, cell_w_mm, stroke_mm, ppm=PPM, alt=False):
     """Anti-aliased mask (float32 0..1) of a stroke glyph in a cell_w_mm x 90 mm cell."""
     s = ppm * SS
     w, h = int(round(cell_w_mm * s)), int(round(90 * s))
@@ -128,9 +134,12 @@ def render_stroke_glyph(ch, cell_w_mm, stroke_mm, ppm=PPM):
         y = (p[1] - 5) / 80.0 * (90 - stroke_mm) + stroke_mm / 2
         return (int(round(x * s * 16)), int(round(y * s * 16)))
     th = max(1, int(round(stroke_mm * s)))
-    for poly in GLYPHS[ch]:
+    for poly in (GLYPHS_ALT if alt else GLYPHS)[ch]:
+        t = th
+        if isinstance(poly, tuple):
+            poly, t = poly[1], max(1, int(round(th * 0.88)))
         pts = np.array([tx(p) for p in poly], np.int32)
-        cv2.polylines(img, [pts], False, 255, th, cv2.LINE_AA, shift=4)
+        cv2.polylines(img, [pts], False, 255, t, cv2.LINE_AA, shift=4)
         # round joins: cv2 thick polylines already cap with discs
     del sx
     out = cv2.resize(img, (max(1, int(round(cell_w_mm * ppm))), max(1, int(round(90 * ppm)))),
@@ -138,13 +147,16 @@ def render_stroke_glyph(ch, cell_w_mm, stroke_mm, ppm=PPM):
     return out.astype(np.float32) / 255.0
 
 
-def render_font_glyph(ch, font, cell_w_mm, ppm=PPM, fill=0.97):
+def render_font_glyph(ch, font, cell_w_mm, ppm=PPM, fill=0.97, weight=0):
     """Mask of a font glyph stretched to fill the cell (CJK provinces, specials)."""
     size = 256
     img = Image.new("L", (size * 2, size * 2), 0)
     d = ImageDraw.Draw(img)
     d.text((size // 2, size // 2), ch, font=font, fill=255)
     a = np.array(img)
+    if weight:  # simulate other font weights: dilate (>0) or erode (<0) at high resolution
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(weight) + 1, 2 * abs(weight) + 1))
+        a = cv2.dilate(a, k) if weight > 0 else cv2.erode(a, k)
     ys, xs = np.nonzero(a > 20)
     a = a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     w, h = max(1, int(round(cell_w_mm * ppm))), max(1, int(round(90 * ppm)))
@@ -167,13 +179,15 @@ class GlyphBank:
         for cw in (45.0, 43.0):
             for ch in DIGITS + LETTERS:
                 vs = [render_stroke_glyph(ch, cw, sw, ppm) for sw in (8.5, 10.0, 11.5)]
+                if ch in GLYPHS_ALT:
+                    vs += [render_stroke_glyph(ch, cw, sw, ppm, alt=True) for sw in (8.5, 10.0, 11.5)]
                 self.bank[(ch, cw)] = vs
                 # a DIN variant now and then (letters it draws close to plate shapes only)
                 if self.din is not None and ch in "2458ABCEFGHKLNPRSTUVXYZ":
                     self.bank[(ch, cw, "din")] = [render_font_glyph(ch, self.din, cw, ppm, 1.0)]
             for ch in PROVINCES + SPECIALS:
-                self.bank[(ch, cw)] = [render_font_glyph(ch, f, cw, ppm, fl)
-                                       for f in cjk for fl in (0.93, 1.0)]
+                self.bank[(ch, cw)] = [render_font_glyph(ch, f, cw, ppm, fl, wt)
+                                       for f in cjk for fl in (0.88, 1.0) for wt in (-2, 0, 3)]
 
     def get(self, ch, cw, rng):
         if (ch, cw, "din") in self.bank and rng.random() < 0.12:
