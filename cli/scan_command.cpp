@@ -1,0 +1,101 @@
+#include "cli/scan_command.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "vision/qr_reader.h"
+
+namespace vg::cli {
+namespace {
+
+using nlohmann::json;
+
+// Why a path cannot be scanned, or nothing when it can be opened for reading.
+std::optional<std::string> unreadableReason(const std::string& path) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) return "no such file";
+    if (std::filesystem::is_directory(status)) return "is a directory, not an image";
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) return "cannot open the file (permission denied?)";
+    return std::nullopt;
+}
+
+json cornersJson(const std::array<cv::Point2f, 4>& corners) {
+    json a = json::array();
+    for (const auto& p : corners) a.push_back({std::round(p.x * 10) / 10, std::round(p.y * 10) / 10});
+    return a;
+}
+
+// Plates: filled in by the plate reader (issue 5) with {"text", "confidence", "corners"} per plate found.
+json platesIn(const cv::Mat&) { return json::array(); }
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+int runScan(const std::vector<std::string>& images, bool json_output, std::ostream& out, std::ostream& err) {
+    if (images.empty()) {
+        err << "scan: give at least one image file\n";
+        return 2;
+    }
+    const vision::QrReader reader{vision::QrOptions{}};
+    int status = 0;
+    for (const auto& path : images) {
+        const auto t0 = std::chrono::steady_clock::now();
+        std::optional<std::string> error = unreadableReason(path);
+        cv::Mat image;
+        if (!error) {
+            try {
+                image = cv::imread(path, cv::IMREAD_COLOR);
+            } catch (const cv::Exception&) {
+                image.release();
+            }
+            if (image.empty()) error = "not a readable image (corrupt or unsupported format)";
+        }
+        std::vector<vision::QrRead> codes;
+        json plates = json::array();
+        if (!error) {
+            codes = reader.read(image);
+            plates = platesIn(image);
+        }
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        const double ms_rounded = std::round(ms * 10) / 10;
+
+        if (error) {
+            status = 2;
+            err << "scan: " << path << ": " << *error << "\n";
+        }
+        if (json_output) {
+            json j;
+            j["image"] = path;
+            if (error) j["error"] = *error;
+            j["qr"] = json::array();
+            for (const auto& c : codes) j["qr"].push_back({{"text", c.text}, {"corners", cornersJson(c.corners)}});
+            j["plates"] = plates;
+            j["ms"] = ms_rounded;
+            out << dump(j) << "\n";
+        } else if (error) {
+            out << path << ": error: " << *error << "\n";
+        } else {
+            out << path << ": " << (codes.empty() ? std::string("no QR code")
+                                                  : fmt::format("{} QR code{}", codes.size(), codes.size() > 1 ? "s" : ""))
+                << fmt::format(" ({:.1f} ms)", ms) << "\n";
+            for (const auto& c : codes) {
+                out << "  QR " << c.text << "  corners";
+                for (const auto& p : c.corners) out << fmt::format(" ({:.0f},{:.0f})", p.x, p.y);
+                out << "\n";
+            }
+        }
+    }
+    return status;
+}
+
+}  // namespace vg::cli

@@ -1,0 +1,143 @@
+// The printed cards: a month of real tokens rendered to an A4 PDF, rasterised with pdftoppm and read back through
+// `scan` — every token exactly once, each code at least 4.5 cm wide at 100% scale; level Q, version 3 for a
+// token; the rules printed from the config.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include <ZXing/ReadBarcode.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/cards_pdf.h"
+#include "cli/scan_command.h"
+#include "gate/key_ring.h"
+#include "gate/token.h"
+
+namespace vg::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+    fs::path path = fs::temp_directory_path() / ("vg_cards_" + std::to_string(::getpid()));
+    TempDir() { fs::create_directories(path); }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+std::vector<CardSpec> monthOfCards(int households) {
+    gate::KeyRing ring;
+    const auto id = ring.addKey(gate::SystemClock().now());
+    EXPECT_TRUE(id);
+    std::vector<CardSpec> cards;
+    std::uint32_t serial = 500;
+    for (int h = 0; h < households; ++h) {
+        for (int v = 0; v < 2; ++v) {
+            const auto token = gate::encodeToken({gate::kTokenVersion1, *id, serial, {2026, 11}}, ring);
+            EXPECT_TRUE(token);
+            cards.push_back({std::to_string(h + 1) + "-" + std::to_string(101 + h * 100), {2026, 11}, serial++, *token,
+                             h % 3 == 0 ? std::optional<std::string>("王阿姨") : std::nullopt});
+        }
+    }
+    return cards;
+}
+
+TEST(CardsPdf, AMonthOfCardsReadsBackEveryTokenOnceAtFullSize) {
+    TempDir dir;
+    const auto cards = monthOfCards(9);  // 18 cards: four full pages and a half one
+    CardSheetOptions opt;
+    opt.site_name = "和平花园";
+    const fs::path pdf = dir.path / "cards.pdf";
+    ASSERT_TRUE(renderCardsPdf(cards, opt, pdf));
+
+    constexpr int kDpi = 150;
+    const std::string cmd = "pdftoppm -r " + std::to_string(kDpi) + " -gray -png '" + pdf.string() + "' '" +
+                            (dir.path / "page").string() + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::vector<std::string> pages;
+    for (const auto& e : fs::directory_iterator(dir.path))
+        if (e.path().extension() == ".png") pages.push_back(e.path().string());
+    std::sort(pages.begin(), pages.end());
+    ASSERT_EQ(pages.size(), 5u);
+
+    std::ostringstream out, err;
+    ASSERT_EQ(runScan(pages, true, out, err), 0) << err.str();
+    std::map<std::string, int> seen;
+    std::istringstream lines(out.str());
+    double smallest_mm = 1e9;
+    for (std::string line; std::getline(lines, line);) {
+        const auto j = nlohmann::json::parse(line);
+        for (const auto& q : j["qr"]) {
+            ++seen[q["text"].get<std::string>()];
+            const auto& c = q["corners"];
+            for (int i = 0; i < 4; ++i) {
+                const double dx = c[i][0].get<double>() - c[(i + 1) % 4][0].get<double>();
+                const double dy = c[i][1].get<double>() - c[(i + 1) % 4][1].get<double>();
+                smallest_mm = std::min(smallest_mm, std::hypot(dx, dy) / kDpi * 25.4);
+            }
+        }
+    }
+    ASSERT_EQ(seen.size(), cards.size()) << out.str();
+    for (const auto& card : cards) EXPECT_EQ(seen[card.token], 1) << card.token;
+    // 29 modules of 1.75 mm = 50.75 mm; the corners zxing reports sit on the symbol's outline (+- a pixel).
+    EXPECT_GE(smallest_mm, 45.0);
+    EXPECT_NEAR(smallest_mm, 29 * kQrModuleMm, 1.5);
+}
+
+TEST(CardsPdf, TokenIsVersion3AtLevelQ) {
+    const auto cards = monthOfCards(1);
+    const auto qr = encodeQr(cards[0].token);
+    ASSERT_TRUE(qr);
+    // 29 x 29 modules is version 3; 43 characters fit version 3-Q only in alphanumeric mode (byte mode: 32 max).
+    EXPECT_EQ(qr->side, 29);
+    const int scale = 4, quiet = kQrQuietModules, side = (qr->side + 2 * quiet) * scale;
+    std::vector<std::uint8_t> img(static_cast<std::size_t>(side * side), 255);
+    for (int y = 0; y < qr->side; ++y)
+        for (int x = 0; x < qr->side; ++x)
+            if (qr->at(x, y))
+                for (int dy = 0; dy < scale; ++dy)
+                    for (int dx = 0; dx < scale; ++dx)
+                        img[static_cast<std::size_t>(((y + quiet) * scale + dy) * side + (x + quiet) * scale + dx)] = 0;
+    const auto r = ZXing::ReadBarcode({img.data(), side, side, ZXing::ImageFormat::Lum});
+    ASSERT_TRUE(r.isValid());
+    EXPECT_EQ(r.text(), cards[0].token);
+    EXPECT_EQ(r.ecLevel(), "Q");
+}
+
+TEST(CardsPdf, RulesComeFromTheConfig) {
+    CardSpec card{"3-502", {2026, 11}, 7, "VG1:X", std::nullopt};
+    CardSheetOptions opt;
+    auto rules = cardRuleLines(card, opt);
+    ASSERT_GE(rules.size(), 3u);
+    EXPECT_NE(rules[0].find("每次限用一张"), std::string::npos);
+    EXPECT_NE(rules[0].find("限停4小时"), std::string::npos);
+    EXPECT_NE(rules[1].find("仅限本月（2026年11月）"), std::string::npos);
+    EXPECT_NE(rules[2].find("每户每月2张"), std::string::npos);
+
+    opt.stay_max = std::chrono::minutes(150);
+    opt.grace_days = 3;
+    opt.per_month = 4;
+    rules = cardRuleLines(card, opt);
+    EXPECT_NE(rules[0].find("限停2小时30分钟"), std::string::npos) << rules[0];
+    EXPECT_NE(rules[1].find("最迟12月3日入场"), std::string::npos) << rules[1];
+    EXPECT_NE(rules[2].find("每户每月4张"), std::string::npos);
+}
+
+TEST(CardsPdf, ErrorsAreValues) {
+    TempDir dir;
+    EXPECT_FALSE(renderCardsPdf({}, {}, dir.path / "none.pdf"));
+    auto cards = monthOfCards(1);
+    EXPECT_FALSE(renderCardsPdf(cards, {}, dir.path / "no-such-dir" / "x.pdf"));
+    cards[0].token.clear();
+    const auto r = renderCardsPdf(cards, {}, dir.path / "bad.pdf");
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().find("000500"), std::string::npos) << r.error();
+}
+
+}  // namespace
+}  // namespace vg::cli
