@@ -1,0 +1,209 @@
+// QR benchmark: decode rate, false decodes and per-frame time (one thread) of vg::vision::QrReader against plain
+// zxing-cpp ReadBarcode (default hints) on the same frames in the same run: generated card-camera frames at 720p
+// and 1080p (plus frames without a code and plate-camera frames), and the real photos of ../shared/data/qr.
+// Usage: qr_bench [--frames N] [--no-code N] [--plate N] [--seed S] [--photos DIR]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <ZXing/ReadBarcode.h>
+#include <fmt/format.h>
+#include <opencv2/core/utility.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "bench/qr/frame_synth.h"
+#include "vision/qr_reader.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Sample {
+    cv::Mat image;
+    std::string expected;  // empty: no code (any decode is false)
+    std::string name;
+};
+
+using Decoder = std::function<std::vector<std::string>(const cv::Mat&)>;
+
+struct Tally {
+    int with_code = 0, decoded = 0, false_decodes = 0, without_code = 0;
+    std::vector<double> ms, ms_no_code;
+    std::vector<std::string> misses;
+};
+
+// Line endings inside payloads differ between the label files and what encoders put in the symbol.
+std::string normalise(const std::string& s) {
+    std::string o;
+    for (char c : s)
+        if (c != '\r') o += c;
+    return o;
+}
+
+Tally run(const std::vector<Sample>& samples, const Decoder& decode) {
+    Tally t;
+    for (const auto& s : samples) {
+        const auto t0 = Clock::now();
+        const auto texts = decode(s.image);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        t.ms.push_back(ms);
+        if (s.expected.empty()) {
+            ++t.without_code;
+            t.ms_no_code.push_back(ms);
+            t.false_decodes += static_cast<int>(texts.size());
+            continue;
+        }
+        ++t.with_code;
+        bool hit = false;
+        for (const auto& x : texts) {
+            if (normalise(x) == normalise(s.expected)) hit = true;
+            else ++t.false_decodes;
+        }
+        t.decoded += hit;
+        if (!hit) t.misses.push_back(s.name);
+    }
+    return t;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const auto i = static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size() - 1), p * static_cast<double>(v.size() - 1) + 0.5));
+    return v[i];
+}
+
+void row(const std::string& set, const std::string& who, const Tally& t) {
+    const double rate = t.with_code ? 100.0 * t.decoded / t.with_code : 0;
+    std::printf("| %s | %s | %d/%d (%.1f%%) | %d | %.2f | %.2f | %.2f |\n", set.c_str(), who.c_str(), t.decoded,
+                t.with_code, rate, t.false_decodes, percentile(t.ms, 0.5), percentile(t.ms, 0.95),
+                percentile(t.ms_no_code, 0.95));
+}
+
+std::vector<std::pair<std::string, std::string>> readLabels(const std::filesystem::path& csv) {
+    std::ifstream f(csv, std::ios::binary);
+    const std::string s((std::istreambuf_iterator<char>(f)), {});
+    std::vector<std::pair<std::string, std::string>> out;
+    std::vector<std::string> fields;
+    std::string cur;
+    bool quoted = false, header = true;
+    const auto endRow = [&] {
+        fields.push_back(cur);
+        cur.clear();
+        if (!header && fields.size() >= 2) out.emplace_back(fields[0], fields[1]);
+        header = false;
+        fields.clear();
+    };
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') cur += '"', ++i;
+            else if (c == '"') quoted = false;
+            else cur += c;
+        } else if (c == '"') quoted = true;
+        else if (c == ',') fields.push_back(cur), cur.clear();
+        else if (c == '\n') endRow();
+        else if (c != '\r') cur += c;
+    }
+    if (!cur.empty() || !fields.empty()) endRow();
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int frames = 500, no_code = 100, plate = 100;
+    std::uint64_t seed = 2026;
+    std::filesystem::path photos = "/work/shared/data/qr";
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i], v = argv[i + 1];
+        if (a == "--frames") frames = std::stoi(v);
+        else if (a == "--no-code") no_code = std::stoi(v);
+        else if (a == "--plate") plate = std::stoi(v);
+        else if (a == "--seed") seed = std::stoull(v);
+        else if (a == "--photos") photos = v;
+    }
+    cv::setNumThreads(1);
+    auto synth = vg::bench::FrameSynth::make(seed);
+    if (!synth) {
+        std::fprintf(stderr, "%s\n", synth.error().c_str());
+        return 1;
+    }
+
+    const vg::vision::QrReader all_codes{vg::vision::QrOptions{}};
+    vg::vision::QrOptions first_opt;
+    first_opt.max_symbols = 1;
+    const vg::vision::QrReader first_code{first_opt};
+    const auto ours = [](const vg::vision::QrReader& reader) {
+        return Decoder([&reader](const cv::Mat& img) {
+            std::vector<std::string> texts;
+            for (auto& q : reader.read(img)) texts.push_back(q.text);
+            return texts;
+        });
+    };
+    const Decoder plain = [](const cv::Mat& img) {
+        std::vector<std::string> texts;
+        const auto r = ZXing::ReadBarcode({img.data, img.cols, img.rows, ZXing::ImageFormat::BGR, static_cast<int>(img.step)});
+        if (r.isValid()) texts.push_back(r.text());
+        return texts;
+    };
+    const std::vector<std::pair<std::string, Decoder>> decoders = {
+        {"QrReader (all codes)", ours(all_codes)}, {"QrReader (first code)", ours(first_code)}, {"plain ReadBarcode", plain}};
+
+    std::printf("| set | decoder | decoded | false decodes | median ms | p95 ms | p95 ms (no code) |\n");
+    std::printf("|---|---|---|---|---|---|---|\n");
+    std::vector<std::string> notes;
+    for (const cv::Size size : {cv::Size(1280, 720), cv::Size(1920, 1080)}) {
+        std::vector<Sample> samples;
+        for (int i = 0; i < frames + no_code; ++i) {
+            auto f = synth->frame(static_cast<std::uint64_t>(i), size, vg::bench::CameraKind::Card, i < frames);
+            samples.push_back({f.image, f.text, fmt::format("#{} {}", i, f.description)});
+        }
+        const std::string set = fmt::format("card camera {}p ({} + {} no code)", size.height, frames, no_code);
+        for (const auto& [who, dec] : decoders) {
+            const Tally t = run(samples, dec);
+            row(set, who, t);
+            if (who == decoders.front().first)
+                for (const auto& m : t.misses) notes.push_back(fmt::format("{}p miss {}", size.height, m));
+        }
+    }
+    if (plate > 0) {
+        std::vector<Sample> samples;
+        for (int i = 0; i < plate; ++i) {
+            auto f = synth->frame(static_cast<std::uint64_t>(i), {1920, 1080}, vg::bench::CameraKind::Plate, true);
+            samples.push_back({f.image, f.text, f.description});
+        }
+        for (const auto& [who, dec] : decoders) row(fmt::format("plate camera 1080p, 3-6 m ({})", plate), who, run(samples, dec));
+    }
+
+    if (std::filesystem::is_directory(photos)) {
+        std::vector<Sample> real, negatives;
+        for (const char* set : {"zxing-java", "zxing-cpp"}) {
+            for (const auto& [file, text] : readLabels(photos / set / "labels.csv")) {
+                cv::Mat img = cv::imread((photos / set / file).string(), cv::IMREAD_COLOR);
+                if (img.empty()) {
+                    std::fprintf(stderr, "cannot read %s/%s\n", set, file.c_str());
+                    continue;
+                }
+                real.push_back({img, text, std::string(set) + "/" + file});
+            }
+        }
+        for (const auto& e : std::filesystem::directory_iterator(photos / "zxing-java-negatives")) {
+            cv::Mat img = cv::imread(e.path().string(), cv::IMREAD_COLOR);
+            if (!img.empty()) negatives.push_back({img, "", e.path().filename().string()});
+        }
+        for (const auto& [who, dec] : decoders) {
+            const Tally t = run(real, dec);
+            row(fmt::format("real photos ({})", real.size()), who, t);
+            if (who == decoders.front().first)
+                for (const auto& m : t.misses) notes.push_back("real miss " + m);
+        }
+        for (const auto& [who, dec] : decoders) row(fmt::format("real negatives ({})", negatives.size()), who, run(negatives, dec));
+    }
+    for (const auto& n : notes) std::printf("%s\n", n.c_str());
+    return 0;
+}

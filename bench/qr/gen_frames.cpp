@@ -1,0 +1,65 @@
+// Writes synthetic gate frames (see frame_synth.h) as JPEG files plus labels.csv (file,expected_text,description).
+// Usage: qr_gen_frames OUT_DIR [--count N] [--no-code N] [--seed S] [--size 1280x720] [--plate] [--quality Q] [--page]
+// --page also writes page.pdf: the generator's tokens as `voucher-gate cards` prints them (4 cards on one A4 page).
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "bench/qr/frame_synth.h"
+#include "cli/cards_pdf.h"
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s OUT_DIR [--count N] [--no-code N] [--seed S] [--size WxH] [--plate] [--quality Q]\n", argv[0]);
+        return 2;
+    }
+    const std::filesystem::path out = argv[1];
+    int count = 20, no_code = 4, quality = 90;
+    std::uint64_t seed = 1;
+    cv::Size size(1280, 720);
+    auto camera = vg::bench::CameraKind::Card;
+    bool page = false;
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        const std::string v = i + 1 < argc ? argv[i + 1] : "";
+        if (a == "--count") count = std::stoi(v), ++i;
+        else if (a == "--no-code") no_code = std::stoi(v), ++i;
+        else if (a == "--seed") seed = std::stoull(v), ++i;
+        else if (a == "--quality") quality = std::stoi(v), ++i;
+        else if (a == "--size") { std::sscanf(v.c_str(), "%dx%d", &size.width, &size.height); ++i; }
+        else if (a == "--plate") camera = vg::bench::CameraKind::Plate;
+        else if (a == "--page") page = true;
+        else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
+    }
+    auto synth = vg::bench::FrameSynth::make(seed);
+    if (!synth) { std::fprintf(stderr, "%s\n", synth.error().c_str()); return 1; }
+    std::filesystem::create_directories(out);
+    std::ofstream labels(out / "labels.csv");
+    labels << "file,expected_text,description\n";
+    for (int i = 0; i < count + no_code; ++i) {
+        const bool with_code = i < count;
+        const auto f = synth->frame(static_cast<std::uint64_t>(i), size, camera, with_code);
+        const std::string name = fmt::format("{}_{:03}.jpg", with_code ? "code" : "nocode", i);
+        cv::imwrite((out / name).string(), f.image, {cv::IMWRITE_JPEG_QUALITY, quality});
+        labels << name << "," << f.text << ",\"" << f.description << "\"\n";
+    }
+    if (page) {
+        std::vector<vg::cli::CardSpec> cards;
+        for (std::size_t i = 0; i < 4 && i < synth->tokens().size(); ++i)
+            cards.push_back({fmt::format("{}-{}01", i + 1, i + 3), {2026, 11}, static_cast<std::uint32_t>(i + 1), synth->tokens()[i], std::nullopt});
+        vg::cli::CardSheetOptions opt;
+        opt.site_name = "和平花园";
+        if (auto r = vg::cli::renderCardsPdf(cards, opt, out / "page.pdf"); !r) {
+            std::fprintf(stderr, "%s\n", r.error().c_str());
+            return 1;
+        }
+        std::ofstream(out / "page.txt") << synth->tokens()[0] << "\n" << synth->tokens()[1] << "\n" << synth->tokens()[2] << "\n" << synth->tokens()[3] << "\n";
+    }
+    std::printf("wrote %d frames to %s\n", count + no_code, out.c_str());
+    return 0;
+}
