@@ -62,7 +62,8 @@ public:
     virtual ~FrameSource() = default;
     virtual std::expected<void, SourceError> open() = 0;
     // Returns the next frame. File and folder sources wait (through the clock) until it is due; live sources
-    // return as soon as the device delivers, or NoFrame/Failed after the read timeout.
+    // return as soon as the device delivers, or NoFrame/Failed after the read timeout (streams: read_timeout;
+    // V4L2: OpenCV's own select timeout of about 10 s, but an unplugged camera fails at once).
     virtual std::expected<Frame, SourceError> read(std::stop_token stop) = 0;
     virtual void close() = 0;
     virtual std::string describe() const = 0;  // for logs: "v4l2 /dev/video0 1280x720@15", "folder /x (12 images)"
