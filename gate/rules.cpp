@@ -267,8 +267,14 @@ Ruling decideExit(Builder& b, const Observation& obs, const LedgerFacts& facts, 
             return b.finish(Reason::ReleaseResident, fmt::format("{} is a registered resident car", b.plate()));
         }
         if (card_visit && card_visit->plate_unread) return closeVisit(b, *card_visit, b.plate());
+        // Another car carrying a card whose own car is still inside: this car goes (rule 7), the visit stays open
+        // (rule 14), and the guard reading the decision should know about the card.
         return b.finish(Reason::ReleaseUnmatched,
-                        fmt::format("{} matches no car inside on a voucher and is not registered", b.plate()));
+                        fmt::format("{} matches no car inside on a voucher and is not registered{}", b.plate(),
+                                    card_visit ? fmt::format(" (it showed the card of visit {}, whose car {} stays "
+                                                             "inside: EXIT_QR_MISMATCH)",
+                                                             card_visit->id, card_visit->plate)
+                                               : std::string{}));
     }
     const bool vehicle = obs.presence == Presence::Present;
     if (card_visit) {
