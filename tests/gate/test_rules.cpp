@@ -505,7 +505,9 @@ TEST_F(PureRule14_CardAtExit, KnownPlateVisitIsNotClosedByTheCardAlone) {
     EXPECT_EQ(r.decision.visit, 41);
     // another car holding the card: that car goes (it is unmatched), the visit stays open
     const auto other = run(exitObs("沪B99999", true), f, at("2026-11-20T11:00"));
+    EXPECT_EQ(other.decision.reason, Reason::ReleaseUnmatched);
     EXPECT_EQ(other.effect.kind, EffectKind::None);
+    EXPECT_NE(other.decision.message.find("card of visit 41"), std::string::npos) << other.decision.message;
     // the visit's own plate closes it
     const auto own = run(exitObs("沪A12345", true), f, at("2026-11-20T11:00"));
     EXPECT_EQ(own.decision.reason, Reason::ReleaseVisit);
