@@ -32,6 +32,22 @@ PlateQuad growQuad(const PlateQuad& q, float sx, float sy) {
   return out;
 }
 
+// GA 36-2014 table 1: the background colour of each special plate. A special read on a plate of another colour is
+// a misread (e.g. 警 read into a blue plate's last character), and declined.
+bool colourFits(PlateKind kind, const std::string& colour) {
+  if (!isSpecialPlateKind(kind) || colour == "unknown") return true;
+  switch (kind) {
+    case PlateKind::Coach:
+    case PlateKind::Trailer: return colour == "yellow";
+    case PlateKind::Police: return colour == "white";
+    case PlateKind::HongKong:
+    case PlateKind::Macau:
+    case PlateKind::Embassy:
+    case PlateKind::Consulate: return colour == "black";
+    default: return true;
+  }
+}
+
 cv::Mat warpPlateColour(const cv::Mat& frame, const PlateQuad& quad) {
   const std::array<cv::Point2f, 4> dst{{{0, 0}, {63, 0}, {63, 19}, {0, 19}}};
   const cv::Mat m = cv::getPerspectiveTransform(quad.data(), dst.data());
@@ -109,6 +125,7 @@ std::vector<PlateRead> PlatePipeline::read(const cv::Mat& frame, const PlateRead
     });
     if (same) continue;
     r.colour = mono ? "unknown" : plateColour(warpPlateColour(frame, r.quad));
+    if (!colourFits(r.kind, r.colour)) continue;
     if (plateKindLength(r.kind) == 8) r.colour = "green";  // only new-energy plates have eight characters
     kept.push_back(std::move(r));
     if (static_cast<int>(kept.size()) >= options.maxReads) break;

@@ -1,6 +1,7 @@
 // PlatePipeline: frame -> plate reads. Finds candidates in the region of interest (PlateFinder), reads each with
 // the trained reader under the plate grammar (PlateReader), names the plate colour, and returns the grammatical
-// reads best first. Owns its PlateReader (a cv::dnn::Net): not thread-safe, one instance per worker thread; movable.
+// reads best first. A special plate (警 学 挂 港 澳 使 领) whose background colour contradicts its kind (GA 36-2014
+// table 1) is declined; an 8-character read is reported green whatever the hue says. Owns its PlateReader (a cv::dnn::Net): not thread-safe, one instance per worker thread; movable.
 // read() does not throw for any frame (empty or odd-typed frames give no reads); load() reports a bad model as a
 // value.
 #pragma once
