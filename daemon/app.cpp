@@ -47,6 +47,8 @@ void setupLogging() {
         formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
     }
     logger->set_formatter(std::move(formatter));
+    // VG_LOG_LEVEL=debug adds every plate read (PLATE_READ) for commissioning.
+    if (const char* level = std::getenv("VG_LOG_LEVEL")) logger->set_level(spdlog::level::from_str(level));
     logger->flush_on(spdlog::level::trace);  // one line per event, visible at once (tests and the demo watch it)
     spdlog::set_default_logger(logger);
 }

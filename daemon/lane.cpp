@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/decision_json.h"
+#include "vision/plate_grammar.h"
 
 namespace vg::daemon {
 
@@ -28,10 +29,18 @@ bool finalWithoutPlate(Reason r) {
         case Reason::DenyVoucherRevoked:
         case Reason::DenyVoucherExpired:
         case Reason::DenyVoucherNotYetValid:
-        case Reason::DenyClockBehind:
-        case Reason::DenyInternal: return true;
+        case Reason::DenyClockBehind: return true;
         default: return false;
     }
+}
+
+bool differentCar(const std::string& a, const std::string& b) {
+    const auto ca = vision::splitUtf8(a);
+    const auto cb = vision::splitUtf8(b);
+    if (ca.size() != cb.size()) return true;
+    int differ = 0;
+    for (std::size_t i = 0; i < ca.size(); ++i) differ += ca[i] != cb[i];
+    return differ > 2;
 }
 
 bool isHold(Reason r) {
@@ -87,8 +96,18 @@ void Lane::onObservation(const LaneObservation& o) {
 
 void Lane::onPlateRead(const LaneObservation& o, TimePoint now) {
     last_plate_read_ = now;
+    spdlog::debug("PLATE_READ {}", nlohmann::json{{"lane", options_.name}, {"text", o.text}, {"confidence", o.confidence}}
+                                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    // A read that differs from the current leader in more than two characters is another car: a new vote, so
+    // that the reads of the car before (even unconfident ones) cannot outvote it.
+    if (const auto leader = voter_.leader(); leader && differentCar(leader->text, o.text)) voter_.reset();
     voter_.add(o.text, o.char_confidence);
-    if (const auto voted = voter_.voted()) onPlate(gate::PlateSeen{voted->text, voted->confidence}, now);
+    if (const auto voted = voter_.voted()) {
+        onPlate(gate::PlateSeen{voted->text, voted->confidence}, now);
+        // Once this car is decided, the next reads start a fresh vote: the same car re-votes to the same plate
+        // (and stays suppressed), the next car is not outvoted by the reads of the one before.
+        if (plate_ && plate_->decided) voter_.reset();
+    }
 }
 
 gate::Observation Lane::observation(const std::optional<gate::PlateSeen>& plate,
@@ -123,13 +142,14 @@ void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
         decideNow(observation(p, std::nullopt), now, std::nullopt);
         return;
     }
-    // Entry: resident and blocked cars are decided at once; any other car waits for its card (pair_window).
+    // Entry: resident and blocked cars are decided at once; any other car waits for its card (pair_window),
+    // also when the ledger fails now (it may be back by the time the card is shown).
     const gate::Decision probe = decider_.decide(observation(p, std::nullopt), options_.rules, now, true, std::nullopt);
-    if (probe.reason == Reason::DenyNeedVoucher) {
-        plate_->card_deadline = now + options_.pair_window;
+    if (probe.reason == Reason::AdmitResident || probe.reason == Reason::DenyBlocked) {
+        decideNow(observation(p, std::nullopt), now, std::nullopt);
         return;
     }
-    decideNow(observation(p, std::nullopt), now, std::nullopt);
+    plate_->card_deadline = now + options_.pair_window;
 }
 
 void Lane::onCard(const LaneObservation& o, TimePoint now) {
@@ -137,7 +157,8 @@ void Lane::onCard(const LaneObservation& o, TimePoint now) {
     if (card_ && card_->token == token) return;
     if (held_ && held_->obs.token == token) return;
     if (recentCard(token, now)) return;
-    if (plate_ && now - plate_->last_seen <= options_.pair_window) {
+    // Paired only with a plate still in view: a car that left must not lend its plate to the next car's card.
+    if (plate_ && now - plate_->last_seen <= std::min(options_.pair_window, options_.pass_gap)) {
         card_.reset();
         decideNow(observation(plate_->seen, token), now, o.frame_time);
         return;
@@ -168,7 +189,10 @@ void Lane::tick() {
     if (plate_ && !plate_->decided && plate_->card_deadline && now >= *plate_->card_deadline) {
         decideNow(observation(plate_->seen, std::nullopt), now, std::nullopt);  // DENY_NEED_VOUCHER, once
     }
-    if (plate_ && now - plate_->last_seen > options_.pair_window) plate_.reset();
+    // A decided car out of view for pass_gap has gone; an undecided one is kept until its card deadline.
+    if (plate_ && (plate_->decided || !plate_->card_deadline) && now - plate_->last_seen > options_.pass_gap) {
+        plate_.reset();
+    }
     if (last_plate_read_ && now - *last_plate_read_ > options_.pass_gap) {
         voter_.reset();
         last_plate_read_.reset();

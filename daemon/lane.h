@@ -39,7 +39,7 @@ struct LaneOptions {
     Duration pulse{500};
     bool dry_run = false;        // decide and log, never energise, write nothing to the ledger
     int vote_frames = 3;         // plate reads that must agree before a plate is declared
-    Duration pass_gap{3000};     // no plate read for this long: the next read starts a new vote
+    Duration pass_gap{2000};     // no plate read for this long: the car has gone, the next read starts a new vote
 };
 
 // The guard's command result (control socket).

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
     std::istream& in = scene_path == "-" ? std::cin : file;
     vg::bench::PlateSynth synth(7);
     std::mt19937 rng(11);
+    std::map<std::string, cv::Mat> plate_scenes;  // the same car looks the same each time it comes back
     std::string line;
     int scene_no = 0;
     while (std::getline(in, line)) {
@@ -80,7 +81,9 @@ int main(int argc, char** argv) {
         const auto m = parseLine(line);
         const int frames = toInt(m, "frames", 10);
         cv::Mat base;
-        if (const auto it = m.find("plate"); it != m.end()) {
+        if (const auto it = m.find("plate"); it != m.end() && plate_scenes.contains(it->second)) {
+            base = plate_scenes[it->second];
+        } else if (it != m.end()) {
             vg::bench::SynthFrameParams p;
             p.plateWidth = 260;
             p.blur = 0.4;
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
             p.tilt = 0.02;
             p.rotation = 1;
             base = synth.scene(it->second, vg::bench::SynthStyle::Blue, p).image;
+            plate_scenes[it->second] = base;
         } else {
             base = emptyLane(rng);
         }

@@ -144,6 +144,20 @@ TEST_F(LaneTest, ACarThatFindsItsCardAfterBeingAskedIsAdmitted) {
     EXPECT_EQ(relay_.pulses(), 1);
 }
 
+TEST_F(LaneTest, UnconfidentReadsOfTheCarBeforeDoNotOutvoteTheNextCar) {
+    make(options(gate::Direction::Exit));
+    for (int i = 0; i < 5; ++i) {
+        frame();
+        plate("沪C85791", 0.6F);  // never confident enough to be declared
+    }
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪D20461");
+    }
+    ASSERT_EQ(committedReasons(), std::vector<Reason>{Reason::ReleaseUnmatched});
+    EXPECT_EQ(decider_.committed()[0].plate, "沪D20461");
+}
+
 TEST_F(LaneTest, ResidentCarOpensAtOnceWithoutACard) {
     make(options());
     for (int i = 0; i < 3; ++i) {

@@ -1,0 +1,233 @@
+// The real voucher-gated on folder cameras made by vg-lane-clips and sim relays: what the barrier does, counted
+// from the sim relay file and the daemon's DECISION lines; the guard through the control socket; reload and
+// stop through signals. Waits poll files with deadlines; nothing sleeps a fixed time to let things happen.
+#include <gtest/gtest.h>
+
+#include "daemon_harness.h"
+#include "gate/site_time.h"
+
+namespace vg::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+int pulses(const Site& s, const std::string& lane) {
+    return count(relayActions(s.relayFile(lane)), "action", "pulse");
+}
+
+std::vector<std::string> reasons(const Site& s) {
+    std::vector<std::string> out;
+    for (const auto& d : s.decisions()) out.push_back(d["reason"]);
+    return out;
+}
+
+std::chrono::minutes stayOf(const Json& d) {
+    const auto zone = *gate::SiteZone::make("Asia/Shanghai");
+    const auto at = zone.parse(d["at"].get<std::string>());
+    const auto deadline = zone.parse(d["deadline"].get<std::string>());
+    return std::chrono::duration_cast<std::chrono::minutes>(*deadline - *at);
+}
+
+// After every run: exit 0, the last thing each relay was told is "release", every relay record is whole JSON,
+// and the audit chain verifies.
+void expectCleanStop(Site& s) {
+    EXPECT_EQ(s.stopDaemon(), 0) << s.logText();
+    for (const auto& l : s.lanes) {
+        const auto actions = relayActions(s.relayFile(l.name));
+        ASSERT_FALSE(actions.empty());
+        EXPECT_EQ(actions.back()["action"], "release") << l.name;
+        EXPECT_EQ(actions.back()["decision"], "stop") << l.name;
+    }
+    auto verify = s.cli("audit verify");
+    EXPECT_EQ(verify.rc, 0) << verify.out;
+}
+
+TEST(DaemonIntegration, VoucherCarAdmittedOnceReadmittedAndPhotocopyDenied) {
+    Site s("admit");
+    s.lanes = {{"entry-1"}};
+    const auto tokens = s.issue(1);
+    s.makeClip("entry-1",
+               "frames=5\n"
+               "frames=40 plate=沪A12345 card=" + tokens[0] + "\n"    // card visible in 40 frames
+               "frames=40\n"                                            // gone 4 s (> repeat_window)
+               "frames=30 plate=沪A12345 card=" + tokens[0] + "\n"    // did not get through: back again
+               "frames=40\n"
+               "frames=30 plate=沪K67890 card=" + tokens[0] + "\n"    // a photocopy on another car
+               "frames=10\n");
+    s.startDaemon();
+    ASSERT_TRUE(s.waitDecisions(3)) << s.logText();
+    ASSERT_TRUE(waitFor([&] { return !events(s.log(), "SOURCE_ENDED").empty(); }, 30s));
+    const auto d = s.decisions();
+    EXPECT_EQ(reasons(s), (std::vector<std::string>{"ADMIT_VOUCHER", "ADMIT_REPEAT", "DENY_VOUCHER_USED"}))
+        << s.logText();
+    EXPECT_EQ(pulses(s, "entry-1"), 2);  // one per admission; none for the photocopy
+    ASSERT_GE(d.size(), 2u);
+    EXPECT_EQ(d[0]["visit"], d[1]["visit"]);  // re-admission: no second visit
+    const auto visits = s.cli("--json visits");
+    EXPECT_EQ(std::count(visits.out.begin(), visits.out.end(), '\n'), 1) << visits.out;
+    const auto announced = events(s.log(), "ANNOUNCE");
+    ASSERT_FALSE(announced.empty());
+    EXPECT_EQ(announced.back()["text"], "此券已使用");
+    expectCleanStop(s);
+}
+
+TEST(DaemonIntegration, UnreadPlateWaitsForTheGuardAndConfirmAdmitsWithOnePulse) {
+    Site s("guard");
+    s.lanes = {{"entry-1"}};
+    const auto tokens = s.issue(1);
+    s.makeClip("entry-1", "frames=5\nframes=30 card=" + tokens[0] + "\nframes=20\n");
+    s.startDaemon();
+    ASSERT_TRUE(s.waitDecisions(1)) << s.logText();
+    EXPECT_EQ(reasons(s), std::vector<std::string>{"HOLD_PLATE_UNREAD"});
+    EXPECT_EQ(pulses(s, "entry-1"), 0);
+    const Json no_reason = control(s.socket(), {{"cmd", "confirm"}, {"lane", "entry-1"}, {"operator", "王"}});
+    EXPECT_FALSE(no_reason["ok"].get<bool>());
+    const Json reply = control(s.socket(), {{"cmd", "confirm"},
+                                            {"lane", "entry-1"},
+                                            {"operator", "王"},
+                                            {"reason", "plate covered in mud"},
+                                            {"plate", "沪A12345"}});
+    ASSERT_TRUE(reply["ok"].get<bool>()) << reply.dump();
+    EXPECT_TRUE(reply["decision"]["admit"].get<bool>()) << reply.dump();
+    EXPECT_TRUE(reply["decision"]["reason"].get<std::string>().starts_with("ADMIT_VOUCHER")) << reply.dump();
+    EXPECT_EQ(pulses(s, "entry-1"), 1);
+    const Json again = control(s.socket(), {{"cmd", "confirm"}, {"lane", "entry-1"}, {"operator", "王"},
+                                            {"reason", "twice"}});
+    EXPECT_FALSE(again["ok"].get<bool>());
+    EXPECT_EQ(pulses(s, "entry-1"), 1);
+    expectCleanStop(s);
+}
+
+TEST(DaemonIntegration, ExitClosesTheVisit) {
+    Site s("exit");
+    s.lanes = {{"entry-1"}, {"exit-1", "exit"}};
+    const auto tokens = s.issue(1);
+    s.makeClip("entry-1", "frames=3\nframes=40 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
+    s.makeClip("exit-1", "frames=100\nframes=40 plate=沪A12345\nframes=5\n");
+    s.startDaemon();
+    ASSERT_TRUE(s.waitDecisions(2)) << s.logText();
+    const auto d = s.decisions();
+    EXPECT_EQ(d[0]["reason"], "ADMIT_VOUCHER");
+    EXPECT_EQ(d[1]["reason"], "RELEASE_VISIT") << d[1].dump();
+    EXPECT_EQ(d[1]["visit"], d[0]["visit"]);
+    EXPECT_EQ(pulses(s, "exit-1"), 1);
+    const auto inside = s.cli("--json visits --inside");
+    EXPECT_EQ(std::count(inside.out.begin(), inside.out.end(), '\n'), 0) << inside.out;
+    expectCleanStop(s);
+}
+
+TEST(DaemonIntegration, ReloadAppliesANewStayMaxToTheNextCarAndABrokenFileChangesNothing) {
+    Site s("reload");
+    s.lanes = {{"entry-1"}};
+    const auto tokens = s.issue(3);
+    s.makeClip("entry-1", "frames=3\nframes=30 plate=沪A12345 card=" + tokens[0] +
+                              "\nframes=100\nframes=30 plate=沪D20461 card=" + tokens[1] +
+                              "\nframes=100\nframes=30 plate=沪G11223 card=" + tokens[2] + "\nframes=5\n");
+    s.startDaemon();
+    ASSERT_TRUE(s.waitDecisions(1)) << s.logText();
+
+    std::ofstream(s.config()) << "[stay]\nmax = \"4x\"\n";  // broken
+    s.signal(SIGHUP);
+    ASSERT_TRUE(waitFor([&] { return !events(s.log(), "RELOAD_FAILED").empty(); }, 10s)) << s.logText();
+    EXPECT_NE(events(s.log(), "RELOAD_FAILED")[0]["error"].get<std::string>().find("stay.max"), std::string::npos);
+    ASSERT_TRUE(s.waitDecisions(2)) << s.logText();
+
+    s.globals = "[stay]\nmax = \"2h\"\n";
+    s.writeConfig();
+    s.signal(SIGHUP);
+    ASSERT_TRUE(waitFor([&] { return !events(s.log(), "RELOADED").empty(); }, 10s)) << s.logText();
+    ASSERT_TRUE(s.waitDecisions(3)) << s.logText();
+
+    const auto d = s.decisions();
+    ASSERT_EQ(reasons(s), (std::vector<std::string>{"ADMIT_VOUCHER", "ADMIT_VOUCHER", "ADMIT_VOUCHER"}));
+    EXPECT_EQ(stayOf(d[0]), 4h);
+    EXPECT_EQ(stayOf(d[1]), 4h);  // the broken file changed nothing
+    EXPECT_EQ(stayOf(d[2]), 2h);  // the next car after the reload
+    expectCleanStop(s);
+}
+
+TEST(DaemonIntegration, RelayDriverErrorIsARelayFaultNamingTheDriver) {
+    Site s("relayfault");
+    s.lanes = {{"entry-1"}};
+    const auto tokens = s.issue(1);
+    s.makeClip("entry-1", "frames=20\nframes=40 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
+    s.startDaemon();
+    const auto relay = s.relayFile("entry-1");
+    fs::rename(relay, s.dir / "relay-saved.jsonl");
+    fs::create_directory(relay);  // every append now fails with EISDIR
+    ASSERT_TRUE(waitFor([&] { return !events(s.log(), "RELAY_FAULT").empty(); }, 60s)) << s.logText();
+    const auto fault = events(s.log(), "RELAY_FAULT")[0];
+    EXPECT_EQ(fault["driver"], "sim");
+    EXPECT_NE(fault["error"].get<std::string>().find("Is a directory"), std::string::npos) << fault.dump();
+    EXPECT_EQ(reasons(s), std::vector<std::string>{"ADMIT_VOUCHER"});  // committed; the car may come back (4a)
+    fs::remove(relay);
+    fs::rename(s.dir / "relay-saved.jsonl", relay);
+    expectCleanStop(s);
+    EXPECT_EQ(pulses(s, "entry-1"), 0);
+}
+
+TEST(DaemonIntegration, ClockSetBackDeniesEntries) {
+    Site s("clock");
+    s.lanes = {{"entry-1"}};
+    const auto tokens = s.issue(1);
+    // A record from "the future": the box's clock now reads earlier than the newest ledger record.
+    auto future = s.cli("--now 2030-06-01T10:00:00 household add 99-999 --category living-alone");
+    ASSERT_EQ(future.rc, 0) << future.out;
+    s.makeClip("entry-1", "frames=3\nframes=40 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
+    s.startDaemon();
+    ASSERT_TRUE(s.waitDecisions(1)) << s.logText();
+    EXPECT_EQ(reasons(s)[0], "DENY_CLOCK_BEHIND");
+    EXPECT_EQ(pulses(s, "entry-1"), 0);
+    expectCleanStop(s);
+}
+
+TEST(DaemonIntegration, LockedDatabaseFailsClosedAtEntryAndOpensAndSpoolsAtExit) {
+    Site s("locked");
+    s.lanes = {{"entry-1"}, {"exit-1", "exit"}};
+    s.globals = "[stay]\nsweep_every = \"1s\"\n";
+    const auto tokens = s.issue(1);
+    s.makeClip("entry-1", "frames=30\nframes=40 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
+    s.makeClip("exit-1", "frames=30\nframes=40 plate=沪G11223\nframes=5\n");
+    s.startDaemon();
+    // Another process holds the write lock for longer than busy_timeout (500 ms).
+    FILE* locker = ::popen(fmt::format("sqlite3 {} > /dev/null", quote((s.dir / "ledger.db").string())).c_str(), "w");
+    ASSERT_NE(locker, nullptr);
+    std::fputs("PRAGMA busy_timeout=5000;\nBEGIN EXCLUSIVE;\nSELECT 1;\n", locker);
+    std::fflush(locker);
+    auto decided = [&](const std::string& lane) {
+        for (const auto& x : s.decisions()) {
+            if (x["lane"] == lane) return true;
+        }
+        return false;
+    };
+    ASSERT_TRUE(waitFor([&] { return decided("entry-1") && decided("exit-1"); }, 60s)) << s.logText();
+    std::fputs("ROLLBACK;\n.quit\n", locker);
+    ::pclose(locker);
+    const auto d = s.decisions();
+    std::map<std::string, Json> by_lane;
+    for (const auto& x : d) by_lane[x["lane"]] = x;
+    EXPECT_EQ(by_lane["entry-1"]["reason"], "DENY_INTERNAL") << s.logText();
+    EXPECT_EQ(by_lane["exit-1"]["reason"], "RELEASE_ON_ERROR") << s.logText();
+    EXPECT_TRUE(by_lane["exit-1"].value("spooled", false));
+    EXPECT_EQ(pulses(s, "entry-1"), 0);
+    EXPECT_EQ(pulses(s, "exit-1"), 1);
+    ASSERT_TRUE(waitFor([&] { return !events(s.log(), "SPOOL_REPLAYED").empty(); }, 20s)) << s.logText();
+    EXPECT_EQ(events(s.log(), "SPOOL_REPLAYED")[0]["decisions"], 1);
+    expectCleanStop(s);
+}
+
+TEST(DaemonIntegration, CheckConfigValidatesWithoutOpeningTheDatabase) {
+    Site s("check");
+    s.lanes = {{"entry-1"}};
+    s.writeConfig();
+    auto ok = run(fmt::format("{} --config {} --check-config", VG_DAEMON_BIN, quote(s.config().string())));
+    EXPECT_EQ(ok.rc, 0) << ok.out;
+    EXPECT_FALSE(fs::exists(s.dir / "ledger.db"));
+    std::ofstream(s.config(), std::ios::app) << "[bogus]\nkey = 1\n";
+    auto bad = run(fmt::format("{} --config {} --check-config", VG_DAEMON_BIN, quote(s.config().string())));
+    EXPECT_EQ(bad.rc, 2);
+    EXPECT_NE(bad.out.find("bogus"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace vg::testing
