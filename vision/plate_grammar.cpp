@@ -205,7 +205,7 @@ std::expected<PlateKind, DecodeError> PlateGrammar::classify(std::string_view te
   return std::unexpected(DecodeError::NoPlate);
 }
 
-std::expected<PlateDecode, DecodeError> PlateGrammar::decode(const cv::Mat& probs) const {
+std::expected<PlateDecode, DecodeError> PlateGrammar::decode(const cv::Mat& probs, int onlyLength) const {
   const int classes = static_cast<int>(charset_.size());
   if (probs.empty() || probs.type() != CV_32F || probs.cols != classes || probs.dims != 2) {
     return std::unexpected(DecodeError::BadShape);
@@ -217,7 +217,11 @@ std::expected<PlateDecode, DecodeError> PlateGrammar::decode(const cv::Mat& prob
     std::uint32_t alive = 0;
     double total() const { return pb + pnb; }
   };
-  const auto allTemplates = static_cast<std::uint32_t>((1ULL << templates_.size()) - 1ULL);
+  std::uint32_t allTemplates = 0;
+  for (std::size_t k = 0; k < templates_.size(); ++k) {
+    if (onlyLength <= 0 || static_cast<int>(templates_[k].slots.size()) == onlyLength) allTemplates |= 1U << k;
+  }
+  if (allTemplates == 0) return std::unexpected(DecodeError::NoPlate);
   std::map<std::vector<int>, Beam> beams;
   beams[{}] = Beam{1.0, 0.0, allTemplates};
   double logScale = 0.0;

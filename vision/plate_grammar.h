@@ -69,8 +69,9 @@ class PlateGrammar {
   // Classes whose text is not a plate character (padding, "-", ...) are simply never emitted.
   PlateGrammar(std::vector<std::string> charset, int blank, GrammarOptions options = {});
 
-  // probs: T x C (rows = timesteps), CV_32F, each row a softmax distribution over the C classes.
-  std::expected<PlateDecode, DecodeError> decode(const cv::Mat& probs) const;
+  // probs: T x C (rows = timesteps), CV_32F, each row a softmax distribution over the C classes. onlyLength > 0
+  // restricts the read to plates of that many characters (e.g. 8 when the plate is green).
+  std::expected<PlateDecode, DecodeError> decode(const cv::Mat& probs, int onlyLength = 0) const;
 
   // Unconstrained best path (argmax per step, collapse repeats, drop blanks): for diagnostics and tests.
   std::string greedy(const cv::Mat& probs) const;

@@ -104,32 +104,54 @@ std::vector<PlateRead> PlatePipeline::read(const cv::Mat& frame, const PlateRead
       owner.emplace_back(i, q);
     }
   }
-  const auto decoded = reader_.read(crops);
+  const std::vector<cv::Mat> probs = reader_.probabilities(crops);
 
-  std::vector<PlateRead> reads;
-  for (std::size_t k = 0; k < decoded.size(); ++k) {
-    if (!decoded[k] || decoded[k]->confidence < options.minConfidence) continue;
-    const PlateDecode& d = *decoded[k];
-    reads.push_back(PlateRead{d.text, {}, d.confidence, d.charConfidence, owner[k].second, d.kind});
+  struct Pending {
+    PlateRead read;
+    std::size_t crop;
+  };
+  std::vector<Pending> reads;
+  for (std::size_t k = 0; k < probs.size(); ++k) {
+    if (probs[k].empty()) continue;
+    const auto d = reader_.grammar().decode(probs[k]);
+    // Low reads stay in for now: the plate's colour below may call for the other length.
+    if (!d) continue;
+    reads.push_back({PlateRead{d->text, {}, d->confidence, d->charConfidence, owner[k].second, d->kind}, k});
   }
-  std::ranges::stable_sort(reads, [](const PlateRead& a, const PlateRead& b) { return a.confidence > b.confidence; });
+  std::ranges::stable_sort(reads, [](const Pending& a, const Pending& b) { return a.read.confidence > b.read.confidence; });
 
   // One read per plate: a weaker read overlapping a kept one, or repeating its text, is the same plate.
   std::vector<PlateRead> kept;
   const cv::Rect area = options.roi.area() > 0 ? (options.roi & cv::Rect(0, 0, frame.cols, frame.rows))
                                                 : cv::Rect(0, 0, frame.cols, frame.rows);
   const bool mono = frame.channels() == 1 || isMonochrome(frame(area));
-  for (PlateRead& r : reads) {
+  for (Pending& p : reads) {
+    PlateRead& r = p.read;
+    r.colour = mono ? "unknown" : plateColour(warpPlateColour(frame, r.quad));
+    // Green new-energy plates have eight characters and blue ones seven (GA 36-2014): a read of the other length
+    // lost or invented a character, so read the same crop again at the plate's length and keep the better.
+    const int want = r.colour == "green" ? 8 : r.colour == "blue" ? 7 : 0;
+    if (want != 0 && static_cast<int>(splitUtf8(r.text).size()) != want) {
+      const auto again = reader_.grammar().decode(probs[p.crop], want);
+      if (again && (r.colour == "green" || again->confidence > r.confidence)) {
+        r.text = again->text;
+        r.kind = again->kind;
+        r.charConfidence = again->charConfidence;
+        r.confidence = again->confidence;
+      } else if (r.colour == "green") {
+        continue;
+      }
+    }
+    if (r.confidence < options.minConfidence || !colourFits(r.kind, r.colour)) continue;
     const bool same = std::ranges::any_of(kept, [&](const PlateRead& k) {
       return k.text == r.text || quadOverlap(k.quad, r.quad) > 0.3;
     });
     if (same) continue;
-    r.colour = mono ? "unknown" : plateColour(warpPlateColour(frame, r.quad));
-    if (!colourFits(r.kind, r.colour)) continue;
     if (plateKindLength(r.kind) == 8) r.colour = "green";  // only new-energy plates have eight characters
     kept.push_back(std::move(r));
     if (static_cast<int>(kept.size()) >= options.maxReads) break;
   }
+  std::ranges::stable_sort(kept, [](const PlateRead& a, const PlateRead& b) { return a.confidence > b.confidence; });
   return kept;
 }
 

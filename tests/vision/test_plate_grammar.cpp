@@ -83,6 +83,30 @@ TEST(PlateGrammar, ReadsBothGreenEightCharacterForms) {
   EXPECT_FALSE(g.classify("沪A12D45F"));
 }
 
+TEST(PlateGrammar, ALengthRestrictionRecoversTheEighthCharacterOfAGreenPlate) {
+  const auto cs = testCharset(false);
+  PlateGrammar g(cs, 0);
+  // The last 1 of 沪AD89521 is faint: unrestricted, the seven-character 沪AD8952 wins...
+  std::vector<std::map<std::string, float>> steps{{{"", 0.95F}}};
+  for (const std::string ch : {"沪", "A", "D", "8", "9", "5", "2"}) {
+    steps.push_back({{ch, 0.95F}});
+    steps.push_back({{"", 0.95F}});
+  }
+  steps.push_back({{"", 0.6F}, {"1", 0.35F}});
+  steps.push_back({{"", 0.95F}});
+  const auto m = matrix(cs, steps);
+  auto any = g.decode(m);
+  ASSERT_TRUE(any);
+  EXPECT_EQ(any->text, "沪AD8952");
+  // ... but a green plate has eight characters, and restricted to eight the faint 1 is read, with its low confidence.
+  auto eight = g.decode(m, 8);
+  ASSERT_TRUE(eight);
+  EXPECT_EQ(eight->text, "沪AD89521");
+  EXPECT_EQ(eight->kind, PlateKind::NewEnergySmall);
+  EXPECT_NEAR(eight->confidence, 0.35F, 0.01F);
+  EXPECT_FALSE(g.decode(m, 9));
+}
+
 TEST(PlateGrammar, NeverEmitsIOrOInTheSerial) {
   const auto cs = testCharset(false);
   PlateGrammar g(cs, 0);
