@@ -346,9 +346,13 @@ void App::watchdogLoop(std::chrono::microseconds every) {
 void App::sweep() {
     const auto rules = ruleSettingsFor(settings_, settings_.lanes);
     const auto now = clock_.now();
-    if (auto replayed = ledger_->replaySpool(rules, now); replayed && *replayed > 0) {
-        spdlog::info("SPOOL_REPLAYED {}", dumpJson({{"decisions", *replayed}}));
+    // Each call may wait busy_timeout on a locked ledger, on the lanes' thread: stop at the first failure.
+    auto replayed = ledger_->replaySpool(rules, now);
+    if (!replayed) {
+        spdlog::error("SWEEP_FAILED {}", dumpJson({{"error", replayed.error().message}, {"step", "spool"}}));
+        return;
     }
+    if (*replayed > 0) spdlog::info("SPOOL_REPLAYED {}", dumpJson({{"decisions", *replayed}}));
     auto swept = ledger_->sweepOverstays(rules, now);
     if (!swept) {
         spdlog::error("SWEEP_FAILED {}", dumpJson({{"error", swept.error().message}}));

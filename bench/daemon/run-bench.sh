@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# bench/daemon: the real voucher-gated with two 1080p entry lanes at 25 fps (folder cameras made by vg-lane-clips,
+# sim relays), three voucher cars per lane. Reports, per admission, the latency from the frame in which the card
+# first becomes readable (its scheduled time in the clip) to the relay command (the sim relay's record), the
+# daemon's own card-to-relay histogram (from the first frame it read the card in), frames processed/dropped per
+# lane, CPU time and peak RSS. Figures go to bench/README.md, section "Daemon".
+#   bench/daemon/run-bench.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:?usage: run-bench.sh BUILD_DIR}" && pwd)
+daemon=$build/daemon/voucher-gated
+cli=$build/cli/voucher-gate
+clips=$build/daemon/vg-lane-clips
+work=$(mktemp -d /tmp/vg-bench-daemon.XXXXXX)
+trap '[ -n "${KEEP_BENCH:-}" ] || rm -rf "$work"' EXIT
+fps=25
+port=$((19000 + RANDOM % 1000))
+cat >"$work/cfg.toml" <<TOML
+[vouchers]
+per_month = 8
+key_file = "$work/voucher.keys"
+[database]
+path = "$work/ledger.db"
+spool_path = "$work/spool.jsonl"
+[audit]
+key_file = "$work/audit.key"
+[http]
+listen = "127.0.0.1:$port"
+[control]
+socket = "$work/control.sock"
+[lanes]
+repeat_window = "2s"
+TOML
+mkdir -p "$work/lane-a" "$work/lane-b"
+for lane in a b; do
+  cat >>"$work/cfg.toml" <<TOML
+[[lane]]
+name = "entry-$lane"
+direction = "entry"
+plate_camera = "$work/lane-$lane"
+camera_fps = $fps
+[lane.relay]
+driver = "sim"
+file = "$work/relay-entry-$lane.jsonl"
+TOML
+done
+vg() { "$cli" --config "$work/cfg.toml" "$@"; }
+vg init >/dev/null
+vg household add 1-101 --category living-alone >/dev/null
+mapfile -t tok < <(vg --json issue 1-101 --month "$(TZ=Asia/Shanghai date +%Y-%m)" --count 6 | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+# Per car: 25 empty frames, then 75 frames (3 s) with plate and card in view, then 50 empty frames.
+scene() {  # plate token...
+  local out="" p t
+  while (($#)); do
+    p=$1 t=$2; shift 2
+    out+="frames=25"$'\n'"frames=75 plate=$p card=$t"$'\n'"frames=50"$'\n'
+  done
+  printf '%s' "$out"
+}
+scene 沪A12345 "${tok[0]}" 沪D20461 "${tok[1]}" 沪E24680 "${tok[2]}" >"$work/a.txt"
+scene 沪G11223 "${tok[3]}" 沪F13579 "${tok[4]}" 沪L90876 "${tok[5]}" >"$work/b.txt"
+"$clips" "$work/lane-a" "$work/a.txt" >/dev/null
+"$clips" "$work/lane-b" "$work/b.txt" >/dev/null
+frames=$(ls "$work/lane-a" | wc -l)
+
+"$daemon" --config "$work/cfg.toml" >"$work/daemon.log" 2>&1 &
+pid=$!
+for _ in $(seq 300); do grep -q ' STARTED ' "$work/daemon.log" && break; sleep 0.1; done
+t0=$(sed -n 's/^\([0-9T:.-]*\) .* STARTED .*/\1/p' "$work/daemon.log")
+ended=0
+for _ in $(seq 600); do
+  ended=$(grep -c ' SOURCE_ENDED ' "$work/daemon.log" || true)
+  ((ended >= 2)) && break
+  sleep 0.1
+done
+metrics=$(curl -s "127.0.0.1:$port/metrics")
+read -r utime stime < <(awk '{print $14, $15}' "/proc/$pid/stat")
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+ticks=$(getconf CLK_TCK)
+kill -TERM "$pid"; wait "$pid" || true
+
+start=$(date -d "${t0}" +%s.%N)   # log times are local time
+play_s=$(awk -v f="$frames" -v fps=$fps 'BEGIN{print f/fps}')
+echo "== bench/daemon: 2 lanes x $frames frames 1920x1080 at $fps fps (${play_s}s each), 3 voucher cars per lane"
+lat=()
+for lane in a b; do
+  i=0
+  while IFS= read -r line; do
+    t=$(sed -n 's/.*"time":"\([^"]*\)".*/\1/p' <<<"$line")
+    ts=$(date -d "${t}" +%s.%N)   # the sim relay writes UTC with Z
+    # car i's card first appears at frame 25 + i*150
+    due=$(awk -v s="$start" -v i="$i" -v fps=$fps 'BEGIN{printf "%.3f", s + (25 + i*150)/fps}')
+    ms=$(awk -v a="$ts" -v b="$due" 'BEGIN{printf "%.0f", (a-b)*1000}')
+    lat+=("$ms")
+    echo "   entry-$lane car $((i + 1)): card readable -> relay command ${ms} ms"
+    i=$((i + 1))
+  done < <(grep '"action":"pulse"' "$work/relay-entry-$lane.jsonl")
+  echo "   entry-$lane: $i of 3 cars admitted"
+done
+sorted=$(printf '%s\n' "${lat[@]}" | sort -n)
+n=${#lat[@]}
+if ((n > 0)); then
+  p50=$(sed -n "$(((n + 1) / 2))p" <<<"$sorted")
+  p95=$(sed -n "$(((n * 95 + 99) / 100))p" <<<"$sorted")
+  echo "   latency over $n admissions: median ${p50} ms, p95 ${p95} ms, max $(tail -1 <<<"$sorted") ms"
+fi
+grep -E '^vg_frames_(processed|dropped)_total' <<<"$metrics" | sed 's/^/   /'
+grep -E '^vg_card_to_relay_seconds_(sum|count)' <<<"$metrics" | sed 's/^/   /'
+grep -E '^vg_decode_seconds_(sum|count)' <<<"$metrics" | sed 's/^/   /'
+cpu=$(awk -v u="$utime" -v s="$stime" -v t="$ticks" 'BEGIN{printf "%.1f", (u+s)/t}')
+echo "   CPU: ${cpu} s over ${play_s} s of video ($(awk -v c="$cpu" -v p="$play_s" 'BEGIN{printf "%.0f", 100*c/p}')% of one core), peak RSS $((hwm / 1024)) MB"
+echo "   load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+grep -E ' DECISION ' "$work/daemon.log" | sed -n 's/.*"lane":"\([^"]*\)".*"reason":"\([A-Z_]*\)".*/   \1 \2/p' | sort | uniq -c
