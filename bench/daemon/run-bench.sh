@@ -47,17 +47,18 @@ vg() { "$cli" --config "$work/cfg.toml" "$@"; }
 vg init >/dev/null
 vg household add 1-101 --category living-alone >/dev/null
 mapfile -t tok < <(vg --json issue 1-101 --month "$(TZ=Asia/Shanghai date +%Y-%m)" --count 6 | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-# Per car: 25 empty frames, then 75 frames (3 s) with plate and card in view, then 50 empty frames.
+# Per car: 25 empty frames, the car arrives (its plate in view for 1 s), then holds its card out for 3 s (frames 50-124
+# of the car), then 25 frames with the car gone.
 scene() {  # plate token...
   local out="" p t
   while (($#)); do
     p=$1 t=$2; shift 2
-    out+="frames=25"$'\n'"frames=75 plate=$p card=$t"$'\n'"frames=50"$'\n'
+    out+="frames=25"$'\n'"frames=100 plate=$p card=$t card_from=25"$'\n'"frames=25"$'\n'
   done
   printf '%s' "$out"
 }
 scene 沪A12345 "${tok[0]}" 沪D20461 "${tok[1]}" 沪E24680 "${tok[2]}" >"$work/a.txt"
-scene 沪G11223 "${tok[3]}" 沪F13579 "${tok[4]}" 沪L90876 "${tok[5]}" >"$work/b.txt"
+scene 沪L90876 "${tok[3]}" 沪A66778 "${tok[4]}" 沪F13579 "${tok[5]}" >"$work/b.txt"
 "$clips" "$work/lane-a" "$work/a.txt" >/dev/null
 "$clips" "$work/lane-b" "$work/b.txt" >/dev/null
 frames=$(ls "$work/lane-a" | wc -l)
@@ -87,11 +88,12 @@ for lane in a b; do
   while IFS= read -r line; do
     t=$(sed -n 's/.*"time":"\([^"]*\)".*/\1/p' <<<"$line")
     ts=$(date -d "${t}" +%s.%N)   # the sim relay writes UTC with Z
-    # car i's card first appears at frame 25 + i*150
-    due=$(awk -v s="$start" -v i="$i" -v fps=$fps 'BEGIN{printf "%.3f", s + (25 + i*150)/fps}')
-    ms=$(awk -v a="$ts" -v b="$due" 'BEGIN{printf "%.0f", (a-b)*1000}')
+    # Car k's card first appears at frame 50 + k*150: the pulse belongs to the latest card shown before it.
+    read -r car ms < <(awk -v s="$start" -v t="$ts" -v fps=$fps 'BEGIN{
+      k = int(((t - s) * fps - 25) / 150); if (k < 0) k = 0; if (k > 2) k = 2;
+      printf "%d %.0f\n", k + 1, (t - (s + (25 + k*150)/fps)) * 1000 }')
     lat+=("$ms")
-    echo "   entry-$lane car $((i + 1)): card readable -> relay command ${ms} ms"
+    echo "   entry-$lane car $car: card readable -> relay command ${ms} ms"
     i=$((i + 1))
   done < <(grep '"action":"pulse"' "$work/relay-entry-$lane.jsonl")
   echo "   entry-$lane: $i of 3 cars admitted"
@@ -104,7 +106,7 @@ if ((n > 0)); then
   echo "   latency over $n admissions: median ${p50} ms, p95 ${p95} ms, max $(tail -1 <<<"$sorted") ms"
 fi
 grep -E '^vg_frames_(processed|dropped)_total' <<<"$metrics" | sed 's/^/   /'
-grep -E '^vg_card_to_relay_seconds_(sum|count)' <<<"$metrics" | sed 's/^/   /'
+grep -E '^vg_card_to_relay_seconds_(sum|count|bucket.*le="(0.1|0.15|0.25|0.5|1|2.5)")' <<<"$metrics" | sed 's/^/   /'
 grep -E '^vg_decode_seconds_(sum|count)' <<<"$metrics" | sed 's/^/   /'
 cpu=$(awk -v u="$utime" -v s="$stime" -v t="$ticks" 'BEGIN{printf "%.1f", (u+s)/t}')
 echo "   CPU: ${cpu} s over ${play_s} s of video ($(awk -v c="$cpu" -v p="$play_s" 'BEGIN{printf "%.0f", 100*c/p}')% of one core), peak RSS $((hwm / 1024)) MB"
