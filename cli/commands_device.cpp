@@ -3,11 +3,16 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
+#include <set>
+#include <tuple>
 
 #include "cli/command_util.h"
 #include "cli/commands.h"
+#include "cli/cards_pdf.h"
 #include "cli/control_client.h"
+#include "cli/scan_command.h"
 #include "gate/decision.h"
 
 namespace vg::cli {
@@ -66,9 +71,81 @@ void registerGuardCommand(CLI::App& app, Command& command, const std::string& na
     });
 }
 
+struct CardsOpts {
+    std::string month, out;
+    std::vector<std::string> units;
+};
+
+int runCards(CliContext& ctx, const CardsOpts& o) {
+    auto month = gate::YearMonth::parse(o.month);
+    if (!month) return fail(ctx, kExitUsage, "--month: use YYYY-MM, e.g. 2026-12");
+    auto ledger = ctx.ledger();
+    if (!ledger) return fail(ctx, ledger.error());
+    auto vouchers = (*ledger)->vouchers(std::nullopt, *month);
+    if (!vouchers) return fail(ctx, toCliError(vouchers.error()));
+    auto households = (*ledger)->households(false);
+    if (!households) return fail(ctx, toCliError(households.error()));
+    std::vector<CardSpec> cards;
+    std::set<std::string> units_seen;
+    for (const auto& v : *vouchers) {
+        // Only cards that can still be used: a used or revoked voucher's card would be refused at the gate.
+        if (v.status != gate::VoucherStatus::Issued) continue;
+        if (!o.units.empty() && std::find(o.units.begin(), o.units.end(), v.unit) == o.units.end()) continue;
+        CardSpec card{.unit = v.unit, .month = v.month, .serial = v.serial, .token = v.token};
+        for (const auto& h : *households) {
+            if (h.unit == v.unit && !h.contact.empty()) card.contact = h.contact;
+        }
+        units_seen.insert(v.unit);
+        cards.push_back(std::move(card));
+    }
+    for (const auto& u : o.units) {
+        if (!units_seen.contains(u)) {
+            return fail(ctx, kExitUsage,
+                        fmt::format("unit {} has no unused vouchers for {}: issue them first (`voucher-gate issue {} "
+                                    "--month {}`)",
+                                    u, month->str(), u, month->str()));
+        }
+    }
+    if (cards.empty()) {
+        return fail(ctx, kExitUsage,
+                    fmt::format("no unused vouchers for {}: issue them first with `voucher-gate issue`", month->str()));
+    }
+    std::sort(cards.begin(), cards.end(), [](const CardSpec& a, const CardSpec& b) {
+        return std::tie(a.unit, a.serial) < std::tie(b.unit, b.serial);
+    });
+    const auto& s = ctx.settings();
+    CardSheetOptions opt{.site_name = s.site.name,
+                         .stay_max = std::chrono::duration_cast<std::chrono::minutes>(s.stay.max),
+                         .per_month = s.vouchers.per_month,
+                         .grace_days = s.vouchers.grace_days};
+    if (auto r = renderCardsPdf(cards, opt, o.out); !r) return fail(ctx, kExitInternal, r.error());
+    ctx.emit(json{{"ok", true}, {"out", o.out}, {"cards", cards.size()}, {"households", units_seen.size()}},
+             fmt::format("{} cards for {} households written to {}: print at 100 % (actual size) on matte stock "
+                         "with a laser printer (docs/cards.md)",
+                         cards.size(), units_seen.size(), o.out));
+    return kExitOk;
+}
+
 }  // namespace
 
 void registerDeviceCommands(CLI::App& app, Command& command) {
+    auto cards = std::make_shared<CardsOpts>();
+    auto* c = app.add_subcommand("cards", "print-ready A4 PDF of the month's unused vouchers");
+    c->add_option("--month", cards->month, "YYYY-MM")->required();
+    c->add_option("--out", cards->out, "FILE.pdf")->required();
+    c->add_option("UNIT", cards->units, "only these households");
+    c->callback([&command, cards] {
+        command.run = [cards](CliContext& ctx) { return runCards(ctx, *cards); };
+    });
+
+    auto images = std::make_shared<std::vector<std::string>>();
+    auto* scan = app.add_subcommand("scan", "what the vision pipeline sees in still images (no config needed)");
+    scan->add_option("IMAGE", *images, "image files")->required();
+    scan->callback([&command, images] {
+        command.needs_config = false;
+        command.run = [images](CliContext& ctx) { return runScan(*images, ctx.json(), ctx.out(), ctx.err()); };
+    });
+
     registerGuardCommand(app, command, "confirm",
                          "the guard's answer for the car waiting on a lane (HOLD_PLATE_UNREAD, HOLD_OVERSTAY)");
     registerGuardCommand(app, command, "open", "pulse a barrier open (audited)");

@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
 #include "cli_runner.h"
 
 namespace {
@@ -109,6 +113,45 @@ TEST(CliEndToEnd, ReportCsvOpensInASpreadsheet) {
     ASSERT_EQ(csv.status, 0);
     EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF" "month,unit,", 0), 0u) << "UTF-8 with BOM";
     EXPECT_NE(csv.out.find("2026-11,12-301,living-alone,0,0,0,0,0,0,0,0,0.00"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CliEndToEnd, CardsOfTheMonthReadBackThroughScan) {
+    CliSandbox box;
+    box.writeConfig("[site]\nname = \"田林十二村\"\n");
+    ASSERT_EQ(box.run("init").status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-25T09:00 household add 5-602 --category elderly-only --contact 李建国").status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-25T09:00 household add 12-301 --category living-alone").status, 0);
+    auto a = box.run("--now 2026-11-25T09:00 --json issue 5-602 --month 2026-12 --count 2");
+    auto b = box.run("--now 2026-11-25T09:00 --json issue 12-301 --month 2026-12 --count 2");
+    ASSERT_EQ(a.status, 0);
+    ASSERT_EQ(b.status, 0);
+    std::set<std::string> issued;
+    for (const auto* r : {&a, &b}) {
+        std::istringstream lines(r->out);
+        for (std::string line; std::getline(lines, line);) issued.insert(nlohmann::json::parse(line).at("token"));
+    }
+    ASSERT_EQ(issued.size(), 4u);
+    // A used voucher's card is not printed.
+    ASSERT_EQ(box.run("--now 2026-12-02T10:00 enter --lane entry-1 --plate 沪A11111 --voucher " + *issued.begin()).status, 0);
+    auto cards = box.run("--now 2026-12-02T10:05 --json cards --month 2026-12 --out cards.pdf");
+    ASSERT_EQ(cards.status, 0) << cards.out;
+    EXPECT_EQ(cards.json()["cards"], 3);
+    EXPECT_EQ(box.run("cards --month 2026-12 --out x.pdf 9-999").status, 2) << "a unit without vouchers";
+
+    const auto png = (box.dir() / "page").string();
+    ASSERT_EQ(std::system(("pdftoppm -r 150 -png -f 1 -l 1 '" + (box.dir() / "cards.pdf").string() + "' '" + png + "'").c_str()), 0);
+    auto scan = box.run("scan page-1.png --json");
+    ASSERT_EQ(scan.status, 0) << scan.out;
+    ASSERT_FALSE(scan.out.empty());
+    std::multiset<std::string> read;
+    const auto scanned = scan.json();
+    for (const auto& q : scanned["qr"]) read.insert(q["text"].get<std::string>());
+    std::multiset<std::string> expected(std::next(issued.begin()), issued.end());
+    EXPECT_EQ(read, expected) << "every unused token exactly once, the used one not at all: " << scan.out;
 }
 
 }  // namespace
