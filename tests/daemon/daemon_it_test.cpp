@@ -216,6 +216,30 @@ TEST(DaemonIntegration, LockedDatabaseFailsClosedAtEntryAndOpensAndSpoolsAtExit)
     expectCleanStop(s);
 }
 
+TEST(DaemonIntegration, CameraThatVanishesIsLostAndRecoveredWhileOtherLanesCarryOn) {
+    Site s("camera");
+    s.lanes = {{"entry-1", "entry", "camera_loop = true\n"}, {"entry-2"}};
+    const auto tokens = s.issue(1);
+    s.makeClip("entry-1", "frames=10\n");
+    s.makeClip("entry-2", "frames=60\nframes=40 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
+    s.startDaemon();
+    const fs::path away = s.dir / "unplugged";
+    fs::rename(s.clip("entry-1"), away);  // the camera is unplugged
+    ASSERT_TRUE(waitFor([&] { return !events(s.log(), "CAMERA_LOST").empty(); }, 30s)) << s.logText();
+    EXPECT_EQ(events(s.log(), "CAMERA_LOST")[0]["lane"], "entry-1");
+    const Json status = control(s.socket(), {{"cmd", "status"}});
+    EXPECT_EQ(status["status"]["lanes"][0]["cameras"][0]["state"], "lost") << status.dump();
+    EXPECT_EQ(status["status"]["status"], "degraded");
+    // The other lane carries on.
+    ASSERT_TRUE(s.waitDecisions(1)) << s.logText();
+    EXPECT_EQ(s.decisions()[0]["lane"], "entry-2");
+    EXPECT_EQ(s.decisions()[0]["reason"], "ADMIT_VOUCHER");
+    fs::rename(away, s.clip("entry-1"));  // plugged in again
+    ASSERT_TRUE(waitFor([&] { return !events(s.log(), "CAMERA_RECOVERED").empty(); }, 60s)) << s.logText();
+    EXPECT_EQ(events(s.log(), "CAMERA_RECOVERED")[0]["lane"], "entry-1");
+    expectCleanStop(s);
+}
+
 TEST(DaemonIntegration, CheckConfigValidatesWithoutOpeningTheDatabase) {
     Site s("check");
     s.lanes = {{"entry-1"}};
