@@ -4,7 +4,7 @@
 # A temp directory gets a config with one entry and one exit lane (sim relays), a SQLite ledger with a household
 # and real vouchers issued by the CLI, and clips made by vg-lane-clips (the project's own plate and card
 # renderers): a voucher car arriving with its card, a resident car, a photocopy of the same card on another car,
-# a car without a card, a car leaving late (entered five hours ago, recorded by the guard with the CLI), and the
+# a car leaving late (entered five hours ago, recorded by the guard with the CLI) that comes back without a card, and the
 # voucher car leaving. Each decision and announcement is printed as it happens, then a summary; it stops by itself.
 set -euo pipefail
 build=$(cd "${1:?usage: run-demo.sh BUILD_DIR}" && pwd)
@@ -89,7 +89,7 @@ frames=30 plate=沪E24680
 frames=30
 frames=30 plate=沪G11223 card=${tokens[0]}
 frames=40
-frames=80 plate=沪K67890
+frames=80 plate=沪D20461
 frames=10
 SCENES
 cat >"$work/exit.txt" <<SCENES
