@@ -89,6 +89,15 @@ std::expected<PlateRead, DecodeError> PlatePipeline::readCrop(const cv::Mat& pla
 
 std::vector<PlateRead> PlatePipeline::read(const cv::Mat& frame, const PlateReadOptions& options) {
   if (frame.empty() || (frame.type() != CV_8UC3 && frame.type() != CV_8UC1)) return {};
+  try {
+    return readUnchecked(frame, options);
+  } catch (const cv::Exception&) {
+    // A degenerate candidate (e.g. a collinear quad) must not cost the lane its frame loop; the frame reads nothing.
+    return {};
+  }
+}
+
+std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const PlateReadOptions& options) {
   const std::vector<PlateCandidate> candidates = finder_.find(frame, options.roi);
   if (candidates.empty()) return {};
 

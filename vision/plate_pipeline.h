@@ -50,6 +50,8 @@ class PlatePipeline {
   PlateFinder& finder() { return finder_; }
 
  private:
+  std::vector<PlateRead> readUnchecked(const cv::Mat& frame, const PlateReadOptions& options);
+
   PlateReader reader_;
   PlateFinder finder_;
 };

@@ -55,7 +55,8 @@ TEST(PlateReaderModel, ABatchGivesTheSameProbabilitiesAsSingleCrops) {
   auto reader = PlateReader::loadDefault();
   ASSERT_TRUE(reader) << reader.error();
   std::vector<cv::Mat> crops;
-  for (const auto& item : expected()["items"]) {
+  const auto ref = expected();  // kept: a range-for over expected()["items"] would outlive its temporary
+  for (const auto& item : ref["items"]) {
     crops.push_back(cv::imread((kRefDir / item["file"].get<std::string>()).string(), cv::IMREAD_GRAYSCALE));
   }
   const auto batch = reader->probabilities(crops);
