@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -114,6 +116,29 @@ inline Json control(const fs::path& socket_path, const Json& request) {
     return Json::parse(reply);
 }
 
+// GET http://127.0.0.1:port/path -> status code and body (Connection: close).
+inline std::pair<int, std::string> httpGet(int port, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        ::close(fd);
+        return {0, ""};
+    }
+    const std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    (void)::write(fd, req.data(), req.size());
+    std::string reply;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof(buf))) > 0) reply.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    if (reply.size() < 12) return {0, reply};
+    const auto body = reply.find("\r\n\r\n");
+    return {std::stoi(reply.substr(9, 3)), body == std::string::npos ? "" : reply.substr(body + 4)};
+}
+
 struct LaneSpec {
     std::string name;
     std::string direction = "entry";
@@ -198,10 +223,14 @@ public:
         ASSERT_EQ(r.rc, 0) << r.out;
     }
 
+    std::vector<std::pair<std::string, std::string>> env;  // extra environment for the daemon
+
     void startDaemon() {
         writeConfig();
         pid = ::fork();
         if (pid == 0) {
+            for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+            if (!env.empty()) ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
             const int fd = ::open(log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
             ::dup2(fd, 1);
             ::dup2(fd, 2);

@@ -240,6 +240,63 @@ TEST(DaemonIntegration, CameraThatVanishesIsLostAndRecoveredWhileOtherLanesCarry
     expectCleanStop(s);
 }
 
+// systemd's side of Type=notify: a datagram socket standing in for NOTIFY_SOCKET records what the daemon says.
+TEST(DaemonIntegration, NotifiesSystemdPetsTheWatchdogAndServesHealthAndMetrics) {
+    Site s("notify");
+    s.lanes = {{"entry-1"}};
+    (void)s.issue(1);
+    s.makeClip("entry-1", "frames=20\n");
+    const fs::path notify = s.dir / "notify.sock";
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", notify.c_str());
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    std::string said;
+    auto drain = [&] {
+        char buf[4096];
+        ssize_t n = 0;
+        while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) said.append(buf, static_cast<size_t>(n)).append("\n");
+    };
+    auto heard = [&](const std::string& what) {
+        drain();
+        return said.find(what) != std::string::npos;
+    };
+    s.env = {{"NOTIFY_SOCKET", notify.string()}, {"WATCHDOG_USEC", "400000"}};
+    s.startDaemon();
+    ASSERT_TRUE(waitFor([&] { return heard("READY=1"); }, 10s)) << said;
+    EXPECT_TRUE(heard("STATUS=entry-1: idle, relay released")) << said;
+    // Pets every WatchdogSec/4 from the loop: several within a second.
+    said.clear();
+    ASSERT_TRUE(waitFor([&] {
+        drain();
+        std::size_t pets = 0;
+        for (auto at = said.find("WATCHDOG=1"); at != std::string::npos; at = said.find("WATCHDOG=1", at + 1)) ++pets;
+        return pets >= 3;
+    }, 5s)) << said;
+
+    const auto health = httpGet(s.port, "/healthz");
+    EXPECT_TRUE(health.first == 200 || health.first == 503) << health.second;
+    const auto h = Json::parse(health.second);
+    EXPECT_EQ(h["lanes"][0]["name"], "entry-1");
+    EXPECT_EQ(h["lanes"][0]["relay"]["driver"], "sim");
+    EXPECT_TRUE(h["ledger_writable"].get<bool>());
+    EXPECT_TRUE(h["clock_sane"].get<bool>());
+    const auto metrics = httpGet(s.port, "/metrics");
+    EXPECT_EQ(metrics.first, 200);
+    EXPECT_NE(metrics.second.find("vg_frames_processed_total{lane=\"entry-1\",camera=\"plate+card\"}"),
+              std::string::npos) << metrics.second;
+    EXPECT_NE(metrics.second.find("# TYPE vg_decisions_total counter"), std::string::npos);
+    EXPECT_EQ(httpGet(s.port, "/nothing").first, 404);
+
+    s.signal(SIGHUP);
+    ASSERT_TRUE(waitFor([&] { return heard("RELOADING=1"); }, 10s)) << said;
+    ASSERT_TRUE(waitFor([&] { return !events(s.log(), "RELOADED").empty(); }, 10s));
+    EXPECT_EQ(s.stopDaemon(), 0);
+    EXPECT_TRUE(heard("STOPPING=1")) << said;
+    ::close(fd);
+}
+
 TEST(DaemonIntegration, CheckConfigValidatesWithoutOpeningTheDatabase) {
     Site s("check");
     s.lanes = {{"entry-1"}};
