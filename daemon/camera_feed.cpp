@@ -6,6 +6,7 @@ namespace {
 vision::QrOptions cardQrOptions() {
     vision::QrOptions o;
     o.max_symbols = 1;  // one card at a time at a card post: the cheapest zxing setting
+    o.mode = vision::QrScanMode::Camera;  // one second-pass variant per frame, rotating: bounded per-frame cost
     return o;
 }
 gate::TimePoint toGate(vision::FrameTime t) {

@@ -66,11 +66,21 @@ cv::Mat toGrey(const cv::Mat& image) {
     return grey;
 }
 
+// Second-pass variant names (QrTrace, secondPassVariants()).
+const std::string kGlobal = "global threshold";
+const std::string kInvertedGlobal = "inverted, global threshold";
+const std::string kInvertedLocal = "inverted, local threshold";
+const std::string kRescaledLocal = "rescaled, local threshold";
+const std::string kRescaledGlobal = "rescaled, global threshold";
+const std::string kDenoised = "blurred, local threshold";
+constexpr int kHalveFrom = 1000;   // short side from which the rescaled variants halve the image
+constexpr int kDoubleBelow = 400;  // short side below which they double it
+
 }  // namespace
 
 QrReader::QrReader(QrOptions options) : options_(std::move(options)) {}
 
-std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time) const {
+std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time, QrTrace* trace) const {
     std::vector<QrRead> out;
     if (image.empty() || image.dims != 2) return out;
 
@@ -83,65 +93,89 @@ std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time) c
     const std::size_t limit =
         options_.max_symbols <= 0 ? SIZE_MAX : static_cast<std::size_t>(options_.max_symbols);
 
+    const auto call = [&](const cv::Mat& img, const ZXing::DecodeHints& h, double s) {
+        if (trace) ++trace->zxing_calls;
+        readInto(img, h, s, offset, frame_time, out);
+    };
+
     // Pass 1: with one symbol requested, zxing 1.4 also searches its downscaled pyramid (large, soft codes in a
     // 1080p frame are found there); it stops at the first code, which is all a card camera needs.
     auto hints = baseHints(options_);
     hints.setMaxNumberOfSymbols(1).setTryDownscale(true);
-    readInto(grey, hints, 1.0, offset, frame_time, out);
+    call(grey, hints, 1.0);
 
     // Every code on a page: the multi-symbol search at full size, only once a first code proved there is a
     // code to look for (a frame without any code does not pay for it).
     if (!out.empty() && limit > 1) {
         auto multi = baseHints(options_);
         multi.setMaxNumberOfSymbols(static_cast<std::uint8_t>(std::min<std::size_t>(limit, 255)));
-        readInto(grey, multi, 1.0, offset, frame_time, out);
+        call(grey, multi, 1.0);
     }
     if (!out.empty() || !options_.second_pass) {
         if (out.size() > limit) out.resize(limit);
         return out;
     }
 
-    // Pass 2, only when pass 1 found nothing, cheapest and most productive variants first:
-    //  - a global threshold (zxing's local 8x8-block threshold breaks up big, soft or unevenly lit codes),
-    //  - the inverted image (light-on-dark: phone dark mode, negative prints; zxing 1.4 has no try-invert),
-    //  - a rescaled copy: halved for 1080p and larger (area averaging removes noise and blur), doubled for small
-    //    images (codes of 1-2 px per module),
-    //  - locally equalised contrast (CLAHE) for glare and low light.
+    // Pass 2, only when pass 1 found nothing: the variants of secondPassVariants(), each one zxing call; a still
+    // tries them all until one reads, a camera frame tries the next one in its rotation.
     auto retry = baseHints(options_);
     retry.setMaxNumberOfSymbols(static_cast<std::uint8_t>(std::min<std::size_t>(limit, 255)));
     auto global = retry;
     global.setBinarizer(ZXing::Binarizer::GlobalHistogram);
-    const auto attempt = [&](const cv::Mat& img, const ZXing::DecodeHints& h, double s) {
-        if (out.empty()) readInto(img, h, s, offset, frame_time, out);
+    const auto variants = secondPassVariants(grey.size());
+    std::size_t first = 0, count = variants.size();
+    if (options_.mode == QrScanMode::Camera && !variants.empty()) {
+        first = static_cast<std::size_t>(rotation_.fetch_add(1, std::memory_order_relaxed) % variants.size());
+        count = 1;
+    }
+    cv::Mat inverted, rescaled;
+    const auto getInverted = [&]() -> const cv::Mat& {
+        if (inverted.empty()) cv::bitwise_not(grey, inverted);
+        return inverted;
     };
-    attempt(grey, global, 1.0);
-    cv::Mat inverted;
-    if (out.empty()) {
-        cv::bitwise_not(grey, inverted);
-        attempt(inverted, global, 1.0);
-        attempt(inverted, hints, 1.0);
-    }
-    cv::Mat work = grey;
-    double scale = 1.0;
-    const int short_side = std::min(grey.cols, grey.rows);
-    if (out.empty() && short_side >= 1000) {
-        cv::resize(grey, work, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
-        scale = 2.0;
-    } else if (out.empty() && short_side < 400) {
-        cv::resize(grey, work, cv::Size(), 2.0, 2.0, cv::INTER_CUBIC);
-        scale = 0.5;
-    }
-    if (scale != 1.0) {
-        attempt(work, retry, scale);
-        attempt(work, global, scale);
-    }
-    if (out.empty()) {
-        cv::Mat equalised;
-        cv::createCLAHE(2.0, cv::Size(8, 8))->apply(work, equalised);
-        attempt(equalised, retry, scale);
+    // Halved for 1080p and larger (area averaging removes noise and blur), doubled for small images (codes of 1-2
+    // px per module); secondPassVariants() lists the rescaled variants only for those sizes.
+    const bool halve = std::min(grey.cols, grey.rows) >= kHalveFrom;
+    const double scale = halve ? 2.0 : 0.5;
+    const auto getRescaled = [&]() -> const cv::Mat& {
+        if (rescaled.empty()) {
+            if (halve) cv::resize(grey, rescaled, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+            else cv::resize(grey, rescaled, cv::Size(), 2.0, 2.0, cv::INTER_CUBIC);
+        }
+        return rescaled;
+    };
+    for (std::size_t k = 0; k < count && out.empty(); ++k) {
+        const std::string& v = variants[first + k];
+        if (trace) trace->variants.push_back(v);
+        if (v == kGlobal) call(grey, global, 1.0);
+        else if (v == kInvertedGlobal) call(getInverted(), global, 1.0);
+        else if (v == kInvertedLocal) call(getInverted(), hints, 1.0);
+        else if (v == kRescaledLocal) call(getRescaled(), retry, scale);
+        else if (v == kRescaledGlobal) call(getRescaled(), global, scale);
+        else if (v == kDenoised) {
+            // Dimmed screens in low light: sensor noise of the order of the code's contrast breaks zxing's local
+            // threshold into speckle; a light blur (well under a module at >= 4.5 px/module) removes it.
+            cv::Mat smooth;
+            cv::GaussianBlur(grey, smooth, cv::Size(0, 0), 1.2);
+            call(smooth, retry, 1.0);
+        }
     }
     if (out.size() > limit) out.resize(limit);
     return out;
+}
+
+std::vector<std::string> QrReader::secondPassVariants(cv::Size region) {
+    // Cheapest and most productive first: zxing's local 8x8-block threshold breaks up big, soft or unevenly lit
+    // codes (a global threshold does not); light-on-dark codes (phone dark mode, negative prints; zxing 1.4 has
+    // no try-invert); then the rescaled copies; then the denoised copy.
+    std::vector<std::string> v{kGlobal, kInvertedGlobal, kInvertedLocal};
+    const int short_side = std::min(region.width, region.height);
+    if (short_side >= kHalveFrom || short_side < kDoubleBelow) {
+        v.push_back(kRescaledLocal);
+        v.push_back(kRescaledGlobal);
+    }
+    v.push_back(kDenoised);
+    return v;
 }
 
 }  // namespace vg::vision
