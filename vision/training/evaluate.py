@@ -101,6 +101,24 @@ def load_set(name, meta):
     return np.stack(xs), ts, ks
 
 
+def gate_like_set(meta, n_per_kind=300, seed=777001):
+    """Synthetic plates under gate-like conditions (Synth.sample(mild=True)); own seed."""
+    import plate_synth as ps
+    s = ps.Synth(meta["input"]["width"], meta["input"]["height"], seed=seed,
+                 margin=(meta["crop"]["margin_x"], meta["crop"]["margin_y"]))
+    want = {"blue": n_per_kind, "yellow": n_per_kind, "green_small": n_per_kind, "green_large": n_per_kind}
+    got = dict.fromkeys(want, 0)
+    xs, ts, ks = [], [], []
+    while any(got[k] < want[k] for k in want):
+        text, kind = ps.random_plate(s.rng)
+        if kind not in want or got[kind] >= want[kind] or len(text) not in (7, 8) or text[-1] in ps.SPECIALS:
+            continue
+        got[kind] += 1
+        g, t, k = s.sample(text, kind, mild=True)
+        xs.append(g); ts.append(t); ks.append(k)
+    return np.stack(xs), ts, ks
+
+
 class OnnxRunner:
     def __init__(self, path, meta):
         self.net = cv2.dnn.readNetFromONNX(path)
@@ -198,7 +216,7 @@ def main():
     ap.add_argument("--onnx", default=os.path.join(MODELS, "plate_reader.onnx"))
     ap.add_argument("--meta", default=os.path.join(MODELS, "plate_reader.json"))
     ap.add_argument("--ckpt", default=None, help="evaluate a torch checkpoint instead of the ONNX")
-    ap.add_argument("--sets", default="lprnet_crops,easypr_dev,ccpd_dev,synthetic")
+    ap.add_argument("--sets", default="lprnet_crops,easypr_dev,ccpd_dev,synthetic,synthetic_gate")
     ap.add_argument("--json", default=None)
     ap.add_argument("--dump", default=None, help="write misreads here")
     a = ap.parse_args()
@@ -211,6 +229,8 @@ def main():
         if s == "synthetic":
             d = np.load(os.path.join(HERE, "runs", "val_synth.npz"), allow_pickle=True)
             xs, ts, ks = d["x"], list(d["t"]), list(d["k"])
+        elif s == "synthetic_gate":
+            xs, ts, ks = gate_like_set(meta)
         else:
             xs, ts, ks = load_set(s, meta)
         res[s] = score(run, xs, ts, ks, charset, blank, dump=dump, setname=s)

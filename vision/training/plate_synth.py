@@ -187,7 +187,7 @@ class GlyphBank:
                     self.bank[(ch, cw, "din")] = [render_font_glyph(ch, self.din, cw, ppm, 1.0)]
             for ch in PROVINCES + SPECIALS:
                 self.bank[(ch, cw)] = [render_font_glyph(ch, f, cw, ppm, fl, wt)
-                                       for f in cjk for fl in (0.88, 1.0) for wt in (-2, 0, 3)]
+                                       for f in cjk for fl in (0.85, 0.93, 1.0) for wt in (-4, -2, 0, 3)]
 
     def get(self, ch, cw, rng):
         if (ch, cw, "din") in self.bank and rng.random() < 0.12:
@@ -380,13 +380,16 @@ class Synth:
         self.ow, self.oh = out_w, out_h
         self.margin = margin
 
-    def sample(self, text=None, kind=None, clean=False):
+    def sample(self, text=None, kind=None, clean=False, mild=False):
+        """clean: contract margins, no augmentation. mild: gate-like conditions (rectified crop,
+        margins near the contract, plate 80-200 px wide, light blur/noise/JPEG) -- used only for
+        the 'synthetic gate-like' evaluation set, training always uses the full augmentation."""
         rng = self.rng
         if text is None:
             text, kind = random_plate(rng)
         plate = draw_plate(text, kind, self.bank, rng)
         ph, pw = plate.shape[:2]
-        if not clean:
+        if not clean and not mild:
             plate = self._plate_surface(plate, rng)
 
         # -- geometry: where the plate corners land in the crop ---------------------------
@@ -394,17 +397,20 @@ class Synth:
         if clean:
             mx = [self.margin[0]] * 2
             my = [self.margin[1]] * 2
+        elif mild:
+            mx = [rng.uniform(0.03, 0.09) for _ in range(2)]
+            my = [rng.uniform(0.06, 0.18) for _ in range(2)]
         else:
             mx = [rng.uniform(-0.02, 0.14) if rng.random() < 0.93 else rng.uniform(-0.05, -0.01) for _ in range(2)]
             my = [rng.uniform(-0.03, 0.25) if rng.random() < 0.93 else rng.uniform(-0.08, -0.02) for _ in range(2)]
         # target plate width in pixels at native camera resolution (then resized to ow x oh)
-        tw = self.ow * 1.3 if clean else (rng.uniform(55, 120) if rng.random() < 0.5 else rng.uniform(120, 260))
+        tw = self.ow * 1.3 if clean else rng.uniform(80, 200) if mild else (rng.uniform(55, 120) if rng.random() < 0.5 else rng.uniform(120, 260))
         src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
         aspect = ph / pw
         # distorted quad in a unit frame (plate width 1)
         q = np.float32([[0, 0], [1, 0], [1, aspect], [0, aspect]])
         if not clean:
-            mode = rng.random()
+            mode = 0.0 if mild else rng.random()
             if mode < 0.45:    # rectified by the plate finder: small residual error
                 q += np.float32([[rng.uniform(-0.02, 0.02), rng.uniform(-0.025, 0.025)] for _ in range(4)])
             else:              # unrectified (bbox crops): rotation, shear, yaw/pitch up to ~25 deg
@@ -428,7 +434,7 @@ class Synth:
         cw_px = tw * (cx1 - cx0) / bw
         ch_px = cw_px * self.oh / self.ow  # crop resized to ow x oh: keep the crop's own scale
         if not clean:
-            ch_px *= rng.uniform(0.85, 1.2)  # aspect distortion of the finder's crop
+            ch_px *= rng.uniform(0.92, 1.08) if mild else rng.uniform(0.85, 1.2)  # aspect distortion of the finder's crop
         W, H = max(8, int(round(cw_px))), max(6, int(round(ch_px)))
         dst = np.float32([[(px - cx0) / (cx1 - cx0) * W, (py - cy0) / (cy1 - cy0) * H] for px, py in q])
         M = cv2.getPerspectiveTransform(src, dst)
@@ -446,7 +452,17 @@ class Synth:
         m = cv2.warpPerspective(np.full((ph, pw), 1.0, np.float32), M, (W, H), flags=cv2.INTER_LINEAR)
         img = bg * (1 - m[:, :, None]) + warped.astype(np.float32) * m[:, :, None]
 
-        if not clean:
+        if mild:
+            img = img * np.float32([rng.uniform(0.85, 1.15) for _ in range(3)])
+            img = (img - 128) * rng.uniform(0.8, 1.1) + 128 + rng.uniform(-20, 20)
+            if rng.random() < 0.3:
+                img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 0.7) * max(1.0, W / 120))
+            nz = np.empty(img.shape, np.float32)
+            cv2.randn(nz, 0.0, rng.uniform(1, 5))
+            img = np.clip(img + nz, 0, 255).astype(np.uint8)
+            ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(60, 90)])
+            img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+        elif not clean:
             img = self._photometric(img, rng)
             img = np.clip(img, 0, 255).astype(np.uint8)
             if rng.random() < 0.7:

@@ -168,6 +168,7 @@ def main():
     ap.add_argument("--val-every", type=int, default=1000, help="steps")
     ap.add_argument("--ckpt-every", type=int, default=250, help="steps")
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--ema", type=float, default=0.999, help="decay of an exponential moving average of the weights")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -187,6 +188,9 @@ def main():
         opt.load_state_dict(ck["opt"])
         st = ck["state"]
         print("resumed at step %d, %d samples, %.1f min" % (st["step"], st["samples"], st["train_seconds"] / 60), flush=True)
+    ema = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if os.path.exists(last) and "ema" in ck:
+        ema = ck["ema"]
     st["stream"] += 1  # new generator seed on every (re)start: never replay the same stream
     seed = a.seed if a.seed is not None else 1000 + st["stream"]
     print("params", sum(p.numel() for p in model.parameters()), flush=True)
@@ -197,9 +201,10 @@ def main():
                                      persistent_workers=bool(a.workers))
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
 
-    def save(path):
+    def save(path, weights=None):
         tmp = path + ".tmp"
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": st,
+        torch.save({"model": weights if weights is not None else model.state_dict(), "ema": ema,
+                    "opt": opt.state_dict(), "state": st,
                     "config": {"in_w": IN_W, "in_h": IN_H, "charset": CHARSET}}, tmp)
         os.replace(tmp, path)
 
@@ -239,6 +244,12 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
+        with torch.no_grad():
+            for k, v in model.state_dict().items():
+                if v.dtype.is_floating_point:
+                    ema[k].mul_(a.ema).add_(v.detach(), alpha=1 - a.ema)
+                else:
+                    ema[k].copy_(v)
         now = time.time()
         st["train_seconds"] += now - t_last
         t_last = now
@@ -251,13 +262,20 @@ def main():
                 st["samples"] / max(1.0, st["train_seconds"]), st["train_seconds"] / 60), flush=True)
         if st["step"] % a.val_every == 0:
             r = evaluate_arrays(model, vx, vt, vk)
-            st["history"].append({"step": st["step"], "samples": st["samples"], "val": r["acc"], "per_kind": r["per_kind"],
+            raw_sd = {k: v.clone() for k, v in model.state_dict().items()}
+            model.load_state_dict(ema)
+            re = evaluate_arrays(model, vx, vt, vk)
+            model.load_state_dict(raw_sd)
+            st["history"].append({"step": st["step"], "samples": st["samples"], "val": r["acc"], "val_ema": re["acc"],
+                                  "per_kind": r["per_kind"], "per_kind_ema": re["per_kind"],
                                   "minutes": round(st["train_seconds"] / 60, 1), "loss": round(run_loss, 4)})
-            print("VAL step %d samples %d acc %.4f %s" % (st["step"], st["samples"], r["acc"], json.dumps(r["per_kind"])), flush=True)
-            if r["acc"] > st["best"]:
-                st["best"], st["best_step"] = r["acc"], st["step"]
-                save(os.path.join(a.ckpt_dir, "best.pt"))
-                print("  new best", flush=True)
+            print("VAL step %d samples %d acc %.4f ema %.4f %s ema %s" % (st["step"], st["samples"], r["acc"], re["acc"],
+                  json.dumps(r["per_kind"]), json.dumps(re["per_kind"])), flush=True)
+            for acc, w, tag in ((r["acc"], None, "raw"), (re["acc"], ema, "ema")):
+                if acc > st["best"]:
+                    st["best"], st["best_step"], st["best_kind"] = acc, st["step"], tag
+                    save(os.path.join(a.ckpt_dir, "best.pt"), w)
+                    print("  new best (%s)" % tag, flush=True)
             t_last = time.time()
         if st["step"] % a.ckpt_every == 0:
             save(last)
