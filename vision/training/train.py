@@ -283,6 +283,9 @@ def main():
             break
     save(last)
     print("saved; step %d samples %d best %.4f @ %d" % (st["step"], st["samples"], st["best"], st["best_step"]), flush=True)
+    import multiprocessing
+    for p in multiprocessing.active_children():  # the generator worker: do not leave it orphaned
+        p.terminate()
     os._exit(0)
 
 
