@@ -1,5 +1,6 @@
 #include "cli/scan_command.h"
 
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "config/keys.h"
+#include "vision/plate_pipeline.h"
 #include "vision/qr_reader.h"
 
 namespace vg::cli {
@@ -34,8 +37,34 @@ json cornersJson(const std::array<cv::Point2f, 4>& corners) {
     return a;
 }
 
-// Plates: filled in by the plate reader (issue 5) with {"text", "confidence", "corners"} per plate found.
-json platesIn(const cv::Mat&) { return json::array(); }
+// The confidence the daemon accepts a plate read at: lanes.min_plate_confidence's default from the key table
+// (scan needs no config file).
+float defaultMinPlateConfidence() {
+    float value = 0.8F;
+    if (const auto* key = config::findKey("lanes.min_plate_confidence")) {
+        const auto text = key->default_toml;
+        std::from_chars(text.data(), text.data() + text.size(), value);
+    }
+    return value;
+}
+
+double round3(double v) { return std::round(v * 1000) / 1000; }
+
+// Plates the daemon would accept, best first: text, colour, lowest and per-character confidence, quad (TL TR BR BL).
+json platesIn(vision::PlatePipeline* plates, const cv::Mat& image, float minConfidence) {
+    json a = json::array();
+    if (plates == nullptr) return a;
+    for (const auto& r : plates->read(image, {.roi = {}, .minConfidence = minConfidence, .maxReads = 4})) {
+        json chars = json::array();
+        for (const float c : r.charConfidence) chars.push_back(round3(c));
+        a.push_back({{"text", r.text},
+                     {"colour", r.colour},
+                     {"confidence", round3(r.confidence)},
+                     {"char_confidence", chars},
+                     {"quad", cornersJson(r.quad)}});
+    }
+    return a;
+}
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -47,6 +76,10 @@ int runScan(const std::vector<std::string>& images, bool json_output, std::ostre
         return 2;
     }
     const vision::QrReader reader{vision::QrOptions{}};
+    // Without the plate model scan still reads QR codes; "plates" stays empty and the reason goes to stderr once.
+    auto plate_pipeline = vision::PlatePipeline::loadDefault();
+    if (!plate_pipeline) err << "scan: plate reader unavailable: " << plate_pipeline.error() << "\n";
+    const float min_plate_confidence = defaultMinPlateConfidence();
     int status = 0;
     for (const auto& path : images) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -64,7 +97,7 @@ int runScan(const std::vector<std::string>& images, bool json_output, std::ostre
         json plates = json::array();
         if (!error) {
             codes = reader.read(image);
-            plates = platesIn(image);
+            plates = platesIn(plate_pipeline ? &*plate_pipeline : nullptr, image, min_plate_confidence);
         }
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         const double ms_rounded = std::round(ms * 10) / 10;
@@ -92,6 +125,10 @@ int runScan(const std::vector<std::string>& images, bool json_output, std::ostre
                 out << "  QR " << c.text << "  corners";
                 for (const auto& p : c.corners) out << fmt::format(" ({:.0f},{:.0f})", p.x, p.y);
                 out << "\n";
+            }
+            for (const auto& p : plates) {
+                out << fmt::format("  plate {} {} confidence {:.2f}\n", p["text"].get<std::string>(),
+                                   p["colour"].get<std::string>(), p["confidence"].get<double>());
             }
         }
     }
