@@ -257,9 +257,10 @@ std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Re
   cv::integral(w.binary, w.integral, CV_32S);
 
   std::vector<Proposal> proposals;
-  // Two closing sizes: the character pitch is about 1/8 of the plate width, and plates in a region vary in size.
+  // Three closing sizes: the character pitch is about 1/8 of the plate width, and plates in a region vary in size
+  // (the largest also bridges the wide gap after the second character of a big new-energy plate).
   const double minW = std::max(16.0, options_.minPlateWidth * scale);
-  for (const double plateWidth : {minW * 1.6, minW * 4.0}) {
+  for (const double plateWidth : {minW * 1.6, minW * 4.0, minW * 8.0}) {
     const int kw = std::max(5, static_cast<int>(plateWidth / 8) | 1);
     const int kh = std::max(3, static_cast<int>(plateWidth / 40) | 1);
     cv::morphologyEx(w.binary, w.closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {kw, kh}));
