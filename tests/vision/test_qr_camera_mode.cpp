@@ -53,7 +53,7 @@ TEST(QrCameraMode, AFrameWithoutACodeCostsOneSecondPassVariantAndTheRotationVisi
         cv::Mat frame;
         cv::resize(load("nocode_008.jpg"), frame, size);
         const auto variants = QrReader::secondPassVariants(size);
-        ASSERT_GE(variants.size(), 4u);
+        ASSERT_GE(variants.size(), 3u);
 
         const QrReader camera(cameraOptions());
         std::vector<std::string> seen;
