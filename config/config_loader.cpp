@@ -808,6 +808,39 @@ std::vector<std::string> restartRequiredChanges(const Settings& old, const Setti
     check(old.audit.key_file != next.audit.key_file, "audit.key_file");
     check(old.http.listen != next.http.listen, "http.listen");
     check(old.control.socket != next.control.socket, "control.socket");
+    check(old.site.timezone != next.site.timezone, "site.timezone");
+    check(old.lanes.camera_stall_after != next.lanes.camera_stall_after, "lanes.camera_stall_after");
+    // Lanes: timing, rules, dry_run and the relay pulse apply live; the devices (cameras, relay, presence,
+    // announcer) and the set of lanes stay as they started until a restart.
+    auto find = [](const Settings& s, const std::string& name) -> const LaneSettings* {
+        for (const auto& l : s.lane) {
+            if (l.name == name) return &l;
+        }
+        return nullptr;
+    };
+    for (const auto& l : next.lane) {
+        const auto* o = find(old, l.name);
+        if (o == nullptr) {
+            out.push_back("lane[" + l.name + "] (added)");
+            continue;
+        }
+        const std::string name = "lane[" + l.name + "]";
+        check(o->direction != l.direction, name + ".direction");
+        check(o->plate_camera != l.plate_camera || o->card_camera != l.card_camera || o->camera_fps != l.camera_fps ||
+                  o->camera_loop != l.camera_loop || o->roi != l.roi ||
+                  (o->camera_stall_after != l.camera_stall_after &&
+                   old.lanes.camera_stall_after == next.lanes.camera_stall_after),
+              name + " cameras");
+        RelaySettings a = o->relay;
+        RelaySettings b = l.relay;
+        a.pulse = b.pulse;
+        check(a != b, name + ".relay");
+        check(o->presence != l.presence, name + ".presence");
+        check(o->announcer != l.announcer, name + ".announcer");
+    }
+    for (const auto& l : old.lane) {
+        if (find(next, l.name) == nullptr) out.push_back("lane[" + l.name + "] (removed)");
+    }
     return out;
 }
 

@@ -87,39 +87,6 @@ relay::RelayOptions relayOptionsFor(const config::LaneSettings& ls) {
 }
 
 // What about a lane can only change by rebuilding its devices (a restart in this version).
-std::vector<std::string> laneRestartChanges(const config::Settings& old, const config::Settings& next) {
-    std::vector<std::string> out;
-    auto find = [](const config::Settings& s, const std::string& name) -> const config::LaneSettings* {
-        for (const auto& l : s.lane) {
-            if (l.name == name) return &l;
-        }
-        return nullptr;
-    };
-    for (const auto& l : next.lane) {
-        const auto* o = find(old, l.name);
-        if (o == nullptr) {
-            out.push_back(fmt::format("lane[{}] (added)", l.name));
-            continue;
-        }
-        if (o->direction != l.direction) out.push_back(fmt::format("lane[{}].direction", l.name));
-        if (o->plate_camera != l.plate_camera || o->card_camera != l.card_camera || o->camera_fps != l.camera_fps ||
-            o->camera_loop != l.camera_loop || o->roi != l.roi || o->camera_stall_after != l.camera_stall_after) {
-            out.push_back(fmt::format("lane[{}] cameras", l.name));
-        }
-        if (o->relay.driver != l.relay.driver || o->relay.file != l.relay.file || o->relay.chip != l.relay.chip ||
-            o->relay.line != l.relay.line || o->relay.active_low != l.relay.active_low ||
-            o->relay.max_hold != l.relay.max_hold) {
-            out.push_back(fmt::format("lane[{}].relay", l.name));
-        }
-        if (o->presence != l.presence) out.push_back(fmt::format("lane[{}].presence", l.name));
-        if (o->announcer != l.announcer) out.push_back(fmt::format("lane[{}].announcer", l.name));
-    }
-    for (const auto& l : old.lane) {
-        if (find(next, l.name) == nullptr) out.push_back(fmt::format("lane[{}] (removed)", l.name));
-    }
-    if (old.site.timezone != next.site.timezone) out.emplace_back("site.timezone");
-    return out;
-}
 
 }  // namespace
 
@@ -387,7 +354,6 @@ void App::reload() {
         return;
     }
     auto restart = config::restartRequiredChanges(settings_, *next);
-    for (auto& k : laneRestartChanges(settings_, *next)) restart.push_back(std::move(k));
     // Keys that need a restart keep their running values; everything else applies now.
     config::Settings applied = *next;
     applied.vouchers.key_file = settings_.vouchers.key_file;

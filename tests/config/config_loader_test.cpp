@@ -364,10 +364,7 @@ TEST(ConfigLoader, RestartRequiredChangesNamesEveryRestartKey) {
     const Settings base = defaults();
     for (const KeyDoc& k : keyTable()) {
         const std::string_view key = k.key;
-        if (key.starts_with("lane.")) {
-            EXPECT_TRUE(k.reloads) << key;
-            continue;
-        }
+        if (key.starts_with("lane.")) continue;  // per lane: RestartRequiredChangesNamesLaneDevices
         const auto dot = key.find('.');
         std::string value;
         switch (k.type) {
@@ -393,6 +390,33 @@ TEST(ConfigLoader, RestartRequiredChangesNamesEveryRestartKey) {
             EXPECT_TRUE(changes.empty()) << key;
         } else {
             EXPECT_EQ(changes, std::vector<std::string>{std::string(key)}) << key;
+        }
+    }
+}
+
+TEST(ConfigLoader, RestartRequiredChangesNamesLaneDevices) {
+    const std::string lane = "[[lane]]\nname = \"entry-1\"\ndirection = \"entry\"\nplate_camera = \"rtsp://cam/1\"\n";
+    const std::string relay = "[lane.relay]\ndriver = \"sim\"\nfile = \"/tmp/r.jsonl\"\n";
+    const Settings base = ok(lane + relay);
+    EXPECT_TRUE(restartRequiredChanges(base, ok(lane + "readmit_window = \"5m\"\ndry_run = true\n" + relay +
+                                                       "pulse = \"1s\"\n"))
+                    .empty())
+        << "timing, rules, dry_run and the pulse reload live";
+    EXPECT_EQ(restartRequiredChanges(base, ok("[[lane]]\nname = \"entry-1\"\ndirection = \"entry\"\n"
+                                              "plate_camera = \"rtsp://cam/2\"\n" + relay)),
+              std::vector<std::string>{"lane[entry-1] cameras"});
+    EXPECT_EQ(restartRequiredChanges(base, ok(lane + "[lane.relay]\ndriver = \"sim\"\nfile = \"/tmp/s.jsonl\"\n")),
+              std::vector<std::string>{"lane[entry-1].relay"});
+    EXPECT_EQ(restartRequiredChanges(base, ok("")), std::vector<std::string>{"lane[entry-1] (removed)"});
+    for (const KeyDoc& k : keyTable()) {
+        const std::string_view key = k.key;
+        const bool live = key == "lane.dry_run" || key == "lane.relay.pulse" || key == "lane.pair_window";
+        if (key.starts_with("lane.") && live) {
+            EXPECT_TRUE(k.reloads) << key;
+        }
+        if (key == "lane.plate_camera" || key == "lane.relay.file" || key == "lane.presence" ||
+            key == "lane.announcer" || key == "lane.name") {
+            EXPECT_FALSE(k.reloads) << key << " is documented as needing a restart";
         }
     }
 }
