@@ -103,7 +103,10 @@ std::expected<PlateReader, std::string> PlateReader::load(const std::filesystem:
 }
 
 std::expected<PlateReader, std::string> PlateReader::loadDefault(GrammarOptions grammar) {
-  const std::filesystem::path dir = VG_MODEL_DIR;
+  // The source tree's model for programs run from a build tree; the installed copy (cmake --install) otherwise.
+  std::filesystem::path dir = VG_MODEL_DIR;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "plate_reader.onnx", ec)) dir = VG_INSTALLED_MODEL_DIR;
   return load(dir / "plate_reader.onnx", dir / "plate_reader.json", grammar);
 }
 

@@ -46,7 +46,8 @@ class PlateReader {
   static std::expected<PlateReader, std::string> load(const std::filesystem::path& onnxPath,
                                                        const std::filesystem::path& metadataPath,
                                                        GrammarOptions grammar = {});
-  // The committed model: VG_MODEL_DIR/plate_reader.{onnx,json}.
+  // The committed model: VG_MODEL_DIR/plate_reader.{onnx,json} (the source tree), or the installed copy under
+  // <prefix>/share/voucher-gate/models when the source tree is not there.
   static std::expected<PlateReader, std::string> loadDefault(GrammarOptions grammar = {});
 
   PlateReader(PlateReader&&) noexcept = default;
