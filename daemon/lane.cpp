@@ -349,43 +349,31 @@ ControlOutcome Lane::confirm(const gate::Manual& manual, bool refuse, const std:
 }
 
 ControlOutcome Lane::open(const gate::Manual& manual) {
-    ControlOutcome out;
-    // A person's explicit command: it acts even when the ledger cannot record it (the reply says so).
-    out.audit_seq = audit("MANUAL_OPEN", manual, out.error);
-    if (options_.dry_run) {
-        out.error = "dry_run lane: the relay is not energised";
-    } else if (auto r = relay_.pulse(options_.pulse, "manual:" + std::to_string(out.audit_seq)); !r) {
-        relayFault(r.error(), "open");
-        out.error = "RELAY_FAULT " + r.error().str();
-        out.relay_state = std::string(relay::toString(relay_.state()));
-        return out;
-    }
-    out.ok = true;
-    out.relay_state = std::string(relay::toString(relay_.state()));
-    return out;
+    return manualAction("MANUAL_OPEN", "open", manual, true,
+                        [&](const std::string& tag) { return relay_.pulse(options_.pulse, tag); });
 }
 
 ControlOutcome Lane::holdOpen(const gate::Manual& manual) {
-    ControlOutcome out;
-    out.audit_seq = audit("MANUAL_HOLD_OPEN", manual, out.error);
-    if (options_.dry_run) {
-        out.error = "dry_run lane: the relay is not energised";
-    } else if (auto r = relay_.hold("manual:" + std::to_string(out.audit_seq)); !r) {
-        relayFault(r.error(), "hold-open");
-        out.error = "RELAY_FAULT " + r.error().str();
-        out.relay_state = std::string(relay::toString(relay_.state()));
-        return out;
-    }
-    out.ok = true;
-    out.relay_state = std::string(relay::toString(relay_.state()));
-    return out;
+    return manualAction("MANUAL_HOLD_OPEN", "hold-open", manual, true,
+                        [&](const std::string& tag) { return relay_.hold(tag); });
 }
 
 ControlOutcome Lane::release(const gate::Manual& manual) {
+    // Releasing is never blocked by dry_run: it only ever de-energises.
+    return manualAction("MANUAL_RELEASE", "release", manual, false,
+                        [&](const std::string& tag) { return relay_.release(tag); });
+}
+
+ControlOutcome Lane::manualAction(std::string_view kind, std::string_view during, const gate::Manual& manual,
+                                  bool energises,
+                                  const std::function<std::expected<void, relay::RelayError>(const std::string&)>& act) {
     ControlOutcome out;
-    out.audit_seq = audit("MANUAL_RELEASE", manual, out.error);
-    if (auto r = relay_.release("manual:" + std::to_string(out.audit_seq)); !r) {
-        relayFault(r.error(), "release");
+    // A person's explicit command: it acts even when the ledger cannot record it (the reply says so).
+    out.audit_seq = audit(kind, manual, out.error);
+    if (energises && options_.dry_run) {
+        out.error = "dry_run lane: the relay is not energised";
+    } else if (auto r = act("manual:" + std::to_string(out.audit_seq)); !r) {
+        relayFault(r.error(), during);
         out.error = "RELAY_FAULT " + r.error().str();
         out.relay_state = std::string(relay::toString(relay_.state()));
         return out;

@@ -119,6 +119,10 @@ private:
              std::optional<gate::TimePoint> card_frame);
     bool pulseFor(const gate::Decision& d, gate::TimePoint now, std::optional<gate::TimePoint> card_frame);
     void relayFault(const relay::RelayError& e, std::string_view during);
+    // open / hold-open / release: audit, then act on the relay (not on a dry_run lane when it energises).
+    ControlOutcome manualAction(std::string_view kind, std::string_view during, const gate::Manual& manual,
+                                bool energises,
+                                const std::function<std::expected<void, relay::RelayError>(const std::string&)>& act);
     bool recentPlate(const std::string& plate, gate::TimePoint now);
     bool recentCard(const std::string& token, gate::TimePoint now);
     gate::Presence samplePresence();
