@@ -249,7 +249,7 @@ void registerKey(CLI::App& app, Command& command) {
             if (!id) return fail(ctx, kExitInternal, id.error());
             if (auto s = ctx.saveKeys(*keys); !s) return fail(ctx, s.error());
             ctx.emit(json{{"ok", true}, {"key_id", *id}},
-                     fmt::format("key {} created; new vouchers are signed with it (restart the daemon to load it)",
+                     fmt::format("key {} created; new vouchers are signed with it (`systemctl reload voucher-gated` makes the daemon load it)",
                                  *id));
             return kExitOk;
         };
@@ -265,7 +265,7 @@ void registerKey(CLI::App& app, Command& command) {
             if (!r) return fail(ctx, kExitUsage, r.error());
             if (auto s = ctx.saveKeys(*keys); !s) return fail(ctx, s.error());
             ctx.emit(json{{"ok", true}, {"key_id", *id}},
-                     fmt::format("key {} retired: cards signed with it are refused from now on (restart the daemon); "
+                     fmt::format("key {} retired: cards signed with it are refused once the daemon reloads (`systemctl reload voucher-gated`); "
                                  "issue new cards{}",
                                  *id, keys->active() ? "" : " after `voucher-gate key new`"));
             return kExitOk;
