@@ -67,13 +67,16 @@ cv::Mat toGrey(const cv::Mat& image) {
 }
 
 // Second-pass variant names (QrTrace, secondPassVariants()).
+const std::string kFullSize = "full size, local threshold";
+const std::string kFullSizeGlobal = "full size, global threshold";
+const std::string kFullSizeInvertedLocal = "full size, inverted, local threshold";
 const std::string kGlobal = "global threshold";
 const std::string kInvertedGlobal = "inverted, global threshold";
 const std::string kInvertedLocal = "inverted, local threshold";
 const std::string kRescaledLocal = "rescaled, local threshold";
 const std::string kRescaledGlobal = "rescaled, global threshold";
-constexpr int kHalveFrom = 1000;   // short side from which the rescaled variants halve the image
-constexpr int kDoubleBelow = 400;  // short side below which they double it
+constexpr int kHalveFrom = 1000;   // short side from which the first pass searches a half-size copy
+constexpr int kDoubleBelow = 400;  // short side below which the rescaled variants double the image
 
 }  // namespace
 
@@ -97,11 +100,24 @@ std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time, Q
         readInto(img, h, s, offset, frame_time, out);
     };
 
-    // Pass 1: with one symbol requested, zxing 1.4 also searches its downscaled pyramid (large, soft codes in a
-    // 1080p frame are found there); it stops at the first code, which is all a card camera needs.
+    // Pass 1. A large frame (short side >= kHalveFrom: 1080p and up) is first searched at half size: a card
+    // camera puts >= 4.5 px per module on the card at 1.2 m (PRODUCT.md "Deployment"), still >= 2 px at half size,
+    // and area averaging removes sensor noise, so this reads as many generated card-camera frames as the full
+    // frame does at a quarter of the cost (bench/README.md "QR"). The full-size search is the first second-pass
+    // variant. Smaller frames are searched at full size, where zxing 1.4 with one symbol requested also searches
+    // its downscaled pyramid (large, soft codes are found there). Either way it stops at the first code.
+    const bool halve = std::min(grey.cols, grey.rows) >= kHalveFrom;
+    cv::Mat half;
     auto hints = baseHints(options_);
-    hints.setMaxNumberOfSymbols(1).setTryDownscale(true);
-    call(grey, hints, 1.0);
+    hints.setMaxNumberOfSymbols(1);
+    if (halve) {
+        cv::resize(grey, half, cv::Size(), 0.5, 0.5, cv::INTER_AREA);  // exact 2x2 averaging: OpenCV's fast path
+        call(half, hints, 2.0);
+    } else {
+        auto pyramid = hints;
+        pyramid.setTryDownscale(true);
+        call(grey, pyramid, 1.0);
+    }
 
     // Every code on a page: the multi-symbol search at full size, only once a first code proved there is a
     // code to look for (a frame without any code does not pay for it).
@@ -121,49 +137,64 @@ std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time, Q
     retry.setMaxNumberOfSymbols(static_cast<std::uint8_t>(std::min<std::size_t>(limit, 255)));
     auto global = retry;
     global.setBinarizer(ZXing::Binarizer::GlobalHistogram);
+    // The full-size search of a large frame: a camera frame skips zxing's every-row try-harder scan there (its
+    // finder search steps a few rows at a time, which still finds codes of >= 4 px per module and keeps a frame
+    // without a code near the half-size pass's cost); a still image gets the thorough search.
+    auto full = retry;
+    if (options_.mode == QrScanMode::Camera) full.setTryHarder(false);
     const auto variants = secondPassVariants(grey.size());
     std::size_t first = 0, count = variants.size();
     if (options_.mode == QrScanMode::Camera && !variants.empty()) {
         first = static_cast<std::size_t>(rotation_.fetch_add(1, std::memory_order_relaxed) % variants.size());
         count = 1;
     }
-    cv::Mat inverted, rescaled;
+    // A large frame's thresholds and inversions work on the half-size image (as its first pass did); a small
+    // frame's on the frame itself, plus a doubled copy (codes of 1-2 px per module) for the smallest.
+    const cv::Mat& base = halve ? half : grey;
+    const double base_scale = halve ? 2.0 : 1.0;
+    cv::Mat inverted, full_inverted, doubled;
     const auto getInverted = [&]() -> const cv::Mat& {
-        if (inverted.empty()) cv::bitwise_not(grey, inverted);
+        if (inverted.empty()) cv::bitwise_not(base, inverted);
         return inverted;
     };
-    // Halved for 1080p and larger (area averaging removes noise and blur), doubled for small images (codes of 1-2
-    // px per module); secondPassVariants() lists the rescaled variants only for those sizes.
-    const bool halve = std::min(grey.cols, grey.rows) >= kHalveFrom;
-    const double scale = halve ? 2.0 : 0.5;
-    const auto getRescaled = [&]() -> const cv::Mat& {
-        if (rescaled.empty()) {
-            if (halve) cv::resize(grey, rescaled, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
-            else cv::resize(grey, rescaled, cv::Size(), 2.0, 2.0, cv::INTER_CUBIC);
-        }
-        return rescaled;
+    const auto getFullInverted = [&]() -> const cv::Mat& {
+        if (full_inverted.empty()) cv::bitwise_not(grey, full_inverted);
+        return full_inverted;
+    };
+    const auto getDoubled = [&]() -> const cv::Mat& {
+        if (doubled.empty()) cv::resize(grey, doubled, cv::Size(), 2.0, 2.0, cv::INTER_CUBIC);
+        return doubled;
     };
     for (std::size_t k = 0; k < count && out.empty(); ++k) {
         const std::string& v = variants[first + k];
         if (trace) trace->variants.push_back(v);
-        if (v == kGlobal) call(grey, global, 1.0);
-        else if (v == kInvertedGlobal) call(getInverted(), global, 1.0);
-        else if (v == kInvertedLocal) call(getInverted(), hints, 1.0);
-        else if (v == kRescaledLocal) call(getRescaled(), retry, scale);
-        else if (v == kRescaledGlobal) call(getRescaled(), global, scale);
+        if (v == kFullSize) call(grey, full, 1.0);
+        else if (v == kFullSizeGlobal) call(grey, global, 1.0);
+        else if (v == kFullSizeInvertedLocal) call(getFullInverted(), full, 1.0);
+        else if (v == kGlobal) call(base, global, base_scale);
+        else if (v == kInvertedGlobal) call(getInverted(), global, base_scale);
+        else if (v == kInvertedLocal) call(getInverted(), retry, base_scale);
+        else if (v == kRescaledLocal) call(getDoubled(), retry, 0.5);
+        else if (v == kRescaledGlobal) call(getDoubled(), global, 0.5);
     }
     if (out.size() > limit) out.resize(limit);
     return out;
 }
 
 std::vector<std::string> QrReader::secondPassVariants(cv::Size region) {
-    // Cheapest and most productive first: zxing's local 8x8-block threshold breaks up big, soft or unevenly lit
-    // codes (a global threshold does not); light-on-dark codes (phone dark mode, negative prints; zxing 1.4 has
-    // no try-invert); then the rescaled copies. Measured on the generated and real sets (bench/README.md): CLAHE and
-    // a light Gaussian blur (for dim noisy screens) rescued no frame and were dropped.
-    std::vector<std::string> v{kGlobal, kInvertedGlobal, kInvertedLocal};
+    // Cheapest and most productive first. A large frame: its full-size search with either threshold (small or
+    // blurred codes the half-size first pass could not resolve; zxing's global-histogram threshold reads soft,
+    // unevenly lit codes the local 8x8-block threshold breaks up), then light-on-dark codes (phone dark mode,
+    // negative prints; zxing 1.4 has no try-invert): globally thresholded at half size, locally at full size (a
+    // dark-mode screen at arm's length has too few pixels per module at half size). A smaller image: the global
+    // threshold and the inversions at full size, and the smallest a doubled copy (codes of 1-2 px per module).
+    // Measured on the generated and real sets (bench/README.md): CLAHE, a Gaussian or median blur (for dim noisy
+    // screens) and a global threshold of the halved frame rescued next to nothing and were dropped.
     const int short_side = std::min(region.width, region.height);
-    if (short_side >= kHalveFrom || short_side < kDoubleBelow) {
+    std::vector<std::string> v;
+    if (short_side >= kHalveFrom) v = {kFullSize, kFullSizeGlobal, kInvertedGlobal, kFullSizeInvertedLocal};
+    else v = {kGlobal, kInvertedGlobal, kInvertedLocal};
+    if (short_side < kDoubleBelow) {
         v.push_back(kRescaledLocal);
         v.push_back(kRescaledGlobal);
     }

@@ -1,11 +1,17 @@
 // Writes synthetic gate frames (see frame_synth.h) as JPEG files plus labels.csv (file,expected_text,description).
 // Usage: qr_gen_frames OUT_DIR [--count N] [--no-code N] [--seed S] [--size 1280x720] [--plate] [--quality Q] [--page]
+//                      [--only I,J,...]
+// --only writes just those frame indices of the sequence (e.g. the misses qr_bench lists, with its --seed and size;
+// the PNG keeps the frame exactly as the bench decoded it).
 // --page also writes page.pdf: the generator's tokens as `voucher-gate cards` prints them (4 cards on one A4 page).
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
@@ -15,7 +21,7 @@
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s OUT_DIR [--count N] [--no-code N] [--seed S] [--size WxH] [--plate] [--quality Q]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s OUT_DIR [--count N] [--no-code N] [--seed S] [--size WxH] [--plate] [--quality Q] [--page] [--only I,J,...]\n", argv[0]);
         return 2;
     }
     const std::filesystem::path out = argv[1];
@@ -24,6 +30,7 @@ int main(int argc, char** argv) {
     cv::Size size(1280, 720);
     auto camera = vg::bench::CameraKind::Card;
     bool page = false;
+    std::vector<int> only;
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         const std::string v = i + 1 < argc ? argv[i + 1] : "";
@@ -34,6 +41,11 @@ int main(int argc, char** argv) {
         else if (a == "--size") { std::sscanf(v.c_str(), "%dx%d", &size.width, &size.height); ++i; }
         else if (a == "--plate") camera = vg::bench::CameraKind::Plate;
         else if (a == "--page") page = true;
+        else if (a == "--only") {
+            std::stringstream list(v);
+            for (std::string item; std::getline(list, item, ',');) only.push_back(std::stoi(item));
+            ++i;
+        }
         else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
     }
     auto synth = vg::bench::FrameSynth::make(seed);
@@ -42,10 +54,12 @@ int main(int argc, char** argv) {
     std::ofstream labels(out / "labels.csv");
     labels << "file,expected_text,description\n";
     for (int i = 0; i < count + no_code; ++i) {
+        if (!only.empty() && std::find(only.begin(), only.end(), i) == only.end()) continue;
         const bool with_code = i < count;
         const auto f = synth->frame(static_cast<std::uint64_t>(i), size, camera, with_code);
-        const std::string name = fmt::format("{}_{:03}.jpg", with_code ? "code" : "nocode", i);
-        cv::imwrite((out / name).string(), f.image, {cv::IMWRITE_JPEG_QUALITY, quality});
+        const std::string name = fmt::format("{}_{:03}.{}", with_code ? "code" : "nocode", i, only.empty() ? "jpg" : "png");
+        if (only.empty()) cv::imwrite((out / name).string(), f.image, {cv::IMWRITE_JPEG_QUALITY, quality});
+        else cv::imwrite((out / name).string(), f.image);
         labels << name << "," << f.text << ",\"" << f.description << "\"\n";
     }
     if (page) {
@@ -60,6 +74,6 @@ int main(int argc, char** argv) {
         }
         std::ofstream(out / "page.txt") << synth->tokens()[0] << "\n" << synth->tokens()[1] << "\n" << synth->tokens()[2] << "\n" << synth->tokens()[3] << "\n";
     }
-    std::printf("wrote %d frames to %s\n", count + no_code, out.c_str());
+    std::printf("wrote %d frames to %s\n", only.empty() ? count + no_code : static_cast<int>(only.size()), out.c_str());
     return 0;
 }
