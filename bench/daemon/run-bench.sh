@@ -4,9 +4,13 @@
 # first becomes readable (its scheduled time in the clip) to the relay command (the sim relay's record), the
 # daemon's own card-to-relay histogram (from the first frame it read the card in), frames processed/dropped per
 # lane, CPU time and peak RSS. Figures go to bench/README.md, section "Daemon".
-#   bench/daemon/run-bench.sh BUILD_DIR
+#   bench/daemon/run-bench.sh BUILD_DIR [folder|video]
+# "folder" (the default): each camera is a folder of 1080p JPEG frames, every frame a JPEG to decode, as from an MJPEG
+# USB camera. "video": each camera is an H.264 file played at its own 25 fps, as from an IP camera's RTSP stream.
 set -euo pipefail
-build=$(cd "${1:?usage: run-bench.sh BUILD_DIR}" && pwd)
+build=$(cd "${1:?usage: run-bench.sh BUILD_DIR [folder|video]}" && pwd)
+kind=${2:-folder}
+case $kind in folder | video) ;; *) echo "run-bench.sh: camera kind must be folder or video, not $kind" >&2; exit 2 ;; esac
 daemon=$build/daemon/voucher-gated
 cli=$build/cli/voucher-gate
 clips=$build/daemon/vg-lane-clips
@@ -30,13 +34,14 @@ socket = "$work/control.sock"
 [lanes]
 repeat_window = "2s"
 TOML
-mkdir -p "$work/lane-a" "$work/lane-b"
+ext=""
+if [ "$kind" = video ]; then ext=".mkv"; else mkdir -p "$work/lane-a" "$work/lane-b"; fi
 for lane in a b; do
   cat >>"$work/cfg.toml" <<TOML
 [[lane]]
 name = "entry-$lane"
 direction = "entry"
-plate_camera = "$work/lane-$lane"
+plate_camera = "$work/lane-$lane$ext"
 camera_fps = $fps
 [lane.relay]
 driver = "sim"
@@ -59,9 +64,8 @@ scene() {  # plate token...
 }
 scene 沪A12345 "${tok[0]}" 沪D20461 "${tok[1]}" 沪E24680 "${tok[2]}" >"$work/a.txt"
 scene 沪L90876 "${tok[3]}" 沪A66778 "${tok[4]}" 沪F13579 "${tok[5]}" >"$work/b.txt"
-"$clips" "$work/lane-a" "$work/a.txt" >/dev/null
-"$clips" "$work/lane-b" "$work/b.txt" >/dev/null
-frames=$(ls "$work/lane-a" | wc -l)
+frames=$("$clips" "$work/lane-a$ext" "$work/a.txt" --fps $fps)
+"$clips" "$work/lane-b$ext" "$work/b.txt" --fps $fps >/dev/null
 
 "$daemon" --config "$work/cfg.toml" >"$work/daemon.log" 2>&1 &
 pid=$!
@@ -79,9 +83,11 @@ hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 ticks=$(getconf CLK_TCK)
 kill -TERM "$pid"; wait "$pid" || true
 
-start=$(date -d "${t0}" +%s.%N)   # log times are local time
+# The clip's clock: the cameras start just before STARTED is logged (the start-up sweep runs in between, a few ms),
+# so latencies below may be understated by that much. Log times are local time.
+start=$(date -d "${t0}" +%s.%N)
 play_s=$(awk -v f="$frames" -v fps=$fps 'BEGIN{print f/fps}')
-echo "== bench/daemon: 2 lanes x $frames frames 1920x1080 at $fps fps (${play_s}s each), 3 voucher cars per lane"
+echo "== bench/daemon: 2 lanes x $frames frames 1920x1080 at $fps fps (${play_s}s each, $kind cameras), 3 voucher cars per lane"
 lat=()
 for lane in a b; do
   i=0
@@ -90,8 +96,8 @@ for lane in a b; do
     ts=$(date -d "${t}" +%s.%N)   # the sim relay writes UTC with Z
     # Car k's card first appears at frame 50 + k*150: the pulse belongs to the latest card shown before it.
     read -r car ms < <(awk -v s="$start" -v t="$ts" -v fps=$fps 'BEGIN{
-      k = int(((t - s) * fps - 25) / 150); if (k < 0) k = 0; if (k > 2) k = 2;
-      printf "%d %.0f\n", k + 1, (t - (s + (25 + k*150)/fps)) * 1000 }')
+      k = int(((t - s) * fps - 50) / 150); if (k < 0) k = 0; if (k > 2) k = 2;
+      printf "%d %.0f\n", k + 1, (t - (s + (50 + k*150)/fps)) * 1000 }')
     lat+=("$ms")
     echo "   entry-$lane car $car: card readable -> relay command ${ms} ms"
     i=$((i + 1))

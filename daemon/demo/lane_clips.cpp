@@ -1,11 +1,12 @@
-// vg-lane-clips: writes a lane camera clip as a folder of numbered JPEG frames, for the daemon's integration
-// tests, its benchmark and the demo. Each line of the scene file (or stdin with "-") adds frames:
+// vg-lane-clips: writes a lane camera clip as a folder of numbered JPEG frames (like an MJPEG USB camera: every
+// frame a JPEG to decode) or, when OUT ends in .mkv or .mp4, as an H.264 video at --fps (default 25; like an IP
+// camera's RTSP stream), for the daemon's integration tests, its benchmark and the demo. Each line of the scene file (or stdin with "-") adds frames:
 //   frames=40 plate=沪A12345 card=VG1:... card_from=5 card_to=40
 //   frames=20                      (an empty lane)
 // The plate is drawn by the plate benchmark's renderer (bench/plates/synth.h: GA 36-2014 layout into a
 // 1920x1080 lane scene); the card is the real printed card (cli/cards_pdf.h renderCardImage) carrying the token,
 // held at window height, so one camera serves both (the card gets ~6 px per module). Deterministic.
-//   vg-lane-clips OUT_DIR SCENE_FILE [--start N]
+//   vg-lane-clips OUT_DIR|OUT.mkv SCENE_FILE [--start N] [--fps F]
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 
 #include "bench/plates/synth.h"
 #include "cli/cards_pdf.h"
@@ -54,14 +56,35 @@ cv::Mat emptyLane(std::mt19937& rng) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: vg-lane-clips OUT_DIR SCENE_FILE|- [--start N]\n");
+        std::fprintf(stderr, "usage: vg-lane-clips OUT_DIR|OUT.mkv SCENE_FILE|- [--start N] [--fps F]\n");
         return 2;
     }
     const std::filesystem::path out = argv[1];
     const std::string scene_path = argv[2];
     int index = 0;
-    if (argc >= 5 && std::string(argv[3]) == "--start") index = std::stoi(argv[4]);
-    std::filesystem::create_directories(out);
+    double fps = 25;
+    for (int i = 3; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        if (a == "--start") index = std::stoi(argv[i + 1]);
+        else if (a == "--fps") fps = std::stod(argv[i + 1]);
+        else {
+            std::fprintf(stderr, "vg-lane-clips: unknown option %s\n", a.c_str());
+            return 2;
+        }
+    }
+    const bool video = out.extension() == ".mkv" || out.extension() == ".mp4";
+    cv::VideoWriter writer;
+    if (video) {
+        if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+        writer.open(out.string(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('a', 'v', 'c', '1'), fps, {1920, 1080});
+        if (!writer.isOpened()) {
+            std::fprintf(stderr, "vg-lane-clips: cannot open an H.264 writer for %s (FFmpeg with libx264)\n",
+                         out.c_str());
+            return 1;
+        }
+    } else {
+        std::filesystem::create_directories(out);
+    }
     std::ifstream file;
     if (scene_path != "-") {
         file.open(scene_path);
@@ -119,6 +142,11 @@ int main(int argc, char** argv) {
         const int card_to = toInt(m, "card_to", frames);
         for (int f = 0; f < frames; ++f) {
             const bool card_visible = !with_card.empty() && f >= card_from && f < card_to;
+            if (video) {
+                writer.write(card_visible ? with_card : base);
+                ++index;
+                continue;
+            }
             char name[64];
             std::snprintf(name, sizeof(name), "frame_%05d.jpg", index++);
             cv::imwrite((out / name).string(), card_visible ? with_card : base, {cv::IMWRITE_JPEG_QUALITY, 90});
