@@ -83,6 +83,15 @@ relay::RelayOptions relayOptionsFor(const config::LaneSettings& ls) {
     o.chip = ls.relay.chip;
     o.line = ls.relay.line;
     o.active_low = ls.relay.active_low;
+    o.host = ls.relay.host;
+    o.port = ls.relay.port;
+    o.device = ls.relay.device;
+    o.baud = ls.relay.baud;
+    o.parity = ls.relay.parity;
+    o.unit = ls.relay.unit;
+    o.coil = ls.relay.coil;
+    o.timeout = std::chrono::duration_cast<relay::Duration>(ls.relay.timeout);
+    o.channel = ls.relay.channel;
     return o;
 }
 
@@ -92,13 +101,6 @@ relay::RelayOptions relayOptionsFor(const config::LaneSettings& ls) {
 
 std::string checkDaemonSettings(const config::Settings& s) {
     if (s.lane.empty()) return "no [[lane]]: the daemon needs at least one lane";
-    for (const auto& l : s.lane) {
-        if (l.relay.driver != config::RelayDriver::Sim && l.relay.driver != config::RelayDriver::Gpio) {
-            return fmt::format("lane[{}].relay.driver: \"{}\" is not implemented in this build yet (use \"gpio\" "
-                               "or \"sim\")",
-                               l.name, config::toString(l.relay.driver));
-        }
-    }
     return "";
 }
 

@@ -45,6 +45,15 @@ struct RelayOptions {
     std::string chip;            // gpio: "gpiochip0" or "/dev/gpiochip0"
     int line = 0;                // gpio
     bool active_low = false;     // gpio
+    std::string host;            // modbus-tcp
+    int port = 502;              // modbus-tcp
+    std::filesystem::path device;  // modbus-rtu, serial: "/dev/ttyUSB0"
+    int baud = 9600;             // modbus-rtu, serial
+    std::string parity = "N";    // modbus-rtu
+    int unit = 1;                // modbus-tcp, modbus-rtu: slave id
+    int coil = 0;                // modbus-tcp, modbus-rtu: coil address (0-based)
+    Duration timeout{1000};      // modbus-tcp, modbus-rtu, serial: per request
+    int channel = 1;             // serial: relay channel on the board (1-based)
 };
 
 class Relay {

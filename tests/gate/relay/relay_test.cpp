@@ -119,14 +119,6 @@ TEST_F(RelayTest, MissingGpioChipIsAnErrorNamingGpio) {
     EXPECT_NE(relay.error().message.find("gpiochip-does-not-exist"), std::string::npos);
 }
 
-TEST_F(RelayTest, UnimplementedDriversRefuseToStartRatherThanPretend) {
-    RelayOptions o = simOptions();
-    o.kind = RelayKind::ModbusTcp;
-    auto relay = makeRelay(io_.get_executor(), o, fixedNow());
-    ASSERT_FALSE(relay);
-    EXPECT_EQ(relay.error().driver, "modbus-tcp");
-}
-
 TEST_F(RelayTest, SimPresenceFollowsTheFile) {
     PresenceOptions o;
     o.file = dir_ / "loop";
