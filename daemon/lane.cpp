@@ -127,7 +127,10 @@ void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
         return;
     }
     plate_ = CurrentPlate{p, now, now, false, std::nullopt};
-    if (card_) {
+    // A card waiting for its plate is paired with a plate that appears while it is shown or within pass_gap of
+    // its last sighting. A card put away longer ago stays with the car that showed it (rule 13 at its deadline):
+    // a car that gave up and backed out must not lend its voucher to the next car.
+    if (card_ && now - card_->last_seen <= options_.pass_gap) {
         const PendingCard card = *card_;
         card_.reset();
         decideNow(observation(p, card.token), now, card.frame_time);
@@ -154,7 +157,12 @@ void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
 
 void Lane::onCard(const LaneObservation& o, TimePoint now) {
     const std::string& token = o.text;
-    if (card_ && card_->token == token) return;
+    if (card_ && card_->token == token) {
+        card_->last_seen = now;
+        // Shown again while a car that arrived after it was put away is in view: that car's card now.
+        if (!plate_ || plate_->decided || now - plate_->last_seen > options_.pass_gap) return;
+        card_.reset();
+    }
     if (held_ && held_->obs.token == token) return;
     if (recentCard(token, now)) return;
     // Paired only with a plate still in view: a car that left must not lend its plate to the next car's card.
@@ -171,7 +179,7 @@ void Lane::onCard(const LaneObservation& o, TimePoint now) {
             return;
         }
     }
-    card_ = PendingCard{token, now, now + options_.plate_timeout, o.frame_time};
+    card_ = PendingCard{token, now, now, now + options_.plate_timeout, o.frame_time};
 }
 
 void Lane::tick() {
@@ -183,7 +191,9 @@ void Lane::tick() {
         // Rule 13: no plate within plate_timeout. The best read so far (if any) goes along; below
         // min_plate_confidence the rules count it as unread.
         std::optional<gate::PlateSeen> best;
-        if (const auto leader = voter_.leader()) best = gate::PlateSeen{leader->text, leader->confidence};
+        const bool later_car = plate_ && plate_->first_seen > card.last_seen + options_.pass_gap;
+        if (const auto leader = voter_.leader(); leader && !later_car)
+            best = gate::PlateSeen{leader->text, leader->confidence};
         decideNow(observation(best, card.token), now, card.frame_time);
     }
     if (plate_ && !plate_->decided && plate_->card_deadline && now >= *plate_->card_deadline) {

@@ -96,6 +96,7 @@ private:
     struct PendingCard {
         std::string token;
         gate::TimePoint first_seen{};
+        gate::TimePoint last_seen{};
         gate::TimePoint plate_deadline{};
         gate::TimePoint frame_time{};
     };

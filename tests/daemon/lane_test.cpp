@@ -102,13 +102,66 @@ TEST_F(LaneTest, CardShownBeforeThePlateIsReadIsPairedWithIt) {
     card(kToken);
     EXPECT_EQ(decider_.commits(), 0);
     EXPECT_EQ(lane_->status().state, "waiting-for-plate");
-    wait(2s);
+    for (int i = 0; i < 20; ++i) {  // held up for 2 s before the plate is read
+        wait(100ms);
+        card(kToken);
+    }
     for (int i = 0; i < 3; ++i) {
         frame();
         plate("沪A12345");
     }
     EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher});
     EXPECT_EQ(decider_.committed()[0].plate, "沪A12345");
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
+TEST_F(LaneTest, ACardFlashedOnceIsPairedWithThePlateReadJustAfter) {
+    make(options());
+    card(kToken);
+    wait(1500ms);
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪A12345");
+    }
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher});
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
+TEST_F(LaneTest, ACardPutAwayIsNotLentToTheNextCarThatDrivesUp) {
+    // A car whose plate is never read shows its card for 1 s, gives up and backs out; 3 s later the next car.
+    make(options());
+    for (int i = 0; i < 25; ++i) {
+        frame();
+        card(kToken);
+    }
+    wait(3s);
+    for (int i = 0; i < 3; ++i) {
+        frame();
+        plate("沪F13579");
+    }
+    EXPECT_EQ(decider_.commits(), 0) << "the first car's voucher must not admit the next car";
+    wait(5s);  // the first card's plate_timeout: the guard decides about it, with no plate bound
+    ASSERT_EQ(committedReasons(), std::vector<Reason>{Reason::HoldPlateUnread});
+    EXPECT_NE(decider_.committed()[0].plate, "沪F13579");
+    EXPECT_EQ(relay_.pulses(), 0);
+}
+
+TEST_F(LaneTest, TheNextCarShowingItsOwnCardIsDecidedOnItsOwn) {
+    make(options());
+    for (int i = 0; i < 25; ++i) {
+        frame();
+        card(kToken);
+    }
+    wait(3s);
+    for (int i = 0; i < 10; ++i) {
+        frame();
+        plate("沪F13579");
+        card(kToken2);
+    }
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher});
+    EXPECT_EQ(decider_.committed()[0].plate, "沪F13579");
+    ASSERT_EQ(decider_.visits.size(), 1u);
+    EXPECT_EQ(decider_.visits[0].token, kToken2);
     EXPECT_EQ(relay_.pulses(), 1);
 }
 
