@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "daemon/lane_observation.h"
@@ -26,8 +27,8 @@ public:
 };
 
 // The plate reader of one plate camera, or nullptr (logged as PLATE_READER_UNAVAILABLE) when the model
-// cannot be loaded.
-std::unique_ptr<PlateSeer> makePlateSeer(const std::string& lane);
+// cannot be loaded. `roi` (the lane's, in the camera's pixels) restricts the plate search only.
+std::unique_ptr<PlateSeer> makePlateSeer(const std::string& lane, std::optional<cv::Rect> roi = std::nullopt);
 
 struct CameraFeedOptions {
     std::string lane;

@@ -12,9 +12,11 @@ namespace {
 
 class PipelineSeer final : public PlateSeer {
 public:
-    explicit PipelineSeer(vision::PlatePipeline pipeline) : pipeline_(std::move(pipeline)) {}
+    PipelineSeer(vision::PlatePipeline pipeline, std::optional<cv::Rect> roi)
+        : pipeline_(std::move(pipeline)), roi_(roi) {}
     std::vector<LaneObservation> read(const cv::Mat& image, gate::TimePoint frame_time) override {
         vision::PlateReadOptions o;
+        if (roi_) o.roi = *roi_;
         o.minConfidence = 0.2F;  // junk below this would only dilute the vote
         o.maxReads = 1;          // one car at a barrier: the best read of the frame
         std::vector<LaneObservation> out;
@@ -32,11 +34,12 @@ public:
 
 private:
     vision::PlatePipeline pipeline_;
+    std::optional<cv::Rect> roi_;
 };
 
 }  // namespace
 
-std::unique_ptr<PlateSeer> makePlateSeer(const std::string& lane) {
+std::unique_ptr<PlateSeer> makePlateSeer(const std::string& lane, std::optional<cv::Rect> roi) {
     auto pipeline = vision::PlatePipeline::loadDefault();
     if (!pipeline) {
         spdlog::error("PLATE_READER_UNAVAILABLE {}",
@@ -45,7 +48,7 @@ std::unique_ptr<PlateSeer> makePlateSeer(const std::string& lane) {
                           .dump());
         return nullptr;
     }
-    return std::make_unique<PipelineSeer>(std::move(*pipeline));
+    return std::make_unique<PipelineSeer>(std::move(*pipeline), roi);
 }
 
 }  // namespace vg::daemon

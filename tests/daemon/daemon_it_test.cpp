@@ -71,6 +71,20 @@ TEST(DaemonIntegration, VoucherCarAdmittedOnceReadmittedAndPhotocopyDenied) {
     expectCleanStop(s);
 }
 
+TEST(DaemonIntegration, ALaneRoiAroundThePlateStillReadsTheCardHeldOutsideIt) {
+    // One camera serves plate and card; the lane's roi frames the plate only (the card is held at x < 400).
+    Site s("roi");
+    s.lanes = {{"entry-1"}};
+    s.lanes[0].extra = "roi = [400, 250, 800, 400]\n";
+    const auto tokens = s.issue(1);
+    s.makeClip("entry-1", "frames=5\nframes=30 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
+    s.startDaemon();
+    ASSERT_TRUE(s.waitDecisions(1)) << s.logText();
+    EXPECT_EQ(reasons(s), std::vector<std::string>{"ADMIT_VOUCHER"}) << s.logText();
+    EXPECT_EQ(pulses(s, "entry-1"), 1);
+    expectCleanStop(s);
+}
+
 TEST(DaemonIntegration, UnreadPlateWaitsForTheGuardAndConfirmAdmitsWithOnePulse) {
     Site s("guard");
     s.lanes = {{"entry-1"}};
