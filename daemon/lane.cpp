@@ -1,6 +1,7 @@
 #include "daemon/lane.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -14,6 +15,25 @@ using gate::Reason;
 using gate::TimePoint;
 
 namespace {
+
+// Plate texts of the same length in characters (UTF-8 code points) that differ in at most one of them.
+bool oneCharacterApart(const std::string& a, const std::string& b) {
+    const auto points = [](const std::string& t) {
+        std::vector<std::string_view> out;
+        for (std::size_t i = 0; i < t.size();) {
+            const auto c = static_cast<unsigned char>(t[i]);
+            const std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+            out.push_back(std::string_view(t).substr(i, n));
+            i += n;
+        }
+        return out;
+    };
+    const auto pa = points(a), pb = points(b);
+    if (pa.size() != pb.size()) return false;
+    int diff = 0;
+    for (std::size_t i = 0; i < pa.size(); ++i) diff += pa[i] != pb[i];
+    return diff <= 1;
+}
 
 vision::VoterOptions voterOptions(const LaneOptions& o) {
     vision::VoterOptions v;
@@ -124,6 +144,14 @@ void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
     if (plate_ && plate_->seen.text == p.text) {
         plate_->last_seen = now;
         (void)recentPlate(p.text, now);  // keeps a decided car suppressed while it stays in view
+        return;
+    }
+    // The car just decided, still in view, its plate read one character differently (the vote can flip on a
+    // hard character once the car moves): the same car, not a new one that would get a decision of its own.
+    if (plate_ && plate_->decided && now - plate_->last_seen <= options_.pass_gap &&
+        oneCharacterApart(plate_->seen.text, p.text)) {
+        plate_->last_seen = now;
+        (void)recentPlate(plate_->seen.text, now);
         return;
     }
     plate_ = CurrentPlate{p, now, now, false, std::nullopt};

@@ -97,6 +97,39 @@ TEST_F(LaneTest, VoucherCarWithCardIn40FramesIsAdmittedOnceWithOnePulse) {
     EXPECT_EQ(relay_.calls.back().tag, "audit:" + std::to_string(decider_.committed()[0].audit_seq));
 }
 
+TEST_F(LaneTest, TheAdmittedCarReadOneCharacterDifferentlyIsStillTheSameCar) {
+    make(options());
+    for (int i = 0; i < 5; ++i) {
+        frame();
+        plate("沪L90876");
+        card(kToken);
+    }
+    for (int i = 0; i < 20; ++i) {  // the vote flips to a misread while the admitted car is still in view
+        frame();
+        plate("沪L80876");
+        card(kToken);
+    }
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher}) << "no DENY_VOUCHER_USED for itself";
+    EXPECT_EQ(relay_.pulses(), 1);
+    EXPECT_EQ(announcer_.said.size(), 1u);
+}
+
+TEST_F(LaneTest, ACarTwoCharactersApartRightAfterwardsIsAnotherCar) {
+    make(options());
+    for (int i = 0; i < 5; ++i) {
+        frame();
+        plate("沪L90876");
+        card(kToken);
+    }
+    for (int i = 0; i < 5; ++i) {
+        frame();
+        plate("沪L80878");
+        card(kToken);  // the same card on another car: a photocopy
+    }
+    EXPECT_EQ(committedReasons(), (std::vector<Reason>{Reason::AdmitVoucher, Reason::DenyVoucherUsed}));
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
 TEST_F(LaneTest, CardShownBeforeThePlateIsReadIsPairedWithIt) {
     make(options());
     card(kToken);
