@@ -46,6 +46,9 @@ CJK_FONTS = [
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),  # index 2 = SC
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
     ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc", 2),
+    # two more 黑体 (sans) designs, so that the province is learnt from its shape rather than one font's details
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 ]
 DIN_FONT = "/usr/share/fonts/truetype/opendin/OSP-DIN.ttf"
 

@@ -162,6 +162,8 @@ def main():
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--lr-final", type=float, default=5e-5)
     ap.add_argument("--decay-samples", type=float, default=3.0e6, help="cosine decay length (samples)")
+    ap.add_argument("--restart", action="store_true",
+                    help="warm restart: the cosine starts again at --lr from the samples seen so far (resumed runs)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--ckpt-dir", default=os.path.join(HERE, "checkpoints"))
@@ -191,6 +193,8 @@ def main():
     ema = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if os.path.exists(last) and "ema" in ck:
         ema = ck["ema"]
+    if a.restart or "sched_start" not in st:
+        st["sched_start"] = st["samples"] if a.restart else 0
     st["stream"] += 1  # new generator seed on every (re)start: never replay the same stream
     seed = a.seed if a.seed is not None else 1000 + st["stream"]
     print("params", sum(p.numel() for p in model.parameters()), flush=True)
@@ -232,7 +236,7 @@ def main():
             fx = np.concatenate([fx, buf[ri]])
             ft = list(ft) + [buf_t[i] for i in ri]
         x, flat, lens = to_batch(fx, ft)
-        frac = min(1.0, st["samples"] / a.decay_samples)
+        frac = min(1.0, (st["samples"] - st["sched_start"]) / a.decay_samples)
         lr = a.lr_final + 0.5 * (a.lr - a.lr_final) * (1 + math.cos(math.pi * frac))
         for g in opt.param_groups:
             g["lr"] = lr
