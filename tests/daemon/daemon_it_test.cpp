@@ -133,6 +133,9 @@ TEST(DaemonIntegration, ExitClosesTheVisit) {
 TEST(DaemonIntegration, ReloadAppliesANewStayMaxToTheNextCarAndABrokenFileChangesNothing) {
     Site s("reload");
     s.lanes = {{"entry-1"}};
+    // This test is about reloading, not about how confidently the model reads the generated plates (沪D20461's D
+    // reads at 0.79 in its scene with the current model): plates at 0.6 count as read.
+    s.lanes_section += "min_plate_confidence = 0.6\n";
     const auto tokens = s.issue(3);
     s.makeClip("entry-1", "frames=3\nframes=30 plate=沪A12345 card=" + tokens[0] +
                               "\nframes=100\nframes=30 plate=沪D20461 card=" + tokens[1] +
@@ -153,7 +156,8 @@ TEST(DaemonIntegration, ReloadAppliesANewStayMaxToTheNextCarAndABrokenFileChange
     ASSERT_TRUE(s.waitDecisions(3)) << s.logText();
 
     const auto d = s.decisions();
-    ASSERT_EQ(reasons(s), (std::vector<std::string>{"ADMIT_VOUCHER", "ADMIT_VOUCHER", "ADMIT_VOUCHER"}));
+    ASSERT_EQ(reasons(s), (std::vector<std::string>{"ADMIT_VOUCHER", "ADMIT_VOUCHER", "ADMIT_VOUCHER"}))
+        << s.logText();
     EXPECT_EQ(stayOf(d[0]), 4h);
     EXPECT_EQ(stayOf(d[1]), 4h);  // the broken file changed nothing
     EXPECT_EQ(stayOf(d[2]), 2h);  // the next car after the reload
