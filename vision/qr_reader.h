@@ -36,7 +36,7 @@ enum class QrScanMode {
 struct QrOptions {
     std::optional<cv::Rect> roi;  // only this part of the frame is searched (clipped to the frame)
     bool try_harder = true;       // zxing's slower, more thorough finder search (rotated and small codes)
-    bool second_pass = true;      // full-size / threshold / inverted retries, only when the first pass finds nothing
+    bool second_pass = true;      // full-size / threshold / inverted / brightened retries, only when pass 1 finds nothing
     // 0 = every code in the image (a page of cards); 1 = stop at the first code (a card camera: one card at a
     // time, the cheapest setting). Other values cap the count.
     int max_symbols = 0;

@@ -111,5 +111,43 @@ TEST(QrCameraMode, HardFramesAreReadWithinOneRotation) {
     EXPECT_LE(k, n);
 }
 
+TEST(QrStill, ADimDarkModeScreenIsReadByTheBrightenedInvertedVariant) {
+    // Light modules on a dark screen, dimmed so that the whole frame spans 30 grey levels (less inside the code):
+    // below what zxing's thresholds need, plain or inverted (checked: they read it from a span of 60 on).
+    cv::Mat grey;
+    cv::cvtColor(load("code_003.jpg"), grey, cv::COLOR_BGR2GRAY);
+    cv::Mat dim;
+    cv::normalize(grey, grey, 0, 255, cv::NORM_MINMAX);
+    grey.convertTo(dim, CV_8U, -30.0 / 255.0, 38.0);  // dark modules -> ~38, light background -> ~8
+    const QrReader still(QrOptions{.max_symbols = 1});
+    QrTrace trace;
+    const auto reads = still.read(dim, {}, &trace);
+    ASSERT_EQ(reads.size(), 1u) << "variants tried: " << trace.variants.size();
+    EXPECT_EQ(reads[0].text, textOf("code_003.jpg"));
+    ASSERT_FALSE(trace.variants.empty());
+    EXPECT_EQ(trace.variants.back(), "brightened x3, inverted, local threshold");
+}
+
+TEST(QrCameraMode, A1080pFrameIsReadAtHalfSizeWithCornersInFramePixels) {
+    // The same frame at its own size and scaled to 1080p: the half-size first pass reads the large one in a
+    // single zxing call, and its corners land where the smaller frame's corners land, scaled.
+    const cv::Mat small = load("code_003.jpg");
+    const double f = 1080.0 / small.rows;
+    cv::Mat large;
+    cv::resize(small, large, cv::Size(), f, f, cv::INTER_CUBIC);
+    ASSERT_GE(std::min(large.cols, large.rows), 1000);
+    const QrReader camera(cameraOptions());
+    QrTrace trace;
+    const auto big = camera.read(large, {}, &trace);
+    const auto ref = QrReader(cameraOptions()).read(small);
+    ASSERT_EQ(big.size(), 1u);
+    ASSERT_EQ(ref.size(), 1u);
+    EXPECT_EQ(trace.zxing_calls, 1) << "read by the half-size first pass";
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_NEAR(big[0].corners[i].x, ref[0].corners[i].x * f, 4.0) << i;
+        EXPECT_NEAR(big[0].corners[i].y, ref[0].corners[i].y * f, 4.0) << i;
+    }
+}
+
 }  // namespace
 }  // namespace vg::vision
