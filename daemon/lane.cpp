@@ -1,7 +1,7 @@
 #include "daemon/lane.h"
 
 #include <algorithm>
-#include <string_view>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -15,25 +15,6 @@ using gate::Reason;
 using gate::TimePoint;
 
 namespace {
-
-// Plate texts of the same length in characters (UTF-8 code points) that differ in at most one of them.
-bool oneCharacterApart(const std::string& a, const std::string& b) {
-    const auto points = [](const std::string& t) {
-        std::vector<std::string_view> out;
-        for (std::size_t i = 0; i < t.size();) {
-            const auto c = static_cast<unsigned char>(t[i]);
-            const std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-            out.push_back(std::string_view(t).substr(i, n));
-            i += n;
-        }
-        return out;
-    };
-    const auto pa = points(a), pb = points(b);
-    if (pa.size() != pb.size()) return false;
-    int diff = 0;
-    for (std::size_t i = 0; i < pa.size(); ++i) diff += pa[i] != pb[i];
-    return diff <= 1;
-}
 
 vision::VoterOptions voterOptions(const LaneOptions& o) {
     vision::VoterOptions v;
@@ -54,14 +35,18 @@ bool finalWithoutPlate(Reason r) {
     }
 }
 
-bool differentCar(const std::string& a, const std::string& b) {
+// How many characters (UTF-8 code points) two plate texts differ in; SIZE_MAX when their lengths differ.
+std::size_t charactersApart(const std::string& a, const std::string& b) {
     const auto ca = vision::splitUtf8(a);
     const auto cb = vision::splitUtf8(b);
-    if (ca.size() != cb.size()) return true;
-    int differ = 0;
+    if (ca.size() != cb.size()) return SIZE_MAX;
+    std::size_t differ = 0;
     for (std::size_t i = 0; i < ca.size(); ++i) differ += ca[i] != cb[i];
-    return differ > 2;
+    return differ;
 }
+
+// A read that differs from another in more than two characters is another car.
+bool differentCar(const std::string& a, const std::string& b) { return charactersApart(a, b) > 2; }
 
 bool isHold(Reason r) {
     return r == Reason::HoldPlateUnread || r == Reason::HoldOverstay || r == Reason::HoldOnError;
@@ -149,7 +134,7 @@ void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
     // The car just decided, still in view, its plate read one character differently (the vote can flip on a
     // hard character once the car moves): the same car, not a new one that would get a decision of its own.
     if (plate_ && plate_->decided && now - plate_->last_seen <= options_.pass_gap &&
-        oneCharacterApart(plate_->seen.text, p.text)) {
+        charactersApart(plate_->seen.text, p.text) <= 1) {
         plate_->last_seen = now;
         (void)recentPlate(plate_->seen.text, now);
         return;
@@ -207,7 +192,7 @@ void Lane::onCard(const LaneObservation& o, TimePoint now) {
             return;
         }
     }
-    card_ = PendingCard{token, now, now, now + options_.plate_timeout, o.frame_time};
+    card_ = PendingCard{token, now, now + options_.plate_timeout, o.frame_time};
 }
 
 void Lane::tick() {

@@ -95,8 +95,7 @@ private:
     };
     struct PendingCard {
         std::string token;
-        gate::TimePoint first_seen{};
-        gate::TimePoint last_seen{};
+        gate::TimePoint last_seen{};  // pairs with a plate only within pass_gap of this
         gate::TimePoint plate_deadline{};
         gate::TimePoint frame_time{};
     };
