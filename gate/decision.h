@@ -67,6 +67,7 @@ struct Decision {
     std::string message;                     // an English sentence for logs, CLI and the guard
     std::int64_t audit_seq = 0;              // the audit row that records it (0 = dry run / not written)
     bool spooled = false;                    // written to the exit spool, to be replayed into the ledger
+    int spool_replayed = 0;                  // spooled exit decisions replayed into the ledger just before this one
 
     bool operator==(const Decision&) const = default;
 };

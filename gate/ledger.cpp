@@ -398,10 +398,14 @@ Decision Ledger::decide(const Observation& obs, const RuleSettings& settings, Ti
                         const std::optional<Manual>& manual) {
     std::error_code ec;
     const auto spooled = options_.spool_path.empty() ? 0 : std::filesystem::file_size(options_.spool_path, ec);
+    int replayed = 0;
     if (!dry_run && !ec && spooled > 0) {
-        (void)replaySpool(settings, now);
+        // A failure leaves the spool as it was, for the next decision or the daemon's sweep to replay.
+        replayed = replaySpool(settings, now).value_or(0);
     }
-    return decideOnce(obs, settings, now, dry_run, manual, std::nullopt, std::nullopt);
+    auto d = decideOnce(obs, settings, now, dry_run, manual, std::nullopt, std::nullopt);
+    d.spool_replayed = replayed;
+    return d;
 }
 
 Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,

@@ -546,7 +546,9 @@ TEST_F(Rule8_FailClosed, TheNextDecisionReplaysTheSpoolFirst) {
         EXPECT_FALSE(out.admit);
         EXPECT_TRUE(out.spooled);
     }
-    EXPECT_EQ(enter("沪B22222", v[1].token, "2026-11-20T12:10").reason, Reason::AdmitVoucher);
+    const auto next = enter("沪B22222", v[1].token, "2026-11-20T12:10");
+    EXPECT_EQ(next.reason, Reason::AdmitVoucher);
+    EXPECT_EQ(next.spool_replayed, 1);  // said, so the daemon can log SPOOL_REPLAYED whichever path replayed it
     const auto inside = visitsAt("2026-11-20T12:11", VisitFilter{.inside_only = true});
     ASSERT_EQ(inside.size(), 1u);
     EXPECT_EQ(inside[0].plate, "沪B22222");
