@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <thread>
@@ -59,8 +60,11 @@ public:
         if (const int fd = client_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
         ::shutdown(listen_fd_, SHUT_RDWR);
     }
-    std::vector<int> coilLog() {
-        std::lock_guard lock(mutex_);
+    // The log once it holds `n` entries (or what it holds after 5 s): the module logs a request after its reply
+    // has gone out, so the client can see the reply before the module's thread has logged it.
+    std::vector<int> coilLog(std::size_t n) {
+        std::unique_lock lock(mutex_);
+        logged_.wait_for(lock, 5s, [&] { return log_.size() >= n; });
         return log_;
     }
 
@@ -77,8 +81,11 @@ private:
                 if (n < 0) break;
                 if (n == 0) continue;
                 modbus_reply(ctx_, query, n, mapping_);
-                std::lock_guard lock(mutex_);
-                log_.push_back(mapping_->tab_bits[3]);
+                {
+                    std::lock_guard lock(mutex_);
+                    log_.push_back(mapping_->tab_bits[3]);
+                }
+                logged_.notify_all();
             }
             ::close(fd);
             client_fd_ = -1;
@@ -94,6 +101,7 @@ private:
     std::atomic<bool> stopped_{false};
     std::thread thread_;
     std::mutex mutex_;
+    std::condition_variable logged_;
     std::vector<int> log_;
 };
 
@@ -117,13 +125,13 @@ TEST(ModbusTcpRelay, ReleasesAtStartupPulsesTheCoilAndReadsEverySwitchBack) {
     ASSERT_TRUE(relay) << relay.error().str();
     EXPECT_EQ((*relay)->driver(), "modbus-tcp");
     // start-up: write 0, read back 0
-    EXPECT_EQ(module.coilLog(), (std::vector<int>{0, 0}));
+    EXPECT_EQ(module.coilLog(2), (std::vector<int>{0, 0}));
     ASSERT_TRUE((*relay)->pulse(1ms, "audit:7"));
     EXPECT_EQ((*relay)->state(), RelayState::Pulsing);
-    EXPECT_EQ(module.coilLog(), (std::vector<int>{0, 0, 1, 1}));
+    EXPECT_EQ(module.coilLog(4), (std::vector<int>{0, 0, 1, 1}));
     io.run();  // the pulse's timer ends it
     EXPECT_EQ((*relay)->state(), RelayState::Released);
-    EXPECT_EQ(module.coilLog(), (std::vector<int>{0, 0, 1, 1, 0, 0}));
+    EXPECT_EQ(module.coilLog(6), (std::vector<int>{0, 0, 1, 1, 0, 0}));
 }
 
 TEST(ModbusTcpRelay, AModuleThatDoesNotAnswerIsAnErrorNamingIt) {
