@@ -21,9 +21,52 @@ constexpr std::array<const char*, 31> kProvinces{"京", "津", "沪", "渝", "�
 constexpr std::string_view kLetters = "ABCDEFGHJKLMNPQRSTUVWXYZ";
 constexpr std::string_view kDigits = "0123456789";
 
+struct Stroke {
+  bool thin;
+  std::vector<cv::Point2d> points;  // mm, centre line
+};
+struct StrokeGlyph {
+  const char* ch;
+  bool alternative;
+  std::vector<Stroke> strokes;
+};
+
+const std::vector<StrokeGlyph>& plateFontGlyphs() {
+  static const std::vector<StrokeGlyph> glyphs{
+#include "plate_font_glyphs.inc"
+  };
+  return glyphs;
+}
+
+// The plate font's glyph at 10 mm stroke, drawn the way the trainer draws it (plate_synth.render_stroke_glyph):
+// the centre-line box is mapped so that the stroke's outer edge touches the cell, anti-aliased at 8x, shrunk.
+cv::Mat strokeGlyph(const std::string& ch, int cellW, int cellH) {
+  const auto& all = plateFontGlyphs();
+  const auto it = std::find_if(all.begin(), all.end(), [&](const StrokeGlyph& g) { return ch == g.ch && !g.alternative; });
+  if (it == all.end()) return {};
+  constexpr int ss = 8;
+  constexpr double strokeMm = 10.0;
+  const double pxPerMm = static_cast<double>(cellH) / 90.0 * ss;
+  const double cellWmm = cellW * 90.0 / cellH;
+  cv::Mat big(cellH * ss, cellW * ss, CV_8U, cv::Scalar(0));
+  for (const auto& stroke : it->strokes) {
+    std::vector<cv::Point> pts;
+    for (const auto& p : stroke.points) {
+      const double x = (p.x - 5) / 35.0 * (cellWmm - strokeMm) + strokeMm / 2;
+      const double y = (p.y - 5) / 80.0 * (90 - strokeMm) + strokeMm / 2;
+      pts.emplace_back(static_cast<int>(std::lround(x * pxPerMm * 16)), static_cast<int>(std::lround(y * pxPerMm * 16)));
+    }
+    const int thickness = std::max(1, static_cast<int>(std::lround(strokeMm * pxPerMm * (stroke.thin ? 0.88 : 1.0))));
+    cv::polylines(big, pts, false, cv::Scalar(255), thickness, cv::LINE_AA, 4);
+  }
+  cv::Mat out;
+  cv::resize(big, out, {cellW, cellH}, 0, 0, cv::INTER_AREA);
+  return out;
+}
+
 }  // namespace
 
-PlateSynth::PlateSynth(unsigned seed) : rng_(seed) {
+PlateSynth::PlateSynth(unsigned seed, GlyphFont font) : rng_(seed), font_(font) {
   din_ = cv::freetype::createFreeType2();
   din_->loadFontData("/usr/share/fonts/truetype/opendin/OSP-DIN.ttf", 0);
   cjk_ = cv::freetype::createFreeType2();
@@ -61,6 +104,9 @@ std::string PlateSynth::randomText(SynthStyle style) {
 
 cv::Mat PlateSynth::glyph(const std::string& ch, int cellW, int cellH) {
   const bool ascii = ch.size() == 1;
+  if (ascii && font_ == GlyphFont::PlateFont) {
+    if (cv::Mat g = strokeGlyph(ch, cellW, cellH); !g.empty()) return g;
+  }
   auto& font = ascii ? din_ : cjk_;
   cv::Mat colour(320, 320, CV_8UC3, cv::Scalar::all(0));  // FreeType2 draws on 3-channel images only
   font->putText(colour, ch, {40, 250}, 200, cv::Scalar::all(255), -1, cv::LINE_AA, true);

@@ -1,5 +1,5 @@
 // Synthetic plate scenes for bench/plates: plates drawn to the GA 36-2014 layout with Debian fonts (OSP-DIN for
-// letters and digits, Noto Sans CJK for provinces) into a 1920x1080 lane scene. Deliberately a different renderer
+// letters and digits by default, Noto Sans CJK for provinces) into a 1920x1080 lane scene. Deliberately a different renderer
 // from the trainer's generator (vision/training/plate_synth.py), so the bench does not only measure the training
 // distribution. Not thread-safe (one FreeType face per instance).
 #pragma once
@@ -17,6 +17,11 @@
 namespace vg::bench {
 
 enum class SynthStyle { Blue, Yellow, Green };
+
+// How letters and digits are drawn: OSP-DIN (a font the plate reader was not trained on: the plate benchmark's
+// generated scenes), or the plate font's strokes (plate_font_glyphs.inc, exported from the trainer's generator:
+// the lane clips of the demo, the daemon's tests and its benchmark, which measure the daemon, not the reader).
+enum class GlyphFont { Din, PlateFont };
 
 struct SynthScene {
   cv::Mat image;           // 1920x1080 BGR, or grey for night scenes
@@ -46,7 +51,7 @@ std::vector<FlatPlate> loadFlatPlates(const std::filesystem::path& dir);
 
 class PlateSynth {
  public:
-  explicit PlateSynth(unsigned seed);
+  explicit PlateSynth(unsigned seed, GlyphFont font = GlyphFont::Din);
   // A plausible plate text for a style (沪 prior 30%, issuer letters, at most two serial letters).
   std::string randomText(SynthStyle style);
   // The flat plate at 2 px/mm (880x280, green 960x280).
@@ -61,6 +66,7 @@ class PlateSynth {
  private:
   cv::Mat glyph(const std::string& ch, int cellW, int cellH);
   std::mt19937 rng_;
+  GlyphFont font_;
   cv::Ptr<cv::freetype::FreeType2> din_;
   cv::Ptr<cv::freetype::FreeType2> cjk_;
 };
