@@ -176,6 +176,14 @@ void Lane::onCard(const LaneObservation& o, TimePoint now) {
         if (!plate_ || plate_->decided || now - plate_->last_seen > options_.pass_gap) return;
         card_.reset();
     }
+    // The card just decided, shown on without a gap longer than pass_gap: the same pass, whatever the plate vote
+    // does meanwhile (a vote that flips by several characters must not turn the admitted car into a photocopy of
+    // itself). A photocopy on the next car comes after a gap: the car before has to drive off first. Staying
+    // silent here never opens anything.
+    if (shown_card_ && shown_card_->token == token && now - shown_card_->last_seen <= options_.pass_gap) {
+        shown_card_->last_seen = now;
+        return;
+    }
     if (held_ && held_->obs.token == token) return;
     if (recentCard(token, now)) return;
     // Paired only with a plate still in view: a car that left must not lend its plate to the next car's card.
@@ -285,6 +293,7 @@ void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint 
     }
     metrics_.countDecision(options_.name, std::string(gate::toString(d.reason)));
     recent_.push_back(Recent{obs.plate ? obs.plate->text : "", obs.token.value_or(""), now});
+    if (obs.token) shown_card_ = ShownCard{*obs.token, now};
     if (plate_ && obs.plate && plate_->seen.text == obs.plate->text) plate_->decided = true;
     if (isHold(d.reason)) {
         held_ = Held{obs, d};

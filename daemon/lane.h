@@ -103,6 +103,10 @@ private:
         gate::Observation obs;
         gate::Decision decision;
     };
+    struct ShownCard {  // the card of the last decision, while it is still being shown
+        std::string token;
+        gate::TimePoint last_seen{};
+    };
     struct Recent {
         std::string plate;  // "" = none
         std::string token;  // "" = none
@@ -141,6 +145,7 @@ private:
     std::optional<CurrentPlate> plate_;
     std::optional<PendingCard> card_;
     std::optional<Held> held_;
+    std::optional<ShownCard> shown_card_;
     std::vector<Recent> recent_;
     std::optional<gate::Presence> presence_seen_;
     std::optional<gate::Decision> last_;

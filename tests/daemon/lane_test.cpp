@@ -114,13 +114,31 @@ TEST_F(LaneTest, TheAdmittedCarReadOneCharacterDifferentlyIsStillTheSameCar) {
     EXPECT_EQ(announcer_.said.size(), 1u);
 }
 
-TEST_F(LaneTest, ACarTwoCharactersApartRightAfterwardsIsAnotherCar) {
+TEST_F(LaneTest, TheAdmittedCarWhoseVoteFlipsByTwoCharactersWhileItsCardIsShownIsStillTheSameCar) {
     make(options());
     for (int i = 0; i < 5; ++i) {
         frame();
         plate("沪L90876");
         card(kToken);
     }
+    for (int i = 0; i < 20; ++i) {  // the card never leaves the camera: no other car can have taken it over
+        frame();
+        plate("沪L80878");
+        card(kToken);
+    }
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher}) << "no DENY_VOUCHER_USED for itself";
+    EXPECT_EQ(relay_.pulses(), 1);
+    EXPECT_EQ(announcer_.said.size(), 1u);
+}
+
+TEST_F(LaneTest, ACarTwoCharactersApartWithTheSameCardAfterAGapIsAPhotocopy) {
+    make(options());
+    for (int i = 0; i < 5; ++i) {
+        frame();
+        plate("沪L90876");
+        card(kToken);
+    }
+    wait(3s);  // longer than pass_gap: the first car has driven off, the next one pulls up
     for (int i = 0; i < 5; ++i) {
         frame();
         plate("沪L80878");
