@@ -1,5 +1,8 @@
 #include "daemon/camera_feed.h"
 
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
 namespace vg::daemon {
 
 namespace {
@@ -31,6 +34,17 @@ void CameraFeed::stop() { worker_->stop(); }
 
 void CameraFeed::onFrame(const vision::Frame& frame) {
     const gate::TimePoint at = toGate(frame.captured);
+    if (!streaming_) {
+        // The first frame this camera delivers, with its index and capture time: the clock of a clip played as a
+        // camera (frame N was captured about N / fps after frame 0), which bench/daemon measures latency on.
+        streaming_ = true;
+        spdlog::info("CAMERA_STREAMING {}",
+                     nlohmann::json{{"lane", options_.lane}, {"camera", options_.role}, {"index", frame.index},
+                                    {"captured_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                        frame.captured.time_since_epoch())
+                                                        .count()}}
+                         .dump());
+    }
     if (options_.read_qr) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto reads = qr_.read(frame.image, frame.captured);

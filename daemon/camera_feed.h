@@ -59,6 +59,7 @@ private:
     Post post_;
     std::unique_ptr<PlateSeer> plates_;
     vision::QrReader qr_;
+    bool streaming_ = false;  // CAMERA_STREAMING logged (worker thread only)
     std::unique_ptr<vision::FrameWorker> worker_;
 };
 

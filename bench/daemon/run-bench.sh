@@ -83,13 +83,21 @@ hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 ticks=$(getconf CLK_TCK)
 kill -TERM "$pid"; wait "$pid" || true
 
-# The clip's clock: the cameras start just before STARTED is logged (the start-up sweep runs in between, a few ms),
-# so latencies below may be understated by that much. Log times are local time.
-start=$(date -d "${t0}" +%s.%N)
+# The clip's clock, per lane: CAMERA_STREAMING gives the capture time of the first frame the camera delivered and
+# its index, so frame N of the clip was captured at captured - index/fps + N/fps (the source paces frames from its
+# first one). Start-up lag of the source (cold page cache, the H.264 decoder starting) is thereby not counted as
+# latency, as it would be from STARTED. STARTED is the fallback.
 play_s=$(awk -v f="$frames" -v fps=$fps 'BEGIN{print f/fps}')
 echo "== bench/daemon: 2 lanes x $frames frames 1920x1080 at $fps fps (${play_s}s each, $kind cameras), 3 voucher cars per lane"
 lat=()
 for lane in a b; do
+  start=$(date -d "${t0}" +%s.%N)
+  streaming=$(grep " CAMERA_STREAMING .*\"lane\":\"entry-$lane\"" "$work/daemon.log" | head -1 || true)
+  if [ -n "$streaming" ]; then
+    start=$(sed -n 's/.*"captured_ms":\([0-9]*\).*"index":\([0-9]*\).*/\1 \2/p; s/.*"index":\([0-9]*\).*"captured_ms":\([0-9]*\).*/\2 \1/p' <<<"$streaming" |
+      head -1 | awk -v fps=$fps '{printf "%.3f", $1 / 1000 - $2 / fps}')
+    echo "   entry-$lane: clip clock from CAMERA_STREAMING, $(awk -v s="$start" -v t="$(date -d "${t0}" +%s.%N)" 'BEGIN{printf "%.0f", (s - t) * 1000}') ms after STARTED"
+  fi
   i=0
   while IFS= read -r line; do
     t=$(sed -n 's/.*"time":"\([^"]*\)".*/\1/p' <<<"$line")
