@@ -248,25 +248,31 @@ std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Re
   }
   const Proposer proposer(options_, scale, work.size());
 
-  // Vertical edges: characters are dense vertical strokes; closing joins them into one band per plate.
-  cv::GaussianBlur(grey, w.blurred, cv::Size(3, 3), 0);
-  cv::Sobel(w.blurred, w.gx, CV_16S, 1, 0, 3);
-  cv::convertScaleAbs(w.gx, w.edges);
-  const double otsu = cv::threshold(w.edges, w.binary, 0, 1, cv::THRESH_BINARY | cv::THRESH_OTSU);
-  if (otsu < 30) cv::threshold(w.edges, w.binary, 30, 1, cv::THRESH_BINARY);
-  cv::integral(w.binary, w.integral, CV_32S);
-
+  // Vertical edges: characters are dense vertical strokes; closing joins them into one band per plate. Twice: on
+  // the frame as it is, and with its local contrast equalised (CLAHE), where a dim or dirty plate's characters are
+  // no longer weak edges next to a chrome grille's that one global threshold on the edge strength would drop.
+  // The plain pass goes last: its edge integral also scores the colour proposals below.
+  if (!w.clahe) w.clahe = cv::createCLAHE(2.0, cv::Size(8, 8));
+  w.clahe->apply(grey, w.equalised);
   std::vector<Proposal> proposals;
-  // Three closing sizes: the character pitch is about 1/8 of the plate width, and plates in a region vary in size
-  // (the largest also bridges the wide gap after the second character of a big new-energy plate).
   const double minW = std::max(16.0, options_.minPlateWidth * scale);
-  for (const double plateWidth : {minW * 1.6, minW * 4.0, minW * 8.0}) {
-    const int kw = std::max(5, static_cast<int>(plateWidth / 8) | 1);
-    const int kh = std::max(3, static_cast<int>(plateWidth / 40) | 1);
-    cv::morphologyEx(w.binary, w.closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {kw, kh}));
-    cv::morphologyEx(w.closed, w.opened, cv::MORPH_OPEN,
-                     cv::getStructuringElement(cv::MORPH_RECT, {kw / 2 | 1, kh}));
-    proposer.collect(w.opened, w.integral, 1.0, CandidateSource::Edge, {}, proposals);
+  for (const cv::Mat* source : {&w.equalised, &grey}) {
+    cv::GaussianBlur(*source, w.blurred, cv::Size(3, 3), 0);
+    cv::Sobel(w.blurred, w.gx, CV_16S, 1, 0, 3);
+    cv::convertScaleAbs(w.gx, w.edges);
+    const double otsu = cv::threshold(w.edges, w.binary, 0, 1, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    if (otsu < 30) cv::threshold(w.edges, w.binary, 30, 1, cv::THRESH_BINARY);
+    cv::integral(w.binary, w.integral, CV_32S);
+    // Three closing sizes: the character pitch is about 1/8 of the plate width, and plates in a region vary in
+    // size (the largest also bridges the wide gap after the second character of a big new-energy plate).
+    for (const double plateWidth : {minW * 1.6, minW * 4.0, minW * 8.0}) {
+      const int kw = std::max(5, static_cast<int>(plateWidth / 8) | 1);
+      const int kh = std::max(3, static_cast<int>(plateWidth / 40) | 1);
+      cv::morphologyEx(w.binary, w.closed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_RECT, {kw, kh}));
+      cv::morphologyEx(w.closed, w.opened, cv::MORPH_OPEN,
+                       cv::getStructuringElement(cv::MORPH_RECT, {kw / 2 | 1, kh}));
+      proposer.collect(w.opened, w.integral, 1.0, CandidateSource::Edge, {}, proposals);
+    }
   }
 
   if (work.channels() == 3 && !isMonochrome(work)) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "vision/plate_reader.h"
 
@@ -44,7 +45,8 @@ class PlateFinder {
 
  private:
   struct Scratch {
-    cv::Mat work, grey, blurred, gx, edges, binary, integral, closed, opened, colourWork, hsv, mask;
+    cv::Mat work, grey, equalised, blurred, gx, edges, binary, integral, closed, opened, colourWork, hsv, mask;
+    cv::Ptr<cv::CLAHE> clahe;
   };
   FinderOptions options_;
   Scratch scratch_;
