@@ -184,6 +184,59 @@ double quadOverlap(const PlateQuad& a, const PlateQuad& b) {
   return uni > 0 ? inter / uni : 0.0;
 }
 
+// An edge candidate's outline is the closed band of vertical edges grown by a fixed factor, so it is often loose
+// (a plate holder's or a bumper's edges join the band). The characters are what the plate is drawn around: in the
+// candidate seen upright, the rows whose vertical-edge strength is at least 40% of the strongest row's, contiguous
+// around it, are the character band (90 mm of the 140 mm plate), and its columns with any real edge strength span
+// the characters (15.5 to 424.5 mm of 440). The outline that follows, mapped back into the frame; nothing when the
+// band is implausible (too thin, too flat, or as tall as the whole candidate).
+std::optional<PlateQuad> refineByCharacterBand(const cv::Mat& frame, const PlateQuad& quad) {
+  constexpr int W = 192;
+  constexpr int H = 96;
+  const std::array<cv::Point2f, 4> dst{{{0, 0}, {W - 1.0F, 0}, {W - 1.0F, H - 1.0F}, {0, H - 1.0F}}};
+  const cv::Mat m = cv::getPerspectiveTransform(quad.data(), dst.data());
+  cv::Mat up;
+  cv::warpPerspective(frame, up, m, cv::Size(W, H), cv::INTER_AREA, cv::BORDER_REPLICATE);
+  if (up.channels() == 3) cv::cvtColor(up, up, cv::COLOR_BGR2GRAY);
+  cv::Mat gx;
+  cv::Sobel(up, gx, CV_32F, 1, 0, 3);
+  gx = cv::abs(gx);
+  cv::Mat rows;
+  cv::reduce(gx, rows, 1, cv::REDUCE_SUM);
+  cv::GaussianBlur(rows, rows, cv::Size(1, 5), 0);
+  double lo = 0, hi = 0;
+  cv::Point peak;
+  cv::minMaxLoc(rows, &lo, &hi, nullptr, &peak);
+  if (hi <= 0) return std::nullopt;
+  int r0 = peak.y, r1 = peak.y;
+  while (r0 > 0 && rows.at<float>(r0 - 1) >= 0.4 * hi) --r0;
+  while (r1 < H - 1 && rows.at<float>(r1 + 1) >= 0.4 * hi) ++r1;
+  const int band = r1 - r0 + 1;
+  if (band < H / 6 || band > H * 9 / 10) return std::nullopt;
+  cv::Mat cols;
+  cv::reduce(gx.rowRange(r0, r1 + 1), cols, 0, cv::REDUCE_SUM);
+  cv::GaussianBlur(cols, cols, cv::Size(5, 1), 0);
+  double cmax = 0;
+  cv::minMaxLoc(cols, nullptr, &cmax);
+  int c0 = 0, c1 = W - 1;
+  while (c0 < W - 1 && cols.at<float>(c0) < 0.15 * cmax) ++c0;
+  while (c1 > 0 && cols.at<float>(c1) < 0.15 * cmax) --c1;
+  if (c1 - c0 < W / 3) return std::nullopt;
+  const double cy = (r0 + r1) / 2.0;
+  const double ph = band * 140.0 / 90.0;
+  const double cx = (c0 + c1) / 2.0;
+  const double pw = (c1 - c0 + 1) * 440.0 / 409.0;
+  const double aspect = (pw / W) / (ph / H);  // relative to the candidate's own aspect
+  if (aspect < 0.4 || aspect > 4.0) return std::nullopt;
+  std::vector<cv::Point2f> corners{{static_cast<float>(cx - pw / 2), static_cast<float>(cy - ph / 2)},
+                                   {static_cast<float>(cx + pw / 2), static_cast<float>(cy - ph / 2)},
+                                   {static_cast<float>(cx + pw / 2), static_cast<float>(cy + ph / 2)},
+                                   {static_cast<float>(cx - pw / 2), static_cast<float>(cy + ph / 2)}};
+  std::vector<cv::Point2f> back;
+  cv::perspectiveTransform(corners, back, m.inv());
+  return PlateQuad{back[0], back[1], back[2], back[3]};
+}
+
 bool isMonochrome(const cv::Mat& frame) {
   if (frame.empty() || frame.channels() == 1) return true;
   cv::Mat small;

@@ -6,6 +6,7 @@
 // gives no candidates).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct PlateCandidate {
   std::string colourHint;       // "blue", "yellow", "green" for colour candidates
   float score = 0.0F;           // ranking only: edge density and shape
 };
+
+// An edge candidate's outline refined around its character band (see plate_finder.cpp); nothing when no
+// plausible band is found. `frame` BGR or grey, `quad` in frame pixels.
+std::optional<PlateQuad> refineByCharacterBand(const cv::Mat& frame, const PlateQuad& quad);
 
 class PlateFinder {
  public:

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -107,8 +109,11 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
     const auto& c = candidates[i];
     const std::span<const Variant> variants =
         c.source == CandidateSource::Edge ? std::span<const Variant>(kEdgeVariants) : std::span<const Variant>(kColourVariants);
-    for (const Variant& v : variants) {
-      const PlateQuad q = growQuad(c.quad, v.sx, v.sy);
+    const std::optional<PlateQuad> refined =
+        c.source == CandidateSource::Edge ? refineByCharacterBand(frame, c.quad) : std::nullopt;
+    for (std::size_t k = 0; k < variants.size(); ++k) {
+      // An edge candidate's second hypothesis is the outline around its character band, when there is one.
+      const PlateQuad q = k == 1 && refined ? *refined : growQuad(c.quad, variants[k].sx, variants[k].sy);
       crops.push_back(reader_.crop(frame, q));
       owner.emplace_back(i, q);
     }

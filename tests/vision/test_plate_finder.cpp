@@ -130,6 +130,23 @@ TEST(PlateFinder, FindsADimPlateBelowAChromeGrille) {
   EXPECT_GT(bestOverlap(cands, s.truth), 0.5);
 }
 
+TEST(PlateFinder, ALooseEdgeOutlineIsRefinedAroundTheCharacterBand) {
+  // A grey night plate in a dark holder; the outline an edge band gives is 25% too wide and 70% too tall.
+  const Scene s = drawScene(Style::NightGrey, 220, {640, 400}, 0, 12);
+  const cv::Point2f c = (s.truth[0] + s.truth[1] + s.truth[2] + s.truth[3]) * 0.25F;
+  PlateQuad loose;
+  for (std::size_t i = 0; i < 4; ++i) {
+    const cv::Point2f d = s.truth[i] - c;
+    loose[i] = c + cv::Point2f(d.x * 1.25F, d.y * 1.7F);
+  }
+  ASSERT_LT(quadOverlap(loose, s.truth), 0.5);
+  const auto refined = refineByCharacterBand(s.image, loose);
+  ASSERT_TRUE(refined.has_value());
+  EXPECT_GT(quadOverlap(*refined, s.truth), 0.75);
+  // A patch without characters has no band to refine to.
+  EXPECT_FALSE(refineByCharacterBand(cv::Mat(720, 1280, CV_8UC1, cv::Scalar(90)), loose).has_value());
+}
+
 TEST(PlateFinder, AnEmptyOrFlatFrameHasNoCandidates) {
   EXPECT_TRUE(PlateFinder().find(cv::Mat()).empty());
   EXPECT_TRUE(PlateFinder().find(cv::Mat(720, 1280, CV_8UC3, cv::Scalar(120, 90, 60))).empty());
