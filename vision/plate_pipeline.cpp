@@ -12,8 +12,9 @@ namespace vg::vision {
 namespace {
 
 // Outline hypotheses per candidate, as (width, height) growth about its centre. An edge band's height is only an
-// estimate of the plate's (characters are 64% of it), so it gets a second, tighter hypothesis; the reader's
-// confidence picks. Colour blobs are the plate background itself.
+// estimate of the plate's (characters are 64% of it), so it gets a second, tighter hypothesis, and a third drawn
+// around its character band (refineByCharacterBand); the reader's confidence picks. Colour blobs are the plate
+// background itself.
 struct Variant {
   float sx;
   float sy;
@@ -111,11 +112,14 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
         c.source == CandidateSource::Edge ? std::span<const Variant>(kEdgeVariants) : std::span<const Variant>(kColourVariants);
     const std::optional<PlateQuad> refined =
         c.source == CandidateSource::Edge ? refineByCharacterBand(frame, c.quad) : std::nullopt;
-    for (std::size_t k = 0; k < variants.size(); ++k) {
-      // An edge candidate's second hypothesis is the outline around its character band, when there is one.
-      const PlateQuad q = k == 1 && refined ? *refined : growQuad(c.quad, variants[k].sx, variants[k].sy);
+    for (const Variant& v : variants) {
+      const PlateQuad q = growQuad(c.quad, v.sx, v.sy);
       crops.push_back(reader_.crop(frame, q));
       owner.emplace_back(i, q);
+    }
+    if (refined) {  // an edge candidate's third hypothesis: the outline around its character band
+      crops.push_back(reader_.crop(frame, *refined));
+      owner.emplace_back(i, *refined);
     }
   }
   const std::vector<cv::Mat> probs = reader_.probabilities(crops);
