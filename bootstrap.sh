@@ -18,7 +18,7 @@ PACKAGES=(
   libsodium-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgpiod-dev libmodbus-dev libsystemd-dev systemd
   libzxing-dev libhowardhinnant-date-dev tzdata
-  libcairo2-dev fonts-noto-cjk poppler-utils espeak-ng
+  libcairo2-dev fonts-noto-cjk fonts-opendin poppler-utils espeak-ng
 )
 
 install_deps() {

@@ -67,8 +67,10 @@ cv::Mat strokeGlyph(const std::string& ch, int cellW, int cellH) {
 }  // namespace
 
 PlateSynth::PlateSynth(unsigned seed, GlyphFont font) : rng_(seed), font_(font) {
-  din_ = cv::freetype::createFreeType2();
-  din_->loadFontData("/usr/share/fonts/truetype/opendin/OSP-DIN.ttf", 0);
+  if (font_ == GlyphFont::Din) {  // fonts-opendin; the plate font needs no font file
+    din_ = cv::freetype::createFreeType2();
+    din_->loadFontData("/usr/share/fonts/truetype/opendin/OSP-DIN.ttf", 0);
+  }
   cjk_ = cv::freetype::createFreeType2();
   cjk_->loadFontData("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2);
 }
@@ -107,7 +109,7 @@ cv::Mat PlateSynth::glyph(const std::string& ch, int cellW, int cellH) {
   if (ascii && font_ == GlyphFont::PlateFont) {
     if (cv::Mat g = strokeGlyph(ch, cellW, cellH); !g.empty()) return g;
   }
-  auto& font = ascii ? din_ : cjk_;
+  auto& font = ascii && din_ ? din_ : cjk_;  // a character the plate font lacks: Noto's
   cv::Mat colour(320, 320, CV_8UC3, cv::Scalar::all(0));  // FreeType2 draws on 3-channel images only
   font->putText(colour, ch, {40, 250}, 200, cv::Scalar::all(255), -1, cv::LINE_AA, true);
   cv::Mat canvas;
