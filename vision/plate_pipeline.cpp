@@ -117,7 +117,10 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
       crops.push_back(reader_.crop(frame, q));
       owner.emplace_back(i, q);
     }
-    if (refined) {  // an edge candidate's third hypothesis: the outline around its character band
+    // An edge candidate's third hypothesis: the outline around its character band, unless it is nearly one of the
+    // other two (a reader call is most of a candidate's cost).
+    if (refined && quadOverlap(*refined, owner.back().second) < 0.85 &&
+        quadOverlap(*refined, owner[owner.size() - 2].second) < 0.85) {
       crops.push_back(reader_.crop(frame, *refined));
       owner.emplace_back(i, *refined);
     }
