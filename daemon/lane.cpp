@@ -274,7 +274,8 @@ void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoi
     const gate::Decision d = decider_.decide(obs, options_.rules, now, options_.dry_run, std::nullopt);
     if (d.spool_replayed > 0) {
         // The ledger is writable again: the exits decided while it was not are now in it (rule 8).
-        spdlog::info("SPOOL_REPLAYED {}", nlohmann::json{{"decisions", d.spool_replayed}, {"lane", options_.name}}.dump());
+        spdlog::info("SPOOL_REPLAYED {}",
+                     nlohmann::json{{"decisions", d.spool_replayed}, {"lane", options_.name}}.dump());
     }
     metrics_.observeDecision(options_.name,
                              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

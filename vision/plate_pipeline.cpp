@@ -110,19 +110,20 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
     const auto& c = candidates[i];
     const std::span<const Variant> variants =
         c.source == CandidateSource::Edge ? std::span<const Variant>(kEdgeVariants) : std::span<const Variant>(kColourVariants);
-    const std::optional<PlateQuad> refined =
-        c.source == CandidateSource::Edge ? refineByCharacterBand(frame, c.quad) : std::nullopt;
-    for (const Variant& v : variants) {
-      const PlateQuad q = growQuad(c.quad, v.sx, v.sy);
+    std::vector<PlateQuad> outlines;
+    for (const Variant& v : variants) outlines.push_back(growQuad(c.quad, v.sx, v.sy));
+    // An edge candidate's last hypothesis: the outline around its character band, unless it nearly repeats one of
+    // the grown ones (a reader call is most of a candidate's cost).
+    if (c.source == CandidateSource::Edge) {
+      const std::optional<PlateQuad> refined = refineByCharacterBand(frame, c.quad);
+      const auto repeats = [&](const PlateQuad& q) { return quadOverlap(*refined, q) >= 0.85; };
+      if (refined && std::ranges::none_of(outlines, repeats)) {
+        outlines.push_back(*refined);
+      }
+    }
+    for (const PlateQuad& q : outlines) {
       crops.push_back(reader_.crop(frame, q));
       owner.emplace_back(i, q);
-    }
-    // An edge candidate's third hypothesis: the outline around its character band, unless it is nearly one of the
-    // other two (a reader call is most of a candidate's cost).
-    if (refined && quadOverlap(*refined, owner.back().second) < 0.85 &&
-        quadOverlap(*refined, owner[owner.size() - 2].second) < 0.85) {
-      crops.push_back(reader_.crop(frame, *refined));
-      owner.emplace_back(i, *refined);
     }
   }
   const std::vector<cv::Mat> probs = reader_.probabilities(crops);

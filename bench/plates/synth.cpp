@@ -42,7 +42,8 @@ const std::vector<StrokeGlyph>& plateFontGlyphs() {
 // the centre-line box is mapped so that the stroke's outer edge touches the cell, anti-aliased at 8x, shrunk.
 cv::Mat strokeGlyph(const std::string& ch, int cellW, int cellH) {
   const auto& all = plateFontGlyphs();
-  const auto it = std::find_if(all.begin(), all.end(), [&](const StrokeGlyph& g) { return ch == g.ch && !g.alternative; });
+  const auto it =
+      std::find_if(all.begin(), all.end(), [&](const StrokeGlyph& g) { return ch == g.ch && !g.alternative; });
   if (it == all.end()) return {};
   constexpr int ss = 8;
   constexpr double strokeMm = 10.0;
@@ -54,7 +55,8 @@ cv::Mat strokeGlyph(const std::string& ch, int cellW, int cellH) {
     for (const auto& p : stroke.points) {
       const double x = (p.x - 5) / 35.0 * (cellWmm - strokeMm) + strokeMm / 2;
       const double y = (p.y - 5) / 80.0 * (90 - strokeMm) + strokeMm / 2;
-      pts.emplace_back(static_cast<int>(std::lround(x * pxPerMm * 16)), static_cast<int>(std::lround(y * pxPerMm * 16)));
+      pts.emplace_back(static_cast<int>(std::lround(x * pxPerMm * 16)),
+                       static_cast<int>(std::lround(y * pxPerMm * 16)));
     }
     const int thickness = std::max(1, static_cast<int>(std::lround(strokeMm * pxPerMm * (stroke.thin ? 0.88 : 1.0))));
     cv::polylines(big, pts, false, cv::Scalar(255), thickness, cv::LINE_AA, 4);

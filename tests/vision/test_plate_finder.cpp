@@ -124,7 +124,9 @@ TEST(PlateFinder, FindsADimPlateBelowAChromeGrille) {
   // The grille's bright bars are the strongest vertical edges in the frame: one global threshold on edge strength
   // drops the dim plate's characters, the locally equalised pass keeps them.
   Scene s = drawScene(Style::DimGrey, 200, {640, 520}, 0, 11);
-  for (int x = 330; x < 950; x += 24) cv::rectangle(s.image, {x, 300}, {x + 11, 440}, cv::Scalar(250, 250, 250), cv::FILLED);
+  for (int x = 330; x < 950; x += 24) {
+    cv::rectangle(s.image, {x, 300}, {x + 11, 440}, cv::Scalar(250, 250, 250), cv::FILLED);
+  }
   cv::rectangle(s.image, {330, 300}, {950, 440}, cv::Scalar(250, 250, 250), 4);
   const auto cands = PlateFinder().find(s.image);
   EXPECT_GT(bestOverlap(cands, s.truth), 0.5);
