@@ -60,6 +60,14 @@ protected:
         lane_->onObservation(o);
         lane_->tick();
     }
+    // `frames` frames (25 fps) in which the camera reads both the plate and the card.
+    void shown(const std::string& text, const std::string& token, int frames) {
+        for (int i = 0; i < frames; ++i) {
+            frame();
+            plate(text);
+            card(token);
+        }
+    }
     void wait(gate::Duration d) {
         for (auto t = gate::Duration{0}; t < d; t += 100ms) {
             clock_.advance(100ms);
@@ -84,11 +92,7 @@ protected:
 
 TEST_F(LaneTest, VoucherCarWithCardIn40FramesIsAdmittedOnceWithOnePulse) {
     make(options());
-    for (int i = 0; i < 40; ++i) {
-        frame();
-        plate("沪A12345");
-        card(kToken);
-    }
+    shown("沪A12345", kToken, 40);
     EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher});
     EXPECT_EQ(relay_.pulses(), 1);
     EXPECT_EQ(decider_.visits.size(), 1u);
@@ -99,16 +103,8 @@ TEST_F(LaneTest, VoucherCarWithCardIn40FramesIsAdmittedOnceWithOnePulse) {
 
 TEST_F(LaneTest, TheAdmittedCarReadOneCharacterDifferentlyIsStillTheSameCar) {
     make(options());
-    for (int i = 0; i < 5; ++i) {
-        frame();
-        plate("沪L90876");
-        card(kToken);
-    }
-    for (int i = 0; i < 20; ++i) {  // the vote flips to a misread while the admitted car is still in view
-        frame();
-        plate("沪L80876");
-        card(kToken);
-    }
+    shown("沪L90876", kToken, 5);
+    shown("沪L80876", kToken, 20);  // the vote flips to a misread while the admitted car is still in view
     EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher}) << "no DENY_VOUCHER_USED for itself";
     EXPECT_EQ(relay_.pulses(), 1);
     EXPECT_EQ(announcer_.said.size(), 1u);
@@ -116,16 +112,8 @@ TEST_F(LaneTest, TheAdmittedCarReadOneCharacterDifferentlyIsStillTheSameCar) {
 
 TEST_F(LaneTest, TheAdmittedCarWhoseVoteFlipsByTwoCharactersWhileItsCardIsShownIsStillTheSameCar) {
     make(options());
-    for (int i = 0; i < 5; ++i) {
-        frame();
-        plate("沪L90876");
-        card(kToken);
-    }
-    for (int i = 0; i < 20; ++i) {  // the card never leaves the camera: no other car can have taken it over
-        frame();
-        plate("沪L80878");
-        card(kToken);
-    }
+    shown("沪L90876", kToken, 5);
+    shown("沪L80878", kToken, 20);  // the card never leaves the camera: no other car can have taken it over
     EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher}) << "no DENY_VOUCHER_USED for itself";
     EXPECT_EQ(relay_.pulses(), 1);
     EXPECT_EQ(announcer_.said.size(), 1u);
@@ -133,17 +121,9 @@ TEST_F(LaneTest, TheAdmittedCarWhoseVoteFlipsByTwoCharactersWhileItsCardIsShownI
 
 TEST_F(LaneTest, ACarTwoCharactersApartWithTheSameCardAfterAGapIsAPhotocopy) {
     make(options());
-    for (int i = 0; i < 5; ++i) {
-        frame();
-        plate("沪L90876");
-        card(kToken);
-    }
+    shown("沪L90876", kToken, 5);
     wait(3s);  // longer than pass_gap: the first car has driven off, the next one pulls up
-    for (int i = 0; i < 5; ++i) {
-        frame();
-        plate("沪L80878");
-        card(kToken);  // the same card on another car: a photocopy
-    }
+    shown("沪L80878", kToken, 5);  // the same card on another car: a photocopy
     EXPECT_EQ(committedReasons(), (std::vector<Reason>{Reason::AdmitVoucher, Reason::DenyVoucherUsed}));
     EXPECT_EQ(relay_.pulses(), 1);
 }
