@@ -94,17 +94,19 @@ for lane in a b; do
   start=$(date -d "${t0}" +%s.%N)
   streaming=$(grep " CAMERA_STREAMING .*\"lane\":\"entry-$lane\"" "$work/daemon.log" | head -1 || true)
   if [ -n "$streaming" ]; then
-    start=$(sed -n 's/.*"captured_ms":\([0-9]*\).*"index":\([0-9]*\).*/\1 \2/p; s/.*"index":\([0-9]*\).*"captured_ms":\([0-9]*\).*/\2 \1/p' <<<"$streaming" |
-      head -1 | awk -v fps=$fps '{printf "%.3f", $1 / 1000 - $2 / fps}')
+    captured_ms=$(sed -n 's/.*"captured_ms":\([0-9]*\).*/\1/p' <<<"$streaming")
+    index=$(sed -n 's/.*"index":\([0-9]*\).*/\1/p' <<<"$streaming")
+    start=$(awk -v c="$captured_ms" -v i="$index" -v fps=$fps 'BEGIN{printf "%.3f", c / 1000 - i / fps}')
     echo "   entry-$lane: clip clock from CAMERA_STREAMING, $(awk -v s="$start" -v t="$(date -d "${t0}" +%s.%N)" 'BEGIN{printf "%.0f", (s - t) * 1000}') ms after STARTED"
   fi
   i=0
   while IFS= read -r line; do
     t=$(sed -n 's/.*"time":"\([^"]*\)".*/\1/p' <<<"$line")
     ts=$(date -d "${t}" +%s.%N)   # the sim relay writes UTC with Z
-    # Car k's card first appears at frame 50 + k*150: the pulse belongs to the latest card shown before it.
+    # Car k's card first appears at frame 50 + k*150: the pulse belongs to the latest card shown before it, or
+    # shown up to half a second after it (the clip clock's origin can be late by a frame or two, see above).
     read -r car ms < <(awk -v s="$start" -v t="$ts" -v fps=$fps 'BEGIN{
-      k = int(((t - s) * fps - 50) / 150); if (k < 0) k = 0; if (k > 2) k = 2;
+      k = int(((t - s) * fps - 50 + fps / 2) / 150); if (k < 0) k = 0; if (k > 2) k = 2;
       printf "%d %.0f\n", k + 1, (t - (s + (50 + k*150)/fps)) * 1000 }')
     lat+=("$ms")
     echo "   entry-$lane car $car: card readable -> relay command ${ms} ms"
