@@ -473,8 +473,7 @@ std::vector<CameraGauge> App::cameraGauges() const {
             CameraGauge g;
             g.lane = unit->lane->name();
             g.role = c->options().role;
-            g.frames_processed = st.frames_processed;
-            g.frames_dropped = st.frames_dropped;
+            for (const auto& r : st.consumers) g.readers.push_back({r.name, r.frames_processed, r.frames_dropped});
             g.frame_age_seconds =
                 st.last_frame_age ? std::chrono::duration<double>(*st.last_frame_age).count() : -1.0;
             g.up = st.state == vision::WorkerState::Running;
@@ -494,10 +493,13 @@ nlohmann::json App::health(bool& healthy) {
             const auto st = c->stats();
             const bool ok = st.state == vision::WorkerState::Running || st.state == vision::WorkerState::Ended;
             healthy = healthy && ok;
+            nlohmann::json readers = nlohmann::json::object();
+            for (const auto& r : st.consumers)
+                readers[r.name] = {{"frames_processed", r.frames_processed}, {"frames_dropped", r.frames_dropped}};
             nlohmann::json cj{{"role", c->options().role},
                               {"state", vision::toString(st.state)},
-                              {"frames_processed", st.frames_processed},
-                              {"frames_dropped", st.frames_dropped}};
+                              {"frames_read", st.frames_read},
+                              {"readers", readers}};
             cj["frame_age_s"] = st.last_frame_age ? nlohmann::json(std::chrono::duration<double>(*st.last_frame_age).count())
                                                   : nlohmann::json(nullptr);
             if (!st.last_error.empty()) cj["last_error"] = st.last_error;

@@ -22,9 +22,14 @@ CameraFeed::CameraFeed(CameraFeedOptions options, vision::FrameClock& clock, Met
     : options_(std::move(options)), metrics_(metrics), post_(std::move(post)), plates_(std::move(plates)),
       qr_(cardQrOptions()) {
     auto source = vision::makeFrameSource(options_.source, options_.source_options, clock);
-    worker_ = std::make_unique<vision::FrameWorker>(
-        std::move(source), options_.worker_options, clock, [this](const vision::Frame& f) { onFrame(f); },
-        std::move(event));
+    std::vector<vision::FrameWorker::Consumer> readers;
+    if (options_.read_qr) readers.push_back({"qr", [this](const vision::Frame& f) { readQr(f); }});
+    // The plate search takes what CPU is left once frames are captured and QR-read: its thread runs at a lower
+    // priority, and a car's plate is voted over the frames it gets, while a card is read in the first frame it can be.
+    if (plates_) readers.push_back({"plate", [this](const vision::Frame& f) { readPlates(f); }, true});
+    if (readers.empty()) readers.push_back({"none", [this](const vision::Frame& f) { announceStreaming(f); }});
+    worker_ = std::make_unique<vision::FrameWorker>(std::move(source), options_.worker_options, clock,
+                                                    std::move(readers), std::move(event));
 }
 
 CameraFeed::~CameraFeed() { stop(); }
@@ -32,12 +37,10 @@ CameraFeed::~CameraFeed() { stop(); }
 void CameraFeed::start() { worker_->start(); }
 void CameraFeed::stop() { worker_->stop(); }
 
-void CameraFeed::onFrame(const vision::Frame& frame) {
-    const gate::TimePoint at = toGate(frame.captured);
-    if (!streaming_) {
-        // The first frame this camera delivers, with its index and capture time: the clock of a clip played as a
-        // camera (frame N was captured about N / fps after frame 0), which bench/daemon measures latency on.
-        streaming_ = true;
+void CameraFeed::announceStreaming(const vision::Frame& frame) {
+    if (!streaming_.test_and_set()) {
+        // The first frame a reader of this camera takes, with its index and capture time: the clock of a clip played
+        // as a camera (frame N was captured about N / fps after frame 0), which bench/daemon measures latency on.
         spdlog::info("CAMERA_STREAMING {}",
                      nlohmann::json{{"lane", options_.lane}, {"camera", options_.role}, {"index", frame.index},
                                     {"captured_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -45,26 +48,30 @@ void CameraFeed::onFrame(const vision::Frame& frame) {
                                                         .count()}}
                          .dump());
     }
-    if (options_.read_qr) {
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto reads = qr_.read(frame.image, frame.captured);
-        metrics_.observeDecode(options_.lane, "qr",
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        for (const auto& r : reads) {
-            LaneObservation o;
-            o.kind = LaneObservation::Kind::Qr;
-            o.text = r.text;
-            o.frame_time = at;
-            post_(std::move(o));
-        }
+}
+
+void CameraFeed::readQr(const vision::Frame& frame) {
+    announceStreaming(frame);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto reads = qr_.read(frame.image, frame.captured);
+    metrics_.observeDecode(options_.lane, "qr",
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    for (const auto& r : reads) {
+        LaneObservation o;
+        o.kind = LaneObservation::Kind::Qr;
+        o.text = r.text;
+        o.frame_time = toGate(frame.captured);
+        post_(std::move(o));
     }
-    if (plates_) {
-        const auto t0 = std::chrono::steady_clock::now();
-        auto reads = plates_->read(frame.image, at);
-        metrics_.observeDecode(options_.lane, "plate",
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        for (auto& r : reads) post_(std::move(r));
-    }
+}
+
+void CameraFeed::readPlates(const vision::Frame& frame) {
+    announceStreaming(frame);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto reads = plates_->read(frame.image, toGate(frame.captured));
+    metrics_.observeDecode(options_.lane, "plate",
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    for (auto& r : reads) post_(std::move(r));
 }
 
 }  // namespace vg::daemon

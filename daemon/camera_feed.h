@@ -1,10 +1,13 @@
-// One camera of a lane: a vision::FrameWorker (capture thread + processing thread, newest frame wins) whose
-// processing thread reads QR codes (card camera) and plates (plate camera, when a plate reader is available)
-// and hands each read to `post` as a LaneObservation; the App's `post` forwards it to the lane's strand.
+// One camera of a lane: a vision::FrameWorker (a capture thread, and per reader a processing thread on which the
+// newest frame wins) that reads QR codes (card camera) and plates (plate camera, when a plate reader is available)
+// and hands each read to `post` as a LaneObservation; the App's `post` forwards it to the lane's strand. A camera
+// serving both has two readers on two threads: the QR read (a few ms) sees every frame even while the plate search
+// (tens of ms) falls behind, so a card is read in the first frame it can be.
 // Owned by the App; start()/stop() from the io thread; stats() from any thread. Nothing throws after
 // construction.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -53,13 +56,15 @@ public:
     const CameraFeedOptions& options() const { return options_; }
 
 private:
-    void onFrame(const vision::Frame& frame);
+    void announceStreaming(const vision::Frame& frame);
+    void readQr(const vision::Frame& frame);
+    void readPlates(const vision::Frame& frame);
     CameraFeedOptions options_;
     Metrics& metrics_;
     Post post_;
     std::unique_ptr<PlateSeer> plates_;
     vision::QrReader qr_;
-    bool streaming_ = false;  // CAMERA_STREAMING logged (worker thread only)
+    std::atomic_flag streaming_;  // CAMERA_STREAMING logged (by whichever reader saw the first frame)
     std::unique_ptr<vision::FrameWorker> worker_;
 };
 

@@ -107,17 +107,20 @@ std::uint64_t Metrics::relayFaults() const {
 std::string Metrics::render(const std::vector<CameraGauge>& cameras) const {
     std::lock_guard lock(mutex_);
     std::string out;
-    out += "# HELP vg_frames_processed_total Frames handed to the readers, per lane and camera.\n";
+    out += "# HELP vg_frames_processed_total Frames handed to a reader (qr, plate), per lane and camera.\n";
     out += "# TYPE vg_frames_processed_total counter\n";
     for (const auto& c : cameras) {
-        out += fmt::format("vg_frames_processed_total{{lane=\"{}\",camera=\"{}\"}} {}\n", escapeLabel(c.lane),
-                           c.role, c.frames_processed);
+        for (const auto& r : c.readers)
+            out += fmt::format("vg_frames_processed_total{{lane=\"{}\",camera=\"{}\",reader=\"{}\"}} {}\n",
+                               escapeLabel(c.lane), c.role, r.name, r.frames_processed);
     }
-    out += "# HELP vg_frames_dropped_total Frames replaced by a newer one before processing (the lane fell behind).\n";
+    out += "# HELP vg_frames_dropped_total Frames replaced by a newer one before a reader took them (it fell "
+           "behind).\n";
     out += "# TYPE vg_frames_dropped_total counter\n";
     for (const auto& c : cameras) {
-        out += fmt::format("vg_frames_dropped_total{{lane=\"{}\",camera=\"{}\"}} {}\n", escapeLabel(c.lane), c.role,
-                           c.frames_dropped);
+        for (const auto& r : c.readers)
+            out += fmt::format("vg_frames_dropped_total{{lane=\"{}\",camera=\"{}\",reader=\"{}\"}} {}\n",
+                               escapeLabel(c.lane), c.role, r.name, r.frames_dropped);
     }
     out += "# HELP vg_camera_up 1 while the camera delivers frames.\n# TYPE vg_camera_up gauge\n";
     for (const auto& c : cameras) {

@@ -31,9 +31,13 @@ private:
 // Per-lane camera figures the App collects from its FrameWorkers at render time.
 struct CameraGauge {
     std::string lane;
-    std::string role;  // "plate" or "card"
-    std::uint64_t frames_processed = 0;
-    std::uint64_t frames_dropped = 0;
+    std::string role;  // "plate", "card" or "plate+card"
+    struct Reader {
+        std::string name;  // "qr" or "plate": each reader of a camera has its own thread and keeps what it can
+        std::uint64_t frames_processed = 0;
+        std::uint64_t frames_dropped = 0;
+    };
+    std::vector<Reader> readers;
     double frame_age_seconds = -1;  // -1: no frame yet
     bool up = false;
 };

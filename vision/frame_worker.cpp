@@ -4,6 +4,8 @@
 #include <exception>
 
 #include <fmt/format.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace vg::vision {
 
@@ -29,34 +31,57 @@ const char* toString(WorkerEvent::Kind k) {
 
 FrameWorker::FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions options, FrameClock& clock,
                          FrameCallback on_frame, EventCallback on_event)
+    : FrameWorker(std::move(source), std::move(options), clock, std::vector<Consumer>{{"frames", std::move(on_frame)}},
+                  std::move(on_event)) {}
+
+FrameWorker::FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions options, FrameClock& clock,
+                         std::vector<Consumer> consumers, EventCallback on_event)
     : source_(std::move(source)),
       options_(std::move(options)),
       clock_(clock),
-      on_frame_(std::move(on_frame)),
       on_event_(std::move(on_event)),
-      description_(source_ ? source_->describe() : std::string("no source")) {}
+      description_(source_ ? source_->describe() : std::string("no source")) {
+    for (auto& c : consumers) {
+        auto slot = std::make_unique<Slot>();
+        slot->name = std::move(c.name);
+        slot->on_frame = std::move(c.on_frame);
+        slot->background = c.background;
+        slots_.push_back(std::move(slot));
+    }
+}
 
 FrameWorker::~FrameWorker() { stop(); }
 
 void FrameWorker::start() {
     if (capture_.joinable() || !source_) return;
     setState(WorkerState::Starting);
-    process_ = std::jthread([this](std::stop_token st) { processLoop(st); });
+    for (auto& slot : slots_) {
+        Slot& s = *slot;
+        s.thread = std::jthread([this, &s](std::stop_token st) { processLoop(st, s); });
+    }
     capture_ = std::jthread([this](std::stop_token st) { captureLoop(st); });
 }
 
 void FrameWorker::stop() {
-    if (!capture_.joinable() && !process_.joinable()) return;
+    const bool running = capture_.joinable() ||
+                         std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->thread.joinable(); });
+    if (!running) return;
     capture_.request_stop();
-    process_.request_stop();
+    for (auto& s : slots_) s->thread.request_stop();
     if (capture_.joinable()) capture_.join();
-    if (process_.joinable()) process_.join();
+    for (auto& s : slots_)
+        if (s->thread.joinable()) s->thread.join();
     setState(WorkerState::Stopped);
 }
 
 WorkerStats FrameWorker::stats() const {
     std::lock_guard lock(mutex_);
     WorkerStats s = stats_;
+    for (const auto& slot : slots_) {
+        s.consumers.push_back({slot->name, slot->processed, slot->dropped});
+        s.frames_processed += slot->processed;
+        s.frames_dropped += slot->dropped;
+    }
     if (last_frame_)
         s.last_frame_age = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *last_frame_);
     return s;
@@ -137,12 +162,14 @@ void FrameWorker::captureLoop(std::stop_token stop) {
             {
                 std::lock_guard lock(mutex_);
                 ++stats_.frames_read;
-                if (mailbox_) ++stats_.frames_dropped;
-                mailbox_ = std::move(*frame);
+                for (auto& slot : slots_) {
+                    if (slot->mailbox) ++slot->dropped;
+                    slot->mailbox = *frame;  // shares the pixels (cv::Mat is reference-counted)
+                }
                 last_frame_ = now;
                 stats_.state = WorkerState::Running;
             }
-            ready_.notify_one();
+            for (auto& slot : slots_) slot->ready.notify_one();
             if (recovered) emit(WorkerEvent::Kind::CameraRecovered, "frames arrive again");
             continue;
         }
@@ -169,19 +196,23 @@ void FrameWorker::captureLoop(std::stop_token stop) {
     source_->close();
 }
 
-void FrameWorker::processLoop(std::stop_token stop) {
+void FrameWorker::processLoop(std::stop_token stop, Slot& slot) {
+    if (slot.background) {
+        // Linux gives each thread its own nice value; raising it needs no privilege. Failure only costs latency.
+        (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+    }
     while (true) {
         Frame frame;
         {
             std::unique_lock lock(mutex_);
-            if (!ready_.wait(lock, stop, [&] { return mailbox_.has_value(); })) return;
-            frame = std::move(*mailbox_);
-            mailbox_.reset();
-            ++stats_.frames_processed;
+            if (!slot.ready.wait(lock, stop, [&] { return slot.mailbox.has_value(); })) return;
+            frame = std::move(*slot.mailbox);
+            slot.mailbox.reset();
+            ++slot.processed;
         }
-        if (!on_frame_) continue;
+        if (!slot.on_frame) continue;
         try {
-            on_frame_(frame);
+            slot.on_frame(frame);
         } catch (...) {
             std::lock_guard lock(mutex_);
             ++stats_.callback_errors;

@@ -2,14 +2,16 @@
 // that stalls or fails (and its recovery) without ever blocking another lane.
 //
 // Threads and ownership:
-//  - start() launches two std::jthreads owned by the worker: a capture thread (opens/reads the source, which the
-//    worker owns) and a processing thread. stop() (and the destructor) requests both to stop and joins them; after
-//    it returns no callback runs any more. start()/stop() from one controlling thread only.
-//  - Between them sits a one-slot mailbox: a new frame replaces one not yet taken (counted as dropped), so a slow
-//    callback never works on stale frames and never queues memory.
-//  - on_frame runs on the PROCESSING thread, one call at a time, with the newest frame already cropped to the ROI
-//    (Frame::offset says where the crop sits). on_event runs on the CAPTURE thread. Both must be quick or hand
-//    the work on (the daemon posts to its lane strand) and must not call stop() of their own worker.
+//  - start() launches std::jthreads owned by the worker: a capture thread (opens/reads the source, which the
+//    worker owns) and one processing thread per consumer. stop() (and the destructor) requests all to stop and
+//    joins them; after it returns no callback runs any more. start()/stop() from one controlling thread only.
+//  - Between the capture thread and each consumer sits a one-slot mailbox: a new frame replaces one not yet taken
+//    (counted as dropped for that consumer), so a slow callback never works on stale frames and never queues
+//    memory, and a slow consumer (plate search) never delays a quick one (QR) on the same camera.
+//  - Each consumer's on_frame runs on ITS processing thread, one call at a time, with the newest frame already
+//    cropped to the ROI (Frame::offset says where the crop sits). Consumers share the frame's pixels and must
+//    not write to them. on_event runs on the CAPTURE thread. Both must be quick or hand the work on (the daemon
+//    posts to its lane strand) and must not call stop() of their own worker.
 //  - stats() may be called from any thread at any time.
 // Stall and loss: a source that yields no frame for `stall_after` (or fails to open/read) is reported once as
 // CAMERA_LOST with the reason, closed and reopened with capped exponential backoff (initial_backoff doubling up to
@@ -28,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "vision/frame_source.h"
 
@@ -51,10 +54,17 @@ struct WorkerEvent {
 };
 const char* toString(WorkerEvent::Kind k);  // "CAMERA_LOST", "CAMERA_RECOVERED", "SOURCE_ENDED"
 
+struct ConsumerStats {
+    std::string name;
+    std::uint64_t frames_processed = 0;  // handed to this consumer's on_frame
+    std::uint64_t frames_dropped = 0;    // replaced in its mailbox before it took them (stale)
+};
+
 struct WorkerStats {
     std::uint64_t frames_read = 0;       // delivered by the source
-    std::uint64_t frames_processed = 0;  // handed to on_frame
-    std::uint64_t frames_dropped = 0;    // replaced in the mailbox before processing (stale)
+    std::uint64_t frames_processed = 0;  // summed over the consumers (with one consumer: handed to on_frame)
+    std::uint64_t frames_dropped = 0;    // summed over the consumers
+    std::vector<ConsumerStats> consumers;  // in construction order
     std::uint64_t reopen_attempts = 0;   // failed opens since start
     std::uint64_t callback_errors = 0;   // exceptions thrown by on_frame / on_event
     WorkerState state = WorkerState::Starting;
@@ -73,10 +83,21 @@ class FrameWorker {
 public:
     using FrameCallback = std::function<void(const Frame&)>;
     using EventCallback = std::function<void(const WorkerEvent&)>;
+    struct Consumer {
+        std::string name;  // for stats, e.g. "qr", "plate"
+        FrameCallback on_frame;
+        // A consumer that only takes what CPU is left (plate search): its thread runs at a lower scheduling
+        // priority (nice +10, Linux), so the capture thread and the quick readers of every camera are never
+        // starved by it. It still gets the whole CPU when nothing else needs it.
+        bool background = false;
+    };
 
-    // `clock` must outlive the worker. The worker owns the source.
+    // `clock` must outlive the worker. The worker owns the source. One consumer named "frames".
     FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions options, FrameClock& clock,
                 FrameCallback on_frame, EventCallback on_event);
+    // Each consumer gets every frame it can keep up with, on a thread of its own.
+    FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions options, FrameClock& clock,
+                std::vector<Consumer> consumers, EventCallback on_event);
     ~FrameWorker();
     FrameWorker(const FrameWorker&) = delete;
     FrameWorker& operator=(const FrameWorker&) = delete;
@@ -88,25 +109,35 @@ public:
 
 private:
     void captureLoop(std::stop_token stop);
-    void processLoop(std::stop_token stop);
+    struct Slot;
+    void processLoop(std::stop_token stop, Slot& slot);
     void emit(WorkerEvent::Kind kind, std::string reason);
     void setState(WorkerState s);
 
     std::unique_ptr<FrameSource> source_;
     WorkerOptions options_;
     FrameClock& clock_;
-    FrameCallback on_frame_;
     EventCallback on_event_;
     std::string description_;
 
-    mutable std::mutex mutex_;         // guards the mailbox, stats_ and last_frame_
-    std::condition_variable_any ready_;
-    std::optional<Frame> mailbox_;
-    WorkerStats stats_;
+    // One consumer: its callback, its mailbox and counters (guarded by mutex_), its thread.
+    struct Slot {
+        std::string name;
+        FrameCallback on_frame;
+        bool background = false;
+        std::condition_variable_any ready;
+        std::optional<Frame> mailbox;
+        std::uint64_t processed = 0;
+        std::uint64_t dropped = 0;
+        std::jthread thread;
+    };
+
+    mutable std::mutex mutex_;  // guards every mailbox and counter, stats_ and last_frame_
+    std::vector<std::unique_ptr<Slot>> slots_;
+    WorkerStats stats_;  // frames_read, reopen_attempts, callback_errors, state, last_error
     std::optional<SteadyTime> last_frame_;
 
     std::jthread capture_;
-    std::jthread process_;
 };
 
 }  // namespace vg::vision

@@ -302,8 +302,13 @@ TEST(DaemonIntegration, NotifiesSystemdPetsTheWatchdogAndServesHealthAndMetrics)
     EXPECT_TRUE(h["clock_sane"].get<bool>());
     const auto metrics = httpGet(s.port, "/metrics");
     EXPECT_EQ(metrics.first, 200);
-    EXPECT_NE(metrics.second.find("vg_frames_processed_total{lane=\"entry-1\",camera=\"plate+card\"}"),
+    // One camera serving plate and card: two readers on two threads, each counted.
+    EXPECT_NE(metrics.second.find("vg_frames_processed_total{lane=\"entry-1\",camera=\"plate+card\",reader=\"qr\"}"),
               std::string::npos) << metrics.second;
+    EXPECT_NE(
+        metrics.second.find("vg_frames_processed_total{lane=\"entry-1\",camera=\"plate+card\",reader=\"plate\"}"),
+        std::string::npos) << metrics.second;
+    EXPECT_TRUE(h["lanes"][0]["cameras"][0]["readers"].contains("qr")) << health.second;
     EXPECT_NE(metrics.second.find("# TYPE vg_decisions_total counter"), std::string::npos);
     EXPECT_EQ(httpGet(s.port, "/nothing").first, 404);
 

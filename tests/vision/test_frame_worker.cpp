@@ -70,6 +70,58 @@ TEST(FrameWorker, SlowConsumerGetsTheNewestFrameAndStaleOnesAreCounted) {
     EXPECT_TRUE(rec.events_.empty());
 }
 
+// A camera serving card and plate: the quick reader (QR) gets every frame while the slow one (plate search) is busy
+// with an old frame; the slow one then gets the newest, and each reader's drops are its own.
+TEST(FrameWorker, ASlowReaderDoesNotHoldBackAQuickOneOnTheSameCamera) {
+    ManualFrameClock clock;
+    auto source = std::make_unique<ScriptedSource>(clock);
+    ScriptedSource& src = *source;
+    Recorder quick;
+    Recorder slow;
+    std::latch entered(1);
+    std::latch release(1);
+    bool first = true;
+    std::vector<FrameWorker::Consumer> readers;
+    readers.push_back({"qr", [&](const Frame& f) { quick.onFrame(f); }});
+    readers.push_back({"plate", [&](const Frame& f) {
+                           if (first) {
+                               first = false;
+                               entered.count_down();
+                               release.wait();
+                           }
+                           slow.onFrame(f);
+                       }});
+    FrameWorker worker(std::move(source), {}, clock, std::move(readers), [](const WorkerEvent&) {});
+    worker.start();
+
+    src.push({std::nullopt, 1, 0ms});
+    entered.wait();
+    for (int v = 1; v <= 4; ++v) {
+        if (v > 1) src.push({std::nullopt, v, 0ms});
+        // The quick reader takes each frame while the slow one is still on frame 1. (A failed ASSERT here would
+        // leave the slow reader blocked and stop() waiting for it: release it first.)
+        if (!quick.waitFor([v](Recorder& r) { return r.values_.size() == static_cast<std::size_t>(v); })) {
+            release.count_down();
+            FAIL() << "the quick reader did not get frame " << v;
+        }
+    }
+    release.count_down();
+    ASSERT_TRUE(slow.waitFor([](Recorder& r) { return r.values_.size() == 2; }));
+    worker.stop();
+
+    EXPECT_EQ(quick.values_, (std::vector<int>{1, 2, 3, 4}));
+    EXPECT_EQ(slow.values_, (std::vector<int>{1, 4}));
+    const auto s = worker.stats();
+    ASSERT_EQ(s.consumers.size(), 2u);
+    EXPECT_EQ(s.consumers[0].name, "qr");
+    EXPECT_EQ(s.consumers[0].frames_processed, 4u);
+    EXPECT_EQ(s.consumers[0].frames_dropped, 0u);
+    EXPECT_EQ(s.consumers[1].name, "plate");
+    EXPECT_EQ(s.consumers[1].frames_processed, 2u);
+    EXPECT_EQ(s.consumers[1].frames_dropped, 2u);
+    EXPECT_EQ(s.frames_read, 4u);
+}
+
 TEST(FrameWorker, StallIsReportedOnceThenReopenedWithBackoffAndRecovered) {
     ManualFrameClock clock;
     auto source = std::make_unique<ScriptedSource>(clock);
