@@ -26,25 +26,42 @@ using std::chrono::milliseconds;
 
 SourceError failed(std::string message) { return {SourceError::Kind::Failed, std::move(message)}; }
 
-// Paces a file or folder at a frame rate. The first frame is due at once; later frames every 1/fps.
+// Paces a file or folder at a frame rate like a camera: the schedule starts when the first frame has been read (so
+// opening the file or starting a decoder is not counted against it) and frame k is due 1/fps after frame k-1's
+// slot. A reader running late catches up by at most kCatchUp frames (a camera's driver buffers about that many);
+// further behind, the schedule restarts from now, so a stalled consumer does not cause a long burst afterwards.
 class Pacer {
 public:
+    static constexpr int kCatchUp = 4;
     Pacer(FrameClock& clock, double fps) : clock_(clock), fps_(fps) {}
     void setFps(double fps) { fps_ = fps; }
     void reset() { next_.reset(); }
-    // Waits until the next frame is due; false when stopped.
-    bool wait(const std::stop_token& stop) {
-        if (fps_ <= 0) return !stop.stop_requested();
-        const auto period = duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / fps_));
+    // Waits until the next frame is due and returns when that was (the first frame: now); nullopt when stopped.
+    std::optional<SteadyTime> wait(const std::stop_token& stop) {
         const SteadyTime now = clock_.now();
-        if (!next_) next_ = now;
-        if (*next_ > now && !clock_.sleepUntil(*next_, stop)) return false;
-        // A slow consumer does not cause a burst afterwards: never schedule in the past.
-        next_ = std::max(*next_ + period, clock_.now());
-        return !stop.stop_requested();
+        if (fps_ <= 0 || !next_) return stop.stop_requested() ? std::nullopt : std::optional(now);
+        if (now - *next_ > kCatchUp * period()) next_ = now;
+        if (*next_ > now && !clock_.sleepUntil(*next_, stop)) return std::nullopt;
+        const SteadyTime due = *next_;
+        next_ = due + period();
+        if (stop.stop_requested()) return std::nullopt;
+        return due;
+    }
+    // The frame read in the slot `due` returned: its time stamp (wall clock). The first frame starts the schedule
+    // and is stamped when it was read; every later one when it was due.
+    FrameTime stamp(SteadyTime due) {
+        const SteadyTime now = clock_.now();
+        if (!next_) {
+            if (fps_ > 0) next_ = now + period();
+            return clock_.wallNow();
+        }
+        return clock_.wallNow() - std::chrono::duration_cast<FrameTime::duration>(now - due);
     }
 
 private:
+    std::chrono::steady_clock::duration period() const {
+        return duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / fps_));
+    }
     FrameClock& clock_;
     double fps_;
     std::optional<SteadyTime> next_;
@@ -140,7 +157,8 @@ public:
     std::expected<Frame, SourceError> read(std::stop_token stop) override {
         for (int attempt = 0; attempt < 2; ++attempt) {
             if (!cap_.isOpened()) return std::unexpected(failed(describe() + " is not open"));
-            if (!pacer_.wait(stop)) return std::unexpected(SourceError{SourceError::Kind::NoFrame, "stopped"});
+            const auto due = pacer_.wait(stop);
+            if (!due) return std::unexpected(SourceError{SourceError::Kind::NoFrame, "stopped"});
             Frame f;
             bool ok = false;
             try {
@@ -150,7 +168,7 @@ public:
             }
             if (ok) {
                 played_any_ = true;
-                f.captured = clock_.wallNow();
+                f.captured = pacer_.stamp(*due);
                 return f;
             }
             if (!played_any_) return std::unexpected(failed("no frames in " + file_.string()));
@@ -242,7 +260,8 @@ public:
                 if (auto r = load(); !r) return std::unexpected(r.error());
             }
             const auto path = files_[next_++];
-            if (!pacer_.wait(stop)) return std::unexpected(SourceError{SourceError::Kind::NoFrame, "stopped"});
+            const auto due = pacer_.wait(stop);
+            if (!due) return std::unexpected(SourceError{SourceError::Kind::NoFrame, "stopped"});
             Frame f;
             try {
                 f.image = cv::imread(path.string(), cv::IMREAD_COLOR);
@@ -250,7 +269,7 @@ public:
                 f.image.release();
             }
             if (!f.image.empty()) {
-                f.captured = clock_.wallNow();
+                f.captured = pacer_.stamp(*due);
                 return f;
             }
             std::error_code ec;

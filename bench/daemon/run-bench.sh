@@ -99,6 +99,12 @@ for lane in a b; do
     start=$(awk -v c="$captured_ms" -v i="$index" -v fps=$fps 'BEGIN{printf "%.3f", c / 1000 - i / fps}')
     echo "   entry-$lane: clip clock from CAMERA_STREAMING, $(awk -v s="$start" -v t="$(date -d "${t0}" +%s.%N)" 'BEGIN{printf "%.0f", (s - t) * 1000}') ms after STARTED"
   fi
+  # A capture thread that cannot decode at the camera's rate stretches the clip: its last frame comes late, and so
+  # does every card after the stretch (counted as latency, as a real camera's frames would wait in its buffers).
+  ended_at=$(sed -n "s/^\([0-9T:.-]*\) .* SOURCE_ENDED .*lane-$lane.*/\1/p" "$work/daemon.log" | head -1)
+  if [ -n "$ended_at" ]; then
+    echo "   entry-$lane: source ended $(awk -v s="$start" -v e="$(date -d "$ended_at" +%s.%N)" -v f="$frames" -v fps=$fps 'BEGIN{printf "%.0f", (e - s - f / fps) * 1000}') ms after the clip's length (capture lag)"
+  fi
   i=0
   while IFS= read -r line; do
     t=$(sed -n 's/.*"time":"\([^"]*\)".*/\1/p' <<<"$line")

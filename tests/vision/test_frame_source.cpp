@@ -9,6 +9,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <fmt/format.h>
+
 #include "tests/vision/test_frame_fakes.h"
 
 namespace vg::vision {
@@ -88,6 +90,41 @@ TEST(FolderSource, DefaultsToTenFramesPerSecondAndLoops) {
     EXPECT_EQ(clock.now() - t0, 400ms);
 }
 
+
+// Played like a camera: each frame is stamped with when it was due, a late reader gets the frames it missed at
+// once (a driver's few buffers), and one far behind restarts the schedule instead of bursting through the backlog.
+TEST(FolderSource, StampsEachFrameWithItsDueTimeAndCatchesUpABoundedLag) {
+    TempDir dir;
+    for (int i = 0; i < 12; ++i) cv::imwrite((dir.path() / fmt::format("{:02}.png", i)).string(), grey(i + 1));
+    ManualFrameClock clock;
+    SourceOptions opt;
+    opt.fps = 10;
+    auto src = makeFolderSource(dir.path(), opt, clock);
+    ASSERT_TRUE(src->open());
+    const auto wall0 = clock.wallNow();
+    const auto at = [&](int k) { return wall0 + std::chrono::milliseconds(100 * k); };
+
+    auto f = src->read({});
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->captured, at(0));
+    clock.advance(250ms);  // the reader was busy: frames 1 and 2 were due meanwhile
+    for (int k = 1; k <= 3; ++k) {
+        f = src->read({});
+        ASSERT_TRUE(f);
+        EXPECT_EQ(valueOf(*f), k + 1);
+        EXPECT_EQ(f->captured, at(k)) << "frame " << k;  // stamped when due, not when the late reader took it
+    }
+    EXPECT_EQ(clock.wallNow(), at(3));  // frames 1 and 2 came at once; frame 3 was waited for
+
+    clock.advance(2s);  // far behind: the schedule restarts from now
+    f = src->read({});
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->captured, clock.wallNow());
+    const auto restart = f->captured;
+    f = src->read({});
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->captured, restart + 100ms);
+}
 TEST(FolderSource, FolderThatDisappearsMidStreamIsAFailureNotAnEnd) {
     auto dir = std::make_unique<TempDir>();
     const fs::path path = dir->path();
