@@ -83,10 +83,10 @@ hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 ticks=$(getconf CLK_TCK)
 kill -TERM "$pid"; wait "$pid" || true
 
-# The clip's clock, per lane: CAMERA_STREAMING gives the capture time of the first frame the camera delivered and
-# its index, so frame N of the clip was captured at captured - index/fps + N/fps (the source paces frames from its
-# first one). Start-up lag of the source (cold page cache, the H.264 decoder starting) is thereby not counted as
-# latency, as it would be from STARTED. STARTED is the fallback.
+# The clip's clock, per lane: a file or folder played as a camera stamps frame k with the time it was due (its
+# schedule starts once frame 0 is read), and CAMERA_STREAMING gives the stamp and index of the first frame a reader
+# took, so frame N of the clip was due at captured - index/fps + N/fps. Decoding, waiting for a thread, reading and
+# deciding all count as latency. STARTED is the fallback.
 play_s=$(awk -v f="$frames" -v fps=$fps 'BEGIN{print f/fps}')
 echo "== bench/daemon: 2 lanes x $frames frames 1920x1080 at $fps fps (${play_s}s each, $kind cameras), 3 voucher cars per lane"
 lat=()
