@@ -51,7 +51,14 @@ int runPass(CliContext& ctx, const PassOpts& o, gate::Direction direction) {
     const auto d = (*ledger)->decide(obs, *settings, ctx.now(), o.dry_run, manual);
     json j = toJson(ctx, d);
     if (o.dry_run) j["dry_run"] = true;
-    ctx.emit(j, toText(ctx, d) + (o.dry_run ? " (dry run: nothing written)" : ""));
+    std::string text = toText(ctx, d) + (o.dry_run ? " (dry run: nothing written)" : "");
+    if (d.spool_replayed > 0) {
+        // Exit decisions the daemon spooled while the ledger was unwritable went into it first (rule 8).
+        j["spool_replayed"] = d.spool_replayed;
+        text += fmt::format("\n({} spooled exit decision{} replayed into the ledger first)", d.spool_replayed,
+                            d.spool_replayed == 1 ? "" : "s");
+    }
+    ctx.emit(j, text);
     return gate::exitStatusFor(d.reason);
 }
 

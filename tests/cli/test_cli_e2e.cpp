@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -93,6 +94,41 @@ TEST(CliEndToEnd, ExitStatusesForBadInput) {
     EXPECT_EQ(box.run("vehicle import missing.csv").status, 2);
     EXPECT_EQ(box.run("enter --lane entry-1").status, 2) << "nothing seen";
     EXPECT_EQ(box.run("enter --lane entry-1 --plate 沪A1 --at 2026-11-01T10:00").status, 2) << "--at needs operator";
+}
+
+// Rule 8 through the CLI: an exit recorded while another process holds the ledger opens and is spooled; the next
+// decision replays it into the ledger first and says how many it replayed.
+TEST(CliEndToEnd, AnExitSpooledWhileTheLedgerIsLockedIsReplayedAndCountedByTheNextDecision) {
+    CliSandbox box;
+    std::ofstream(box.dir() / "vg.toml") << "[vouchers]\nkey_file = \"keys\"\n[database]\npath = \"ledger.db\"\n"
+                                            "spool_path = \"spool.jsonl\"\nbusy_timeout = \"100ms\"\n"
+                                            "[audit]\nkey_file = \"audit.key\"\n";
+    ASSERT_EQ(box.run("init").status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone").status, 0);
+    auto issued = box.run("--now 2026-11-02T09:05 issue 12-301 --month 2026-11 --count 1 --json");
+    ASSERT_EQ(issued.status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-20T10:00 enter --lane entry-1 --plate 沪A12345 --voucher " + tokenOf(issued, 0))
+                  .status,
+              0);
+
+    sqlite3* locker = nullptr;
+    ASSERT_EQ(sqlite3_open(box.db().c_str(), &locker), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(locker, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+    auto spooled = box.run("--now 2026-11-20T12:00 --json exit --lane exit-1 --plate 沪A12345");
+    sqlite3_exec(locker, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(locker);
+    ASSERT_EQ(spooled.status, 0) << spooled.out;
+    EXPECT_EQ(spooled.json()["reason"], "RELEASE_ON_ERROR");
+    EXPECT_FALSE(spooled.json().contains("spool_replayed"));
+
+    auto next = box.run("--now 2026-11-20T12:05 --json enter --lane entry-1 --plate 沪B54321");
+    EXPECT_EQ(next.json()["reason"], "DENY_NEED_VOUCHER");
+    EXPECT_EQ(next.json()["spool_replayed"], 1) << next.out;
+    auto text = box.run("--now 2026-11-20T12:06 enter --lane entry-1 --plate 沪B54321");
+    EXPECT_EQ(text.out.find("replayed"), std::string::npos) << "nothing left to replay: " << text.out;
+    auto inside = box.run("--now 2026-11-20T12:07 --json visits --inside");
+    ASSERT_EQ(inside.status, 0);
+    EXPECT_EQ(inside.out.find("沪A12345"), std::string::npos) << "the spooled exit closed the visit: " << inside.out;
 }
 
 TEST(CliEndToEnd, EndedMonthAndBadConfig) {
