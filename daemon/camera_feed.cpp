@@ -12,6 +12,12 @@ vision::QrOptions cardQrOptions() {
     o.mode = vision::QrScanMode::Camera;  // one second-pass variant per frame, rotating: bounded per-frame cost
     return o;
 }
+// Capture (nice 0) before the readers, so a camera is read on its schedule however busy the box. QR (a few ms a
+// frame) before the plate search (tens of ms), so a card is read in the first frame it can be, but not so far before
+// it that an overloaded box (QR no longer keeping up) starves the plate vote: at nice 0 against 10 it did, with two
+// ASan daemons on 2 cores; at 5 against 10 the plate search still gets about a quarter of a contended core.
+constexpr int kQrNice = 5;
+constexpr int kPlateNice = 10;
 gate::TimePoint toGate(vision::FrameTime t) {
     return std::chrono::time_point_cast<gate::Duration>(t);
 }
@@ -23,10 +29,10 @@ CameraFeed::CameraFeed(CameraFeedOptions options, vision::FrameClock& clock, Met
       qr_(cardQrOptions()) {
     auto source = vision::makeFrameSource(options_.source, options_.source_options, clock);
     std::vector<vision::FrameWorker::Consumer> readers;
-    if (options_.read_qr) readers.push_back({"qr", [this](const vision::Frame& f) { readQr(f); }});
-    // The plate search takes what CPU is left once frames are captured and QR-read: its thread runs at a lower
-    // priority, and a car's plate is voted over the frames it gets, while a card is read in the first frame it can be.
-    if (plates_) readers.push_back({"plate", [this](const vision::Frame& f) { readPlates(f); }, true});
+    if (options_.read_qr) readers.push_back({"qr", [this](const vision::Frame& f) { readQr(f); }, kQrNice});
+    // The plate search takes mostly what CPU is left once frames are captured and QR-read; a car's plate is voted
+    // over the frames it gets.
+    if (plates_) readers.push_back({"plate", [this](const vision::Frame& f) { readPlates(f); }, kPlateNice});
     if (readers.empty()) readers.push_back({"none", [this](const vision::Frame& f) { announceStreaming(f); }});
     worker_ = std::make_unique<vision::FrameWorker>(std::move(source), options_.worker_options, clock,
                                                     std::move(readers), std::move(event));

@@ -45,7 +45,7 @@ FrameWorker::FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions opti
         auto slot = std::make_unique<Slot>();
         slot->name = std::move(c.name);
         slot->on_frame = std::move(c.on_frame);
-        slot->background = c.background;
+        slot->nice = c.nice;
         slots_.push_back(std::move(slot));
     }
 }
@@ -197,9 +197,9 @@ void FrameWorker::captureLoop(std::stop_token stop) {
 }
 
 void FrameWorker::processLoop(std::stop_token stop, Slot& slot) {
-    if (slot.background) {
-        // Linux gives each thread its own nice value; raising it needs no privilege. Failure only costs latency.
-        (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+    if (slot.nice != 0) {
+        // Linux gives each thread its own nice value. A failure only costs latency.
+        (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), slot.nice);
     }
     while (true) {
         Frame frame;

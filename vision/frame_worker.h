@@ -86,10 +86,10 @@ public:
     struct Consumer {
         std::string name;  // for stats, e.g. "qr", "plate"
         FrameCallback on_frame;
-        // A consumer that only takes what CPU is left (plate search): its thread runs at a lower scheduling
-        // priority (nice +10, Linux), so the capture thread and the quick readers of every camera are never
-        // starved by it. It still gets the whole CPU when nothing else needs it.
-        bool background = false;
+        // The scheduling priority of its thread as a nice value (Linux; raising it needs no privilege): a
+        // consumer above 0 yields to the capture thread, so a camera is always read on time, and a busier
+        // consumer (plate search) above a quick one (QR) lets the quick one take every frame.
+        int nice = 0;
     };
 
     // `clock` must outlive the worker. The worker owns the source. One consumer named "frames".
@@ -124,7 +124,7 @@ private:
     struct Slot {
         std::string name;
         FrameCallback on_frame;
-        bool background = false;
+        int nice = 0;
         std::condition_variable_any ready;
         std::optional<Frame> mailbox;
         std::uint64_t processed = 0;
