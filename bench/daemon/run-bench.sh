@@ -109,8 +109,9 @@ for lane in a b; do
   while IFS= read -r line; do
     t=$(sed -n 's/.*"time":"\([^"]*\)".*/\1/p' <<<"$line")
     ts=$(date -d "${t}" +%s.%N)   # the sim relay writes UTC with Z
-    # Car k's card first appears at frame 50 + k*150: the pulse belongs to the latest card shown before it, or
-    # shown up to half a second after it (the clip clock's origin can be late by a frame or two, see above).
+    # Car k's card first appears at frame 50 + k*150: the pulse belongs to the latest card shown before it. Half a
+    # second of slack the other way, so that a pulse stamped a little before its card's frame (a clock off by a
+    # frame) is never taken for the previous car's, 6 s late.
     read -r car ms < <(awk -v s="$start" -v t="$ts" -v fps=$fps 'BEGIN{
       k = int(((t - s) * fps - 50 + fps / 2) / 150); if (k < 0) k = 0; if (k > 2) k = 2;
       printf "%d %.0f\n", k + 1, (t - (s + (50 + k*150)/fps)) * 1000 }')

@@ -5,7 +5,8 @@
 //   frames=20                      (an empty lane)
 // The plate is drawn by the plate benchmark's renderer (bench/plates/synth.h: GA 36-2014 layout into a
 // 1920x1080 lane scene), its letters and digits in the plate font's strokes as on a real plate; the card is the
-// real printed card (cli/cards_pdf.h renderCardImage) carrying the token, held at window height, so one camera serves both (the card gets ~6 px per module). Deterministic.
+// real printed card (cli/cards_pdf.h renderCardImage) carrying the token, held at window height, so one camera
+// serves both (the card gets ~6 px per module). Deterministic.
 //   vg-lane-clips OUT_DIR|OUT.mkv SCENE_FILE [--start N] [--fps F]
 #include <cstdio>
 #include <fstream>
