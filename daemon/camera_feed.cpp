@@ -77,7 +77,12 @@ void CameraFeed::readPlates(const vision::Frame& frame) {
     auto reads = plates_->read(frame.image, toGate(frame.captured));
     metrics_.observeDecode(options_.lane, "plate",
                            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    LaneObservation looked;
+    looked.kind = LaneObservation::Kind::PlateFrame;
+    looked.frame_time = toGate(frame.captured);
+    looked.reads = static_cast<int>(reads.size());
     for (auto& r : reads) post_(std::move(r));
+    post_(std::move(looked));  // after the frame's reads, on the same strand
 }
 
 }  // namespace vg::daemon

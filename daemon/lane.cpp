@@ -93,14 +93,27 @@ void Lane::onObservation(const LaneObservation& o) {
     switch (o.kind) {
         case LaneObservation::Kind::Plate: onPlateRead(o, now); break;
         case LaneObservation::Kind::Qr: onCard(o, now); break;
+        case LaneObservation::Kind::PlateFrame: onPlateFrame(o); break;
         case LaneObservation::Kind::Presence:
             presence_seen_ = o.present ? gate::Presence::Present : gate::Presence::Absent;
             break;
     }
 }
 
+void Lane::onPlateFrame(const LaneObservation& o) {
+    // The reader looked at a frame pass_gap after the last read and did not see a plate: the car has gone. Only
+    // frames looked at count; a reader that falls behind (seconds between frames on an overloaded box) is not
+    // evidence that the car left, and must not throw its votes away one by one.
+    if (o.reads == 0 && last_read_frame_ && o.frame_time - *last_read_frame_ > options_.pass_gap) {
+        voter_.reset();
+        last_read_frame_.reset();
+        last_read_at_.reset();
+    }
+}
+
 void Lane::onPlateRead(const LaneObservation& o, TimePoint now) {
-    last_plate_read_ = now;
+    if (!last_read_frame_ || o.frame_time > *last_read_frame_) last_read_frame_ = o.frame_time;
+    last_read_at_ = now;
     spdlog::debug("PLATE_READ {}", nlohmann::json{{"lane", options_.name}, {"text", o.text}, {"confidence", o.confidence}}
                                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     // A read that differs from the current leader in more than two characters is another car: a new vote, so
@@ -224,9 +237,11 @@ void Lane::tick() {
     if (plate_ && (plate_->decided || !plate_->card_deadline) && now - plate_->last_seen > options_.pass_gap) {
         plate_.reset();
     }
-    if (last_plate_read_ && now - *last_plate_read_ > options_.pass_gap) {
+    // No frame looked at for a whole pair_window (the camera is lost, the reader stalled): no pass lasts that long.
+    if (last_read_at_ && now - *last_read_at_ > options_.pair_window) {
         voter_.reset();
-        last_plate_read_.reset();
+        last_read_frame_.reset();
+        last_read_at_.reset();
     }
     std::erase_if(recent_, [&](const Recent& r) { return now - r.last_seen > options_.repeat_window; });
 }

@@ -39,7 +39,8 @@ struct LaneOptions {
     Duration pulse{500};
     bool dry_run = false;        // decide and log, never energise, write nothing to the ledger
     int vote_frames = 3;         // plate reads that must agree before a plate is declared
-    Duration pass_gap{2000};     // no plate read for this long: the car has gone, the next read starts a new vote
+    // Frames looked at for this long without a plate read: the car has gone, the next read starts a new vote.
+    Duration pass_gap{2000};
 };
 
 // The guard's command result (control socket).
@@ -114,6 +115,7 @@ private:
     };
 
     void onPlateRead(const LaneObservation& o, gate::TimePoint now);
+    void onPlateFrame(const LaneObservation& o);
     void onPlate(const gate::PlateSeen& p, gate::TimePoint now);
     void onCard(const LaneObservation& o, gate::TimePoint now);
     gate::Observation observation(const std::optional<gate::PlateSeen>& plate,
@@ -141,7 +143,8 @@ private:
     const gate::SiteZone& zone_;
     Metrics& metrics_;
     vision::PlateVoter voter_;
-    std::optional<gate::TimePoint> last_plate_read_;
+    std::optional<gate::TimePoint> last_read_frame_;  // frame time of the last plate read
+    std::optional<gate::TimePoint> last_read_at_;     // when it was taken in (clock_)
     std::optional<CurrentPlate> plate_;
     std::optional<PendingCard> card_;
     std::optional<Held> held_;

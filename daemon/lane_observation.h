@@ -9,13 +9,17 @@
 namespace vg::daemon {
 
 struct LaneObservation {
-    enum class Kind { Plate, Qr, Presence };
+    // PlateFrame: the plate reader finished a frame (frame_time), after posting its `reads` plate reads. It is how
+    // the lane tells a car that has gone (frames looked at without its plate) from a reader that is behind (no
+    // frames looked at: an overloaded box, a camera that stalls), which must not end a vote.
+    enum class Kind { Plate, Qr, Presence, PlateFrame };
     Kind kind = Kind::Qr;
     std::string text;                    // plate text (UTF-8) or QR text
     std::vector<float> char_confidence;  // plate: per character
     double confidence = 1.0;             // plate: lowest per-character confidence
     gate::TimePoint frame_time{};        // capture time of the frame it was read from
     bool present = false;                // presence
+    int reads = 0;                       // plate frame: plate reads posted from it
 };
 
 }  // namespace vg::daemon

@@ -92,9 +92,9 @@ void FrameWorker::setState(WorkerState s) {
     stats_.state = s;
 }
 
-void FrameWorker::emit(WorkerEvent::Kind kind, std::string reason) {
+void FrameWorker::emit(WorkerEvent::Kind kind, std::string reason, std::optional<std::string> source) {
     if (!on_event_) return;
-    WorkerEvent e{kind, std::move(reason), source_->describe(), clock_.wallNow()};
+    WorkerEvent e{kind, std::move(reason), source ? std::move(*source) : source_->describe(), clock_.wallNow()};
     try {
         on_event_(e);
     } catch (...) {
@@ -112,6 +112,7 @@ void FrameWorker::captureLoop(std::stop_token stop) {
 
     // One failure path for "cannot open", "read failed" and "stalled": report once, close, wait, reopen.
     const auto fail = [&](const std::string& reason) -> bool {
+        std::string described = source_->describe();  // as it was open: closing forgets what it had
         source_->close();
         is_open = false;
         {
@@ -121,7 +122,7 @@ void FrameWorker::captureLoop(std::stop_token stop) {
         }
         if (!lost) {
             lost = true;
-            emit(WorkerEvent::Kind::CameraLost, reason);
+            emit(WorkerEvent::Kind::CameraLost, reason, std::move(described));
         }
         const bool slept = clock_.sleepUntil(clock_.now() + backoff, stop);
         backoff = std::min(backoff * 2, options_.max_backoff);
@@ -176,9 +177,10 @@ void FrameWorker::captureLoop(std::stop_token stop) {
 
         const SourceError& err = frame.error();
         if (err.kind == SourceError::Kind::Ended) {
+            std::string described = source_->describe();
             source_->close();
             setState(WorkerState::Ended);
-            emit(WorkerEvent::Kind::SourceEnded, err.message);
+            emit(WorkerEvent::Kind::SourceEnded, err.message, std::move(described));
             return;
         }
         if (err.kind == SourceError::Kind::Failed) {

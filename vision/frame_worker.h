@@ -111,7 +111,8 @@ private:
     void captureLoop(std::stop_token stop);
     struct Slot;
     void processLoop(std::stop_token stop, Slot& slot);
-    void emit(WorkerEvent::Kind kind, std::string reason);
+    // `source`: the source as described before it was closed (a closed source forgets its files, its URL).
+    void emit(WorkerEvent::Kind kind, std::string reason, std::optional<std::string> source = std::nullopt);
     void setState(WorkerState s);
 
     std::unique_ptr<FrameSource> source_;

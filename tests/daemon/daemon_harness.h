@@ -168,8 +168,8 @@ public:
     int port = 0;
     pid_t pid = -1;
     std::string globals;  // extra top-level TOML (sections), e.g. "[stay]\nmax = \"4h\"\n"
-    // plate_timeout leaves room for a slow plate vote: under ASan, with two daemons running at once on 2 cores, the
-    // plate reader (at a lower priority than capture and QR) gets a frame or two a second.
+    // plate_timeout leaves room for a slow plate vote: under ASan on 2 cores the plate reader (at a lower priority
+    // than capture and QR) may get only a frame or two a second. These tests run one at a time (RUN_SERIAL).
     std::string lanes_section = "[lanes]\nrepeat_window = \"2s\"\nplate_timeout = \"6s\"\npair_window = \"10s\"\n";
     std::vector<LaneSpec> lanes;
 

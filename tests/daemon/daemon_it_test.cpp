@@ -117,7 +117,7 @@ TEST(DaemonIntegration, ExitClosesTheVisit) {
     s.lanes = {{"entry-1"}, {"exit-1", "exit"}};
     const auto tokens = s.issue(1);
     s.makeClip("entry-1", "frames=3\nframes=40 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
-    s.makeClip("exit-1", "frames=100\nframes=40 plate=沪A12345\nframes=5\n");
+    s.makeClip("exit-1", "frames=100\nframes=100 plate=沪A12345\nframes=5\n");
     s.startDaemon();
     ASSERT_TRUE(s.waitDecisions(2)) << s.logText();
     const auto d = s.decisions();
@@ -205,7 +205,8 @@ TEST(DaemonIntegration, LockedDatabaseFailsClosedAtEntryAndOpensAndSpoolsAtExit)
     s.globals = "[stay]\nsweep_every = \"2s\"\n";
     const auto tokens = s.issue(1);
     s.makeClip("entry-1", "frames=30\nframes=40 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
-    s.makeClip("exit-1", "frames=30\nframes=40 plate=沪A12345\nframes=5\n");
+    // The car waits at the closed exit barrier: long enough for a plate reader starved by a loaded box.
+    s.makeClip("exit-1", "frames=30\nframes=120 plate=沪A12345\nframes=5\n");
     s.startDaemon();
     // Another process holds the write lock for longer than busy_timeout (500 ms).
     FILE* locker = ::popen(fmt::format("sqlite3 {} > /dev/null", quote((s.dir / "ledger.db").string())).c_str(), "w");

@@ -50,7 +50,16 @@ protected:
         o.confidence = conf;
         o.frame_time = clock_.now();
         lane_->onObservation(o);
+        lookedAt(1);
         lane_->tick();
+    }
+    // The plate reader finished the frame of this instant, having posted `reads` plate reads from it.
+    void lookedAt(int reads) {
+        LaneObservation o;
+        o.kind = LaneObservation::Kind::PlateFrame;
+        o.frame_time = clock_.now();
+        o.reads = reads;
+        lane_->onObservation(o);
     }
     void card(const std::string& token) {
         LaneObservation o;
@@ -68,7 +77,16 @@ protected:
             card(token);
         }
     }
+    // An empty lane for `d`: the camera keeps looking and sees no plate.
     void wait(gate::Duration d) {
+        for (auto t = gate::Duration{0}; t < d; t += 100ms) {
+            clock_.advance(100ms);
+            lookedAt(0);
+            lane_->tick();
+        }
+    }
+    // The plate reader looks at no frame for `d` (an overloaded box, a stalled camera); the lane's timers run on.
+    void stall(gate::Duration d) {
         for (auto t = gate::Duration{0}; t < d; t += 100ms) {
             clock_.advance(100ms);
             lane_->tick();
@@ -240,6 +258,45 @@ TEST_F(LaneTest, UnconfidentReadsOfTheCarBeforeDoNotOutvoteTheNextCar) {
     }
     ASSERT_EQ(committedReasons(), std::vector<Reason>{Reason::ReleaseUnmatched});
     EXPECT_EQ(decider_.committed()[0].plate, "沪D20461");
+}
+
+TEST_F(LaneTest, APlateReaderFallingBehindStillCompletesTheVote) {
+    make(options(gate::Direction::Exit));
+    // Three reads of the car at the barrier, seconds apart because the reader gets little CPU: no frame without
+    // the plate was looked at in between, so nothing says the car has gone.
+    plate("沪D20461");
+    stall(2600ms);
+    plate("沪D20461");
+    stall(2600ms);
+    plate("沪D20461");
+    ASSERT_EQ(committedReasons(), std::vector<Reason>{Reason::ReleaseUnmatched});
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
+TEST_F(LaneTest, FramesLookedAtWithoutThePlateEndTheVote) {
+    make(options(gate::Direction::Exit));
+    plate("沪D20461");
+    frame();
+    plate("沪D20461");
+    wait(2500ms);  // the reader saw an empty lane: the car has gone
+    frame();
+    plate("沪D20461");
+    EXPECT_TRUE(committedReasons().empty()) << "two reads of a car that left and one of the next are not a vote";
+    frame();
+    plate("沪D20461");
+    frame();
+    plate("沪D20461");
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::ReleaseUnmatched});
+}
+
+TEST_F(LaneTest, NoFrameLookedAtForAWholePairWindowEndsTheVote) {
+    make(options(gate::Direction::Exit));
+    plate("沪D20461");
+    frame();
+    plate("沪D20461");
+    stall(61s);  // longer than pair_window: the camera was lost, or the reader stalled
+    plate("沪D20461");
+    EXPECT_TRUE(committedReasons().empty());
 }
 
 TEST_F(LaneTest, ResidentCarOpensAtOnceWithoutACard) {

@@ -2,6 +2,7 @@
 // source whose read() blocks until the test hands it the next result. Thread-safe; used by test_frame_*.cpp.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -87,6 +88,7 @@ public:
             --open_failures_;
             return std::unexpected(SourceError{SourceError::Kind::Failed, "scripted open failure"});
         }
+        open_ = true;
         return {};
     }
     std::expected<Frame, SourceError> read(std::stop_token stop) override {
@@ -104,8 +106,9 @@ public:
         f.captured = clock_.wallNow();
         return f;
     }
-    void close() override {}
-    std::string describe() const override { return "scripted"; }
+    void close() override { open_ = false; }
+    // Like a real source, it describes itself differently once closed (a folder forgets its file count).
+    std::string describe() const override { return open_ ? "scripted (open)" : "scripted (closed)"; }
 
 private:
     ManualFrameClock& clock_;
@@ -115,6 +118,7 @@ private:
     int open_failures_ = 0;
     int opens_ = 0;
     int reads_ = 0;
+    std::atomic<bool> open_ = false;
 };
 
 // Records worker events and frames; waitFor() blocks (no sleeping) until a predicate over the record holds.

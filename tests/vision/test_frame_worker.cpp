@@ -191,6 +191,7 @@ TEST(FrameWorker, EndOfAFilePlayedOnceIsReportedAndNotRetried) {
     src.push({SourceError{SourceError::Kind::Ended, "clip.avi ended"}, 0, 0ms});
     ASSERT_TRUE(rec.waitFor([](Recorder& r) { return r.count(WorkerEvent::Kind::SourceEnded) == 1; }));
     EXPECT_EQ(worker.stats().state, WorkerState::Ended);
+    EXPECT_EQ(rec.events_.back().source, "scripted (open)");  // described as it played, not once closed
     worker.stop();
     EXPECT_EQ(src.opens(), 1);
 }
