@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <future>
 
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
@@ -143,18 +144,8 @@ App::App(std::filesystem::path config_path, config::Settings settings)
       status_timer_(io_),
       zone_(zoneOrThrow(settings_.site.timezone)) {
     setupLogging();
-    auto keys = gate::KeyRing::load(settings_.vouchers.key_file);
-    if (!keys) throw std::runtime_error(keys.error() + " (run `voucher-gate init` first)");
-    auto audit_key = gate::AuditKey::load(settings_.audit.key_file);
-    if (!audit_key) throw std::runtime_error(audit_key.error() + " (run `voucher-gate init` first)");
-    gate::LedgerOptions lo;
-    lo.path = settings_.database.path;
-    lo.busy_timeout = settings_.database.busy_timeout;
-    lo.spool_path = settings_.database.spool_path;
-    lo.retention_days = settings_.database.retention_days;
-    ledger_ = std::make_unique<gate::Ledger>(lo, *audit_key, std::move(*keys), zone_);
-    decider_ = std::make_unique<LedgerDecider>(*ledger_);
-    for (const auto& ls : settings_.lane) setupLane(ls);
+    ledger_ = openLedger();
+    for (const auto& ls : settings_.lane) setupLane(ls);  // their threads start in run()
     control_ = std::make_unique<ControlServer>(io_, settings_.control.socket,
                                                [this](const nlohmann::json& r) { return control(r); });
     http_ = std::make_unique<HttpServer>(io_, settings_.http.listen,
@@ -165,12 +156,65 @@ App::~App() {
     for (auto& unit : lanes_) {
         for (auto& c : unit->cameras) c->stop();
     }
+    stopLaneThreads();
+}
+
+std::unique_ptr<gate::Ledger> App::openLedger() const {
+    auto keys = gate::KeyRing::load(settings_.vouchers.key_file);
+    if (!keys) throw std::runtime_error(keys.error() + " (run `voucher-gate init` first)");
+    auto audit_key = gate::AuditKey::load(settings_.audit.key_file);
+    if (!audit_key) throw std::runtime_error(audit_key.error() + " (run `voucher-gate init` first)");
+    gate::LedgerOptions lo;
+    lo.path = settings_.database.path;
+    lo.busy_timeout = settings_.database.busy_timeout;
+    lo.spool_path = settings_.database.spool_path;
+    lo.retention_days = settings_.database.retention_days;
+    return std::make_unique<gate::Ledger>(lo, *audit_key, std::move(*keys), zone_);
+}
+
+void App::stopLaneThreads() {
+    for (auto& unit : lanes_) {
+        unit->work.reset();
+        unit->io.stop();
+    }
+    for (auto& unit : lanes_) {
+        if (unit->thread.joinable()) unit->thread.join();
+    }
+}
+
+void App::snapshot(LaneUnit& unit) {
+    LaneStatus s = unit.lane->status();
+    std::lock_guard lock(unit.status_mutex);
+    unit.status = std::move(s);
+}
+
+LaneStatus App::statusOf(const LaneUnit& unit) const {
+    std::lock_guard lock(unit.status_mutex);
+    return unit.status;
+}
+
+void App::postToLane(LaneUnit& unit, std::function<void()> f) {
+    boost::asio::post(unit.io, [this, &unit, f = std::move(f)] {
+        f();
+        snapshot(unit);
+    });
+}
+
+template <class F>
+auto App::onLane(LaneUnit& unit, F f) -> decltype(f()) {
+    using R = decltype(f());
+    std::packaged_task<R()> task(std::move(f));
+    auto result = task.get_future();
+    postToLane(unit, [&task] { task(); });
+    return result.get();
 }
 
 void App::setupLane(const config::LaneSettings& ls) {
-    auto unit = std::make_unique<LaneUnit>(io_);
+    auto unit = std::make_unique<LaneUnit>();
     unit->settings = ls;
-    auto made = relay::makeRelay(io_.get_executor(), relayOptionsFor(ls), [this] { return clock_.now(); });
+    unit->ledger = openLedger();
+    unit->decider = std::make_unique<LedgerDecider>(*unit->ledger);
+    auto made = relay::makeRelay(unit->io.get_executor(), relayOptionsFor(ls), [this] { return clock_.now(); });
     if (!made) throw std::runtime_error(fmt::format("lane {}: relay {}", ls.name, made.error().str()));
     unit->relay = std::move(*made);
     if (ls.presence) {
@@ -187,21 +231,25 @@ void App::setupLane(const config::LaneSettings& ls) {
     }
     const bool tts = ls.announcer && ls.announcer->driver == config::AnnouncerDriver::Tts;
     unit->announcer = makeAnnouncer(ls.name, tts, ls.announcer ? ls.announcer->voice : "");
-    unit->lane = std::make_unique<Lane>(laneOptionsFor(settings_, ls), *decider_, *unit->relay, *unit->announcer,
-                                        unit->presence.get(), clock_, zone_, metrics_);
+    unit->lane = std::make_unique<Lane>(laneOptionsFor(settings_, ls), *unit->decider, *unit->relay,
+                                        *unit->announcer, unit->presence.get(), clock_, zone_, metrics_);
     unit->lane->setDecisionHandler([this](const gate::Decision& d) {
-        ledger_ok_ = d.reason != gate::Reason::DenyInternal && !d.spooled;
-        publishStatus();
+        const bool ok = d.reason != gate::Reason::DenyInternal && !d.spooled;
+        boost::asio::post(io_, [this, ok] {
+            ledger_ok_ = ok;
+            publishStatus();
+        });
     });
+    snapshot(*unit);
 
-    Lane* lane = unit->lane.get();
-    auto strand = unit->strand;
-    auto post = [strand, lane](LaneObservation o) {
-        boost::asio::post(strand, [lane, o = std::move(o)] { lane->onObservation(o); });
+    LaneUnit* u = unit.get();
+    auto post = [u](LaneObservation o) {
+        // Observations change little of what the status shows; the lane's tick refreshes the snapshot.
+        boost::asio::post(u->io, [u, o = std::move(o)] { u->lane->onObservation(o); });
     };
     const std::string name = ls.name;
-    auto event = [this, strand, name](const vision::WorkerEvent& e) {
-        boost::asio::post(strand, [this, name, e] {
+    auto event = [this, name](const vision::WorkerEvent& e) {
+        boost::asio::post(io_, [this, name, e] {
             const nlohmann::json payload{{"lane", name}, {"source", e.source}, {"reason", e.reason}};
             recordFault(vision::toString(e.kind), payload);
             publishStatus();
@@ -249,6 +297,10 @@ void App::recordFault(std::string_view kind, const nlohmann::json& payload) {
 int App::run() {
     waitSignals();
     for (auto& unit : lanes_) {
+        unit->heartbeat_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+        unit->thread = std::thread([u = unit.get()] { u->io.run(); });
+    }
+    for (auto& unit : lanes_) {
         for (auto& c : unit->cameras) c->start();
     }
     startTimers();
@@ -293,7 +345,10 @@ void App::tickLoop() {
     tick_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec || stopping_) return;
         for (auto& unit : lanes_) {
-            boost::asio::post(unit->strand, [lane = unit->lane.get()] { lane->tick(); });
+            postToLane(*unit, [u = unit.get()] {
+                u->lane->tick();
+                u->heartbeat_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+            });
         }
         tickLoop();
     });
@@ -309,8 +364,19 @@ void App::sweepLoop() {
 }
 
 void App::watchdogLoop(std::chrono::microseconds every) {
-    // Petted by the loop itself: if a handler hangs, the pets stop and systemd restarts the service.
-    notifier_.notify("WATCHDOG=1");
+    // Petted by the main loop itself, and only while every lane's thread has ticked within half of WatchdogSec
+    // (every = WatchdogSec/4): if a handler or a driver call hangs, the pets stop and systemd restarts the service.
+    const auto now_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+    const auto limit_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(every * 2).count();
+    bool lanes_alive = true;
+    for (const auto& unit : lanes_) {
+        if (now_ns - unit->heartbeat_ns.load() > limit_ns) {
+            lanes_alive = false;
+            spdlog::error("LANE_STALLED {}", dumpJson({{"lane", unit->settings.name},
+                                                       {"note", "no watchdog pet until its thread ticks again"}}));
+        }
+    }
+    if (lanes_alive) notifier_.notify("WATCHDOG=1");
     watchdog_timer_.expires_after(every);
     watchdog_timer_.async_wait([this, every](const boost::system::error_code& ec) {
         if (ec || stopping_) return;
@@ -321,7 +387,8 @@ void App::watchdogLoop(std::chrono::microseconds every) {
 void App::sweep() {
     const auto rules = ruleSettingsFor(settings_, settings_.lanes);
     const auto now = clock_.now();
-    // Each call may wait busy_timeout on a locked ledger, on the lanes' thread: stop at the first failure.
+    // Each call may wait busy_timeout on a locked ledger (on the main thread, never a lane's): stop at the first
+    // failure.
     auto replayed = ledger_->replaySpool(rules, now);
     if (!replayed) {
         spdlog::error("SWEEP_FAILED {}", dumpJson({{"error", replayed.error().message}, {"step", "spool"}}));
@@ -392,13 +459,19 @@ void App::reload() {
         }
     }
     settings_ = std::move(applied);
+    // Posted to each lane's loop: the observations already queued are decided under the old options, the next
+    // car under the new ones.
     for (auto& unit : lanes_) {
         for (const auto& l : settings_.lane) {
-            if (l.name == unit->lane->name()) unit->lane->setOptions(laneOptionsFor(settings_, l));
+            if (l.name != unit->settings.name) continue;
+            postToLane(*unit, [lane = unit->lane.get(), o = laneOptionsFor(settings_, l)] { lane->setOptions(o); });
         }
     }
-    // New token keys (`voucher-gate key new`) are picked up without a restart.
+    // New token keys (`voucher-gate key new`) are picked up without a restart, by every connection.
     if (auto keys = gate::KeyRing::load(settings_.vouchers.key_file)) {
+        for (auto& unit : lanes_) {
+            postToLane(*unit, [ledger = unit->ledger.get(), k = *keys] { ledger->setKeys(k); });
+        }
         ledger_->setKeys(std::move(*keys));
     } else {
         spdlog::error("RELOAD_KEYS_FAILED {}", dumpJson({{"error", keys.error()}, {"note", "old keys kept"}}));
@@ -417,19 +490,31 @@ void App::stop() {
     stopping_ = true;
     notifier_.notify("STOPPING=1");
     spdlog::info("STOPPING {}", dumpJson({{"note", "no new decisions; releasing every output"}}));
-    for (auto& unit : lanes_) unit->lane->stop();
+    // Each lane stops on its own thread, after the decision in flight there (if any) has finished.
+    std::vector<std::future<void>> stopped;
+    for (auto& unit : lanes_) {
+        auto done = std::make_shared<std::promise<void>>();
+        stopped.push_back(done->get_future());
+        postToLane(*unit, [lane = unit->lane.get(), done] {
+            lane->stop();
+            done->set_value();
+        });
+    }
+    for (auto& f : stopped) f.wait();
     for (auto& unit : lanes_) {
         for (auto& c : unit->cameras) c->stop();
     }
     for (auto& unit : lanes_) {
-        if (auto r = unit->relay->release("stop"); !r) {
-            spdlog::error("RELAY_FAULT {}", dumpJson({{"lane", unit->lane->name()},
+        const auto r = onLane(*unit, [&unit] { return unit->relay->release("stop"); });
+        if (!r) {
+            spdlog::error("RELAY_FAULT {}", dumpJson({{"lane", unit->settings.name},
                                                       {"driver", r.error().driver},
                                                       {"error", r.error().message},
                                                       {"during", "stop"}}));
             exit_code_ = 1;
         }
     }
+    stopLaneThreads();
     control_->close();
     http_->close();
     boost::system::error_code ec;
@@ -444,7 +529,7 @@ void App::stop() {
 std::string App::statusLine() const {
     std::string out;
     for (const auto& unit : lanes_) {
-        const auto s = unit->lane->status();
+        const auto s = statusOf(*unit);
         if (!out.empty()) out += "; ";
         out += fmt::format("{}: {}, relay {}", s.name, s.state, s.relay_state);
         if (!s.last_reason.empty()) out += ", last " + s.last_reason;
@@ -471,7 +556,7 @@ std::vector<CameraGauge> App::cameraGauges() const {
         for (const auto& c : unit->cameras) {
             const auto st = c->stats();
             CameraGauge g;
-            g.lane = unit->lane->name();
+            g.lane = unit->settings.name;
             g.role = c->options().role;
             for (const auto& r : st.consumers) g.readers.push_back({r.name, r.frames_processed, r.frames_dropped});
             g.frame_age_seconds =
@@ -487,7 +572,7 @@ nlohmann::json App::health(bool& healthy) {
     healthy = true;
     nlohmann::json lanes = nlohmann::json::array();
     for (const auto& unit : lanes_) {
-        const auto s = unit->lane->status();
+        const auto s = statusOf(*unit);
         nlohmann::json cams = nlohmann::json::array();
         for (const auto& c : unit->cameras) {
             const auto st = c->stats();
@@ -555,32 +640,32 @@ nlohmann::json App::control(const nlohmann::json& request) {
     }
     if (stopping_) return {{"ok", false}, {"error", "the daemon is stopping"}};
     const std::string lane_name = str("lane");
-    Lane* lane = nullptr;
-    for (auto& unit : lanes_) {
-        if (unit->lane->name() == lane_name) lane = unit->lane.get();
+    LaneUnit* unit = nullptr;
+    for (auto& u : lanes_) {
+        if (u->settings.name == lane_name) unit = u.get();
     }
-    if (lane == nullptr) {
+    if (unit == nullptr) {
         std::string names;
-        for (auto& unit : lanes_) names += (names.empty() ? "" : ", ") + unit->lane->name();
+        for (auto& u : lanes_) names += (names.empty() ? "" : ", ") + u->settings.name;
         return {{"ok", false}, {"error", fmt::format("no lane \"{}\" (lanes: {})", lane_name, names)}};
     }
     const gate::Manual manual{str("operator"), str("reason")};
     if (manual.operator_name.empty() || manual.reason.empty()) {
         return {{"ok", false}, {"error", "operator and reason are required (they are audited)"}};
     }
-    ControlOutcome out;
-    if (cmd == "confirm") {
-        const auto refuse_it = request.find("refuse");
-        const bool refuse = refuse_it != request.end() && refuse_it->is_boolean() && refuse_it->get<bool>();
-        const std::string plate = str("plate");
-        out = lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
-    } else if (cmd == "open") {
-        out = lane->open(manual);
-    } else if (cmd == "hold-open") {
-        out = lane->holdOpen(manual);
-    } else {
-        out = lane->release(manual);
-    }
+    // Run on the lane's thread; the guard's command waits for the lane's decision in flight, if any.
+    Lane* lane = unit->lane.get();
+    const ControlOutcome out = onLane(*unit, [&]() -> ControlOutcome {
+        if (cmd == "confirm") {
+            const auto refuse_it = request.find("refuse");
+            const bool refuse = refuse_it != request.end() && refuse_it->is_boolean() && refuse_it->get<bool>();
+            const std::string plate = str("plate");
+            return lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
+        }
+        if (cmd == "open") return lane->open(manual);
+        if (cmd == "hold-open") return lane->holdOpen(manual);
+        return lane->release(manual);
+    });
     publishStatus();
     nlohmann::json reply{{"ok", out.ok}};
     if (!out.error.empty()) reply["error"] = out.error;

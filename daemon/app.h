@@ -1,25 +1,36 @@
-// The composition root of voucher-gated. App owns the one boost::asio::io_context (run on ONE thread: every
-// lane strand, the ledger, the timers, HTTP and the control socket share it; a decision is a few ms of SQLite,
-// so one thread keeps up and no lock is needed), the signals, the clock, the Ledger, and per lane its relay,
-// presence input, announcer, cameras and pass state machine. Camera workers run on their own threads and only
-// post observations to their lane's strand.
+// The composition root of voucher-gated. App owns the main boost::asio::io_context (signals, timers, the overstay
+// sweep, HTTP and the control socket, on the thread that calls run()), the clock, a Ledger connection of its own,
+// and per lane a LaneUnit: the lane's own io_context and thread, its own Ledger connection, its relay, presence
+// input, announcer, cameras and pass state machine. A lane's decisions, relay calls and announcements run on its
+// thread only, so a ledger locked by another process (up to busy_timeout) or a relay module that does not answer
+// (up to its timeouts) holds back that lane alone, never the other lanes, the sweep or the guard's status view.
+// Camera workers run on their own threads and only post observations to their lane's loop. The main thread talks
+// to a lane only by posting to its loop (commands wait for the answer); it reads a lane's state from a snapshot
+// the lane's thread refreshes after every call. The connections are separate: SQLite serialises their writes,
+// exactly as it does for the CLI beside the daemon (the spool is flock-ed, the audit chain read in the write
+// transaction).
 //
 // Signals: SIGHUP reloads (parse into a scratch Settings, apply only on success, log what needs a restart);
-// SIGTERM/SIGINT stop: no new decisions, the one in flight finishes (it runs to completion on the io thread
-// before the signal handler can), cameras stop, every output is released, run() returns 0.
+// SIGTERM/SIGINT stop: no new decisions, the one in flight finishes (each lane's stop waits for it on the lane's
+// thread), cameras stop, every output is released, run() returns 0. The watchdog is petted only while every
+// lane's thread keeps ticking: a lane stuck in a driver call for half of WatchdogSec gets the service restarted.
 // The constructor throws std::runtime_error on a start-up failure (database, keys, devices, sockets);
 // nothing after start-up throws out of a handler.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "config/settings.h"
 #include "daemon/announcer.h"
@@ -56,15 +67,31 @@ public:
 
 private:
     struct LaneUnit {
-        explicit LaneUnit(boost::asio::io_context& io) : strand(boost::asio::make_strand(io)) {}
-        config::LaneSettings settings;
-        boost::asio::strand<boost::asio::io_context::executor_type> strand;
+        LaneUnit() : work(boost::asio::make_work_guard(io)) {}
+        config::LaneSettings settings;  // as set up (main thread); the lane holds its live options
+        boost::asio::io_context io;     // the lane's loop, run by `thread`
+        boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+        std::unique_ptr<gate::Ledger> ledger;  // the lane's own connection
+        std::unique_ptr<LedgerDecider> decider;
         std::unique_ptr<relay::Relay> relay;
         std::unique_ptr<relay::PresenceInput> presence;
         std::unique_ptr<Announcer> announcer;
         std::unique_ptr<Lane> lane;
         std::vector<std::unique_ptr<CameraFeed>> cameras;
+        mutable std::mutex status_mutex;
+        LaneStatus status;                          // snapshot for the main thread
+        std::atomic<std::int64_t> heartbeat_ns{0};  // steady clock of the lane's last tick
+        std::thread thread;
     };
+
+    // Runs f on the lane's thread, then refreshes the lane's status snapshot. onLane waits for f's result.
+    void postToLane(LaneUnit& unit, std::function<void()> f);
+    template <class F>
+    auto onLane(LaneUnit& unit, F f) -> decltype(f());
+    void snapshot(LaneUnit& unit);
+    LaneStatus statusOf(const LaneUnit& unit) const;
+    void stopLaneThreads();
+    std::unique_ptr<gate::Ledger> openLedger() const;  // a new connection, keys loaded from their files
 
     void setupLane(const config::LaneSettings& ls);
     void startTimers();
@@ -96,8 +123,7 @@ private:
     SystemdNotifier notifier_;
     Metrics metrics_;
     gate::SiteZone zone_;
-    std::unique_ptr<gate::Ledger> ledger_;
-    std::unique_ptr<LedgerDecider> decider_;
+    std::unique_ptr<gate::Ledger> ledger_;  // the main thread's connection: sweep, events, health
     std::vector<std::unique_ptr<LaneUnit>> lanes_;
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<HttpServer> http_;

@@ -1,6 +1,6 @@
 // The lane's seam to the ledger: the calls a lane makes, declared where they are used, so the pass state
 // machine can be tested with a recording fake (tests/fakes/fake_decider.h). LedgerDecider forwards to the real
-// gate::Ledger. Called from the daemon's io thread only (the ledger's connection is single-threaded).
+// gate::Ledger. Called from its lane's thread only: each lane has a Ledger connection of its own.
 #pragma once
 
 #include <optional>

@@ -5,7 +5,8 @@
 // then is the relay pulsed. One car, one decision, one pulse.
 //
 // Ownership: the App owns the lane and everything passed by reference, which must outlive it. Threading: every
-// call on the lane's strand (the daemon runs its io_context on one thread). Time comes from the injected Clock;
+// call on the lane's own thread (the App gives each lane an io_context and a thread); the Decider, relay and
+// announcer it is given are that lane's alone. Time comes from the injected Clock;
 // tick() applies the deadlines, so tests drive a manual clock without sleeping. Nothing throws.
 #pragma once
 

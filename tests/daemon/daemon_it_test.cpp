@@ -1,6 +1,10 @@
 // The real voucher-gated on folder cameras made by vg-lane-clips and sim relays: what the barrier does, counted
 // from the sim relay file and the daemon's DECISION lines; the guard through the control socket; reload and
 // stop through signals. Waits poll files with deadlines; nothing sleeps a fixed time to let things happen.
+#include <sys/stat.h>
+
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "daemon_harness.h"
@@ -182,6 +186,58 @@ TEST(DaemonIntegration, RelayDriverErrorIsARelayFaultNamingTheDriver) {
     fs::rename(s.dir / "relay-saved.jsonl", relay);
     expectCleanStop(s);
     EXPECT_EQ(pulses(s, "entry-1"), 0);
+}
+
+TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnly) {
+    Site s("stuckrelay");
+    s.lanes = {{"entry-1"}, {"entry-2", "entry", "camera_loop = true\n"}};
+    const auto tokens = s.issue(2);
+    s.makeClip("entry-1", "frames=30\nframes=60 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
+    s.makeClip("entry-2", "frames=10\n");  // an empty lane, played in a loop and listed again at each pass
+    s.startDaemon();
+    // entry-1's relay stops answering: its file becomes a FIFO that nobody reads, so the sim driver's open()
+    // blocks, as a write to a relay module that never acknowledges does (the car drives up 3 s after start-up).
+    const auto relay = s.relayFile("entry-1");
+    const auto saved = s.dir / "relay-entry-1.saved";
+    fs::rename(relay, saved);
+    ASSERT_EQ(::mkfifo(relay.c_str(), 0644), 0);
+    auto laneDecided = [&](const std::string& lane) {
+        for (const auto& d : s.decisions()) {
+            if (d["lane"] == lane) return true;
+        }
+        return false;
+    };
+    ASSERT_TRUE(waitFor([&] { return laneDecided("entry-1"); }, 60s)) << s.logText();  // logged before the pulse
+    EXPECT_EQ(count(relayActions(saved), "action", "pulse"), 0) << "the car came before the relay was unplugged";
+
+    // Only now does a car drive up to entry-2: its frames join entry-2's folder (one atomic rename each).
+    const fs::path later = s.dir / "later-car";
+    fs::create_directories(later);
+    std::ofstream(s.dir / "scenes-later.txt") << "frames=60 plate=沪C24680 card=" << tokens[1] << "\nframes=5\n";
+    auto made = run(fmt::format("{} {} {} --start 1000", kClipTool, quote(later.string()),
+                                quote((s.dir / "scenes-later.txt").string())));
+    ASSERT_EQ(made.rc, 0) << made.out;
+    for (const auto& f : fs::directory_iterator(later)) fs::rename(f.path(), s.clip("entry-2") / f.path().filename());
+    ASSERT_TRUE(waitFor([&] { return pulses(s, "entry-2") == 1; }, 60s)) << s.logText();
+    std::map<std::string, std::string> reason_of;
+    for (const auto& d : s.decisions()) reason_of[d["lane"]] = d["reason"];
+    EXPECT_EQ(reason_of["entry-2"], "ADMIT_VOUCHER") << s.logText();
+    EXPECT_EQ(reason_of["entry-1"], "ADMIT_VOUCHER") << s.logText();
+
+    // The relay answers again: entry-1's pulse, held all this time, goes through.
+    {
+        std::ifstream fifo(relay);  // unblocks the driver's open()
+        std::string line;
+        ASSERT_TRUE(std::getline(fifo, line));
+        const auto pulse = Json::parse(line);
+        EXPECT_EQ(pulse["action"], "pulse");
+        EXPECT_EQ(pulse["lane"], "entry-1");
+        std::ofstream(saved, std::ios::app) << line << "\n";
+    }
+    fs::remove(relay);
+    fs::rename(saved, relay);
+    EXPECT_EQ(pulses(s, "entry-1"), 1);
+    expectCleanStop(s);
 }
 
 TEST(DaemonIntegration, ClockSetBackDeniesEntries) {
