@@ -32,6 +32,41 @@ std::chrono::minutes stayOf(const Json& d) {
     return std::chrono::duration_cast<std::chrono::minutes>(*deadline - *at);
 }
 
+// What the daemon tells systemd (sd_notify), as systemd's notify socket would receive it.
+class NotifyListener {
+public:
+    explicit NotifyListener(const fs::path& path) : fd_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+        bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    }
+    ~NotifyListener() { ::close(fd_); }
+    NotifyListener(const NotifyListener&) = delete;
+    NotifyListener& operator=(const NotifyListener&) = delete;
+    bool bound() const { return bound_; }
+    void drain() {
+        char buf[4096];
+        ssize_t n = 0;
+        while ((n = ::recv(fd_, buf, sizeof(buf), 0)) > 0) said.append(buf, static_cast<size_t>(n)).append("\n");
+    }
+    bool heard(const std::string& what) {
+        drain();
+        return said.find(what) != std::string::npos;
+    }
+    std::size_t count(const std::string& what) {
+        drain();
+        std::size_t n = 0;
+        for (auto at = said.find(what); at != std::string::npos; at = said.find(what, at + 1)) ++n;
+        return n;
+    }
+    std::string said;
+
+private:
+    int fd_;
+    bool bound_ = false;
+};
+
 // After every run: exit 0, the last thing each relay was told is "release", every relay record is whole JSON,
 // and the audit chain verifies.
 void expectCleanStop(Site& s) {
@@ -188,12 +223,16 @@ TEST(DaemonIntegration, RelayDriverErrorIsARelayFaultNamingTheDriver) {
     EXPECT_EQ(pulses(s, "entry-1"), 0);
 }
 
-TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnly) {
+TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnlyAndStopsTheWatchdog) {
     Site s("stuckrelay");
     s.lanes = {{"entry-1"}, {"entry-2", "entry", "camera_loop = true\n"}};
     const auto tokens = s.issue(2);
     s.makeClip("entry-1", "frames=30\nframes=60 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
     s.makeClip("entry-2", "frames=10\n");  // an empty lane, played in a loop and listed again at each pass
+    const fs::path notify = s.dir / "notify.sock";
+    NotifyListener systemd(notify);
+    ASSERT_TRUE(systemd.bound());
+    s.env = {{"NOTIFY_SOCKET", notify.string()}, {"WATCHDOG_USEC", "4000000"}};  // pets every 1 s
     s.startDaemon();
     // entry-1's relay stops answering: its file becomes a FIFO that nobody reads, so the sim driver's open()
     // blocks, as a write to a relay module that never acknowledges does (the car drives up 3 s after start-up).
@@ -223,6 +262,19 @@ TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnly) {
     for (const auto& d : s.decisions()) reason_of[d["lane"]] = d["reason"];
     EXPECT_EQ(reason_of["entry-2"], "ADMIT_VOUCHER") << s.logText();
     EXPECT_EQ(reason_of["entry-1"], "ADMIT_VOUCHER") << s.logText();
+
+    // The stuck lane stops the watchdog pets (half of WatchdogSec without a tick), so systemd would restart us.
+    auto stalled = [&] {
+        std::size_t n = 0;
+        for (const auto& e : events(s.log(), "LANE_STALLED")) n += e["lane"] == "entry-1";
+        return n;
+    };
+    ASSERT_TRUE(waitFor([&] { return stalled() >= 1; }, 30s)) << s.logText();
+    systemd.drain();
+    systemd.said.clear();
+    const auto seen = stalled();
+    ASSERT_TRUE(waitFor([&] { return stalled() > seen; }, 30s)) << s.logText();  // one more watchdog round
+    EXPECT_EQ(systemd.count("WATCHDOG=1"), 0u) << systemd.said;
 
     // The relay answers again: entry-1's pulse, held all this time, goes through.
     {
@@ -322,33 +374,15 @@ TEST(DaemonIntegration, NotifiesSystemdPetsTheWatchdogAndServesHealthAndMetrics)
     (void)s.issue(1);
     s.makeClip("entry-1", "frames=20\n");
     const fs::path notify = s.dir / "notify.sock";
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", notify.c_str());
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    std::string said;
-    auto drain = [&] {
-        char buf[4096];
-        ssize_t n = 0;
-        while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0) said.append(buf, static_cast<size_t>(n)).append("\n");
-    };
-    auto heard = [&](const std::string& what) {
-        drain();
-        return said.find(what) != std::string::npos;
-    };
+    NotifyListener systemd(notify);
+    ASSERT_TRUE(systemd.bound());
     s.env = {{"NOTIFY_SOCKET", notify.string()}, {"WATCHDOG_USEC", "400000"}};
     s.startDaemon();
-    ASSERT_TRUE(waitFor([&] { return heard("READY=1"); }, 10s)) << said;
-    EXPECT_TRUE(heard("STATUS=entry-1: idle, relay released")) << said;
+    ASSERT_TRUE(waitFor([&] { return systemd.heard("READY=1"); }, 10s)) << systemd.said;
+    EXPECT_TRUE(systemd.heard("STATUS=entry-1: idle, relay released")) << systemd.said;
     // Pets every WatchdogSec/4 from the loop: several within a second.
-    said.clear();
-    ASSERT_TRUE(waitFor([&] {
-        drain();
-        std::size_t pets = 0;
-        for (auto at = said.find("WATCHDOG=1"); at != std::string::npos; at = said.find("WATCHDOG=1", at + 1)) ++pets;
-        return pets >= 3;
-    }, 5s)) << said;
+    systemd.said.clear();
+    ASSERT_TRUE(waitFor([&] { return systemd.count("WATCHDOG=1") >= 3; }, 5s)) << systemd.said;
 
     const auto health = httpGet(s.port, "/healthz");
     EXPECT_TRUE(health.first == 200 || health.first == 503) << health.second;
@@ -370,11 +404,10 @@ TEST(DaemonIntegration, NotifiesSystemdPetsTheWatchdogAndServesHealthAndMetrics)
     EXPECT_EQ(httpGet(s.port, "/nothing").first, 404);
 
     s.signal(SIGHUP);
-    ASSERT_TRUE(waitFor([&] { return heard("RELOADING=1"); }, 10s)) << said;
+    ASSERT_TRUE(waitFor([&] { return systemd.heard("RELOADING=1"); }, 10s)) << systemd.said;
     ASSERT_TRUE(waitFor([&] { return !events(s.log(), "RELOADED").empty(); }, 10s));
     EXPECT_EQ(s.stopDaemon(), 0);
-    EXPECT_TRUE(heard("STOPPING=1")) << said;
-    ::close(fd);
+    EXPECT_TRUE(systemd.heard("STOPPING=1")) << systemd.said;
 }
 
 TEST(DaemonIntegration, CheckConfigValidatesWithoutOpeningTheDatabase) {
