@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <future>
 
@@ -21,6 +22,9 @@ namespace vg::daemon {
 namespace {
 
 using namespace std::chrono_literals;
+
+// How long the guard's command waits for its lane to take it (the CLI's control client gives up after 10 s).
+constexpr auto kLaneAnswer = 5s;
 
 std::string dumpJson(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -653,19 +657,58 @@ nlohmann::json App::control(const nlohmann::json& request) {
     if (manual.operator_name.empty() || manual.reason.empty()) {
         return {{"ok", false}, {"error", "operator and reason are required (they are audited)"}};
     }
-    // Run on the lane's thread; the guard's command waits for the lane's decision in flight, if any.
-    Lane* lane = unit->lane.get();
-    const ControlOutcome out = onLane(*unit, [&]() -> ControlOutcome {
-        if (cmd == "confirm") {
-            const auto refuse_it = request.find("refuse");
-            const bool refuse = refuse_it != request.end() && refuse_it->is_boolean() && refuse_it->get<bool>();
-            const std::string plate = str("plate");
-            return lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
+    const auto refuse_it = request.find("refuse");
+    const bool refuse = refuse_it != request.end() && refuse_it->is_boolean() && refuse_it->get<bool>();
+    const std::string plate = str("plate");
+    // Run on the lane's thread, after the lane's work in flight. A lane that does not take the command within
+    // kLaneAnswer (its relay or the ledger is not answering) never runs it: a guard's "open" must not happen by
+    // surprise minutes later, after the guard was told it failed (the CLI gives up after 10 s).
+    struct Pending {
+        std::mutex m;
+        std::condition_variable cv;
+        bool started = false;
+        bool abandoned = false;
+        std::optional<ControlOutcome> out;
+    };
+    auto pending = std::make_shared<Pending>();
+    postToLane(*unit, [pending, lane = unit->lane.get(), cmd, manual, refuse, plate] {
+        {
+            std::lock_guard lock(pending->m);
+            if (pending->abandoned) return;
+            pending->started = true;
         }
-        if (cmd == "open") return lane->open(manual);
-        if (cmd == "hold-open") return lane->holdOpen(manual);
-        return lane->release(manual);
+        ControlOutcome o;
+        if (cmd == "confirm") {
+            o = lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
+        } else if (cmd == "open") {
+            o = lane->open(manual);
+        } else if (cmd == "hold-open") {
+            o = lane->holdOpen(manual);
+        } else {
+            o = lane->release(manual);
+        }
+        {
+            std::lock_guard lock(pending->m);
+            pending->out = std::move(o);
+        }
+        pending->cv.notify_all();
     });
+    std::unique_lock lock(pending->m);
+    if (!pending->cv.wait_for(lock, kLaneAnswer, [&] { return pending->out.has_value(); })) {
+        if (!pending->started) {
+            pending->abandoned = true;
+            spdlog::error("CONTROL_REFUSED {}", dumpJson({{"lane", lane_name}, {"cmd", cmd},
+                                                          {"operator", manual.operator_name},
+                                                          {"error", "lane busy"}}));
+            return {{"ok", false},
+                    {"error", fmt::format("lane {} is busy: its relay or the ledger has not answered for {} s; "
+                                          "nothing was done, try again",
+                                          lane_name, std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count())}};
+        }
+        pending->cv.wait(lock, [&] { return pending->out.has_value(); });  // it is acting: report what it did
+    }
+    const ControlOutcome out = *pending->out;
+    lock.unlock();
     publishStatus();
     nlohmann::json reply{{"ok", out.ok}};
     if (!out.error.empty()) reply["error"] = out.error;

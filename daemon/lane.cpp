@@ -321,6 +321,15 @@ void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint 
     } else if (const auto text = announcementFor(d, zone_)) {
         announcer_.say(*text);
     }
+    // The lane was not looking while it decided and acted (a locked ledger, a relay that took seconds to answer):
+    // that time is no gap in the car's presence. Its plate and card count as seen until now, so the frames that
+    // queued up meanwhile are the same pass, not a car that came back (ADMIT_REPEAT and a second pulse).
+    const TimePoint done = clock_.now();
+    if (done > now) {
+        recent_.back().last_seen = done;
+        if (obs.token && shown_card_) shown_card_->last_seen = done;
+        if (plate_ && plate_->decided) plate_->last_seen = std::max(plate_->last_seen, done);
+    }
 }
 
 bool Lane::pulseFor(const gate::Decision& d, TimePoint now, std::optional<TimePoint> card_frame) {

@@ -276,6 +276,14 @@ TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnlyAndStopsTh
     ASSERT_TRUE(waitFor([&] { return stalled() > seen; }, 30s)) << s.logText();  // one more watchdog round
     EXPECT_EQ(systemd.count("WATCHDOG=1"), 0u) << systemd.said;
 
+    // The guard's command to the stuck lane is refused after 5 s, saying why, and must never run later.
+    const Json guard{{"lane", "entry-1"}, {"operator", "王"}, {"reason", "test"}};
+    Json open = guard;
+    open["cmd"] = "open";
+    const Json refused = control(s.socket(), open);
+    EXPECT_FALSE(refused.value("ok", true)) << refused.dump();
+    EXPECT_NE(refused.value("error", "").find("busy"), std::string::npos) << refused.dump();
+
     // The relay answers again: entry-1's pulse, held all this time, goes through.
     {
         std::ifstream fifo(relay);  // unblocks the driver's open()
@@ -288,7 +296,11 @@ TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnlyAndStopsTh
     }
     fs::remove(relay);
     fs::rename(saved, relay);
-    EXPECT_EQ(pulses(s, "entry-1"), 1);
+    // A command the lane takes after the refused one: once it has answered, the refused "open" was skipped.
+    Json release = guard;
+    release["cmd"] = "release";
+    EXPECT_TRUE(control(s.socket(), release).value("ok", false));
+    EXPECT_EQ(pulses(s, "entry-1"), 1) << "the refused open ran after all" << s.logText() << std::ifstream(relay).rdbuf();
     expectCleanStop(s);
 }
 

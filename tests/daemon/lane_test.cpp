@@ -119,6 +119,16 @@ TEST_F(LaneTest, VoucherCarWithCardIn40FramesIsAdmittedOnceWithOnePulse) {
     EXPECT_EQ(relay_.calls.back().tag, "audit:" + std::to_string(decider_.committed()[0].audit_seq));
 }
 
+TEST_F(LaneTest, FramesThatQueuedWhileTheRelayTookSecondsToAnswerAreTheSamePass) {
+    auto o = options();
+    o.repeat_window = 5s;
+    make(o);
+    relay_.on_pulse = [&] { clock_.advance(9s); };  // longer than repeat_window: the lane was not looking
+    shown("沪A12345", kToken, 40);
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher}) << "no ADMIT_REPEAT for the same car";
+    EXPECT_EQ(relay_.pulses(), 1);
+}
+
 TEST_F(LaneTest, TheAdmittedCarReadOneCharacterDifferentlyIsStillTheSameCar) {
     make(options());
     shown("沪L90876", kToken, 5);

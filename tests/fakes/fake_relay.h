@@ -1,6 +1,7 @@
 // A relay that energises nothing and records what it was asked; it can be told to fail like a broken driver.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ public:
 
     std::vector<Call> calls;
     bool fail = false;
+    std::function<void()> on_pulse;  // runs inside each pulse, e.g. a module that takes seconds to answer
 
     int pulses() const {
         int n = 0;
@@ -31,6 +33,7 @@ public:
 
 protected:
     std::expected<bool, relay::RelayError> pulseTimed(relay::Duration d, std::string_view tag) override {
+        if (on_pulse) on_pulse();
         if (fail) return std::unexpected(relay::RelayError{"fake", "bus error (injected)"});
         calls.push_back({"pulse", d, std::string(tag)});
         return true;
