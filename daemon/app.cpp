@@ -700,10 +700,11 @@ nlohmann::json App::control(const nlohmann::json& request) {
             spdlog::error("CONTROL_REFUSED {}", dumpJson({{"lane", lane_name}, {"cmd", cmd},
                                                           {"operator", manual.operator_name},
                                                           {"error", "lane busy"}}));
+            const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
             return {{"ok", false},
                     {"error", fmt::format("lane {} is busy: its relay or the ledger has not answered for {} s; "
                                           "nothing was done, try again",
-                                          lane_name, std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count())}};
+                                          lane_name, waited)}};
         }
         pending->cv.wait(lock, [&] { return pending->out.has_value(); });  // it is acting: report what it did
     }

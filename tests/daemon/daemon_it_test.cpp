@@ -35,7 +35,8 @@ std::chrono::minutes stayOf(const Json& d) {
 // What the daemon tells systemd (sd_notify), as systemd's notify socket would receive it.
 class NotifyListener {
 public:
-    explicit NotifyListener(const fs::path& path) : fd_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
+    explicit NotifyListener(const fs::path& path)
+        : fd_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
         sockaddr_un addr{};
         addr.sun_family = AF_UNIX;
         std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
@@ -300,7 +301,8 @@ TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnlyAndStopsTh
     Json release = guard;
     release["cmd"] = "release";
     EXPECT_TRUE(control(s.socket(), release).value("ok", false));
-    EXPECT_EQ(pulses(s, "entry-1"), 1) << "the refused open ran after all" << s.logText() << std::ifstream(relay).rdbuf();
+    EXPECT_EQ(pulses(s, "entry-1"), 1) << "the refused open ran after all, or the car got a second pulse\n"
+                                       << s.logText() << std::ifstream(relay).rdbuf();
     expectCleanStop(s);
 }
 
