@@ -1,7 +1,7 @@
 // What the driver hears: one Chinese sentence per decision (announcementFor) and a per-lane Announcer that
 // says it. `log` writes an ANNOUNCE line; `tts` also speaks it through espeak-ng's Mandarin voice ("cmn") as a
 // child process, never blocking the event loop (a newer message cuts off an older one still speaking).
-// io thread only. Nothing throws.
+// Its lane's thread only. Nothing throws.
 #pragma once
 
 #include <sys/types.h>

@@ -82,7 +82,7 @@ void CameraFeed::readPlates(const vision::Frame& frame) {
     looked.frame_time = toGate(frame.captured);
     looked.reads = static_cast<int>(reads.size());
     for (auto& r : reads) post_(std::move(r));
-    post_(std::move(looked));  // after the frame's reads, on the same strand
+    post_(std::move(looked));  // after the frame's reads, on the same lane loop
 }
 
 }  // namespace vg::daemon

@@ -1,9 +1,9 @@
 // One camera of a lane: a vision::FrameWorker (a capture thread, and per reader a processing thread on which the
 // newest frame wins) that reads QR codes (card camera) and plates (plate camera, when a plate reader is available)
-// and hands each read to `post` as a LaneObservation; the App's `post` forwards it to the lane's strand. A camera
+// and hands each read to `post` as a LaneObservation; the App's `post` forwards it to the lane's own loop. A camera
 // serving both has two readers on two threads: the QR read (a few ms) sees every frame even while the plate search
 // (tens of ms) falls behind, so a card is read in the first frame it can be.
-// Owned by the App; start()/stop() from the io thread; stats() from any thread. Nothing throws after
+// Owned by the App; start()/stop() from the main thread; stats() from any thread. Nothing throws after
 // construction.
 #pragma once
 

@@ -5,7 +5,7 @@
 //   {"cmd":"open"|"hold-open"|"release","lane":"...","operator":"...","reason":"..."}
 //   {"cmd":"status"}
 // -> {"ok":true,...} or {"ok":false,"error":"..."}. Requests over 64 KiB or idle for 10 s are dropped.
-// Runs on the daemon's io_context (io thread); the handler is called there. Construction throws
+// Runs on the daemon's main io_context (main thread); the handler is called there. Construction throws
 // std::runtime_error when the socket cannot be created (start-up only).
 #pragma once
 

@@ -1,7 +1,7 @@
-// The daemon's HTTP endpoint (Boost.Beast, http.listen): GET /healthz (JSON, 200 healthy / 503 not) and
-// GET /metrics (Prometheus text). One request per connection, bodies ignored, 10 s per connection. Runs on the
-// daemon's io_context; the handlers are called on the io thread. Construction throws std::runtime_error when the
-// address cannot be bound (start-up only).
+// The daemon's HTTP endpoint (Boost.Beast, http.listen): GET /healthz (JSON, 200 healthy / 503 not) and GET /metrics
+// (Prometheus text). One request per connection, bodies ignored, 10 s per connection. Runs on the daemon's main
+// io_context; the handlers are called on the main thread. Construction throws std::runtime_error when the address
+// cannot be bound (start-up only).
 #pragma once
 
 #include <functional>

@@ -1,4 +1,4 @@
-// What a lane's camera workers and inputs report to the lane, posted to the lane's strand. Plain values.
+// What a lane's camera workers and inputs report to the lane, posted to the lane's own loop. Plain values.
 #pragma once
 
 #include <string>

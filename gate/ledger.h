@@ -3,7 +3,8 @@
 // is durable before the caller pulses a relay (rule 10). Single use is enforced by the schema itself (unique
 // live visit per voucher, one live voucher visit per plate), so two processes racing cannot break rule 4.
 //
-// Threading: a Ledger owns one connection; use it from one thread at a time (the daemon's ledger strand).
+// Threading: a Ledger owns one connection; use it from one thread at a time (the daemon gives
+// each lane a Ledger of its own and keeps one for its main thread).
 // Several processes may open the same file. Errors: open() throws std::runtime_error at start-up only;
 // every other call returns an error value (LedgerError) or, for decide(), a fail-closed Decision.
 #pragma once

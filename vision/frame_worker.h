@@ -11,7 +11,7 @@
 //  - Each consumer's on_frame runs on ITS processing thread, one call at a time, with the newest frame already
 //    cropped to the ROI (Frame::offset says where the crop sits). Consumers share the frame's pixels and must
 //    not write to them. on_event runs on the CAPTURE thread. Both must be quick or hand the work on (the daemon
-//    posts to its lane strand) and must not call stop() of their own worker.
+//    posts to its lane's loop) and must not call stop() of their own worker.
 //  - stats() may be called from any thread at any time.
 // Stall and loss: a source that yields no frame for `stall_after` (or fails to open/read) is reported once as
 // CAMERA_LOST with the reason, closed and reopened with capped exponential backoff (initial_backoff doubling up to

@@ -1,5 +1,5 @@
 // Multi-frame voting of plate reads over one pass of a car, and the exit-side "which car inside is this" match.
-// A PlateVoter belongs to one lane (one pass at a time) and is not thread-safe: call it from the lane's strand.
+// A PlateVoter belongs to one lane (one pass at a time) and is not thread-safe: call it from the lane's thread.
 // Nothing here throws.
 #pragma once
 

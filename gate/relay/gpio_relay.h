@@ -1,7 +1,7 @@
 // The `gpio` relay: one output line through libgpiod 1.6 (chip, line, active-low). The line is requested as
 // an output at level "released" when the daemon starts, and a pulse is ended by an asio timer. Risk: a crash
 // mid-pulse leaves the line at its last level until the daemon starts again (systemd restarts it and start-up
-// releases every output); relay boards that time the pulse themselves do not have this window. io thread only.
+// releases every output); relay boards that time the pulse themselves do not have this window. Its lane's thread only.
 #pragma once
 
 #include <gpiod.hpp>

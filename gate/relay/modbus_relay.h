@@ -2,8 +2,8 @@
 // the barrier's "open" input. Every write is confirmed by reading the coil back; a write that fails is retried
 // once on a fresh connection (a module that rebooted, a TCP link that timed out), then reported. A pulse is
 // ended by an asio timer, as for gpio, so a crash mid-pulse leaves the coil on until start-up releases it again
-// (modules with a hardware pulse mode do not have this window; not used here). Calls block the io thread for at
-// most `timeout` per request. io thread only.
+// (modules with a hardware pulse mode do not have this window; not used here). Calls block the lane's thread (never
+// another lane) for at most `timeout` per request. Its lane's thread only.
 #pragma once
 
 #include <expected>

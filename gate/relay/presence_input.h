@@ -1,6 +1,6 @@
 // Presence inputs: the barrier's loop detector (rule 13 "presence", rule 14). read() samples the input now;
 // it never blocks for long and never throws: a failing input reads Unknown (so rules that need a vehicle fail
-// closed). Owned by its lane; called from the daemon's io thread.
+// closed). Owned by its lane; called from the lane's thread.
 #pragma once
 
 #include <expected>

@@ -1,9 +1,9 @@
 // Barrier relays: the one output the software drives. It only ever *opens*: a pulse on the controller's soft
 // "open" input, or (a person's explicit command) a hold capped at max_hold. Closing is the controller's job.
 // Fail closed: every call reports success or a RelayError naming the driver and the system error; on any error
-// the driver tries to release. A Relay is owned by its lane and used only from the daemon's io thread (timers
-// run on the executor given at construction). Nothing here throws after construction; makeRelay() returns
-// errors as values.
+// the driver tries to release. A Relay is owned by its lane and used only from its lane's thread (timers run on
+// the executor given at construction: the lane's io_context). Nothing here throws after construction; makeRelay()
+// returns errors as values.
 #pragma once
 
 #include <chrono>

@@ -2,7 +2,7 @@
 // controllers), switched by 4-byte frames `A0 <channel> <state> <sum>` at `baud` (8N1). These boards do not
 // answer, so a switch counts as done once the frame is written and drained to the line (tcdrain); a device that
 // vanished or a write that times out is a fault naming the device. A pulse is ended by an asio timer (as gpio).
-// io thread only.
+// Its lane's thread only.
 #pragma once
 
 #include <array>

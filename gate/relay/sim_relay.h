@@ -1,7 +1,7 @@
 // The `sim` relay: energises nothing; appends one JSON line per pulse, hold and release to its file
 // (time, lane, action, duration_ms, decision) and flushes it with one write(2), so tests, the demo and a
 // commissioning engineer can watch what the barrier would have done. The file is opened per record, so a
-// file that becomes unwritable is reported as a RELAY_FAULT on the next command. io thread only.
+// file that becomes unwritable is reported as a RELAY_FAULT on the next command. Its lane's thread only.
 #pragma once
 
 #include "gate/relay/relay.h"

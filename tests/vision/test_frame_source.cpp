@@ -90,7 +90,6 @@ TEST(FolderSource, DefaultsToTenFramesPerSecondAndLoops) {
     EXPECT_EQ(clock.now() - t0, 400ms);
 }
 
-
 // Played like a camera: each frame is stamped with when it was due, a late reader gets the frames it missed at
 // once (a driver's few buffers), and one far behind restarts the schedule instead of bursting through the backlog.
 TEST(FolderSource, StampsEachFrameWithItsDueTimeAndCatchesUpABoundedLag) {
@@ -125,6 +124,7 @@ TEST(FolderSource, StampsEachFrameWithItsDueTimeAndCatchesUpABoundedLag) {
     ASSERT_TRUE(f);
     EXPECT_EQ(f->captured, restart + 100ms);
 }
+
 TEST(FolderSource, FolderThatDisappearsMidStreamIsAFailureNotAnEnd) {
     auto dir = std::make_unique<TempDir>();
     const fs::path path = dir->path();
