@@ -7,6 +7,7 @@
 #pragma once
 
 #include <expected>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,19 @@ struct PlateReadOptions {
   cv::Rect roi;                // frame pixels; empty = whole frame
   float minConfidence = 0.0F;  // reads below are dropped (the daemon uses lanes.min_plate_confidence)
   int maxReads = 4;
+  // Reads at or above this confidence get second looks (see confirmBySecondLooks), and so does every read at or
+  // above minConfidence when that is set; reads below both keep their one-look confidence.
+  float secondLookFrom = 0.5F;
 };
+
+// One read's character confidences confronted with the same plate read again from two other crops, one with
+// tighter margins and one with wider: a look that reads another character at position i caps that character's
+// confidence at 1 - the look's confidence in its own character (the network cannot give ours more than what
+// is left); a look that cannot be decoded at the read's length caps every character at 0.5. Looks that agree
+// change nothing, and the text is never rewritten. The read's confidence becomes the lowest character
+// confidence again. A confident read that a small change of the crop overturns is not confident
+// (bench/README.md, "Second looks").
+void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDecode, DecodeError>> looks);
 
 class PlatePipeline {
  public:
@@ -51,6 +64,9 @@ class PlatePipeline {
 
  private:
   std::vector<PlateRead> readUnchecked(const cv::Mat& frame, const PlateReadOptions& options);
+  // Reads each of `reads` (at their outlines in `image`) again through the second-look crops and confirms
+  // them.
+  void secondLooks(const cv::Mat& image, std::span<PlateRead*> reads);
 
   PlateReader reader_;
   PlateFinder finder_;

@@ -2,9 +2,9 @@
 // and set into a cluttered 1280x720 scene (grey, as from an IR camera, and colour-converted), is found and read.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -101,6 +101,53 @@ TEST(PlatePipeline, FramesOfOnePassVoteToThePlate) {
   const auto v = voter.voted();
   ASSERT_TRUE(v);
   EXPECT_EQ(v->text, refs.front().text);
+}
+
+PlateRead confidentRead() {
+  return PlateRead{.text = "沪A12345",
+                   .colour = "blue",
+                   .confidence = 0.95F,
+                   .charConfidence = {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F}};
+}
+
+PlateDecode look(std::string text, std::vector<float> conf) {
+  PlateDecode d{.text = std::move(text), .charConfidence = std::move(conf)};
+  d.confidence = std::ranges::min(d.charConfidence);
+  return d;
+}
+
+TEST(SecondLooks, LooksThatAgreeChangeNothing) {
+  PlateRead r = confidentRead();
+  const std::vector<std::expected<PlateDecode, DecodeError>> looks{
+      look("沪A12345", {0.6F, 0.7F, 0.6F, 0.7F, 0.6F, 0.7F, 0.6F}),
+      look("沪A12345", std::vector<float>(7, 0.99F))};
+  confirmBySecondLooks(r, looks);
+  EXPECT_FLOAT_EQ(r.confidence, 0.95F);
+  EXPECT_EQ(r.charConfidence, confidentRead().charConfidence);
+  EXPECT_EQ(r.text, "沪A12345");
+}
+
+TEST(SecondLooks, ALookThatReadsAnotherCharacterCapsThatCharacter) {
+  PlateRead r = confidentRead();
+  // A shifted crop reads 3 as 8 with 0.6: the network leaves at most 0.4 for our 3.
+  const std::vector<std::expected<PlateDecode, DecodeError>> looks{
+      look("沪A12345", std::vector<float>(7, 0.99F)),
+      look("沪A12845", {0.9F, 0.9F, 0.9F, 0.9F, 0.6F, 0.9F, 0.9F})};
+  confirmBySecondLooks(r, looks);
+  EXPECT_NEAR(r.charConfidence[4], 0.4F, 1e-6);
+  EXPECT_NEAR(r.confidence, 0.4F, 1e-6);
+  EXPECT_FLOAT_EQ(r.charConfidence[3], 0.98F);  // the others keep theirs
+  EXPECT_EQ(r.text, "沪A12345");                // confirming never rewrites the text
+}
+
+TEST(SecondLooks, ALookThatCannotReadThePlateAtItsLengthLeavesNoCharacterConfident) {
+  for (const auto& bad : std::vector<std::expected<PlateDecode, DecodeError>>{
+           std::unexpected(DecodeError::NoPlate), look("沪AD12345", std::vector<float>(8, 0.99F))}) {
+    PlateRead r = confidentRead();
+    confirmBySecondLooks(r, std::span(&bad, 1));
+    EXPECT_FLOAT_EQ(r.confidence, 0.5F);
+    EXPECT_TRUE(std::ranges::all_of(r.charConfidence, [](float c) { return c <= 0.5F; }));
+  }
 }
 
 }  // namespace
