@@ -50,7 +50,9 @@ constexpr std::array kKeys{
     KeyDoc{"database.retention_days", "365", Integer, "1..3650", kLive,
            "Days plate data is kept before it is purged; monthly aggregates stay."},
     KeyDoc{"database.busy_timeout", R"("2s")", Period, "0s..60s", kRestart,
-           "How long a writer waits for another process's lock before failing."},
+           "How long a writer waits for another process's lock before failing. Keep it under half of the unit's "
+           "WatchdogSec (10 s with the shipped unit): a lane that waits longer counts as stalled (LANE_STALLED), "
+           "and systemd restarts the daemon."},
     KeyDoc{"database.spool_path", R"("/var/lib/voucher-gate/spool.jsonl")", Path, "", kRestart,
            "Append-only file of exit decisions awaiting the ledger (replayed when it is writable again)."},
 
