@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <numeric>
 
 #include "vision/plate_grammar.h"
 
@@ -43,19 +44,23 @@ std::optional<VotedPlate> PlateVoter::leader() const {
   out.frames = static_cast<int>(reads_.size());
   out.agreeing = out.frames;
   for (std::size_t pos = 0; pos < len; ++pos) {
-    std::map<std::string, std::pair<float, int>> votes;  // char -> (summed confidence, frames)
+    std::map<std::string, std::vector<float>> votes;  // char -> the confidences of the frames that read it
     for (const Read& r : reads_) {
       if (r.chars.size() != len) continue;
-      auto& [weight, count] = votes[r.chars[pos]];
-      weight += r.conf[pos];
-      ++count;
+      votes[r.chars[pos]].push_back(r.conf[pos]);
     }
-    const auto win = std::ranges::max_element(votes, [](const auto& a, const auto& b) {
-      return a.second.first < b.second.first;
-    });
+    const auto summed = [](const std::vector<float>& v) { return std::accumulate(v.begin(), v.end(), 0.0F); };
+    const auto win = std::ranges::max_element(
+        votes, [&](const auto& a, const auto& b) { return summed(a.second) < summed(b.second); });
+    // The character's confidence: the mean of its best minFrames frames. A weaker frame that agrees adds agreement;
+    // it must not turn three confident frames into a doubtful character.
+    std::vector<float> best = win->second;
+    const auto k = std::min(best.size(), static_cast<std::size_t>(std::max(1, options_.minFrames)));
+    std::ranges::partial_sort(best, best.begin() + static_cast<std::ptrdiff_t>(k), std::ranges::greater{});
     out.text += win->first;
-    out.charConfidence.push_back(win->second.first / static_cast<float>(win->second.second));
-    out.agreeing = std::min(out.agreeing, win->second.second);
+    out.charConfidence.push_back(std::accumulate(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(k), 0.0F) /
+                                 static_cast<float>(k));
+    out.agreeing = std::min(out.agreeing, static_cast<int>(win->second.size()));
   }
   out.confidence = std::ranges::min(out.charConfidence);
 

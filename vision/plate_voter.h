@@ -21,7 +21,7 @@ struct VoterOptions {
 struct VotedPlate {
   std::string text;
   std::string colour;               // majority colour of the frames that read `text` exactly ("" if none given)
-  std::vector<float> charConfidence;  // per character: mean confidence of the frames that voted for it
+  std::vector<float> charConfidence;  // per character: mean confidence of the best minFrames frames that voted for it
   float confidence = 0.0F;          // lowest of charConfidence
   int frames = 0;                   // reads counted in this pass
   int agreeing = 0;                 // frames agreeing with the winner at its least agreed character

@@ -62,6 +62,25 @@ TEST(PlateVoter, LowConfidenceFramesDoNotDeclareAPlate) {
   EXPECT_FALSE(voter.voted());
 }
 
+TEST(PlateVoter, WeakFramesThatAgreeDoNotHoldBackThreeConfidentOnes) {
+  // Three clear frames and, as the car rolls on, two blurred ones that still read the same plate. The weak frames
+  // add agreement; they used to pull the plate's mean confidence to 0.69 and hold it back for the whole pass.
+  PlateVoter voter(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.8F});
+  for (int i = 0; i < 3; ++i) voter.add("沪A12345", conf(7, 0.95F));
+  voter.add("沪A12345", conf(7, 0.3F));
+  voter.add("沪A12345", conf(7, 0.3F));
+  const auto v = voter.voted();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->text, "沪A12345");
+  EXPECT_EQ(v->agreeing, 5);
+  EXPECT_FLOAT_EQ(v->confidence, 0.95F);
+  // Two clear frames and many weak ones are still not three confident frames.
+  PlateVoter fewer(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.8F});
+  for (int i = 0; i < 2; ++i) fewer.add("沪A12345", conf(7, 0.95F));
+  for (int i = 0; i < 6; ++i) fewer.add("沪A12345", conf(7, 0.3F));
+  EXPECT_FALSE(fewer.voted());
+}
+
 TEST(PlateVoter, LengthIsDecidedByMajoritySoAGreenPlateKeepsItsEighthCharacter) {
   PlateVoter voter(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.8F});
   voter.add("沪AD12345", conf(8, 0.9F), "green");
