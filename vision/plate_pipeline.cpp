@@ -84,21 +84,63 @@ cv::Mat warpPlateColour(const cv::Mat& frame, const PlateQuad& quad) {
 
 }  // namespace
 
-void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDecode, DecodeError>> looks) {
-  const std::vector<std::string> chars = splitUtf8(read.text);
+void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDecode, DecodeError>> looks,
+                          const PlateGrammar& grammar) {
+  constexpr float kOverturnedCap = 0.5F;
+  const std::vector<std::string> own = splitUtf8(read.text);
+  const std::size_t n = own.size();
+  if (read.charConfidence.size() != n) return;  // not a read this pipeline made
+  struct Seen {
+    std::vector<std::string> chars;
+    const std::vector<float>* conf;
+  };
+  std::vector<Seen> seen;
+  bool unreadable = false;
   for (const auto& look : looks) {
-    const std::vector<std::string> other = look ? splitUtf8(look->text) : std::vector<std::string>{};
-    if (!look || other.size() != chars.size() || look->charConfidence.size() != chars.size()) {
-      for (float& c : read.charConfidence) c = std::min(c, 0.5F);
+    std::vector<std::string> chars = look ? splitUtf8(look->text) : std::vector<std::string>{};
+    if (!look || chars.size() != n || look->charConfidence.size() != n) {
+      unreadable = true;
       continue;
     }
-    for (std::size_t i = 0; i < chars.size() && i < read.charConfidence.size(); ++i) {
-      if (other[i] != chars[i]) {
-        read.charConfidence[i] = std::min(read.charConfidence[i], 1.0F - look->charConfidence[i]);
+    seen.push_back({std::move(chars), &look->charConfidence});
+  }
+
+  // The settled text: per position the character with the most summed confidence (ties keep the read's own).
+  std::vector<std::string> settled = own;
+  for (std::size_t i = 0; i < n; ++i) {
+    float best = read.charConfidence[i];
+    for (const Seen& a : seen) {
+      float sum = 0.0F;
+      if (a.chars[i] == own[i]) continue;
+      for (const Seen& b : seen) sum += b.chars[i] == a.chars[i] ? (*b.conf)[i] : 0.0F;
+      if (sum > best) {
+        best = sum;
+        settled[i] = a.chars[i];
       }
     }
   }
-  if (!read.charConfidence.empty()) read.confidence = std::ranges::min(read.charConfidence);
+  if (settled != own) {
+    std::string text;
+    for (const std::string& c : settled) text += c;
+    if (const auto kind = grammar.classify(text)) {
+      read.text = std::move(text);
+      read.kind = *kind;
+    } else {
+      settled = own;
+    }
+  }
+
+  for (std::size_t i = 0; i < n; ++i) {
+    float c = read.charConfidence[i];
+    // A character the looks overturned is a better guess, never a confident one: the read itself saw another.
+    if (settled[i] != own[i]) c = std::min({1.0F - c, kOverturnedCap});
+    for (const Seen& s : seen) {
+      if (s.chars[i] != settled[i]) c = std::min(c, 1.0F - (*s.conf)[i]);
+    }
+    if (unreadable) c = std::min(c, 0.5F);
+    read.charConfidence[i] = c;
+  }
+  if (n > 0) read.confidence = std::ranges::min(read.charConfidence);
 }
 
 PlatePipeline::PlatePipeline(PlateReader reader, FinderOptions finder)
@@ -131,10 +173,8 @@ std::expected<PlateRead, DecodeError> PlatePipeline::readCrop(const cv::Mat& pla
   const auto mx = static_cast<float>(tight ? 0.0 : marginX / (1 + 2 * marginX));
   const auto my = static_cast<float>(tight ? 0.0 : marginY / (1 + 2 * marginY));
   r.quad = {{{w * mx, h * my}, {w * (1 - mx), h * my}, {w * (1 - mx), h * (1 - my)}, {w * mx, h * (1 - my)}}};
-  if (r.confidence >= PlateReadOptions{}.secondLookFrom) {
-    PlateRead* one = &r;
-    secondLooks(plateImage, std::span<PlateRead*>(&one, 1));
-  }
+  PlateRead* one = &r;
+  secondLooks(plateImage, std::span<PlateRead*>(&one, 1));
   r.quad = {{{0, 0}, {w, 0}, {w, h}, {0, h}}};
   if (plateImage.channels() == 3) r.colour = plateColour(plateImage);
   if (plateKindLength(r.kind) == 8) r.colour = "green";
@@ -224,15 +264,19 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
     kept.push_back(std::move(r));
     if (static_cast<int>(kept.size()) >= options.maxReads) break;
   }
-  // Every read the options accept is confirmed, whatever secondLookFrom says.
-  const float confirmFrom =
-      options.minConfidence > 0.0F ? std::min(options.minConfidence, options.secondLookFrom) : options.secondLookFrom;
-  std::vector<PlateRead*> confident;
+  std::vector<PlateRead*> all;
+  for (PlateRead& r : kept) all.push_back(&r);
+  secondLooks(frame, all);
+  std::erase_if(kept, [&](const PlateRead& r) {
+    return r.confidence < options.minConfidence || !colourFits(r.kind, r.colour);
+  });
+  // Settling can make two outlines' reads the same text: that is one plate, reported once.
+  std::ranges::stable_sort(kept, [](const PlateRead& a, const PlateRead& b) { return a.confidence > b.confidence; });
+  std::vector<PlateRead> once;
   for (PlateRead& r : kept) {
-    if (r.confidence >= confirmFrom) confident.push_back(&r);
+    if (std::ranges::none_of(once, [&](const PlateRead& o) { return o.text == r.text; })) once.push_back(std::move(r));
   }
-  secondLooks(frame, confident);
-  std::erase_if(kept, [&](const PlateRead& r) { return r.confidence < options.minConfidence; });
+  kept = std::move(once);
   std::ranges::stable_sort(kept, [](const PlateRead& a, const PlateRead& b) { return a.confidence > b.confidence; });
   return kept;
 }
@@ -256,7 +300,7 @@ void PlatePipeline::secondLooks(const cv::Mat& image, std::span<PlateRead*> read
       const cv::Mat& p = probs[i * kLooks + k];
       decoded.push_back(p.empty() ? std::unexpected(DecodeError::BadShape) : reader_.grammar().decode(p, length));
     }
-    confirmBySecondLooks(*reads[i], decoded);
+    confirmBySecondLooks(*reads[i], decoded, reader_.grammar());
   }
 }
 

@@ -32,19 +32,21 @@ struct PlateReadOptions {
   cv::Rect roi;                // frame pixels; empty = whole frame
   float minConfidence = 0.0F;  // reads below are dropped (the daemon uses lanes.min_plate_confidence)
   int maxReads = 4;
-  // Reads at or above this confidence get second looks (see confirmBySecondLooks), and so does every read at or
-  // above minConfidence when that is set; reads below both keep their one-look confidence.
-  float secondLookFrom = 0.5F;
 };
 
-// One read's character confidences confronted with the same plate read again from two other crops, one with
-// tighter margins and one with wider: a look that reads another character at position i caps that character's
-// confidence at 1 - the look's confidence in its own character (the network cannot give ours more than what
-// is left); a look that cannot be decoded at the read's length caps every character at 0.5. Looks that agree
-// change nothing, and the text is never rewritten. The read's confidence becomes the lowest character
-// confidence again. A confident read that a small change of the crop overturns is not confident
-// (bench/README.md, "Second looks").
-void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDecode, DecodeError>> looks);
+// Second looks: every read the pipeline reports is read again from two other crops of the same outline, one with
+// tighter margins and one with wider, and settled here. Each look is decoded at the read's length. Per position, the
+// character is the one with the most confidence summed over the read and the looks; the settled text is taken only
+// when the grammar accepts it (else the read keeps its own). A character the read itself had keeps its confidence;
+// one the looks overturned gets at most 0.5 and at most 1 - the read's confidence in its own: a better guess, never
+// a confident one. Every look that reads another character at a position caps that position at 1 - the look's
+// confidence in its character (the network cannot give ours more than it left), and a look that cannot be decoded at
+// the read's length caps every character at 0.5. The read's confidence is the lowest character confidence again. So
+// no character ends more confident than it was: the looks can only take a read out of what a lane accepts, never
+// bring one in, and a confident read that a small change of the crop overturns is not confident (bench/README.md,
+// "Second looks").
+void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDecode, DecodeError>> looks,
+                          const PlateGrammar& grammar);
 
 class PlatePipeline {
  public:

@@ -103,12 +103,13 @@ TEST(PlatePipeline, FramesOfOnePassVoteToThePlate) {
   EXPECT_EQ(v->text, refs.front().text);
 }
 
-PlateRead confidentRead() {
-  return PlateRead{.text = "沪A12345",
-                   .colour = "blue",
-                   .confidence = 0.95F,
-                   .charConfidence = {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F}};
+PlateRead blueRead(std::string text, std::vector<float> conf) {
+  PlateRead r{.text = std::move(text), .colour = "blue", .charConfidence = std::move(conf)};
+  r.confidence = std::ranges::min(r.charConfidence);
+  return r;
 }
+
+PlateRead confidentRead() { return blueRead("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F}); }
 
 PlateDecode look(std::string text, std::vector<float> conf) {
   PlateDecode d{.text = std::move(text), .charConfidence = std::move(conf)};
@@ -116,36 +117,79 @@ PlateDecode look(std::string text, std::vector<float> conf) {
   return d;
 }
 
-TEST(SecondLooks, LooksThatAgreeChangeNothing) {
+using Looks = std::vector<std::expected<PlateDecode, DecodeError>>;
+
+class SecondLooks : public ::testing::Test {
+ protected:
+  SecondLooks() : grammar_(charset(), 0) {}
+  static std::vector<std::string> charset() {
+    std::vector<std::string> cs{""};
+    for (const char* p : {"沪", "京", "皖", "贵"}) cs.emplace_back(p);
+    for (char c = '0'; c <= '9'; ++c) cs.emplace_back(1, c);
+    for (char c = 'A'; c <= 'Z'; ++c) {
+      if (c != 'I' && c != 'O') cs.emplace_back(1, c);
+    }
+    return cs;
+  }
+  PlateGrammar grammar_;
+};
+
+TEST_F(SecondLooks, LooksThatAgreeChangeNothing) {
   PlateRead r = confidentRead();
-  const std::vector<std::expected<PlateDecode, DecodeError>> looks{
-      look("沪A12345", {0.6F, 0.7F, 0.6F, 0.7F, 0.6F, 0.7F, 0.6F}),
-      look("沪A12345", std::vector<float>(7, 0.99F))};
-  confirmBySecondLooks(r, looks);
+  const Looks looks{look("沪A12345", {0.6F, 0.7F, 0.6F, 0.7F, 0.6F, 0.7F, 0.6F}),
+                    look("沪A12345", std::vector<float>(7, 0.99F))};
+  confirmBySecondLooks(r, looks, grammar_);
   EXPECT_FLOAT_EQ(r.confidence, 0.95F);
   EXPECT_EQ(r.charConfidence, confidentRead().charConfidence);
   EXPECT_EQ(r.text, "沪A12345");
 }
 
-TEST(SecondLooks, ALookThatReadsAnotherCharacterCapsThatCharacter) {
+TEST_F(SecondLooks, ALookThatReadsAnotherCharacterCapsThatCharacter) {
   PlateRead r = confidentRead();
-  // A shifted crop reads 3 as 8 with 0.6: the network leaves at most 0.4 for our 3.
-  const std::vector<std::expected<PlateDecode, DecodeError>> looks{
-      look("沪A12345", std::vector<float>(7, 0.99F)),
-      look("沪A12845", {0.9F, 0.9F, 0.9F, 0.9F, 0.6F, 0.9F, 0.9F})};
-  confirmBySecondLooks(r, looks);
+  // A tighter crop reads 3 as 8 with 0.6: the network leaves at most 0.4 for our 3. One look against the read's
+  // own 0.98 and the other look's 0.99 does not overturn it.
+  const Looks looks{look("沪A12345", std::vector<float>(7, 0.99F)),
+                    look("沪A12845", {0.9F, 0.9F, 0.9F, 0.9F, 0.6F, 0.9F, 0.9F})};
+  confirmBySecondLooks(r, looks, grammar_);
+  EXPECT_EQ(r.text, "沪A12345");
   EXPECT_NEAR(r.charConfidence[4], 0.4F, 1e-6);
   EXPECT_NEAR(r.confidence, 0.4F, 1e-6);
   EXPECT_FLOAT_EQ(r.charConfidence[3], 0.98F);  // the others keep theirs
-  EXPECT_EQ(r.text, "沪A12345");                // confirming never rewrites the text
 }
 
-TEST(SecondLooks, ALookThatCannotReadThePlateAtItsLengthLeavesNoCharacterConfident) {
-  for (const auto& bad : std::vector<std::expected<PlateDecode, DecodeError>>{
-           std::unexpected(DecodeError::NoPlate), look("沪AD12345", std::vector<float>(8, 0.99F))}) {
+TEST_F(SecondLooks, TwoLooksThatAgreeOverturnAWeakCharacterButLeaveItUnconfident) {
+  PlateRead r = blueRead("皖A12345", {0.35F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F});
+  const Looks looks{look("贵A12345", {0.5F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F}),
+                    look("贵A12345", {0.45F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F})};
+  confirmBySecondLooks(r, looks, grammar_);
+  EXPECT_EQ(r.text, "贵A12345");  // 0.95 summed against 0.35
+  // An overturned character is never confident: at most 0.5 (and at most the 0.65 the read left).
+  EXPECT_FLOAT_EQ(r.charConfidence[0], 0.5F);
+  EXPECT_FLOAT_EQ(r.confidence, 0.5F);
+  // Even when the looks are sure and the read was not.
+  PlateRead weak = blueRead("皖A12345", {0.05F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F});
+  const Looks sure{look("贵A12345", std::vector<float>(7, 0.99F)), look("贵A12345", std::vector<float>(7, 0.99F))};
+  confirmBySecondLooks(weak, sure, grammar_);
+  EXPECT_EQ(weak.text, "贵A12345");
+  EXPECT_FLOAT_EQ(weak.confidence, 0.5F);
+}
+
+TEST_F(SecondLooks, ASettledTextTheGrammarRefusesIsNotTaken) {
+  // Both looks read an O in the serial, which plates do not use: the read keeps its 0, unconfident.
+  PlateRead r = blueRead("沪A12340", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.3F});
+  const Looks looks{look("沪A1234O", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.6F}),
+                    look("沪A1234O", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.6F})};
+  confirmBySecondLooks(r, looks, grammar_);
+  EXPECT_EQ(r.text, "沪A12340");
+  EXPECT_NEAR(r.confidence, 0.3F, 1e-6);
+}
+
+TEST_F(SecondLooks, ALookThatCannotReadThePlateAtItsLengthLeavesNoCharacterConfident) {
+  for (const auto& bad : Looks{std::unexpected(DecodeError::NoPlate), look("沪AD12345", std::vector<float>(8, 0.99F))}) {
     PlateRead r = confidentRead();
-    confirmBySecondLooks(r, std::span(&bad, 1));
+    confirmBySecondLooks(r, std::span(&bad, 1), grammar_);
     EXPECT_FLOAT_EQ(r.confidence, 0.5F);
+    EXPECT_EQ(r.text, "沪A12345");
     EXPECT_TRUE(std::ranges::all_of(r.charConfidence, [](float c) { return c <= 0.5F; }));
   }
 }
