@@ -125,6 +125,9 @@ GLYPHS = _glyphs()
 GLYPHS_ALT = {
     "6": [_arc(MX, 60, RX, 25, 0, 360, 36), [(L + 0.5, 60), (L + 1.5, 38), (10, 21), (19, 9), (33, T)]],
     "9": [_arc(MX, 30, RX, 25, 0, 360, 36), [(R - 0.5, 30), (R - 1.5, 52), (35, 69), (26, 81), (12, B)]],
+    # W as real crops show it: the sides lean in towards the foot and the inner V rises to about a third of the
+    # height (the vertical-sided W above was read as N or M on real plates: 45 of the reader's serial misreads)
+    "W": [[(L, T), (L + 5, B)], [(R, T), (R - 5, B)], [(L + 5, B - 1), (MX, 31), (R - 5, B - 1)]],
 }
 assert set(GLYPHS) == set(DIGITS + LETTERS), set(DIGITS + LETTERS) ^ set(GLYPHS)
 
@@ -204,7 +207,7 @@ class GlyphBank:
             for ch in PROVINCES + SPECIALS:
                 self.bank[(ch, cw)] = [render_font_glyph(ch, f, cw, ppm, fl, wt)
                                        for f in cjk if font_has(f, ch)
-                                       for fl in (0.85, 0.93, 1.0) for wt in (-4, -2, 0, 3)]
+                                       for fl in (0.85, 0.93, 1.0) for wt in (-4, -2, 0, 3, 6)]
 
     def get(self, ch, cw, rng):
         if (ch, cw, "din") in self.bank and rng.random() < 0.12:
@@ -293,6 +296,23 @@ def _jit(c, rng, a):
     return tuple(int(min(255.0, max(0.0, v + rng.uniform(-a, a)))) for v in c)
 
 
+def elastic(mask, rng, alpha=None, sigma=None):
+    """A smooth random displacement of a glyph mask (Simard et al. 2003): the province characters come from a few
+    general fonts, not the plate's own, so their strokes are moved about by a pixel or two to stop the reader learning
+    one font's details instead of the character's shape."""
+    h, w = mask.shape
+    alpha = alpha if alpha is not None else rng.uniform(0.8, 2.2)     # px of displacement at PPM
+    sigma = sigma if sigma is not None else rng.uniform(2.5, 5.0)     # px of smoothness
+    g = np.random.default_rng(rng.getrandbits(32))
+    d = g.uniform(-1, 1, (2, h, w)).astype(np.float32)
+    dx = cv2.GaussianBlur(d[0], (0, 0), sigma)
+    dy = cv2.GaussianBlur(d[1], (0, 0), sigma)
+    n = max(1e-6, float(np.abs(np.stack([dx, dy])).max()))
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(mask, xs + dx * (alpha / n), ys + dy * (alpha / n), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
 def draw_plate(text, kind, bank, rng):
     """Colour plate image (BGR uint8) at PPM px/mm, exactly the plate's outer extent."""
     n = len(text)
@@ -323,6 +343,8 @@ def draw_plate(text, kind, bank, rng):
     for i, ch in enumerate(text):
         x0, w = boxes[i]
         gm = bank.get(ch, cw, rng)
+        if ch not in DIGITS + LETTERS and rng.random() < 0.6:
+            gm = elastic(gm, rng)
         xs = int(round(x0 * ppm)) + rng.randint(-1, 1)
         gh, gw = gm.shape
         xs = max(0, min(pw - gw, xs))

@@ -77,15 +77,16 @@ def greedy(logits):
 
 
 class SynthStream(torch.utils.data.IterableDataset):
-    def __init__(self, seed):
+    def __init__(self, seed, mild_frac=0.0):
         self.seed = seed
+        self.mild_frac = mild_frac
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         wid = info.id if info else 0
         s = ps.Synth(IN_W, IN_H, seed=self.seed * 1000 + wid)
         while True:
-            g, t, k = s.sample()
+            g, t, k = s.sample(mild=s.rng.random() < self.mild_frac)
             yield g, t
 
 
@@ -101,8 +102,9 @@ def to_batch(imgs_u8, texts):
     return x, flat, lens
 
 
-def make_val(path, n_per_kind=400, seed=424242):
-    """Held-out synthetic set (different seed, same distribution), per plate kind."""
+def make_val(path, n_per_kind=400, seed=424242, mild=False):
+    """Held-out synthetic set (different seed, same distribution), per plate kind. mild: gate-like
+    conditions (Synth.sample(mild=True)) instead of the full training augmentation."""
     if os.path.exists(path):
         d = np.load(path, allow_pickle=True)
         return d["x"], list(d["t"]), list(d["k"])
@@ -121,7 +123,7 @@ def make_val(path, n_per_kind=400, seed=424242):
             if other >= n_per_kind // 2:
                 continue
             other += 1
-        g, t, k = s.sample(text, kind)
+        g, t, k = s.sample(text, kind, mild=mild)
         xs.append(g); ts.append(t); ks.append(k)
     np.savez_compressed(path, x=np.stack(xs), t=np.array(ts, dtype=object), k=np.array(ks, dtype=object))
     return np.stack(xs), ts, ks
@@ -170,6 +172,13 @@ def main():
     ap.add_argument("--val-every", type=int, default=1000, help="steps")
     ap.add_argument("--ckpt-every", type=int, default=250, help="steps")
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--mild-frac", type=float, default=0.0,
+                    help="fraction of generated samples drawn under gate-like conditions (Synth.sample(mild=True))")
+    ap.add_argument("--select", choices=("full", "mean"), default="full",
+                    help="checkpoint choice: the held-out set with the training augmentation (full), or the mean of "
+                         "it and a held-out gate-like synthetic set (mean)")
+    ap.add_argument("--reset-best", action="store_true",
+                    help="forget the best score so far (use when --select changes what is compared)")
     ap.add_argument("--ema", type=float, default=0.999, help="decay of an exponential moving average of the weights")
     a = ap.parse_args()
 
@@ -179,6 +188,9 @@ def main():
     os.makedirs(runs, exist_ok=True)
     vx, vt, vk = make_val(os.path.join(runs, "val_synth.npz"))
     print("val set", len(vt), flush=True)
+    if a.select == "mean":
+        gx, gt, gk = make_val(os.path.join(runs, "val_gate.npz"), seed=434343, mild=True)
+        print("gate-like val set", len(gt), flush=True)
 
     model = PlateReader()
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
@@ -193,6 +205,8 @@ def main():
     ema = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if os.path.exists(last) and "ema" in ck:
         ema = ck["ema"]
+    if a.reset_best:
+        st["best"] = -1.0
     if a.restart or "sched_start" not in st:
         st["sched_start"] = st["samples"] if a.restart else 0
     st["stream"] += 1  # new generator seed on every (re)start: never replay the same stream
@@ -200,7 +214,7 @@ def main():
     print("params", sum(p.numel() for p in model.parameters()), flush=True)
 
     n_fresh = max(1, int(round(a.bs * (1 - a.replay))))
-    dl = torch.utils.data.DataLoader(SynthStream(seed), batch_size=n_fresh, num_workers=a.workers,
+    dl = torch.utils.data.DataLoader(SynthStream(seed, a.mild_frac), batch_size=n_fresh, num_workers=a.workers,
                                      collate_fn=collate_raw, prefetch_factor=8 if a.workers else 2,
                                      persistent_workers=bool(a.workers))
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
@@ -269,6 +283,13 @@ def main():
             raw_sd = {k: v.clone() for k, v in model.state_dict().items()}
             model.load_state_dict(ema)
             re = evaluate_arrays(model, vx, vt, vk)
+            if a.select == "mean":
+                r_g = evaluate_arrays(model, gx, gt, gk)["acc"]
+                model.load_state_dict(raw_sd)
+                g_raw = evaluate_arrays(model, gx, gt, gk)["acc"]
+                print("VAL gate-like step %d acc %.4f ema %.4f" % (st["step"], g_raw, r_g), flush=True)
+                r["acc_full"], re["acc_full"] = r["acc"], re["acc"]
+                r["acc"], re["acc"] = (r["acc"] + g_raw) / 2, (re["acc"] + r_g) / 2
             model.load_state_dict(raw_sd)
             st["history"].append({"step": st["step"], "samples": st["samples"], "val": r["acc"], "val_ema": re["acc"],
                                   "per_kind": r["per_kind"], "per_kind_ema": re["per_kind"],
