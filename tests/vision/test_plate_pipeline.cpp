@@ -38,7 +38,8 @@ std::vector<RefPlate> confidentReferences() {
 
 cv::Mat sceneWith(const cv::Mat& crop, cv::Point at, int width) {
   cv::Mat scene(720, 1280, CV_8U);
-  cv::randu(scene, 60, 140);
+  cv::RNG rng(20261127);  // its own generator: the scene must not depend on which tests ran before in the process
+  rng.fill(scene, cv::RNG::UNIFORM, 60, 140);
   cv::GaussianBlur(scene, scene, {0, 0}, 6);
   for (int i = 0; i < 12; ++i) {
     cv::rectangle(scene, {80 * i, 40 + 50 * (i % 5)}, {80 * i + 60, 90 + 50 * (i % 5)}, cv::Scalar(30 + 15 * i), 3);
@@ -74,11 +75,13 @@ TEST(PlatePipeline, FindsAndReadsAPlateInAMonochromeScene) {
     const cv::Rect2f box = cv::boundingRect(std::vector<cv::Point2f>(reads.front().quad.begin(), reads.front().quad.end()));
     EXPECT_TRUE(box.contains({650, 380 + 50}));
 
-    // Outside the region of interest nothing is read; the same frame in colour reads the same.
+    // Outside the region of interest nothing is read; the same frame in colour, through the same region, reads the
+    // same. (Through the whole frame, which the finder shrinks to 960 px, a marginal reference plate can read
+    // another province: that compares resolutions, not grey with colour.)
     EXPECT_TRUE(pipeline->read(scene, {.roi = cv::Rect(0, 0, 400, 300)}).empty());
     cv::Mat colour;
     cv::cvtColor(scene, colour, cv::COLOR_GRAY2BGR);
-    const auto again = pipeline->read(colour, {.roi = {}, .minConfidence = 0.5F});
+    const auto again = pipeline->read(colour, {.roi = cv::Rect(300, 200, 800, 480), .minConfidence = 0.5F});
     ASSERT_FALSE(again.empty());
     EXPECT_EQ(again.front().text, ref.text);
   }
