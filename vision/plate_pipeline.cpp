@@ -51,27 +51,21 @@ bool colourFits(PlateKind kind, const std::string& colour) {
   }
 }
 
-// Second looks (confirmBySecondLooks): the crop's margins as fractions of the plate's width and height (a
-// negative value: the model's own margin) and a shift along the plate's width. The training crops' margins
-// ranged over -0.05..0.14 and -0.08..0.25, so each look is a crop the reader was trained on. Two more looks
-// shifted by 3% of the width either way took confident wrong reads lower still (lprnet_crops 0.8% instead
-// of 1.5%) but also cost voted passes (116 of 120 generated passes instead of 119), so they are not taken.
+// Second looks (confirmBySecondLooks): the crop's margins as fractions of the plate's width and height. The
+// training crops' margins ranged over -0.05..0.14 and -0.08..0.25, so each look is a crop the reader was trained on.
+// Two more looks, the outline shifted by 3% of the width either way, took confident wrong reads lower still
+// (lprnet_crops 0.8% instead of 1.5%) but cost voted passes with the voter of the time (116 of 120 generated passes
+// instead of 119), so they are not taken.
 struct Look {
   float marginX;
   float marginY;
-  float shift;
 };
-constexpr Look kSecondLooks[] = {{0.02F, 0.05F, 0.0F}, {0.11F, 0.20F, 0.0F}};
+constexpr Look kSecondLooks[] = {{0.02F, 0.05F}, {0.11F, 0.20F}};
 
 // The plate outline that PlateReader::crop (which adds the model's margins) turns into the look's crop.
 PlateQuad lookQuad(const PlateQuad& q, const Look& look, const ReaderMetadata& meta) {
-  const double mx = look.marginX < 0 ? meta.marginX : look.marginX;
-  const double my = look.marginY < 0 ? meta.marginY : look.marginY;
-  PlateQuad out = growQuad(q, static_cast<float>((1 + 2 * mx) / (1 + 2 * meta.marginX)),
-                           static_cast<float>((1 + 2 * my) / (1 + 2 * meta.marginY)));
-  const cv::Point2f u = ((q[1] - q[0]) + (q[2] - q[3])) * 0.5F;
-  for (cv::Point2f& p : out) p += u * look.shift;
-  return out;
+  return growQuad(q, static_cast<float>((1 + 2 * look.marginX) / (1 + 2 * meta.marginX)),
+                  static_cast<float>((1 + 2 * look.marginY) / (1 + 2 * meta.marginY)));
 }
 
 cv::Mat warpPlateColour(const cv::Mat& frame, const PlateQuad& quad) {
@@ -132,8 +126,9 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
 
   for (std::size_t i = 0; i < n; ++i) {
     float c = read.charConfidence[i];
-    // A character the looks overturned is a better guess, never a confident one: the read itself saw another.
-    if (settled[i] != own[i]) c = std::min({1.0F - c, kOverturnedCap});
+    // A character the looks overturned is a better guess, never a confident one (the read itself saw another), and
+    // never more confident than the character it replaces.
+    if (settled[i] != own[i]) c = std::min({c, 1.0F - c, kOverturnedCap});
     for (const Seen& s : seen) {
       if (s.chars[i] != settled[i]) c = std::min(c, 1.0F - (*s.conf)[i]);
     }

@@ -38,8 +38,8 @@ struct PlateReadOptions {
 // tighter margins and one with wider, and settled here. Each look is decoded at the read's length. Per position, the
 // character is the one with the most confidence summed over the read and the looks; the settled text is taken only
 // when the grammar accepts it (else the read keeps its own). A character the read itself had keeps its confidence;
-// one the looks overturned gets at most 0.5 and at most 1 - the read's confidence in its own: a better guess, never
-// a confident one. Every look that reads another character at a position caps that position at 1 - the look's
+// one the looks overturned gets the lowest of 0.5, the confidence of the character it replaces and 1 - that
+// confidence: a better guess, never a confident one. Every look that reads another character at a position caps that position at 1 - the look's
 // confidence in its character (the network cannot give ours more than it left), and a look that cannot be decoded at
 // the read's length caps every character at 0.5. The read's confidence is the lowest character confidence again. So
 // no character ends more confident than it was: the looks can only take a read out of what a lane accepts, never

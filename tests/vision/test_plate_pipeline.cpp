@@ -166,15 +166,20 @@ TEST_F(SecondLooks, TwoLooksThatAgreeOverturnAWeakCharacterButLeaveItUnconfident
                     look("贵A12345", {0.45F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F})};
   confirmBySecondLooks(r, looks, grammar_);
   EXPECT_EQ(r.text, "贵A12345");  // 0.95 summed against 0.35
-  // An overturned character is never confident: at most 0.5 (and at most the 0.65 the read left).
-  EXPECT_FLOAT_EQ(r.charConfidence[0], 0.5F);
-  EXPECT_FLOAT_EQ(r.confidence, 0.5F);
+  // An overturned character is never more confident than the one it replaces (0.35), nor than 0.5.
+  EXPECT_FLOAT_EQ(r.charConfidence[0], 0.35F);
+  EXPECT_FLOAT_EQ(r.confidence, 0.35F);
   // Even when the looks are sure and the read was not.
   PlateRead weak = blueRead("皖A12345", {0.05F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F});
   const Looks sure{look("贵A12345", std::vector<float>(7, 0.99F)), look("贵A12345", std::vector<float>(7, 0.99F))};
   confirmBySecondLooks(weak, sure, grammar_);
   EXPECT_EQ(weak.text, "贵A12345");
-  EXPECT_FLOAT_EQ(weak.confidence, 0.5F);
+  EXPECT_FLOAT_EQ(weak.confidence, 0.05F);
+  // And a read that was unsure in its own way stays capped at 0.5 when the looks overturn it.
+  PlateRead torn = blueRead("皖A12345", {0.6F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F});
+  confirmBySecondLooks(torn, sure, grammar_);
+  EXPECT_EQ(torn.text, "贵A12345");
+  EXPECT_FLOAT_EQ(torn.confidence, 0.4F);  // 1 - 0.6
 }
 
 TEST_F(SecondLooks, ASettledTextTheGrammarRefusesIsNotTaken) {
