@@ -205,12 +205,43 @@ void App::postToLane(LaneUnit& unit, std::function<void()> f) {
 }
 
 template <class F>
-auto App::onLane(LaneUnit& unit, F f) -> decltype(f()) {
+auto App::onLaneWithin(LaneUnit& unit, std::optional<std::chrono::milliseconds> deadline, F f)
+    -> std::optional<decltype(f())> {
     using R = decltype(f());
-    std::packaged_task<R()> task(std::move(f));
-    auto result = task.get_future();
-    postToLane(unit, [&task] { task(); });
-    return result.get();
+    struct State {
+        std::mutex m;
+        std::condition_variable cv;
+        bool started = false;
+        bool abandoned = false;
+        std::optional<R> out;
+    };
+    auto state = std::make_shared<State>();
+    postToLane(unit, [state, f = std::move(f)]() mutable {
+        {
+            std::lock_guard lock(state->m);
+            if (state->abandoned) return;
+            state->started = true;
+        }
+        R r = f();
+        {
+            std::lock_guard lock(state->m);
+            state->out.emplace(std::move(r));
+        }
+        state->cv.notify_all();
+    });
+    std::unique_lock lock(state->m);
+    const auto done = [&] { return state->out.has_value(); };
+    if (deadline && !state->cv.wait_for(lock, *deadline, done) && !state->started) {
+        state->abandoned = true;
+        return std::nullopt;
+    }
+    state->cv.wait(lock, done);  // started (or no deadline): wait for what it did
+    return std::move(state->out);
+}
+
+template <class F>
+auto App::onLane(LaneUnit& unit, F f) -> decltype(f()) {
+    return *onLaneWithin(unit, std::nullopt, std::move(f));
 }
 
 void App::setupLane(const config::LaneSettings& ls) {
@@ -663,53 +694,24 @@ nlohmann::json App::control(const nlohmann::json& request) {
     // Run on the lane's thread, after the lane's work in flight. A lane that does not take the command within
     // kLaneAnswer (its relay or the ledger is not answering) never runs it: a guard's "open" must not happen by
     // surprise minutes later, after the guard was told it failed (the CLI gives up after 10 s).
-    struct Pending {
-        std::mutex m;
-        std::condition_variable cv;
-        bool started = false;
-        bool abandoned = false;
-        std::optional<ControlOutcome> out;
-    };
-    auto pending = std::make_shared<Pending>();
-    postToLane(*unit, [pending, lane = unit->lane.get(), cmd, manual, refuse, plate] {
-        {
-            std::lock_guard lock(pending->m);
-            if (pending->abandoned) return;
-            pending->started = true;
-        }
-        ControlOutcome o;
+    const auto outcome = onLaneWithin(*unit, kLaneAnswer, [lane = unit->lane.get(), cmd, manual, refuse, plate] {
         if (cmd == "confirm") {
-            o = lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
-        } else if (cmd == "open") {
-            o = lane->open(manual);
-        } else if (cmd == "hold-open") {
-            o = lane->holdOpen(manual);
-        } else {
-            o = lane->release(manual);
+            return lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
         }
-        {
-            std::lock_guard lock(pending->m);
-            pending->out = std::move(o);
-        }
-        pending->cv.notify_all();
+        if (cmd == "open") return lane->open(manual);
+        if (cmd == "hold-open") return lane->holdOpen(manual);
+        return lane->release(manual);
     });
-    std::unique_lock lock(pending->m);
-    if (!pending->cv.wait_for(lock, kLaneAnswer, [&] { return pending->out.has_value(); })) {
-        if (!pending->started) {
-            pending->abandoned = true;
-            spdlog::error("CONTROL_REFUSED {}", dumpJson({{"lane", lane_name}, {"cmd", cmd},
-                                                          {"operator", manual.operator_name},
-                                                          {"error", "lane busy"}}));
-            const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
-            return {{"ok", false},
-                    {"error", fmt::format("lane {} is busy: its relay or the ledger has not answered for {} s; "
-                                          "nothing was done, try again",
-                                          lane_name, waited)}};
-        }
-        pending->cv.wait(lock, [&] { return pending->out.has_value(); });  // it is acting: report what it did
+    if (!outcome) {
+        spdlog::error("CONTROL_REFUSED {}", dumpJson({{"lane", lane_name}, {"cmd", cmd},
+                                                      {"operator", manual.operator_name}, {"error", "lane busy"}}));
+        const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
+        return {{"ok", false},
+                {"error", fmt::format("lane {} is busy: its relay or the ledger has not answered for {} s; "
+                                      "nothing was done, try again",
+                                      lane_name, waited)}};
     }
-    const ControlOutcome out = *pending->out;
-    lock.unlock();
+    const ControlOutcome& out = *outcome;
     publishStatus();
     nlohmann::json reply{{"ok", out.ok}};
     if (!out.error.empty()) reply["error"] = out.error;

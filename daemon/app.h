@@ -19,10 +19,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -85,9 +87,14 @@ private:
     };
 
     // Runs f on the lane's thread, then refreshes the lane's status snapshot. onLane waits for f's result.
+    // onLaneWithin gives the lane `deadline` to start f: a lane that has not started it by then never runs it and
+    // the result is nothing (a guard's command must not run by surprise later); once started, f is waited for.
     void postToLane(LaneUnit& unit, std::function<void()> f);
     template <class F>
     auto onLane(LaneUnit& unit, F f) -> decltype(f());
+    template <class F>
+    auto onLaneWithin(LaneUnit& unit, std::optional<std::chrono::milliseconds> deadline, F f)
+        -> std::optional<decltype(f())>;
     void snapshot(LaneUnit& unit);
     LaneStatus statusOf(const LaneUnit& unit) const;
     void stopLaneThreads();
