@@ -93,9 +93,14 @@ class Proposer {
   // edgeIntegral is the integral of the 0/1 edge map at `integralScale` times the mask's resolution.
   void collect(const cv::Mat& mask, const cv::Mat& edgeIntegral, double integralScale, CandidateSource source,
                const std::string& colour, std::vector<Proposal>& out) const {
+    // Every blob's outer boundary, also of blobs inside another's hole: a plate inside a car body or a surround of
+    // its own colour (a green plate on a green car, behind its dark bezel) is such a blob.
     std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-    for (const auto& contour : contours) {
+    std::vector<cv::Vec4i> hierarchy;
+    cv::findContours(mask, contours, hierarchy, cv::RETR_CCOMP, cv::CHAIN_APPROX_SIMPLE);
+    for (std::size_t i = 0; i < contours.size(); ++i) {
+      if (hierarchy[i][3] >= 0) continue;  // a hole's boundary
+      const auto& contour = contours[i];
       if (contour.size() < 4) continue;
       const cv::Rect box = cv::boundingRect(contour);
       if (box.width < minWidth_ * 0.8 || box.height < 6) continue;
