@@ -182,8 +182,23 @@ void App::stopLaneThreads() {
         unit->io.stop();
     }
     for (auto& unit : lanes_) {
-        if (unit->thread.joinable()) unit->thread.join();
+        if (unit->abandoned && unit->thread.joinable()) {
+            // Still inside a driver call that does not return: its thread cannot be joined, and what it uses must
+            // outlive it, so the lane is left to the process's exit (run() returns, main exits at once).
+            unit->thread.detach();
+            (void)unit.release();
+        } else if (unit->thread.joinable()) {
+            unit->thread.join();
+        }
     }
+    std::erase(lanes_, nullptr);
+}
+
+std::chrono::milliseconds App::stopBound() const {
+    if (auto every = notifier_.watchdogInterval()) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(*every / 2);
+    }
+    return 10s;
 }
 
 void App::snapshot(LaneUnit& unit) {
@@ -525,27 +540,42 @@ void App::stop() {
     stopping_ = true;
     notifier_.notify("STOPPING=1");
     spdlog::info("STOPPING {}", dumpJson({{"note", "no new decisions; releasing every output"}}));
-    // Each lane stops on its own thread, after the decision in flight there (if any) has finished.
-    std::vector<std::future<void>> stopped;
+    // Each lane stops and releases its output on its own thread, all lanes at once, after the decision in flight
+    // there (if any) has finished: a lane whose driver hangs holds back neither another lane's release nor the exit.
+    // The wait is as long as a stalled lane may take while running (LANE_STALLED), and within systemd's stop timeout.
+    const auto deadline = std::chrono::steady_clock::now() + stopBound();
+    std::vector<std::future<relay::RelayResult>> released;
     for (auto& unit : lanes_) {
-        auto done = std::make_shared<std::promise<void>>();
-        stopped.push_back(done->get_future());
-        postToLane(*unit, [lane = unit->lane.get(), done] {
-            lane->stop();
-            done->set_value();
+        auto done = std::make_shared<std::promise<relay::RelayResult>>();
+        released.push_back(done->get_future());
+        postToLane(*unit, [u = unit.get(), done] {
+            u->lane->stop();
+            done->set_value(u->relay->release("stop"));
         });
     }
-    for (auto& f : stopped) f.wait();
     for (auto& unit : lanes_) {
         for (auto& c : unit->cameras) c->stop();
     }
-    for (auto& unit : lanes_) {
-        const auto r = onLane(*unit, [&unit] { return unit->relay->release("stop"); });
+    for (std::size_t i = 0; i < lanes_.size(); ++i) {
+        LaneUnit& unit = *lanes_[i];
+        if (released[i].wait_until(deadline) == std::future_status::timeout) {
+            recordFault("RELAY_FAULT", {{"lane", unit.settings.name},
+                                        {"driver", unit.relay->driver()},
+                                        {"error", fmt::format("the lane did not stop and release its output within {} "
+                                                              "ms; exiting without it: check that output",
+                                                              stopBound().count())},
+                                        {"during", "stop"}});
+            unit.abandoned = true;
+            abandoned_lanes_ = true;
+            exit_code_ = 1;
+            continue;
+        }
+        const auto r = released[i].get();
         if (!r) {
-            spdlog::error("RELAY_FAULT {}", dumpJson({{"lane", unit->settings.name},
-                                                      {"driver", r.error().driver},
-                                                      {"error", r.error().message},
-                                                      {"during", "stop"}}));
+            recordFault("RELAY_FAULT", {{"lane", unit.settings.name},
+                                        {"driver", r.error().driver},
+                                        {"error", r.error().message},
+                                        {"during", "stop"}});
             exit_code_ = 1;
         }
     }

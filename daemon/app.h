@@ -12,7 +12,9 @@
 //
 // Signals: SIGHUP reloads (parse into a scratch Settings, apply only on success, log what needs a restart);
 // SIGTERM/SIGINT stop: no new decisions, the one in flight finishes (each lane's stop waits for it on the lane's
-// thread), cameras stop, every output is released, run() returns 0. The watchdog is petted only while every
+// thread), cameras stop, every lane releases its output on its own thread, all at once, run() returns 0. A lane
+// that has not released within WatchdogSec/2 (10 s without a watchdog) is logged RELAY_FAULT and left behind, and
+// run() returns 1. The watchdog is petted only while every
 // lane's thread keeps ticking: a lane stuck in a driver call for half of WatchdogSec gets the service restarted.
 // The constructor throws std::runtime_error on a start-up failure (database, keys, devices, sockets);
 // nothing after start-up throws out of a handler.
@@ -66,6 +68,9 @@ public:
     App& operator=(const App&) = delete;
 
     int run();  // until SIGTERM/SIGINT; returns the exit code
+    // A lane whose stop and release did not finish within stopBound() was left running a driver call: the caller
+    // must end the process at once after run() (std::_Exit), without destructors.
+    bool abandonedLanes() const { return abandoned_lanes_; }
 
 private:
     struct LaneUnit {
@@ -84,6 +89,7 @@ private:
         LaneStatus status;                          // snapshot for the main thread
         std::atomic<std::int64_t> heartbeat_ns{0};  // steady clock of the lane's last tick
         std::thread thread;
+        bool abandoned = false;  // main thread: stop() gave up waiting for this lane's release
     };
 
     // Runs f on the lane's thread, then refreshes the lane's status snapshot. onLane waits for f's result.
@@ -98,6 +104,7 @@ private:
     void snapshot(LaneUnit& unit);
     LaneStatus statusOf(const LaneUnit& unit) const;
     void stopLaneThreads();
+    std::chrono::milliseconds stopBound() const;  // stop()'s wait for the lanes: WatchdogSec/2, or 10 s without
     std::unique_ptr<gate::Ledger> openLedger() const;  // a new connection, keys loaded from their files
 
     void setupLane(const config::LaneSettings& ls);
@@ -135,6 +142,7 @@ private:
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<HttpServer> http_;
     bool stopping_ = false;
+    bool abandoned_lanes_ = false;
     bool ledger_ok_ = true;
     int exit_code_ = 0;
 };

@@ -1,10 +1,14 @@
 // voucher-gated: parses the command line, loads the config, runs the App. Exit codes: 0 clean stop or a valid
-// config (--check-config); 1 start-up failure; 2 bad command line or invalid config.
+// config (--check-config); 1 start-up failure, or a stop that could not release every output; 2 bad command line or
+// invalid config.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <string_view>
+
+#include <spdlog/spdlog.h>
 
 #include "config/config_loader.h"
 #include "daemon/app.h"
@@ -53,7 +57,15 @@ int main(int argc, char** argv) {
     }
     try {
         vg::daemon::App app(config_path, std::move(*settings));
-        return app.run();
+        const int rc = app.run();
+        if (app.abandonedLanes()) {
+            // A lane's thread is still inside a driver call: end here, without destructors that would pull its
+            // objects from under it. Every record is already committed; the log says which output to check.
+            spdlog::default_logger()->flush();
+            std::fflush(nullptr);
+            std::_Exit(rc);
+        }
+        return rc;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "voucher-gated: cannot start: %s\n", e.what());
         return 1;

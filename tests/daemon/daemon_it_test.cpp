@@ -306,6 +306,45 @@ TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnlyAndStopsTh
     expectCleanStop(s);
 }
 
+TEST(DaemonIntegration, AStopWithOneLaneStuckReleasesTheOtherLanesAndExitsNamingTheStuckOne) {
+    Site s("stuckstop");
+    s.lanes = {{"entry-1"}, {"entry-2", "entry", "camera_loop = true\n"}};
+    const auto tokens = s.issue(1);
+    s.makeClip("entry-1", "frames=30\nframes=60 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
+    s.makeClip("entry-2", "frames=10\n");
+    s.env = {{"WATCHDOG_USEC", "4000000"}};  // a stalled lane: 2 s without a tick; also stop's wait for a lane
+    s.startDaemon();
+    // entry-1's relay stops answering (a FIFO nobody reads: the sim driver's open() blocks) before its car comes.
+    const auto relay = s.relayFile("entry-1");
+    fs::rename(relay, s.dir / "relay-entry-1.saved");
+    ASSERT_EQ(::mkfifo(relay.c_str(), 0644), 0);
+    ASSERT_TRUE(s.waitDecisions(1)) << s.logText();  // logged before the pulse that now blocks entry-1's thread
+
+    // The guard holds entry-2 open (e.g. for a removal van); then the service is stopped.
+    Json hold{{"cmd", "hold-open"}, {"lane", "entry-2"}, {"operator", "王"}, {"reason", "test"}};
+    ASSERT_TRUE(control(s.socket(), hold).value("ok", false)) << s.logText();
+    ASSERT_EQ(relayActions(s.relayFile("entry-2")).back()["action"], "hold");
+    const auto asked = std::chrono::steady_clock::now();
+    const int rc = s.stopDaemon();
+    const auto took = std::chrono::steady_clock::now() - asked;
+
+    // entry-2 is released although entry-1 never answers, the daemon exits within the stalled-lane bound (not at
+    // systemd's kill), exit code 1, and the log names the lane whose output could not be released.
+    EXPECT_EQ(rc, 1) << s.logText();
+    EXPECT_LT(took, 8s) << s.logText();
+    const auto actions = relayActions(s.relayFile("entry-2"));
+    EXPECT_EQ(actions.back()["action"], "release") << s.logText();
+    EXPECT_EQ(actions.back()["decision"], "stop");
+    bool named = false;
+    for (const auto& e : events(s.log(), "RELAY_FAULT")) {
+        named = named || (e["lane"] == "entry-1" && e["during"] == "stop");
+    }
+    EXPECT_TRUE(named) << s.logText();
+    EXPECT_FALSE(events(s.log(), "STOPPED").empty()) << s.logText();
+    auto verify = s.cli("audit verify");  // the decision logged before the stuck pulse is in the ledger, intact
+    EXPECT_EQ(verify.rc, 0) << verify.out;
+}
+
 TEST(DaemonIntegration, ClockSetBackDeniesEntries) {
     Site s("clock");
     s.lanes = {{"entry-1"}};
