@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <condition_variable>
 #include <cstdlib>
 #include <future>
 
@@ -151,7 +150,9 @@ App::App(std::filesystem::path config_path, config::Settings settings)
     ledger_ = openLedger();
     for (const auto& ls : settings_.lane) setupLane(ls);  // their threads start in run()
     control_ = std::make_unique<ControlServer>(io_, settings_.control.socket,
-                                               [this](const nlohmann::json& r) { return control(r); });
+                                               [this](const nlohmann::json& r, const ControlServer::Reply& reply) {
+                                                   control(r, reply);
+                                               });
     http_ = std::make_unique<HttpServer>(io_, settings_.http.listen,
                                          [this](const std::string& target) { return http(target); });
 }
@@ -194,11 +195,17 @@ void App::stopLaneThreads() {
     std::erase(lanes_, nullptr);
 }
 
-std::chrono::milliseconds App::stopBound() const {
+std::chrono::milliseconds App::stallLimit() const {
     if (auto every = notifier_.watchdogInterval()) {
         return std::chrono::duration_cast<std::chrono::milliseconds>(*every / 2);
     }
     return 10s;
+}
+
+bool App::stalled(const LaneUnit& unit) const {
+    const auto idle = std::chrono::steady_clock::now().time_since_epoch() -
+                      std::chrono::steady_clock::duration(unit.heartbeat_ns.load());
+    return idle > stallLimit();
 }
 
 void App::snapshot(LaneUnit& unit) {
@@ -219,44 +226,40 @@ void App::postToLane(LaneUnit& unit, std::function<void()> f) {
     });
 }
 
-template <class F>
-auto App::onLaneWithin(LaneUnit& unit, std::optional<std::chrono::milliseconds> deadline, F f)
-    -> std::optional<decltype(f())> {
+template <class F, class Done>
+void App::onLaneWithin(LaneUnit& unit, std::chrono::milliseconds deadline, F f, Done done) {
     using R = decltype(f());
+    // The flags are shared with the lane's thread; the timer and `done` are the main thread's only.
     struct State {
+        State(boost::asio::io_context& io, std::chrono::milliseconds deadline, Done d)
+            : timer(io, deadline), done(std::move(d)) {}
         std::mutex m;
-        std::condition_variable cv;
         bool started = false;
         bool abandoned = false;
-        std::optional<R> out;
+        boost::asio::steady_timer timer;
+        Done done;
     };
-    auto state = std::make_shared<State>();
-    postToLane(unit, [state, f = std::move(f)]() mutable {
+    auto state = std::make_shared<State>(io_, deadline, std::move(done));
+    state->timer.async_wait([state](const boost::system::error_code&) {
+        {
+            std::lock_guard lock(state->m);
+            if (state->started) return;  // running or done: its result answers
+            state->abandoned = true;
+        }
+        state->done(std::optional<R>());
+    });
+    postToLane(unit, [this, state, f = std::move(f)]() mutable {
         {
             std::lock_guard lock(state->m);
             if (state->abandoned) return;
             state->started = true;
         }
-        R r = f();
-        {
-            std::lock_guard lock(state->m);
-            state->out.emplace(std::move(r));
-        }
-        state->cv.notify_all();
+        auto r = std::make_shared<R>(f());
+        boost::asio::post(io_, [state, r] {
+            state->timer.cancel();
+            state->done(std::optional<R>(std::move(*r)));
+        });
     });
-    std::unique_lock lock(state->m);
-    const auto done = [&] { return state->out.has_value(); };
-    if (deadline && !state->cv.wait_for(lock, *deadline, done) && !state->started) {
-        state->abandoned = true;
-        return std::nullopt;
-    }
-    state->cv.wait(lock, done);  // started (or no deadline): wait for what it did
-    return std::move(state->out);
-}
-
-template <class F>
-auto App::onLane(LaneUnit& unit, F f) -> decltype(f()) {
-    return *onLaneWithin(unit, std::nullopt, std::move(f));
 }
 
 void App::setupLane(const config::LaneSettings& ls) {
@@ -416,11 +419,9 @@ void App::sweepLoop() {
 void App::watchdogLoop(std::chrono::microseconds every) {
     // Petted by the main loop itself, and only while every lane's thread has ticked within half of WatchdogSec
     // (every = WatchdogSec/4): if a handler or a driver call hangs, the pets stop and systemd restarts the service.
-    const auto now_ns = std::chrono::steady_clock::now().time_since_epoch().count();
-    const auto limit_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(every * 2).count();
     bool lanes_alive = true;
     for (const auto& unit : lanes_) {
-        if (now_ns - unit->heartbeat_ns.load() > limit_ns) {
+        if (stalled(*unit)) {
             lanes_alive = false;
             spdlog::error("LANE_STALLED {}", dumpJson({{"lane", unit->settings.name},
                                                        {"note", "no watchdog pet until its thread ticks again"}}));
@@ -543,7 +544,7 @@ void App::stop() {
     // Each lane stops and releases its output on its own thread, all lanes at once, after the decision in flight
     // there (if any) has finished: a lane whose driver hangs holds back neither another lane's release nor the exit.
     // The wait is as long as a stalled lane may take while running (LANE_STALLED), and within systemd's stop timeout.
-    const auto deadline = std::chrono::steady_clock::now() + stopBound();
+    const auto deadline = std::chrono::steady_clock::now() + stallLimit();
     std::vector<std::future<relay::RelayResult>> released;
     for (auto& unit : lanes_) {
         auto done = std::make_shared<std::promise<relay::RelayResult>>();
@@ -563,7 +564,7 @@ void App::stop() {
                                         {"driver", unit.relay->driver()},
                                         {"error", fmt::format("the lane did not stop and release its output within {} "
                                                               "ms; exiting without it: check that output",
-                                                              stopBound().count())},
+                                                              stallLimit().count())},
                                         {"during", "stop"}});
             unit.abandoned = true;
             abandoned_lanes_ = true;
@@ -655,10 +656,11 @@ nlohmann::json App::health(bool& healthy) {
             if (!st.last_error.empty()) cj["last_error"] = st.last_error;
             cams.push_back(cj);
         }
-        healthy = healthy && s.relay_state != "faulted";
+        const bool lane_stalled = stalled(*unit);  // inside a relay or ledger call for too long (LANE_STALLED)
+        healthy = healthy && s.relay_state != "faulted" && !lane_stalled;
         nlohmann::json lj{{"name", s.name},       {"direction", s.direction},     {"state", s.state},
                           {"relay", {{"driver", s.relay_driver}, {"state", s.relay_state}}},
-                          {"cameras", cams},      {"dry_run", s.dry_run}};
+                          {"cameras", cams},      {"dry_run", s.dry_run},         {"stalled", lane_stalled}};
         if (!s.last_reason.empty()) lj["last_reason"] = s.last_reason;
         if (!s.held_reason.empty()) lj["waiting_for_guard"] = s.held_reason;
         lanes.push_back(lj);
@@ -688,7 +690,7 @@ HttpReply App::http(const std::string& target) {
     return {404, "text/plain", "not found: try /healthz or /metrics\n"};
 }
 
-nlohmann::json App::control(const nlohmann::json& request) {
+void App::control(const nlohmann::json& request, const ControlServer::Reply& reply) {
     auto str = [&](const char* key) -> std::string {
         const auto it = request.find(key);
         return it != request.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -697,13 +699,13 @@ nlohmann::json App::control(const nlohmann::json& request) {
     if (cmd == "status") {
         bool healthy = false;
         auto h = health(healthy);
-        return {{"ok", true}, {"status", h}};
+        return reply({{"ok", true}, {"status", h}});
     }
     if (cmd != "confirm" && cmd != "open" && cmd != "hold-open" && cmd != "release") {
-        return {{"ok", false}, {"error", fmt::format("unknown command \"{}\" (confirm, open, hold-open, release, "
-                                                     "status)", cmd)}};
+        return reply({{"ok", false}, {"error", fmt::format("unknown command \"{}\" (confirm, open, hold-open, "
+                                                           "release, status)", cmd)}});
     }
-    if (stopping_) return {{"ok", false}, {"error", "the daemon is stopping"}};
+    if (stopping_) return reply({{"ok", false}, {"error", "the daemon is stopping"}});
     const std::string lane_name = str("lane");
     LaneUnit* unit = nullptr;
     for (auto& u : lanes_) {
@@ -712,43 +714,46 @@ nlohmann::json App::control(const nlohmann::json& request) {
     if (unit == nullptr) {
         std::string names;
         for (auto& u : lanes_) names += (names.empty() ? "" : ", ") + u->settings.name;
-        return {{"ok", false}, {"error", fmt::format("no lane \"{}\" (lanes: {})", lane_name, names)}};
+        return reply({{"ok", false}, {"error", fmt::format("no lane \"{}\" (lanes: {})", lane_name, names)}});
     }
     const gate::Manual manual{str("operator"), str("reason")};
     if (manual.operator_name.empty() || manual.reason.empty()) {
-        return {{"ok", false}, {"error", "operator and reason are required (they are audited)"}};
+        return reply({{"ok", false}, {"error", "operator and reason are required (they are audited)"}});
     }
     const auto refuse_it = request.find("refuse");
     const bool refuse = refuse_it != request.end() && refuse_it->is_boolean() && refuse_it->get<bool>();
     const std::string plate = str("plate");
-    // Run on the lane's thread, after the lane's work in flight. A lane that does not take the command within
-    // kLaneAnswer (its relay or the ledger is not answering) never runs it: a guard's "open" must not happen by
-    // surprise minutes later, after the guard was told it failed (the CLI gives up after 10 s).
-    const auto outcome = onLaneWithin(*unit, kLaneAnswer, [lane = unit->lane.get(), cmd, manual, refuse, plate] {
+    // Run on the lane's thread, after the lane's work in flight; the main thread goes on meanwhile (HTTP, the
+    // watchdog, other commands). A lane that does not take the command within kLaneAnswer (its relay or the ledger
+    // is not answering) never runs it: a guard's "open" must not happen by surprise minutes later, after the guard
+    // was told it failed (the CLI gives up after 10 s).
+    auto command = [lane = unit->lane.get(), cmd, manual, refuse, plate] {
         if (cmd == "confirm") {
             return lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
         }
         if (cmd == "open") return lane->open(manual);
         if (cmd == "hold-open") return lane->holdOpen(manual);
         return lane->release(manual);
-    });
-    if (!outcome) {
-        spdlog::error("CONTROL_REFUSED {}", dumpJson({{"lane", lane_name}, {"cmd", cmd},
-                                                      {"operator", manual.operator_name}, {"error", "lane busy"}}));
-        const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
-        return {{"ok", false},
-                {"error", fmt::format("lane {} is busy: its relay or the ledger has not answered for {} s; "
-                                      "nothing was done, try again",
-                                      lane_name, waited)}};
-    }
-    const ControlOutcome& out = *outcome;
-    publishStatus();
-    nlohmann::json reply{{"ok", out.ok}};
-    if (!out.error.empty()) reply["error"] = out.error;
-    if (out.decision) reply["decision"] = decisionJson(*out.decision, zone_);
-    if (out.audit_seq != 0) reply["audit_seq"] = out.audit_seq;
-    if (!out.relay_state.empty()) reply["relay_state"] = out.relay_state;
-    return reply;
+    };
+    onLaneWithin(*unit, kLaneAnswer, std::move(command),
+                 [this, reply, lane_name, cmd, who = manual.operator_name](std::optional<ControlOutcome> outcome) {
+                     if (!outcome) {
+                         spdlog::error("CONTROL_REFUSED {}", dumpJson({{"lane", lane_name}, {"cmd", cmd},
+                                                                       {"operator", who}, {"error", "lane busy"}}));
+                         const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
+                         return reply({{"ok", false},
+                                       {"error", fmt::format("lane {} is busy: its relay or the ledger has not "
+                                                             "answered for {} s; nothing was done, try again",
+                                                             lane_name, waited)}});
+                     }
+                     publishStatus();
+                     nlohmann::json out{{"ok", outcome->ok}};
+                     if (!outcome->error.empty()) out["error"] = outcome->error;
+                     if (outcome->decision) out["decision"] = decisionJson(*outcome->decision, zone_);
+                     if (outcome->audit_seq != 0) out["audit_seq"] = outcome->audit_seq;
+                     if (!outcome->relay_state.empty()) out["relay_state"] = outcome->relay_state;
+                     reply(out);
+                 });
 }
 
 }  // namespace vg::daemon

@@ -5,10 +5,10 @@
 // thread only, so a ledger locked by another process (up to busy_timeout) or a relay module that does not answer
 // (up to its timeouts) holds back that lane alone, never the other lanes, the sweep or the guard's status view.
 // Camera workers run on their own threads and only post observations to their lane's loop. The main thread talks
-// to a lane only by posting to its loop (commands wait for the answer); it reads a lane's state from a snapshot
-// the lane's thread refreshes after every call. The connections are separate: SQLite serialises their writes,
-// exactly as it does for the CLI beside the daemon (the spool is flock-ed, the audit chain read in the write
-// transaction).
+// to a lane only by posting to its loop (a guard's command is answered when the lane has run it; the main thread
+// does not wait for that); it reads a lane's state from a snapshot the lane's thread refreshes after every call. The
+// connections are separate: SQLite serialises their writes, exactly as it does for the CLI beside the daemon (the
+// spool is flock-ed, the audit chain read in the write transaction).
 //
 // Signals: SIGHUP reloads (parse into a scratch Settings, apply only on success, log what needs a restart);
 // SIGTERM/SIGINT stop: no new decisions, the one in flight finishes (each lane's stop waits for it on the lane's
@@ -92,19 +92,20 @@ private:
         bool abandoned = false;  // main thread: stop() gave up waiting for this lane's release
     };
 
-    // Runs f on the lane's thread, then refreshes the lane's status snapshot. onLane waits for f's result.
-    // onLaneWithin gives the lane `deadline` to start f: a lane that has not started it by then never runs it and
-    // the result is nothing (a guard's command must not run by surprise later); once started, f is waited for.
+    // Runs f on the lane's thread, then refreshes the lane's status snapshot.
     void postToLane(LaneUnit& unit, std::function<void()> f);
-    template <class F>
-    auto onLane(LaneUnit& unit, F f) -> decltype(f());
-    template <class F>
-    auto onLaneWithin(LaneUnit& unit, std::optional<std::chrono::milliseconds> deadline, F f)
-        -> std::optional<decltype(f())>;
+    // Gives the lane `deadline` to start f, then calls done(result) on the main thread; a lane that has not started
+    // f by then never runs it, and done gets nothing (a guard's command must not run by surprise later). The main
+    // thread does not wait.
+    template <class F, class Done>
+    void onLaneWithin(LaneUnit& unit, std::chrono::milliseconds deadline, F f, Done done);
     void snapshot(LaneUnit& unit);
     LaneStatus statusOf(const LaneUnit& unit) const;
     void stopLaneThreads();
-    std::chrono::milliseconds stopBound() const;  // stop()'s wait for the lanes: WatchdogSec/2, or 10 s without
+    // How long a lane may go without ticking before it counts as stalled (LANE_STALLED, no watchdog pet, /healthz
+    // 503, and stop()'s wait for its release): WatchdogSec/2, or 10 s without a watchdog.
+    std::chrono::milliseconds stallLimit() const;
+    bool stalled(const LaneUnit& unit) const;
     std::unique_ptr<gate::Ledger> openLedger() const;  // a new connection, keys loaded from their files
 
     void setupLane(const config::LaneSettings& ls);
@@ -118,7 +119,7 @@ private:
     void sweep();
     void publishStatus();
     std::string statusLine() const;
-    nlohmann::json control(const nlohmann::json& request);
+    void control(const nlohmann::json& request, const ControlServer::Reply& reply);
     HttpReply http(const std::string& target);
     nlohmann::json health(bool& healthy);
     std::vector<CameraGauge> cameraGauges() const;

@@ -30,27 +30,29 @@ struct Session : std::enable_shared_from_this<Session> {
     }
 
     void onLine(const boost::system::error_code& ec, std::size_t n) {
-        if (ec) {
-            timer.cancel();
-            return;
-        }
+        // The request is in (or the client went): from here any wait is the lane's, which the daemon bounds.
+        timer.cancel();
+        if (ec) return;
         std::string line(boost::asio::buffers_begin(buffer.data()),
                          boost::asio::buffers_begin(buffer.data()) + static_cast<std::ptrdiff_t>(n));
-        nlohmann::json response;
         auto request = nlohmann::json::parse(line, nullptr, false);
         if (request.is_discarded() || !request.is_object()) {
-            response = {{"ok", false}, {"error", "the request is not one JSON object on one line"}};
-        } else {
-            try {
-                response = handler(request);
-            } catch (const std::exception& e) {
-                response = {{"ok", false}, {"error", fmt::format("internal error: {}", e.what())}};
-            }
+            return respond({{"ok", false}, {"error", "the request is not one JSON object on one line"}});
         }
+        auto self = shared_from_this();
+        try {
+            handler(request, [self](const nlohmann::json& response) { self->respond(response); });
+        } catch (const std::exception& e) {
+            respond({{"ok", false}, {"error", fmt::format("internal error: {}", e.what())}});
+        }
+    }
+
+    void respond(const nlohmann::json& response) {
+        if (replied) return;  // one response per request
+        replied = true;
         reply = response.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
         auto self = shared_from_this();
         boost::asio::async_write(socket, boost::asio::buffer(reply), [self](const boost::system::error_code&, std::size_t) {
-            self->timer.cancel();
             boost::system::error_code ignored;
             self->socket.shutdown(Socket::shutdown_both, ignored);
             self->socket.close(ignored);
@@ -62,6 +64,7 @@ struct Session : std::enable_shared_from_this<Session> {
     ControlServer::Handler& handler;
     boost::asio::streambuf buffer;
     std::string reply;
+    bool replied = false;
 };
 
 }  // namespace

@@ -5,7 +5,8 @@
 //   {"cmd":"open"|"hold-open"|"release","lane":"...","operator":"...","reason":"..."}
 //   {"cmd":"status"}
 // -> {"ok":true,...} or {"ok":false,"error":"..."}. Requests over 64 KiB or idle for 10 s are dropped.
-// Runs on the daemon's main io_context (main thread); the handler is called there. Construction throws
+// Runs on the daemon's main io_context (main thread); the handler is called there and may answer later, so a command
+// waiting for its lane holds up nothing else. Construction throws
 // std::runtime_error when the socket cannot be created (start-up only).
 #pragma once
 
@@ -21,7 +22,9 @@ namespace vg::daemon {
 
 class ControlServer {
 public:
-    using Handler = std::function<nlohmann::json(const nlohmann::json& request)>;
+    // The handler answers through `reply`, at once or later (on the main thread), exactly once.
+    using Reply = std::function<void(const nlohmann::json& response)>;
+    using Handler = std::function<void(const nlohmann::json& request, const Reply& reply)>;
     ControlServer(boost::asio::io_context& io, std::filesystem::path path, Handler handler);
     ~ControlServer();
     void close();  // stops accepting and removes the socket file

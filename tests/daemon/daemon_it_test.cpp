@@ -3,6 +3,7 @@
 // stop through signals. Waits poll files with deadlines; nothing sleeps a fixed time to let things happen.
 #include <sys/stat.h>
 
+#include <future>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -277,11 +278,22 @@ TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnlyAndStopsTh
     ASSERT_TRUE(waitFor([&] { return stalled() > seen; }, 30s)) << s.logText();  // one more watchdog round
     EXPECT_EQ(systemd.count("WATCHDOG=1"), 0u) << systemd.said;
 
-    // The guard's command to the stuck lane is refused after 5 s, saying why, and must never run later.
+    // The guard's command to the stuck lane is refused after 5 s, saying why, and must never run later. While it
+    // waits, the daemon answers everything else at once: the main thread does not wait for the lane.
     const Json guard{{"lane", "entry-1"}, {"operator", "王"}, {"reason", "test"}};
     Json open = guard;
     open["cmd"] = "open";
-    const Json refused = control(s.socket(), open);
+    auto pending = std::async(std::launch::async, [&] { return control(s.socket(), open); });
+    std::chrono::steady_clock::duration slowest{};
+    int answered = 0;
+    while (pending.wait_for(0s) != std::future_status::ready) {
+        const auto asked = std::chrono::steady_clock::now();
+        EXPECT_EQ(httpGet(s.port, "/healthz").first, 503);  // unhealthy: entry-1 has stalled
+        slowest = std::max(slowest, std::chrono::steady_clock::now() - asked);
+        ++answered;
+    }
+    EXPECT_LT(slowest, 1s) << answered << " health checks while the command waited";
+    const Json refused = pending.get();
     EXPECT_FALSE(refused.value("ok", true)) << refused.dump();
     EXPECT_NE(refused.value("error", "").find("busy"), std::string::npos) << refused.dump();
 
