@@ -267,6 +267,9 @@ TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnlyAndStopsTh
 
     // The stuck lane stops the watchdog pets (half of WatchdogSec without a tick), so systemd would restart us.
     auto stalled = [&] {
+        // Read what the daemon tells "systemd" as it comes: a socket queue left full blocks its notify calls (the
+        // kernel's default queue is 10 datagrams; systemd raises it and reads at once).
+        systemd.drain();
         std::size_t n = 0;
         for (const auto& e : events(s.log(), "LANE_STALLED")) n += e["lane"] == "entry-1";
         return n;
@@ -292,7 +295,7 @@ TEST(DaemonIntegration, ARelayThatDoesNotAnswerHoldsBackItsOwnLaneOnlyAndStopsTh
         slowest = std::max(slowest, std::chrono::steady_clock::now() - asked);
         ++answered;
     }
-    EXPECT_LT(slowest, 1s) << answered << " health checks while the command waited";
+    EXPECT_LT(slowest, 2s) << answered << " health checks while the command waited";  // blocked: 5 s
     const Json refused = pending.get();
     EXPECT_FALSE(refused.value("ok", true)) << refused.dump();
     EXPECT_NE(refused.value("error", "").find("busy"), std::string::npos) << refused.dump();
