@@ -229,24 +229,32 @@ void App::postToLane(LaneUnit& unit, std::function<void()> f) {
 template <class F, class Done>
 void App::onLaneWithin(LaneUnit& unit, std::chrono::milliseconds deadline, F f, Done done) {
     using R = decltype(f());
-    // The flags are shared with the lane's thread; the timer and `done` are the main thread's only.
+    // The flags are shared with the lane's thread. The timer and `done` are the main thread's: both are destroyed
+    // there once used, so whichever thread drops the last reference to State destroys nothing but the flags.
     struct State {
-        State(boost::asio::io_context& io, std::chrono::milliseconds deadline, Done d)
-            : timer(io, deadline), done(std::move(d)) {}
         std::mutex m;
         bool started = false;
         bool abandoned = false;
-        boost::asio::steady_timer timer;
-        Done done;
+        std::unique_ptr<boost::asio::steady_timer> timer;
+        std::optional<Done> done;
+        void finish(std::optional<R> result) {
+            Done d = std::move(*done);
+            done.reset();
+            d(std::move(result));
+        }
     };
-    auto state = std::make_shared<State>(io_, deadline, std::move(done));
-    state->timer.async_wait([state](const boost::system::error_code&) {
+    auto state = std::make_shared<State>();
+    state->timer = std::make_unique<boost::asio::steady_timer>(io_, deadline);
+    state->done.emplace(std::move(done));
+    state->timer->async_wait([state](const boost::system::error_code&) {
+        bool abandon = false;
         {
             std::lock_guard lock(state->m);
-            if (state->started) return;  // running or done: its result answers
-            state->abandoned = true;
+            abandon = !state->started;  // else running or done: its result answers
+            state->abandoned = abandon;
         }
-        state->done(std::optional<R>());
+        state->timer.reset();  // its last use
+        if (abandon) state->finish(std::nullopt);
     });
     postToLane(unit, [this, state, f = std::move(f)]() mutable {
         {
@@ -256,8 +264,8 @@ void App::onLaneWithin(LaneUnit& unit, std::chrono::milliseconds deadline, F f, 
         }
         auto r = std::make_shared<R>(f());
         boost::asio::post(io_, [state, r] {
-            state->timer.cancel();
-            state->done(std::optional<R>(std::move(*r)));
+            if (state->timer) state->timer->cancel();
+            state->finish(std::move(*r));
         });
     });
 }
