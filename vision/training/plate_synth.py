@@ -42,6 +42,9 @@ SECOND_LETTERS = {
 }
 HU_PRIOR = 0.25  # the car park is in Shanghai; the rest uniform over the other 30
 
+# Session 7 experiment, not in the committed model (see README): monoline versions of the province glyphs
+# (render_font_glyph's mono) as well. Set True to reproduce it.
+MONOLINE = False
 CJK_FONTS = [
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),  # index 2 = SC
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
@@ -166,14 +169,26 @@ def font_has(font, ch):
     return a.size != b.size or not (np.array(a) == np.array(b)).all()
 
 
-def render_font_glyph(ch, font, cell_w_mm, ppm=PPM, fill=0.97, weight=0):
-    """Mask of a font glyph stretched to fill the cell (CJK provinces, specials)."""
+_SKELETONS = {}
+
+
+def render_font_glyph(ch, font, cell_w_mm, ppm=PPM, fill=0.97, weight=0, mono=0):
+    """Mask of a font glyph stretched to fill the cell (CJK provinces, specials).
+
+    mono > 0 redraws the glyph as a monoline: its skeleton widened by a square of side 2*mono+1 (font pixels at
+    200 pt). The plates' own province typeface has strokes of one width with square ends, which none of Debian's
+    fonts has; its monoline versions come closer to it than their weight variants do."""
     size = 256
     img = Image.new("L", (size * 2, size * 2), 0)
     d = ImageDraw.Draw(img)
     d.text((size // 2, size // 2), ch, font=font, fill=255)
     a = np.array(img)
-    if weight:  # simulate other font weights: dilate (>0) or erode (<0) at high resolution
+    if mono:
+        key = (ch, id(font))
+        if key not in _SKELETONS:
+            _SKELETONS[key] = cv2.ximgproc.thinning((a > 127).astype(np.uint8) * 255)
+        a = cv2.dilate(_SKELETONS[key], cv2.getStructuringElement(cv2.MORPH_RECT, (2 * mono + 1, 2 * mono + 1)))
+    elif weight:  # simulate other font weights: dilate (>0) or erode (<0) at high resolution
         k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(weight) + 1, 2 * abs(weight) + 1))
         a = cv2.dilate(a, k) if weight > 0 else cv2.erode(a, k)
     ys, xs = np.nonzero(a > 20)
@@ -208,6 +223,10 @@ class GlyphBank:
                 self.bank[(ch, cw)] = [render_font_glyph(ch, f, cw, ppm, fl, wt)
                                        for f in cjk if font_has(f, ch)
                                        for fl in (0.85, 0.93, 1.0) for wt in (-4, -2, 0, 3, 6)]
+                if MONOLINE:
+                    self.bank[(ch, cw)] += [render_font_glyph(ch, f, cw, ppm, fl, mono=r)
+                                            for f in cjk if font_has(f, ch)
+                                            for fl in (0.9, 1.0) for r in (6, 9, 12)]
 
     def get(self, ch, cw, rng):
         if (ch, cw, "din") in self.bank and rng.random() < 0.12:
