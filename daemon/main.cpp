@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
         const int rc = app.run();
         if (app.abandonedLanes()) {
             // A lane's thread is still inside a driver call: end here, without destructors that would pull its
-            // objects from under it. Every record is already committed; the log says which output to check.
+            // objects from under it. A decision is committed before its pulse, so one still waiting for the ledger
+            // rolls back unacted; the log says which output to check.
             spdlog::default_logger()->flush();
             std::fflush(nullptr);
             std::_Exit(rc);
