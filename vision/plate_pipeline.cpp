@@ -102,11 +102,15 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
   // The settled text: per position the character with the most summed confidence (ties keep the read's own).
   std::vector<std::string> settled = own;
   for (std::size_t i = 0; i < n; ++i) {
-    float best = read.charConfidence[i];
+    const auto summed = [&](const std::string& ch) {
+      float sum = ch == own[i] ? read.charConfidence[i] : 0.0F;
+      for (const Seen& b : seen) sum += b.chars[i] == ch ? (*b.conf)[i] : 0.0F;
+      return sum;
+    };
+    float best = summed(own[i]);
     for (const Seen& a : seen) {
-      float sum = 0.0F;
       if (a.chars[i] == own[i]) continue;
-      for (const Seen& b : seen) sum += b.chars[i] == a.chars[i] ? (*b.conf)[i] : 0.0F;
+      const float sum = summed(a.chars[i]);
       if (sum > best) {
         best = sum;
         settled[i] = a.chars[i];
@@ -271,9 +275,7 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
   for (PlateRead& r : kept) {
     if (std::ranges::none_of(once, [&](const PlateRead& o) { return o.text == r.text; })) once.push_back(std::move(r));
   }
-  kept = std::move(once);
-  std::ranges::stable_sort(kept, [](const PlateRead& a, const PlateRead& b) { return a.confidence > b.confidence; });
-  return kept;
+  return once;
 }
 
 void PlatePipeline::secondLooks(const cv::Mat& image, std::span<PlateRead*> reads) {

@@ -160,6 +160,17 @@ TEST_F(SecondLooks, ALookThatReadsAnotherCharacterCapsThatCharacter) {
   EXPECT_FLOAT_EQ(r.charConfidence[3], 0.98F);  // the others keep theirs
 }
 
+TEST_F(SecondLooks, TheReadsOwnCharacterCountsWithTheLookThatAgrees) {
+  // The read's 5 (0.6) and the wider look's 5 (0.9) sum to 1.5 against the tighter look's 6 (0.7): the 5 stays,
+  // capped by the look that disagrees.
+  PlateRead r = blueRead("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.6F});
+  const Looks looks{look("沪A12346", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.7F}),
+                    look("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.9F})};
+  confirmBySecondLooks(r, looks, grammar_);
+  EXPECT_EQ(r.text, "沪A12345");
+  EXPECT_NEAR(r.confidence, 0.3F, 1e-6);  // 1 - 0.7
+}
+
 TEST_F(SecondLooks, TwoLooksThatAgreeOverturnAWeakCharacterButLeaveItUnconfident) {
   PlateRead r = blueRead("皖A12345", {0.35F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F});
   const Looks looks{look("贵A12345", {0.5F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F}),
