@@ -39,9 +39,9 @@ struct PlateReadOptions {
 // character is the one with the most confidence summed over the read and the looks; the settled text is taken only
 // when the grammar accepts it (else the read keeps its own). A character the read itself had keeps its confidence;
 // one the looks overturned gets the lowest of 0.5, the confidence of the character it replaces and 1 - that
-// confidence: a better guess, never a confident one. Every look that reads another character at a position caps that position at 1 - the look's
-// confidence in its character (the network cannot give ours more than it left), and a look that cannot be decoded at
-// the read's length caps every character at 0.5. The read's confidence is the lowest character confidence again. So
+// confidence: a better guess, never a confident one. Every look that reads another character at a position caps
+// that position at 1 - the look's confidence in its character (the network cannot give ours more than it left), and
+// a look that cannot be decoded at the read's length caps every character at 0.5. The read's confidence is the lowest character confidence again. So
 // no character ends more confident than it was: the looks can only take a read out of what a lane accepts, never
 // bring one in, and a confident read that a small change of the crop overturns is not confident (bench/README.md,
 // "Second looks").
