@@ -79,6 +79,10 @@ def load_set(name, meta):
     mx, my = meta["crop"]["margin_x"], meta["crop"]["margin_y"]
     d = os.path.join(DATA, name)
     rows = list(csv.DictReader(open(os.path.join(d, "labels.csv"), encoding="utf-8")))
+    if name == "lprnet_crops":
+        # only the `eval` part: the `train` part is in the reader's training (split.csv)
+        split = {r["filename"]: r["split"] for r in csv.DictReader(open(os.path.join(d, "split.csv"), encoding="utf-8"))}
+        rows = [r for r in rows if split.get(r["filename"]) == "eval"]
     xs, ts, ks = [], [], []
     for r in rows:
         img = cv2.imread(os.path.join(d, r["filename"]), cv2.IMREAD_COLOR)

@@ -80,6 +80,10 @@ def main():
     ap.add_argument("--out-dir", default=os.path.join(REPO, "vision", "models"))
     ap.add_argument("--ref-dir", default=os.path.join(REPO, "tests", "data", "plates", "reference"))
     ap.add_argument("--version", default=None)
+    ap.add_argument("--prior-fix", default=None,
+                    help="CHAR=SHARE: the share of CHAR among the training samples' provinces (e.g. 皖=0.137 when real "
+                         "crops, almost all 皖, were mixed in); its class logit is lowered by log(SHARE / generator "
+                         "share), so that the exported reader keeps the generator's province prior (logit adjustment)")
     a = ap.parse_args()
     torch.set_num_threads(1)
 
@@ -92,6 +96,17 @@ def main():
     with torch.no_grad():
         d = (f(x) - m(x)).abs().max().item()
     assert d < 1e-4, "BN folding mismatch %g" % d
+    prior_fix = None
+    if a.prior_fix:
+        ch, share = a.prior_fix.split("=")
+        share = float(share)
+        generator_share = ps.HU_PRIOR if ch == "沪" else (1 - ps.HU_PRIOR) / (len(ps.PROVINCES) - 1)
+        delta = -float(np.log(share / generator_share))
+        with torch.no_grad():
+            f.head.bias[tr.IDX[ch]] += delta
+        prior_fix = {"char": ch, "training_share": share, "generator_share": round(generator_share, 5),
+                     "logit_delta": round(delta, 4)}
+        print("prior fix", prior_fix)
 
     os.makedirs(a.out_dir, exist_ok=True)
     onnx_path = os.path.join(a.out_dir, "plate_reader.onnx")
@@ -151,6 +166,7 @@ def main():
         "onnx": {"opset": 11, "operators": ops, "bn_folded": True, "static_shapes": True,
                  "cv2_dnn_max_abs_diff_vs_torch": worst},
         "parameters": int(sum(p.numel() for p in f.parameters())),
+        "province_prior_fix": prior_fix,
     }
     with open(os.path.join(a.out_dir, "plate_reader.json"), "w", encoding="utf-8") as fh:
         json.dump(meta, fh, ensure_ascii=False, indent=1)

@@ -14,6 +14,7 @@ import random
 import signal
 import time
 
+import cv2
 import numpy as np
 import torch
 import torch.nn as nn
@@ -53,6 +54,7 @@ class PlateReader(nn.Module):
 
 
 T_STEPS = 24
+FREEZE_BN = {"on": False}
 
 
 def encode(text):
@@ -76,18 +78,110 @@ def greedy(logits):
     return "".join(out), confs
 
 
+def load_real_crops(folder):
+    """The `train` part of lprnet_crops (split.csv): (BGR crop, text) pairs. The `eval` part is never read here."""
+    if not folder:
+        return []
+    out = []
+    with open(os.path.join(folder, "split.csv"), encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            name, part = line.strip().rsplit(",", 1)
+            if part != "train":
+                continue
+            text = os.path.splitext(name)[0]
+            if any(c not in IDX for c in text):
+                continue
+            im = cv2.imdecode(np.fromfile(os.path.join(folder, name), np.uint8), cv2.IMREAD_COLOR)
+            if im is not None:
+                out.append((im, text))
+    return out
+
+
+def real_sample(im, text, rng):
+    """A real crop (a tight box around the plate) as the finder would hand it over: margins from a little inside the
+    plate to the reader's wide margins, a small shift and aspect change, then the generator's camera effects."""
+    h, w = im.shape[:2]
+    mx = [rng.uniform(-0.02, 0.10) for _ in range(2)]
+    my = [rng.uniform(-0.04, 0.18) for _ in range(2)]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    jit = lambda a: rng.uniform(-a, a)
+    dst = np.float32([[mx[0] + jit(0.01), my[0] + jit(0.03)], [1 + mx[0] + jit(0.01), my[0] + jit(0.03)],
+                      [1 + mx[0] + jit(0.01), 1 + my[0] + jit(0.03)], [mx[0] + jit(0.01), 1 + my[0] + jit(0.03)]])
+    ow, oh = 1 + mx[0] + mx[1], 1 + my[0] + my[1]
+    W, H = 2 * IN_W, 2 * IN_H
+    dst *= np.float32([W / ow, H / oh])
+    M = cv2.getPerspectiveTransform(src, dst)
+    img = cv2.warpPerspective(im, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    img = (img - 128) * rng.uniform(0.7, 1.2) + 128 + rng.uniform(-30, 30)
+    if rng.random() < 0.3:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 1.2))
+    nz = np.empty(img.shape, np.float32)
+    cv2.randn(nz, 0.0, rng.uniform(0, 8))
+    img = np.clip(img + nz, 0, 255).astype(np.uint8)
+    grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(grey, (IN_W, IN_H), interpolation=cv2.INTER_AREA if rng.random() < 0.5 else cv2.INTER_LINEAR)
+
+
 class SynthStream(torch.utils.data.IterableDataset):
-    def __init__(self, seed, mild_frac=0.0):
+    """Generated plates, and with probability real_frac a real `train` crop of lprnet_crops."""
+
+    def __init__(self, seed, mild_frac=0.0, real=None, real_frac=0.0):
         self.seed = seed
         self.mild_frac = mild_frac
+        self.real = real or []
+        self.real_frac = real_frac if self.real else 0.0
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         wid = info.id if info else 0
         s = ps.Synth(IN_W, IN_H, seed=self.seed * 1000 + wid)
         while True:
+            if s.rng.random() < self.real_frac:
+                im, text = self.real[s.rng.randrange(len(self.real))]
+                yield real_sample(im, text, s.rng), text
+                continue
             g, t, k = s.sample(mild=s.rng.random() < self.mild_frac)
             yield g, t
+
+
+def init_from_onnx(model, path):
+    """Weights from an exported (BN-folded) model: each conv takes the folded weights and its BN becomes the identity
+    plus the folded bias (mean 0, var 1 - eps, weight 1). Train with --freeze-bn so that the BN statistics stay so."""
+    import onnx
+    from onnx import numpy_helper
+    g = onnx.load(path).graph
+    init = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    convs = [n for n in g.node if n.op_type == "Conv"]
+    mods = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.BatchNorm2d))]
+    pairs = []
+    i = 0
+    while i < len(mods):
+        if isinstance(mods[i], nn.Conv2d) and i + 1 < len(mods) and isinstance(mods[i + 1], nn.BatchNorm2d):
+            pairs.append((mods[i], mods[i + 1]))
+            i += 2
+        else:
+            pairs.append((mods[i], None))
+            i += 1
+    assert len(pairs) == len(convs), (len(pairs), len(convs))
+    for (conv, bn), node in zip(pairs, convs):
+        w = torch.from_numpy(init[node.input[1]].copy())
+        b = torch.from_numpy(init[node.input[2]].copy())
+        assert conv.weight.shape == w.shape, (conv.weight.shape, w.shape)
+        conv.weight.data.copy_(w)
+        if bn is None:
+            conv.bias.data.copy_(b)
+        else:
+            bn.weight.data.fill_(1.0)
+            bn.bias.data.copy_(b)
+            bn.running_mean.zero_()
+            bn.running_var.fill_(1.0 - bn.eps)
+
+
+def freeze_bn(model):
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
 
 
 def collate_raw(batch):
@@ -148,6 +242,8 @@ def evaluate_arrays(model, x_u8, texts, kinds=None, bs=256):
                     pk = per.setdefault(k, [0, 0])
                     pk[0] += ok; pk[1] += 1
     model.train()
+    if FREEZE_BN["on"]:
+        freeze_bn(model)
     res["acc"] = res["exact"] / max(1, res["n"])
     res["per_kind"] = {k: round(v[0] / v[1], 4) for k, v in per.items()}
     return res
@@ -180,6 +276,14 @@ def main():
     ap.add_argument("--reset-best", action="store_true",
                     help="forget the best score so far (use when --select changes what is compared)")
     ap.add_argument("--ema", type=float, default=0.999, help="decay of an exponential moving average of the weights")
+    ap.add_argument("--real", default=None,
+                    help="the lprnet_crops folder: its split.csv `train` crops are mixed into training (never `eval`)")
+    ap.add_argument("--real-frac", type=float, default=0.1, help="fraction of fresh samples that are real crops")
+    ap.add_argument("--real-val", type=int, default=88,
+                    help="train crops held out of training for the checkpoint choice (--select mean adds them)")
+    ap.add_argument("--init-onnx", default=None,
+                    help="start from an exported model (no checkpoint); use with --freeze-bn")
+    ap.add_argument("--freeze-bn", action="store_true", help="keep BatchNorm statistics fixed (fine-tuning)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -193,6 +297,9 @@ def main():
         print("gate-like val set", len(gt), flush=True)
 
     model = PlateReader()
+    if a.init_onnx and not os.path.exists(os.path.join(a.ckpt_dir, "last.pt")):
+        init_from_onnx(model, a.init_onnx)
+        print("initialised from", a.init_onnx, flush=True)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     st = {"step": 0, "samples": 0, "fresh_samples": 0, "train_seconds": 0.0, "best": -1.0, "best_step": 0, "history": [], "stream": 0}
     last = os.path.join(a.ckpt_dir, "last.pt")
@@ -214,7 +321,19 @@ def main():
     print("params", sum(p.numel() for p in model.parameters()), flush=True)
 
     n_fresh = max(1, int(round(a.bs * (1 - a.replay))))
-    dl = torch.utils.data.DataLoader(SynthStream(seed, a.mild_frac), batch_size=n_fresh, num_workers=a.workers,
+    real = load_real_crops(a.real)
+    rvx = rvt = None
+    if real and a.real_val > 0:
+        # A fixed part of the `train` crops is held out of training to choose the checkpoint on real plates too
+        # (the `eval` part stays unseen).
+        order = random.Random(8080).sample(range(len(real)), len(real))
+        held = [real[i] for i in order[:a.real_val]]
+        real = [real[i] for i in order[a.real_val:]]
+        rvx = np.stack([cv2.resize(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY), (IN_W, IN_H), interpolation=cv2.INTER_LINEAR)
+                        for im, _ in held])
+        rvt = [t for _, t in held]
+    print("real crops", len(real), "held out for the checkpoint choice", 0 if rvt is None else len(rvt), flush=True)
+    dl = torch.utils.data.DataLoader(SynthStream(seed, a.mild_frac, real, a.real_frac), batch_size=n_fresh, num_workers=a.workers,
                                      collate_fn=collate_raw, prefetch_factor=8 if a.workers else 2,
                                      persistent_workers=bool(a.workers))
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
@@ -232,6 +351,9 @@ def main():
     t_last = time.time()
     run_loss = None
     model.train()
+    if a.freeze_bn:
+        FREEZE_BN["on"] = True
+        freeze_bn(model)
     buf = np.zeros((a.replay_size, IN_H, IN_W), np.uint8)
     buf_t = [""] * a.replay_size
     nbuf = ptr = 0
@@ -289,7 +411,14 @@ def main():
                 g_raw = evaluate_arrays(model, gx, gt, gk)["acc"]
                 print("VAL gate-like step %d acc %.4f ema %.4f" % (st["step"], g_raw, r_g), flush=True)
                 r["acc_full"], re["acc_full"] = r["acc"], re["acc"]
-                r["acc"], re["acc"] = (r["acc"] + g_raw) / 2, (re["acc"] + r_g) / 2
+                if rvt is not None:
+                    rv_raw = evaluate_arrays(model, rvx, rvt)["acc"]
+                    model.load_state_dict(ema)
+                    rv_ema = evaluate_arrays(model, rvx, rvt)["acc"]
+                    print("VAL real held-out step %d acc %.4f ema %.4f" % (st["step"], rv_raw, rv_ema), flush=True)
+                    r["acc"], re["acc"] = (r["acc"] + g_raw + rv_raw) / 3, (re["acc"] + r_g + rv_ema) / 3
+                else:
+                    r["acc"], re["acc"] = (r["acc"] + g_raw) / 2, (re["acc"] + r_g) / 2
             model.load_state_dict(raw_sd)
             st["history"].append({"step": st["step"], "samples": st["samples"], "val": r["acc"], "val_ema": re["acc"],
                                   "per_kind": r["per_kind"], "per_kind_ema": re["per_kind"],
