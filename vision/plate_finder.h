@@ -27,7 +27,8 @@ struct FinderOptions {
   int maxCandidates = 8;        // best-scored candidates kept after merging
 };
 
-enum class CandidateSource { Colour, Edge };
+// Colour and Edge come from PlateFinder, Detector from the learned PlateDetector (plate_detector.h).
+enum class CandidateSource { Colour, Edge, Detector };
 
 struct PlateCandidate {
   PlateQuad quad;               // in frame pixels, TL TR BR BL, the plate's own outline (no reader margins)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -21,6 +22,15 @@ struct Variant {
 };
 constexpr Variant kEdgeVariants[] = {{1.0F, 1.0F}, {1.0F, 0.8F}};
 constexpr Variant kColourVariants[] = {{1.0F, 1.0F}};
+// A detector blob is the plate itself, but its edge is quantised to the network's stride: a second, slightly wider
+// hypothesis covers a blob that stopped short of the plate's ends.
+constexpr Variant kDetectorVariants[] = {{1.0F, 1.0F}, {1.06F, 1.12F}};
+// The detector outlines (best first) that may get a closer look when unsure: each costs a small network run (about
+// 2 ms).
+constexpr int kDetectorRefinements = 3;
+// A read of the detector's outlines at or above this lowest character confidence settles the frame: the classical
+// proposals are not searched (they cost more than the detector and its reads together).
+constexpr float kSettledConfidence = 0.9F;
 
 PlateQuad growQuad(const PlateQuad& q, float sx, float sy) {
   const cv::Point2f u = ((q[1] - q[0]) + (q[2] - q[3])) * 0.5F;  // full width vector
@@ -142,13 +152,15 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
   if (n > 0) read.confidence = std::ranges::min(read.charConfidence);
 }
 
-PlatePipeline::PlatePipeline(PlateReader reader, FinderOptions finder)
-    : reader_(std::move(reader)), finder_(finder) {}
+PlatePipeline::PlatePipeline(PlateReader reader, FinderOptions finder, std::optional<PlateDetector> detector)
+    : reader_(std::move(reader)), finder_(finder), detector_(std::move(detector)) {}
 
 std::expected<PlatePipeline, std::string> PlatePipeline::loadDefault(FinderOptions finder, GrammarOptions grammar) {
   auto reader = PlateReader::loadDefault(grammar);
   if (!reader) return std::unexpected(reader.error());
-  return PlatePipeline(std::move(*reader), finder);
+  auto detector = PlateDetector::loadDefault();
+  if (!detector) return std::unexpected(detector.error());
+  return PlatePipeline(std::move(*reader), finder, std::move(*detector));
 }
 
 std::expected<PlateRead, DecodeError> PlatePipeline::readCrop(const cv::Mat& plateImage, bool tight) {
@@ -191,45 +203,94 @@ std::vector<PlateRead> PlatePipeline::read(const cv::Mat& frame, const PlateRead
 }
 
 std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const PlateReadOptions& options) {
-  const std::vector<PlateCandidate> candidates = finder_.find(frame, options.roi);
-  if (candidates.empty()) return {};
-
-  std::vector<cv::Mat> crops;
-  std::vector<std::pair<std::size_t, PlateQuad>> owner;  // crop -> (candidate, outline)
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const auto& c = candidates[i];
-    const std::span<const Variant> variants =
-        c.source == CandidateSource::Edge ? std::span<const Variant>(kEdgeVariants) : std::span<const Variant>(kColourVariants);
-    std::vector<PlateQuad> outlines;
-    for (const Variant& v : variants) outlines.push_back(growQuad(c.quad, v.sx, v.sy));
-    // An edge candidate's last hypothesis: the outline around its character band, unless it nearly repeats one of
-    // the grown ones (a reader call is most of a candidate's cost).
-    if (c.source == CandidateSource::Edge) {
-      const std::optional<PlateQuad> refined = refineByCharacterBand(frame, c.quad);
-      const auto repeats = [&](const PlateQuad& q) { return quadOverlap(*refined, q) >= 0.85; };
-      if (refined && std::ranges::none_of(outlines, repeats)) {
-        outlines.push_back(*refined);
-      }
-    }
-    for (const PlateQuad& q : outlines) {
-      crops.push_back(reader_.crop(frame, q));
-      owner.emplace_back(i, q);
-    }
-  }
-  const std::vector<cv::Mat> probs = reader_.probabilities(crops);
-
+  timings_ = {};
+  const auto msSince = [](std::int64_t t0) {
+    return static_cast<double>(cv::getTickCount() - t0) * 1000.0 / cv::getTickFrequency();
+  };
   struct Pending {
     PlateRead read;
-    std::size_t crop;
+    cv::Mat probs;  // the reader's output for the read's crop (read again at another length below)
   };
   std::vector<Pending> reads;
-  for (std::size_t k = 0; k < probs.size(); ++k) {
-    if (probs[k].empty()) continue;
-    const auto d = reader_.grammar().decode(probs[k]);
-    // Low reads stay in for now: the plate's colour below may call for the other length.
-    if (!d) continue;
-    reads.push_back({PlateRead{d->text, {}, d->confidence, d->charConfidence, owner[k].second, d->kind}, k});
+  // Reads every outline hypothesis of `candidates` in one batch and keeps each grammatical decode. Returns, per
+  // candidate, the highest confidence among its decodes (0 when none decoded).
+  const auto readAll = [&](const std::vector<PlateCandidate>& candidates) {
+    std::vector<cv::Mat> crops;
+    std::vector<std::pair<std::size_t, PlateQuad>> owner;  // crop -> (candidate, outline)
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const PlateCandidate& c = candidates[i];
+      const std::span<const Variant> variants = c.source == CandidateSource::Edge ? std::span<const Variant>(kEdgeVariants)
+                                                : c.source == CandidateSource::Detector
+                                                    ? std::span<const Variant>(kDetectorVariants)
+                                                    : std::span<const Variant>(kColourVariants);
+      std::vector<PlateQuad> outlines;
+      for (const Variant& v : variants) outlines.push_back(growQuad(c.quad, v.sx, v.sy));
+      // An edge candidate's last hypothesis: the outline around its character band, unless it nearly repeats one of
+      // the grown ones (a reader call is most of a candidate's cost).
+      if (c.source == CandidateSource::Edge) {
+        const std::optional<PlateQuad> refined = refineByCharacterBand(frame, c.quad);
+        const auto repeats = [&](const PlateQuad& q) { return quadOverlap(*refined, q) >= 0.85; };
+        if (refined && std::ranges::none_of(outlines, repeats)) {
+          outlines.push_back(*refined);
+        }
+      }
+      for (const PlateQuad& q : outlines) {
+        crops.push_back(reader_.crop(frame, q));
+        owner.emplace_back(i, q);
+      }
+    }
+    const std::int64_t t0 = cv::getTickCount();
+    const std::vector<cv::Mat> probs = reader_.probabilities(crops);
+    timings_.readMs += msSince(t0);
+    timings_.crops += static_cast<int>(crops.size());
+    std::vector<float> best(candidates.size(), 0.0F);
+    for (std::size_t k = 0; k < probs.size(); ++k) {
+      if (probs[k].empty()) continue;
+      const auto d = reader_.grammar().decode(probs[k]);
+      // Low reads stay in for now: the plate's colour below may call for the other length.
+      if (!d) continue;
+      best[owner[k].first] = std::max(best[owner[k].first], d->confidence);
+      reads.push_back({PlateRead{d->text, {}, d->confidence, d->charConfidence, owner[k].second, d->kind}, probs[k]});
+    }
+    return best;
+  };
+
+  // The learned detector's outlines first. An outline that the reader finds unsure (no read at kSettledConfidence)
+  // gets a closer look (PlateDetector::refine): the same network at the plate's own scale draws its edges finer than
+  // the whole-region search, whose map has a quarter of its input's resolution; that outline is read too.
+  if (detector_) {
+    std::int64_t t0 = cv::getTickCount();
+    const std::vector<DetectedPlate> outlines = detector_->detect(frame, options.roi);
+    timings_.detectMs = msSince(t0);
+    std::vector<PlateCandidate> learned;
+    for (const DetectedPlate& d : outlines) learned.push_back({d.quad, CandidateSource::Detector, {}, d.score});
+    const std::vector<float> best = readAll(learned);
+    std::vector<PlateCandidate> closer;
+    t0 = cv::getTickCount();
+    for (std::size_t i = 0; i < learned.size() && static_cast<int>(i) < kDetectorRefinements; ++i) {
+      if (best[i] >= kSettledConfidence) continue;
+      if (const auto c = detector_->refine(frame, learned[i].quad)) {
+        if (quadOverlap(c->quad, learned[i].quad) < 0.95) closer.push_back({c->quad, CandidateSource::Colour, {}, c->score});
+      }
+    }
+    timings_.refineMs = msSince(t0);
+    // Read as they are (one hypothesis each, like a colour blob's outline: the closer look is the plate itself).
+    if (!closer.empty()) readAll(closer);
   }
+  // The classical colour and edge proposals are a second source, searched when the detector's outlines gave no
+  // settled read: they find what the detector missed and give other outlines of what it found; the reader's
+  // confidence picks.
+  const bool settled =
+      std::ranges::any_of(reads, [](const Pending& p) { return p.read.confidence >= kSettledConfidence; });
+  if (!settled) {
+    const std::int64_t t0 = cv::getTickCount();
+    const std::vector<PlateCandidate> proposals = finder_.find(frame, options.roi);
+    timings_.findMs = msSince(t0);
+    timings_.classical = true;
+    readAll(proposals);
+  }
+  if (reads.empty()) return {};
+
   std::ranges::stable_sort(reads, [](const Pending& a, const Pending& b) { return a.read.confidence > b.read.confidence; });
 
   // One read per plate: a weaker read overlapping a kept one, or repeating its text, is the same plate.
@@ -244,7 +305,7 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
     // lost or invented a character, so read the same crop again at the plate's length and keep the better.
     const int want = r.colour == "green" ? 8 : r.colour == "blue" ? 7 : 0;
     if (want != 0 && static_cast<int>(splitUtf8(r.text).size()) != want) {
-      const auto again = reader_.grammar().decode(probs[p.crop], want);
+      const auto again = reader_.grammar().decode(p.probs, want);
       if (again && (r.colour == "green" || again->confidence > r.confidence)) {
         r.text = again->text;
         r.kind = again->kind;
@@ -265,7 +326,10 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
   }
   std::vector<PlateRead*> all;
   for (PlateRead& r : kept) all.push_back(&r);
+  const std::int64_t tLooks = cv::getTickCount();
   secondLooks(frame, all);
+  timings_.readMs += msSince(tLooks);
+  timings_.crops += static_cast<int>(all.size() * std::size(kSecondLooks));
   std::erase_if(kept, [&](const PlateRead& r) {
     return r.confidence < options.minConfidence || !colourFits(r.kind, r.colour);
   });

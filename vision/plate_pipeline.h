@@ -7,12 +7,14 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
 
+#include "vision/plate_detector.h"
 #include "vision/plate_finder.h"
 #include "vision/plate_grammar.h"
 #include "vision/plate_reader.h"
@@ -48,10 +50,23 @@ struct PlateReadOptions {
 void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDecode, DecodeError>> looks,
                           const PlateGrammar& grammar);
 
+// Where the last read() spent its time (thread-agnostic wall milliseconds from cv::getTickCount) and what it did:
+// for the bench, which reports the stages separately.
+struct PipelineTimings {
+  double detectMs = 0;    // the learned detector's whole-region search
+  double refineMs = 0;    // its closer looks at outlines
+  double findMs = 0;      // the classical proposals
+  double readMs = 0;      // the reader over every outline hypothesis and the second looks
+  int crops = 0;          // reader inputs
+  bool classical = false; // the classical proposals were searched (no settled read from the detector's outlines)
+};
+
 class PlatePipeline {
  public:
-  explicit PlatePipeline(PlateReader reader, FinderOptions finder = {});
-  // The committed model (VG_MODEL_DIR).
+  // Without a detector the classical finder alone proposes plates.
+  explicit PlatePipeline(PlateReader reader, FinderOptions finder = {}, std::optional<PlateDetector> detector = {});
+  // The committed models (VG_MODEL_DIR): the reader and the learned detector; either one missing or broken is an
+  // error.
   static std::expected<PlatePipeline, std::string> loadDefault(FinderOptions finder = {},
                                                                GrammarOptions grammar = {});
 
@@ -63,6 +78,8 @@ class PlatePipeline {
 
   PlateReader& reader() { return reader_; }
   PlateFinder& finder() { return finder_; }
+  bool hasDetector() const { return detector_.has_value(); }
+  const PipelineTimings& lastTimings() const { return timings_; }
 
  private:
   std::vector<PlateRead> readUnchecked(const cv::Mat& frame, const PlateReadOptions& options);
@@ -72,6 +89,8 @@ class PlatePipeline {
 
   PlateReader reader_;
   PlateFinder finder_;
+  std::optional<PlateDetector> detector_;
+  PipelineTimings timings_;
 };
 
 }  // namespace vg::vision

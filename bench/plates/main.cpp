@@ -1,5 +1,6 @@
 // bench/plates: accuracy and speed of plate finding and reading (not a CI test). See bench/README.md "## Plates".
 //   bench_plates [--data DIR] [--model-dir DIR] [--sets lprnet,easypr,ccpd,gen,passes] [--gen N] [--passes N]
+//                [--no-detector]
 //                [--confidence 0.8] [--dump DIR] [--errors]
 // Real sets are evaluation only: nothing here is tuned to them. Generated scenes come from synth.cpp (in memory;
 // --dump writes them as JPEG for inspection, e.g. to /tmp).
@@ -9,9 +10,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,6 +42,7 @@ struct Args {
   fs::path dump;
   fs::path flat;  // flat plates from flat_plates.py; without it the bench draws its own (DIN glyphs)
   bool errors = false;
+  bool detector = true;  // --no-detector: the classical finder alone, as before the learned detector
 };
 
 std::vector<std::string> splitCsvLine(const std::string& line) {
@@ -113,10 +117,29 @@ struct Tally {
   std::vector<double> wall;  // wall time per frame
 };
 
+// Per-stage time of PlatePipeline::read (PipelineTimings), summed over a set's frames.
+struct Stages {
+  int frames = 0;
+  int classical = 0;
+  double detectMs = 0, refineMs = 0, findMs = 0, readMs = 0;
+  long crops = 0;
+};
+
+void addStages(Stages& s, const vg::vision::PipelineTimings& t) {
+  ++s.frames;
+  s.classical += t.classical ? 1 : 0;
+  s.detectMs += t.detectMs;
+  s.refineMs += t.refineMs;
+  s.findMs += t.findMs;
+  s.readMs += t.readMs;
+  s.crops += t.crops;
+}
+
 struct Report {
   std::string name;
   Tally all;
   std::map<std::string, Tally> byColour;
+  Stages stages;
 };
 
 // Closest read to the label: most equal characters at equal positions.
@@ -213,6 +236,7 @@ int main(int argc, char** argv) {
     else if (k == "--dump") a.dump = next();
     else if (k == "--flat") a.flat = next();
     else if (k == "--errors") a.errors = true;
+    else if (k == "--no-detector") a.detector = false;
     else {
       std::cerr << "unknown argument " << k << "\n";
       return 2;
@@ -224,14 +248,32 @@ int main(int argc, char** argv) {
     std::cerr << reader.error() << "\n";
     return 1;
   }
-  vg::vision::PlatePipeline pipeline(std::move(*reader));
+  std::optional<vg::vision::PlateDetector> detector;
+  if (a.detector) {
+    auto d = vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx", a.modelDir / "plate_detector.json");
+    if (!d) {
+      std::cerr << d.error() << "\n";
+      return 1;
+    }
+    detector.emplace(std::move(*d));
+  }
+  auto detectorCopy = a.detector ? vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx",
+                                                                    a.modelDir / "plate_detector.json")
+                                 : std::unexpected(std::string("off"));
+  vg::vision::PlatePipeline pipeline(std::move(*reader), {}, std::move(detector));
   const auto wants = [&](const std::string& s) { return a.sets.find(s) != std::string::npos; };
   std::vector<Report> reports;
 
   for (const bool tight : {false, true}) {
     if (!wants("lprnet")) break;
-    Report rep{tight ? "lprnet_crops (reader only, margins added)" : "lprnet_crops (reader only, resized as is)", {}, {}};
+    Report rep{tight ? "lprnet_crops eval (reader only, margins added)" : "lprnet_crops eval (reader only, resized as is)", {}, {}};
+    // Only the `eval` part of split.csv: the `train` part is in the reader's training.
+    std::set<std::string> evalPart;
+    for (const auto& row : readCsv(a.data / "lprnet_crops" / "split.csv")) {
+      if (row.at("split") == "eval") evalPart.insert(row.at("filename"));
+    }
     for (const auto& row : readCsv(a.data / "lprnet_crops" / "labels.csv")) {
+      if (!evalPart.contains(row.at("filename"))) continue;
       const cv::Mat img = cv::imread((a.data / "lprnet_crops" / row.at("filename")).string(), cv::IMREAD_COLOR);
       if (img.empty()) continue;
       const Stopwatch t0;
@@ -252,6 +294,7 @@ int main(int argc, char** argv) {
     Report rep{dir + " (full scene)", {}, {}};
     Report onBox{dir + " (reader on labelled box)", {}, {}};
     int found = 0;
+    int foundDetector = 0;
     int images = 0;
     std::size_t candidates = 0;
     for (const auto& row : readCsv(a.data / dir / "labels.csv")) {
@@ -268,6 +311,7 @@ int main(int argc, char** argv) {
       const Stopwatch t0;
       const auto reads = pipeline.read(img);
       const Elapsed ms = msSince(t0);
+      addStages(rep.stages, pipeline.lastTimings());
       score(rep, row.at("plate_colour"), reads, label, plates, a.confidence, ms, a.errors, row.at("filename"));
 
       // Localisation recall against the labelled outline, and the reader alone on that outline.
@@ -290,6 +334,12 @@ int main(int argc, char** argv) {
       candidates += cands.size();
       ++images;
       found += std::ranges::any_of(cands, [&](const auto& c) { return vg::vision::quadOverlap(c.quad, truth) >= 0.5; });
+      if (detectorCopy) {
+        const auto outlines = detectorCopy->detect(img);
+        candidates += outlines.size();
+        foundDetector +=
+            std::ranges::any_of(outlines, [&](const auto& d) { return vg::vision::quadOverlap(d.quad, truth) >= 0.5; });
+      }
       const cv::Mat crop = pipeline.reader().crop(img, truth);
       const auto d = pipeline.reader().read(std::span<const cv::Mat>(&crop, 1)).front();
       std::vector<PlateRead> boxReads;
@@ -298,8 +348,9 @@ int main(int argc, char** argv) {
     }
     reports.push_back(std::move(rep));
     reports.push_back(std::move(onBox));
-    finderLines.push_back(dir + ": finder recall (a candidate with box IoU >= 0.5 to the labelled plate) " +
-                          pct(found, images) + ", " +
+    finderLines.push_back(dir + ": recall (a candidate with box IoU >= 0.5 to the labelled plate): classical finder " +
+                          pct(found, images) + ", learned detector " + (detectorCopy ? pct(foundDetector, images) : "off") +
+                          ", " +
                           std::to_string(images > 0 ? static_cast<double>(candidates) / images : 0.0).substr(0, 4) +
                           " candidates per image");
   }
@@ -351,16 +402,42 @@ int main(int argc, char** argv) {
         const Stopwatch t0;
         const auto reads = pipeline.read(scene.image, {.roi = scene.roi, .minConfidence = 0.0F, .maxReads = 4});
         const Elapsed ms = msSince(t0);
+        addStages(rep.stages, pipeline.lastTimings());
         score(rep, g.night ? scene.colour + " (night)" : scene.colour, reads, text, {text}, a.confidence, ms,
               a.errors, std::to_string(i));
       }
       reports.push_back(std::move(rep));
     }
+    // The gate's whole 1080p frame, no region: the per-frame cost when a lane has no roi configured.
+    vg::bench::PlateSynth synth(977);
+    Report full{"generated blue/yellow/green 1080p, whole frame", {}, {}};
+    for (int i = 0; i < a.gen; ++i) {
+      const auto style = static_cast<SynthStyle>(i % 3);
+      const auto scene = makeScene(synth, style, i + 3000, synth.randomParams(false), {});
+      const Stopwatch t0;
+      const auto reads = pipeline.read(scene.image, {.roi = {}, .minConfidence = 0.0F, .maxReads = 4});
+      const Elapsed ms = msSince(t0);
+      addStages(full.stages, pipeline.lastTimings());
+      score(full, scene.colour, reads, scene.text, {scene.text}, a.confidence, ms, a.errors, "full" + std::to_string(i));
+    }
+    reports.push_back(std::move(full));
   }
 
   std::cout << "\n| set | n | exact (any conf.) | exact at >= " << a.confidence << " | province | confident wrong at >= "
             << a.confidence << " | no read | CPU ms/frame mean / p95 | wall ms mean / p95 |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& r : reports) print(r, a.confidence);
+  std::cout << "\nStages per frame (mean wall ms): detector search / closer looks / classical proposals (share of frames "
+               "that searched them) / reader (crops)\n";
+  for (const auto& r : reports) {
+    const Stages& s = r.stages;
+    if (s.frames == 0) continue;
+    const double n = s.frames;
+    std::cout << "- " << r.name << ": " << std::fixed << std::setprecision(1) << s.detectMs / n << " / "
+              << s.refineMs / n << " / " << s.findMs / n << " (" << pct(s.classical, s.frames) << ") / "
+              << s.readMs / n << " (" << s.crops / n << ")\n";
+    std::cout.unsetf(std::ios::floatfield);
+    std::cout << std::setprecision(6);
+  }
   for (const auto& l : finderLines) std::cout << "\n" << l << "\n";
 
   if (wants("passes")) {

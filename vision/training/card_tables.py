@@ -5,7 +5,7 @@
 import json
 import sys
 
-NAMES = {"lprnet_crops": "lprnet_crops (1 000 real crops, mostly 皖, blue)",
+NAMES = {"lprnet_crops": "lprnet_crops eval part (412 real crops, mostly 皖, blue)",
          "easypr_dev": "easypr_dev GT crops (116 real plates: 106 blue, 10 yellow)",
          "ccpd_dev": "ccpd_dev GT crops (14 real plates: 13 blue, 1 green)",
          "synthetic": "synthetic held-out, training distribution (1 600)",
