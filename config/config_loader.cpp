@@ -3,6 +3,10 @@
 // into a ConfigError value, so no exception crosses the public API.
 #include "config/config_loader.h"
 
+#include <date/tz.h>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -12,10 +16,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
-
-#include <date/tz.h>
-#include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include "config/keys.h"
 
@@ -28,19 +28,27 @@ std::string_view toString(PresenceDriver v) { return v == PresenceDriver::Sim ? 
 std::string_view toString(AnnouncerDriver v) { return v == AnnouncerDriver::Log ? "log" : "tts"; }
 std::string_view toString(UnreadPlate v) {
     switch (v) {
-        case UnreadPlate::Guard: return "guard";
-        case UnreadPlate::Presence: return "presence";
-        case UnreadPlate::Never: return "never";
+        case UnreadPlate::Guard:
+            return "guard";
+        case UnreadPlate::Presence:
+            return "presence";
+        case UnreadPlate::Never:
+            return "never";
     }
     return "?";
 }
 std::string_view toString(RelayDriver v) {
     switch (v) {
-        case RelayDriver::Sim: return "sim";
-        case RelayDriver::Gpio: return "gpio";
-        case RelayDriver::ModbusTcp: return "modbus-tcp";
-        case RelayDriver::ModbusRtu: return "modbus-rtu";
-        case RelayDriver::Serial: return "serial";
+        case RelayDriver::Sim:
+            return "sim";
+        case RelayDriver::Gpio:
+            return "gpio";
+        case RelayDriver::ModbusTcp:
+            return "modbus-tcp";
+        case RelayDriver::ModbusRtu:
+            return "modbus-rtu";
+        case RelayDriver::Serial:
+            return "serial";
     }
     return "?";
 }
@@ -75,11 +83,16 @@ std::optional<Duration> parseDuration(std::string_view text) {
         if (ec != std::errc{} || next == end) return std::nullopt;
         p = next;
         int unit = -1;
-        if (end - p >= 2 && p[0] == 'm' && p[1] == 's') unit = 4;
-        else if (*p == 'd') unit = 0;
-        else if (*p == 'h') unit = 1;
-        else if (*p == 'm') unit = 2;
-        else if (*p == 's') unit = 3;
+        if (end - p >= 2 && p[0] == 'm' && p[1] == 's')
+            unit = 4;
+        else if (*p == 'd')
+            unit = 0;
+        else if (*p == 'h')
+            unit = 1;
+        else if (*p == 'm')
+            unit = 2;
+        else if (*p == 's')
+            unit = 3;
         if (unit <= lastUnit) return std::nullopt;  // unknown unit, repeated or out of order ("30m1h")
         p += kUnit[unit].size();
         lastUnit = unit;
@@ -120,30 +133,39 @@ struct Ctx {
     std::filesystem::path base;  // relative paths are resolved against this; empty = leave them relative
 };
 
-[[noreturn]] void fail(const Ctx& ctx, std::string key, const toml::source_region& where, std::string message) {
+[[noreturn]] void fail(const Ctx& ctx, std::string key, const toml::source_region& where,
+                       std::string message) {
     throw Failure{ConfigError{std::move(message), std::move(key), static_cast<int>(where.begin.line),
                               static_cast<int>(where.begin.column), ctx.file}};
 }
 
 std::string_view typeName(const toml::node& n) {
     switch (n.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a float";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
-        case toml::node_type::none: break;
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+        case toml::node_type::none:
+            break;
     }
     return "nothing";
 }
 
-std::string inQuotes(std::string_view s) {
-    return fmt::format("\"{}\"", s);
-}
+std::string inQuotes(std::string_view s) { return fmt::format("\"{}\"", s); }
 
 std::size_t editDistance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
@@ -220,10 +242,13 @@ std::string rangeText(std::string_view range) {
 
 // One TOML table (or an absent one) read against the keys "<docPrefix>.<leaf>" of the table.
 class Section {
-public:
+  public:
     Section(const Ctx& ctx, const toml::table* table, std::string docPrefix, std::string shownPrefix,
             toml::source_region where)
-        : ctx_(&ctx), table_(table), docPrefix_(std::move(docPrefix)), shownPrefix_(std::move(shownPrefix)),
+        : ctx_(&ctx),
+          table_(table),
+          docPrefix_(std::move(docPrefix)),
+          shownPrefix_(std::move(shownPrefix)),
           where_(where) {}
 
     const Ctx& ctx() const { return *ctx_; }
@@ -241,7 +266,8 @@ public:
         throw std::logic_error(fmt::format("config key {}.{} missing from the key table", docPrefix_, leaf));
     }
 
-    // Every key in the table must be one of `allowed` (leaf names). Keys of another driver get their own message.
+    // Every key in the table must be one of `allowed` (leaf names). Keys of another driver get their own
+    // message.
     void checkKeys(const std::vector<std::string>& allowed, std::string_view driver = {}) const {
         if (!table_) return;
         for (auto&& [key, value] : *table_) {
@@ -249,7 +275,8 @@ public:
             if (std::ranges::find(allowed, k) != allowed.end()) continue;
             if (const KeyDoc* d = findKey(fmt::format("{}.{}", docPrefix_, k)); d && !driver.empty()) {
                 fail(*ctx_, shown(k), key.source(),
-                     fmt::format("only for driver {}, but driver is {}", driversList(d->drivers), inQuotes(driver)));
+                     fmt::format("only for driver {}, but driver is {}", driversList(d->drivers),
+                                 inQuotes(driver)));
             }
             std::string hint;
             if (auto near = closest(k, allowed); !near.empty()) {
@@ -258,7 +285,8 @@ public:
                 for (const KeyDoc& other : keyTable()) {
                     const std::string_view otherKey = other.key;
                     if (otherKey.substr(otherKey.rfind('.') + 1) == k) {
-                        hint = fmt::format(" ({} belongs in [{}])", k, otherKey.substr(0, otherKey.rfind('.')));
+                        hint =
+                            fmt::format(" ({} belongs in [{}])", k, otherKey.substr(0, otherKey.rfind('.')));
                         break;
                     }
                 }
@@ -282,7 +310,8 @@ public:
 
     template <class Convert>
     auto optional(std::string_view leaf, Convert convert) const
-        -> std::optional<decltype(convert(*this, std::declval<const toml::node&>(), doc(leaf), std::string{}))> {
+        -> std::optional<decltype(convert(*this, std::declval<const toml::node&>(), doc(leaf),
+                                          std::string{}))> {
         const toml::node* n = node(leaf);
         if (!n) return std::nullopt;
         return convert(*this, *n, doc(leaf), shown(leaf));
@@ -295,7 +324,7 @@ public:
         return convert(*this, *n, doc(leaf), shown(leaf));
     }
 
-private:
+  private:
     const Ctx* ctx_;
     const toml::table* table_;
     std::string docPrefix_;
@@ -303,7 +332,8 @@ private:
     toml::source_region where_;
 };
 
-[[noreturn]] void wrongType(const Section& s, const toml::node& n, const std::string& key, std::string_view want) {
+[[noreturn]] void wrongType(const Section& s, const toml::node& n, const std::string& key,
+                            std::string_view want) {
     fail(s.ctx(), key, n.source(), fmt::format("expected {}, got {}", want, typeName(n)));
 }
 
@@ -332,9 +362,12 @@ int asInt(const Section& s, const toml::node& n, const KeyDoc& k, const std::str
 
 double asNumber(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key) {
     double x = 0;
-    if (const auto* i = n.as_integer()) x = static_cast<double>(i->get());
-    else if (const auto* f = n.as_floating_point()) x = f->get();
-    else wrongType(s, n, key, "a number");
+    if (const auto* i = n.as_integer())
+        x = static_cast<double>(i->get());
+    else if (const auto* f = n.as_floating_point())
+        x = f->get();
+    else
+        wrongType(s, n, key, "a number");
     auto [lo, hi] = splitRange(k.range);
     if (!std::isfinite(x) || (!lo.empty() && x < *parseNumber(lo)) || (!hi.empty() && x > *parseNumber(hi))) {
         fail(s.ctx(), key, n.source(), fmt::format("{} is out of range: must be {}", x, rangeText(k.range)));
@@ -369,7 +402,8 @@ std::string asChoice(const Section& s, const toml::node& n, const KeyDoc& k, con
     if (!v) wrongType(s, n, key, fmt::format("one of {}", list));
     if (std::ranges::find(choices, v->get()) == choices.end()) {
         std::string hint;
-        if (auto near = closest(v->get(), choices); !near.empty()) hint = fmt::format(" (did you mean {}?)", inQuotes(near));
+        if (auto near = closest(v->get(), choices); !near.empty())
+            hint = fmt::format(" (did you mean {}?)", inQuotes(near));
         fail(s.ctx(), key, n.source(), fmt::format("{} is not one of {}{}", inQuotes(v->get()), list, hint));
     }
     return v->get();
@@ -386,7 +420,8 @@ std::filesystem::path asPath(const Section& s, const toml::node& n, const KeyDoc
     return resolve(s.ctx(), v);
 }
 
-std::vector<std::string> asStringList(const Section& s, const toml::node& n, const KeyDoc&, const std::string& key) {
+std::vector<std::string> asStringList(const Section& s, const toml::node& n, const KeyDoc&,
+                                      const std::string& key) {
     const auto* arr = n.as_array();
     if (!arr) wrongType(s, n, key, "an array of strings");
     if (arr->empty()) fail(s.ctx(), key, n.source(), "must list at least one entry");
@@ -421,8 +456,10 @@ std::string asListen(const Section& s, const toml::node& n, const KeyDoc& k, con
     std::string v = asString(s, n, k, key);
     const auto colon = v.rfind(':');
     bool ok = colon != std::string::npos && colon > 0;
-    if (ok && v.front() == '[') ok = v[colon - 1] == ']' && colon > 2;
-    else if (ok) ok = v.find(':') == colon;  // a bare IPv6 address needs brackets
+    if (ok && v.front() == '[')
+        ok = v[colon - 1] == ']' && colon > 2;
+    else if (ok)
+        ok = v.find(':') == colon;  // a bare IPv6 address needs brackets
     unsigned port = 0;
     if (ok) {
         const char* b = v.data() + colon + 1;
@@ -440,9 +477,10 @@ std::string asListen(const Section& s, const toml::node& n, const KeyDoc& k, con
 
 bool isVideoFile(const std::filesystem::path& p) {
     std::string ext = p.extension().string();
-    std::ranges::transform(ext, ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    static constexpr std::string_view kExt[] = {".mp4", ".mkv", ".avi",   ".mov",  ".webm", ".m4v", ".mpg",
-                                                ".mpeg", ".ts", ".mjpeg", ".mjpg", ".h264", ".h265"};
+    std::ranges::transform(ext, ext.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    static constexpr std::string_view kExt[] = {".mp4",  ".mkv", ".avi",   ".mov",  ".webm", ".m4v", ".mpg",
+                                                ".mpeg", ".ts",  ".mjpeg", ".mjpg", ".h264", ".h265"};
     return std::ranges::find(kExt, ext) != std::end(kExt);
 }
 
@@ -454,7 +492,8 @@ std::string asCamera(const Section& s, const toml::node& n, const KeyDoc& k, con
     };
     for (std::string_view scheme : {"rtsp://", "rtsps://", "http://", "https://"}) {
         if (sv.starts_with(scheme)) {
-            if (sv.size() == scheme.size()) fail(s.ctx(), key, n.source(), fmt::format("{} has no host", inQuotes(v)));
+            if (sv.size() == scheme.size())
+                fail(s.ctx(), key, n.source(), fmt::format("{} has no host", inQuotes(v)));
             return v;
         }
     }
@@ -465,11 +504,13 @@ std::string asCamera(const Section& s, const toml::node& n, const KeyDoc& k, con
             return v;
         }
         fail(s.ctx(), key, n.source(),
-             fmt::format("{} is not a camera device: use /dev/videoN or a link under /dev/v4l/by-id/", inQuotes(v)));
+             fmt::format("{} is not a camera device: use /dev/videoN or a link under /dev/v4l/by-id/",
+                         inQuotes(v)));
     }
     if (sv.find("://") != std::string_view::npos) {
         fail(s.ctx(), key, n.source(),
-             fmt::format("{}: unsupported URL scheme (use rtsp://, rtsps://, http:// or https://)", inQuotes(v)));
+             fmt::format("{}: unsupported URL scheme (use rtsp://, rtsps://, http:// or https://)",
+                         inQuotes(v)));
     }
     if (v.empty()) fail(s.ctx(), key, n.source(), "must not be empty");
     const std::filesystem::path p = resolve(s.ctx(), v);
@@ -540,7 +581,8 @@ const toml::table* subTable(const Ctx& ctx, const toml::table& parent, std::stri
     const toml::node* n = parent.get(leaf);
     if (!n) return nullptr;
     if (!n->is_table()) {
-        fail(ctx, shownKey, n->source(), fmt::format("expected a table [{}], got {}", shownKey, typeName(*n)));
+        fail(ctx, shownKey, n->source(),
+             fmt::format("expected a table [{}], got {}", shownKey, typeName(*n)));
     }
     return n->as_table();
 }
@@ -577,7 +619,8 @@ RelaySettings readRelay(const Ctx& ctx, const toml::table& laneTable, const std:
     const toml::table* t = subTable(ctx, laneTable, "relay", shownPrefix);
     if (!t) {
         fail(ctx, shownPrefix, laneWhere,
-             "missing; every lane needs a [lane.relay] table with a driver (\"sim\", \"gpio\", \"modbus-tcp\", "
+             "missing; every lane needs a [lane.relay] table with a driver (\"sim\", \"gpio\", "
+             "\"modbus-tcp\", "
              "\"modbus-rtu\" or \"serial\")");
     }
     Section s(ctx, t, "lane.relay", shownPrefix, t->source());
@@ -599,7 +642,8 @@ RelaySettings readRelay(const Ctx& ctx, const toml::table& laneTable, const std:
     if (req("line")) r.line = s.get("line", asInt);
     r.active_low = s.get("active_low", asBool);
     if (req("host")) r.host = s.get("host", asString);
-    if (req("host") && r.host.empty()) fail(ctx, s.shown("host"), s.node("host")->source(), "must not be empty");
+    if (req("host") && r.host.empty())
+        fail(ctx, s.shown("host"), s.node("host")->source(), "must not be empty");
     r.port = s.get("port", asInt);
     if (req("device")) r.device = s.get("device", asPath).string();
     r.baud = s.get("baud", asInt);
@@ -670,7 +714,8 @@ std::vector<LaneSettings> readLanes(const Ctx& ctx, const toml::table& root, con
         lane.name = s.get("name", asLaneName);
         prefix = fmt::format("lane[{}]", lane.name);
         s = Section(ctx, &t, "lane", prefix, t.source());
-        if (auto [it, inserted] = nameLines.emplace(lane.name, s.node("name")->source().begin.line); !inserted) {
+        if (auto [it, inserted] = nameLines.emplace(lane.name, s.node("name")->source().begin.line);
+            !inserted) {
             fail(ctx, s.shown("name"), s.node("name")->source(),
                  fmt::format("{} is already the name of the lane at line {}; lane names must be unique",
                              inQuotes(lane.name), it->second));
@@ -687,10 +732,12 @@ std::vector<LaneSettings> readLanes(const Ctx& ctx, const toml::table& root, con
         lane.relay = readRelay(ctx, t, prefix, t.source());
         lane.presence = readPresence(ctx, t, prefix);
         lane.announcer = readAnnouncer(ctx, t, prefix);
-        if (lane.direction == Direction::Entry && lane.unread_plate == UnreadPlate::Presence && !lane.presence) {
+        if (lane.direction == Direction::Entry && lane.unread_plate == UnreadPlate::Presence &&
+            !lane.presence) {
             const toml::node* where = s.node("unread_plate");
             fail(ctx, s.shown("unread_plate"), where ? where->source() : t.source(),
-                 "\"presence\" needs a [lane.presence] table on this entry lane (or set unread_plate = \"guard\")");
+                 "\"presence\" needs a [lane.presence] table on this entry lane (or set unread_plate = "
+                 "\"guard\")");
         }
         lanes.push_back(std::move(lane));
     }
@@ -698,7 +745,7 @@ std::vector<LaneSettings> readLanes(const Ctx& ctx, const toml::table& root, con
 }
 
 Settings parseSettings(const Ctx& ctx, const toml::table& root) {
-    const std::vector<std::string> sections = {"site", "vouchers", "stay", "database", "audit",
+    const std::vector<std::string> sections = {"site", "vouchers", "stay",  "database", "audit",
                                                "http", "control",  "lanes", "lane"};
     for (auto&& [key, value] : root) {
         const std::string_view k = key.str();
@@ -735,7 +782,8 @@ Settings parseSettings(const Ctx& ctx, const toml::table& root) {
         Section s = topSection(ctx, root, "stay");
         out.stay.max = s.get("max", asDuration);
         out.stay.grace = s.get("grace", asDuration);
-        out.stay.overstay_exit = enumFrom(s.get("overstay_exit", asChoice), {OverstayExit::Open, OverstayExit::Hold});
+        out.stay.overstay_exit =
+            enumFrom(s.get("overstay_exit", asChoice), {OverstayExit::Open, OverstayExit::Hold});
         out.stay.overstay_fee_per_hour = s.get("overstay_fee_per_hour", asNumber);
         out.stay.sweep_every = s.get("sweep_every", asDuration);
     }
@@ -778,10 +826,10 @@ std::expected<Settings, ConfigError> load(const std::filesystem::path& path) {
     std::error_code ec;
     if (!in || std::filesystem::is_directory(path, ec)) {
         const bool exists = std::filesystem::exists(path, ec);
-        return std::unexpected(ConfigError{
-            exists ? "cannot read the file (check its permissions)"
-                   : "no such file (give the path with --config, or copy config/voucher-gate.example.toml there)",
-            "", 0, 0, path.string()});
+        return std::unexpected(ConfigError{exists ? "cannot read the file (check its permissions)"
+                                                  : "no such file (give the path with --config, or copy "
+                                                    "config/voucher-gate.example.toml there)",
+                                           "", 0, 0, path.string()});
     }
     std::ostringstream text;
     text << in.rdbuf();
@@ -826,8 +874,8 @@ std::vector<std::string> restartRequiredChanges(const Settings& old, const Setti
         }
         const std::string name = "lane[" + l.name + "]";
         check(o->direction != l.direction, name + ".direction");
-        check(o->plate_camera != l.plate_camera || o->card_camera != l.card_camera || o->camera_fps != l.camera_fps ||
-                  o->camera_loop != l.camera_loop || o->roi != l.roi ||
+        check(o->plate_camera != l.plate_camera || o->card_camera != l.card_camera ||
+                  o->camera_fps != l.camera_fps || o->camera_loop != l.camera_loop || o->roi != l.roi ||
                   (o->camera_stall_after != l.camera_stall_after &&
                    old.lanes.camera_stall_after == next.lanes.camera_stall_after),
               name + " cameras");

@@ -1,15 +1,14 @@
 #include "daemon/app.h"
 
-#include <unistd.h>
-
-#include <cstdlib>
-#include <future>
-
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <cstdlib>
+#include <future>
 
 #include "config/config_loader.h"
 #include "daemon/decision_json.h"
@@ -31,7 +30,7 @@ std::string dumpJson(const nlohmann::json& j) {
 
 // Under systemd each line starts with its journald priority ("<6>"), so `journalctl -p err` works.
 class JournalPriorityFlag final : public spdlog::custom_flag_formatter {
-public:
+  public:
     void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
         static constexpr const char* kPrio[] = {"<7>", "<7>", "<6>", "<4>", "<3>", "<2>", "<6>"};
         const char* p = kPrio[static_cast<int>(msg.level)];
@@ -53,7 +52,8 @@ void setupLogging() {
     logger->set_formatter(std::move(formatter));
     // VG_LOG_LEVEL=debug adds every plate read (PLATE_READ) for commissioning.
     if (const char* level = std::getenv("VG_LOG_LEVEL")) logger->set_level(spdlog::level::from_str(level));
-    logger->flush_on(spdlog::level::trace);  // one line per event, visible at once (tests and the demo watch it)
+    logger->flush_on(
+        spdlog::level::trace);  // one line per event, visible at once (tests and the demo watch it)
     spdlog::set_default_logger(logger);
 }
 
@@ -65,9 +65,12 @@ gate::SiteZone zoneOrThrow(const std::string& name) {
 
 gate::UnreadPlatePolicy map(config::UnreadPlate u) {
     switch (u) {
-        case config::UnreadPlate::Guard: return gate::UnreadPlatePolicy::Guard;
-        case config::UnreadPlate::Presence: return gate::UnreadPlatePolicy::Presence;
-        case config::UnreadPlate::Never: return gate::UnreadPlatePolicy::Never;
+        case config::UnreadPlate::Guard:
+            return gate::UnreadPlatePolicy::Guard;
+        case config::UnreadPlate::Presence:
+            return gate::UnreadPlatePolicy::Presence;
+        case config::UnreadPlate::Never:
+            return gate::UnreadPlatePolicy::Never;
     }
     return gate::UnreadPlatePolicy::Guard;
 }
@@ -75,11 +78,21 @@ gate::UnreadPlatePolicy map(config::UnreadPlate u) {
 relay::RelayOptions relayOptionsFor(const config::LaneSettings& ls) {
     relay::RelayOptions o;
     switch (ls.relay.driver) {
-        case config::RelayDriver::Sim: o.kind = relay::RelayKind::Sim; break;
-        case config::RelayDriver::Gpio: o.kind = relay::RelayKind::Gpio; break;
-        case config::RelayDriver::ModbusTcp: o.kind = relay::RelayKind::ModbusTcp; break;
-        case config::RelayDriver::ModbusRtu: o.kind = relay::RelayKind::ModbusRtu; break;
-        case config::RelayDriver::Serial: o.kind = relay::RelayKind::Serial; break;
+        case config::RelayDriver::Sim:
+            o.kind = relay::RelayKind::Sim;
+            break;
+        case config::RelayDriver::Gpio:
+            o.kind = relay::RelayKind::Gpio;
+            break;
+        case config::RelayDriver::ModbusTcp:
+            o.kind = relay::RelayKind::ModbusTcp;
+            break;
+        case config::RelayDriver::ModbusRtu:
+            o.kind = relay::RelayKind::ModbusRtu;
+            break;
+        case config::RelayDriver::Serial:
+            o.kind = relay::RelayKind::Serial;
+            break;
     }
     o.lane = ls.name;
     o.max_hold = ls.relay.max_hold;
@@ -115,12 +128,14 @@ gate::RuleSettings ruleSettingsFor(const config::Settings& s, const config::Lane
     r.grace_days = s.vouchers.grace_days;
     r.stay_max = s.stay.max;
     r.stay_grace = s.stay.grace;
-    r.overstay_exit = s.stay.overstay_exit == config::OverstayExit::Hold ? gate::OnError::Hold : gate::OnError::Open;
+    r.overstay_exit =
+        s.stay.overstay_exit == config::OverstayExit::Hold ? gate::OnError::Hold : gate::OnError::Open;
     r.overstay_fee_per_hour = s.stay.overstay_fee_per_hour;
     r.readmit_window = lane.readmit_window;
     r.unread_plate = map(lane.unread_plate);
     r.min_plate_confidence = lane.min_plate_confidence;
-    r.exit_on_error = lane.exit_on_error == config::ExitOnError::Hold ? gate::OnError::Hold : gate::OnError::Open;
+    r.exit_on_error =
+        lane.exit_on_error == config::ExitOnError::Hold ? gate::OnError::Hold : gate::OnError::Open;
     return r;
 }
 
@@ -149,10 +164,9 @@ App::App(std::filesystem::path config_path, config::Settings settings)
     setupLogging();
     ledger_ = openLedger();
     for (const auto& ls : settings_.lane) setupLane(ls);  // their threads start in run()
-    control_ = std::make_unique<ControlServer>(io_, settings_.control.socket,
-                                               [this](const nlohmann::json& r, const ControlServer::Reply& reply) {
-                                                   control(r, reply);
-                                               });
+    control_ = std::make_unique<ControlServer>(
+        io_, settings_.control.socket,
+        [this](const nlohmann::json& r, const ControlServer::Reply& reply) { control(r, reply); });
     http_ = std::make_unique<HttpServer>(io_, settings_.http.listen,
                                          [this](const std::string& target) { return http(target); });
 }
@@ -184,8 +198,8 @@ void App::stopLaneThreads() {
     }
     for (auto& unit : lanes_) {
         if (unit->abandoned && unit->thread.joinable()) {
-            // Still inside a driver call that does not return: its thread cannot be joined, and what it uses must
-            // outlive it, so the lane is left to the process's exit (run() returns, main exits at once).
+            // Still inside a driver call that does not return: its thread cannot be joined, and what it uses
+            // must outlive it, so the lane is left to the process's exit (run() returns, main exits at once).
             unit->thread.detach();
             (void)unit.release();
         } else if (unit->thread.joinable()) {
@@ -229,8 +243,9 @@ void App::postToLane(LaneUnit& unit, std::function<void()> f) {
 template <class F, class Done>
 void App::onLaneWithin(LaneUnit& unit, std::chrono::milliseconds deadline, F f, Done done) {
     using R = decltype(f());
-    // The flags are shared with the lane's thread. The timer and `done` are the main thread's: both are destroyed
-    // there once used, so whichever thread drops the last reference to State destroys nothing but the flags.
+    // The flags are shared with the lane's thread. The timer and `done` are the main thread's: both are
+    // destroyed there once used, so whichever thread drops the last reference to State destroys nothing but
+    // the flags.
     struct State {
         std::mutex m;
         bool started = false;
@@ -275,7 +290,8 @@ void App::setupLane(const config::LaneSettings& ls) {
     unit->settings = ls;
     unit->ledger = openLedger();
     unit->decider = std::make_unique<LedgerDecider>(*unit->ledger);
-    auto made = relay::makeRelay(unit->io.get_executor(), relayOptionsFor(ls), [this] { return clock_.now(); });
+    auto made =
+        relay::makeRelay(unit->io.get_executor(), relayOptionsFor(ls), [this] { return clock_.now(); });
     if (!made) throw std::runtime_error(fmt::format("lane {}: relay {}", ls.name, made.error().str()));
     unit->relay = std::move(*made);
     if (ls.presence) {
@@ -324,16 +340,16 @@ void App::setupLane(const config::LaneSettings& ls) {
         fo.source_options.fps = ls.camera_fps.value_or(0);
         fo.source_options.loop = ls.camera_loop;
         fo.worker_options.stall_after = ls.camera_stall_after;
-        // The lane's roi is where plates are searched. A plate-only camera is cropped to it before any work; a
-        // camera that also serves the card is not (the card is held at the driver's window, usually outside the
-        // plate region): there the roi goes to the plate search alone.
+        // The lane's roi is where plates are searched. A plate-only camera is cropped to it before any work;
+        // a camera that also serves the card is not (the card is held at the driver's window, usually outside
+        // the plate region): there the roi goes to the plate search alone.
         std::optional<cv::Rect> roi;
         if (plates && ls.roi) roi = cv::Rect((*ls.roi)[0], (*ls.roi)[1], (*ls.roi)[2], (*ls.roi)[3]);
         if (!qr) fo.worker_options.roi = roi;
         fo.read_qr = qr;
-        unit->cameras.push_back(std::make_unique<CameraFeed>(fo, frame_clock_, metrics_, post, event,
-                                                             plates ? makePlateSeer(ls.name, qr ? roi : std::nullopt)
-                                                                    : nullptr));
+        unit->cameras.push_back(
+            std::make_unique<CameraFeed>(fo, frame_clock_, metrics_, post, event,
+                                         plates ? makePlateSeer(ls.name, qr ? roi : std::nullopt) : nullptr));
     };
     if (ls.card_camera.empty() || ls.card_camera == ls.plate_camera) {
         feed("plate+card", ls.plate_camera, true, true);
@@ -425,14 +441,16 @@ void App::sweepLoop() {
 }
 
 void App::watchdogLoop(std::chrono::microseconds every) {
-    // Petted by the main loop itself, and only while every lane's thread has ticked within half of WatchdogSec
-    // (every = WatchdogSec/4): if a handler or a driver call hangs, the pets stop and systemd restarts the service.
+    // Petted by the main loop itself, and only while every lane's thread has ticked within half of
+    // WatchdogSec (every = WatchdogSec/4): if a handler or a driver call hangs, the pets stop and systemd
+    // restarts the service.
     bool lanes_alive = true;
     for (const auto& unit : lanes_) {
         if (stalled(*unit)) {
             lanes_alive = false;
-            spdlog::error("LANE_STALLED {}", dumpJson({{"lane", unit->settings.name},
-                                                       {"note", "no watchdog pet until its thread ticks again"}}));
+            spdlog::error("LANE_STALLED {}",
+                          dumpJson({{"lane", unit->settings.name},
+                                    {"note", "no watchdog pet until its thread ticks again"}}));
         }
     }
     if (lanes_alive) notifier_.notify("WATCHDOG=1");
@@ -446,8 +464,8 @@ void App::watchdogLoop(std::chrono::microseconds every) {
 void App::sweep() {
     const auto rules = ruleSettingsFor(settings_, settings_.lanes);
     const auto now = clock_.now();
-    // Each call may wait busy_timeout on a locked ledger (on the main thread, never a lane's): stop at the first
-    // failure.
+    // Each call may wait busy_timeout on a locked ledger (on the main thread, never a lane's): stop at the
+    // first failure.
     auto replayed = ledger_->replaySpool(rules, now);
     if (!replayed) {
         spdlog::error("SWEEP_FAILED {}", dumpJson({{"error", replayed.error().message}, {"step", "spool"}}));
@@ -483,7 +501,8 @@ void App::reload() {
         spdlog::error("RELOAD_FAILED {}", dumpJson({{"config", config_path_.string()},
                                                     {"error", problem},
                                                     {"note", "the running settings are unchanged"}}));
-        (void)ledger_->recordEvent("RELOAD_FAILED", nlohmann::json{{"error", problem}}.dump(), clock_.now(), "");
+        (void)ledger_->recordEvent("RELOAD_FAILED", nlohmann::json{{"error", problem}}.dump(), clock_.now(),
+                                   "");
         notifier_.notify("READY=1\nSTATUS=reload failed, old settings kept: " + problem);
         return;
     }
@@ -523,7 +542,8 @@ void App::reload() {
     for (auto& unit : lanes_) {
         for (const auto& l : settings_.lane) {
             if (l.name != unit->settings.name) continue;
-            postToLane(*unit, [lane = unit->lane.get(), o = laneOptionsFor(settings_, l)] { lane->setOptions(o); });
+            postToLane(*unit,
+                       [lane = unit->lane.get(), o = laneOptionsFor(settings_, l)] { lane->setOptions(o); });
         }
     }
     // New token keys (`voucher-gate key new`) are picked up without a restart, by every connection.
@@ -533,7 +553,8 @@ void App::reload() {
         }
         ledger_->setKeys(std::move(*keys));
     } else {
-        spdlog::error("RELOAD_KEYS_FAILED {}", dumpJson({{"error", keys.error()}, {"note", "old keys kept"}}));
+        spdlog::error("RELOAD_KEYS_FAILED {}",
+                      dumpJson({{"error", keys.error()}, {"note", "old keys kept"}}));
     }
     nlohmann::json payload{{"config", config_path_.string()},
                            {"stay_max", config::formatDuration(settings_.stay.max)},
@@ -549,9 +570,10 @@ void App::stop() {
     stopping_ = true;
     notifier_.notify("STOPPING=1");
     spdlog::info("STOPPING {}", dumpJson({{"note", "no new decisions; releasing every output"}}));
-    // Each lane stops and releases its output on its own thread, all lanes at once, after the decision in flight
-    // there (if any) has finished: a lane whose driver hangs holds back neither another lane's release nor the exit.
-    // The wait is as long as a stalled lane may take while running (LANE_STALLED), and within systemd's stop timeout.
+    // Each lane stops and releases its output on its own thread, all lanes at once, after the decision in
+    // flight there (if any) has finished: a lane whose driver hangs holds back neither another lane's release
+    // nor the exit. The wait is as long as a stalled lane may take while running (LANE_STALLED), and within
+    // systemd's stop timeout.
     const auto deadline = std::chrono::steady_clock::now() + stallLimit();
     std::vector<std::future<relay::RelayResult>> released;
     for (auto& unit : lanes_) {
@@ -568,12 +590,13 @@ void App::stop() {
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
         LaneUnit& unit = *lanes_[i];
         if (released[i].wait_until(deadline) == std::future_status::timeout) {
-            recordFault("RELAY_FAULT", {{"lane", unit.settings.name},
-                                        {"driver", unit.relay->driver()},
-                                        {"error", fmt::format("the lane did not stop and release its output within {} "
-                                                              "ms; exiting without it: check that output",
-                                                              stallLimit().count())},
-                                        {"during", "stop"}});
+            recordFault("RELAY_FAULT",
+                        {{"lane", unit.settings.name},
+                         {"driver", unit.relay->driver()},
+                         {"error", fmt::format("the lane did not stop and release its output within {} "
+                                               "ms; exiting without it: check that output",
+                                               stallLimit().count())},
+                         {"during", "stop"}});
             unit.abandoned = true;
             abandoned_lanes_ = true;
             exit_code_ = 1;
@@ -632,7 +655,8 @@ std::vector<CameraGauge> App::cameraGauges() const {
             CameraGauge g;
             g.lane = unit->settings.name;
             g.role = c->options().role;
-            for (const auto& r : st.consumers) g.readers.push_back({r.name, r.frames_processed, r.frames_dropped});
+            for (const auto& r : st.consumers)
+                g.readers.push_back({r.name, r.frames_processed, r.frames_dropped});
             g.frame_age_seconds =
                 st.last_frame_age ? std::chrono::duration<double>(*st.last_frame_age).count() : -1.0;
             g.up = st.state == vision::WorkerState::Running;
@@ -650,33 +674,41 @@ nlohmann::json App::health(bool& healthy) {
         nlohmann::json cams = nlohmann::json::array();
         for (const auto& c : unit->cameras) {
             const auto st = c->stats();
-            const bool ok = st.state == vision::WorkerState::Running || st.state == vision::WorkerState::Ended;
+            const bool ok =
+                st.state == vision::WorkerState::Running || st.state == vision::WorkerState::Ended;
             healthy = healthy && ok;
             nlohmann::json readers = nlohmann::json::object();
             for (const auto& r : st.consumers)
-                readers[r.name] = {{"frames_processed", r.frames_processed}, {"frames_dropped", r.frames_dropped}};
+                readers[r.name] = {{"frames_processed", r.frames_processed},
+                                   {"frames_dropped", r.frames_dropped}};
             nlohmann::json cj{{"role", c->options().role},
                               {"state", vision::toString(st.state)},
                               {"frames_read", st.frames_read},
                               {"readers", readers}};
-            cj["frame_age_s"] = st.last_frame_age ? nlohmann::json(std::chrono::duration<double>(*st.last_frame_age).count())
-                                                  : nlohmann::json(nullptr);
+            cj["frame_age_s"] =
+                st.last_frame_age ? nlohmann::json(std::chrono::duration<double>(*st.last_frame_age).count())
+                                  : nlohmann::json(nullptr);
             if (!st.last_error.empty()) cj["last_error"] = st.last_error;
             cams.push_back(cj);
         }
-        const bool lane_stalled = stalled(*unit);  // inside a relay or ledger call for too long (LANE_STALLED)
+        const bool lane_stalled =
+            stalled(*unit);  // inside a relay or ledger call for too long (LANE_STALLED)
         healthy = healthy && s.relay_state != "faulted" && !lane_stalled;
-        nlohmann::json lj{{"name", s.name},       {"direction", s.direction},     {"state", s.state},
-                          {"relay", {{"driver", s.relay_driver}, {"state", s.relay_state}}},
-                          {"cameras", cams},      {"dry_run", s.dry_run},         {"stalled", lane_stalled}};
+        nlohmann::json lj{
+            {"name", s.name},         {"direction", s.direction},
+            {"state", s.state},       {"relay", {{"driver", s.relay_driver}, {"state", s.relay_state}}},
+            {"cameras", cams},        {"dry_run", s.dry_run},
+            {"stalled", lane_stalled}};
         if (!s.last_reason.empty()) lj["last_reason"] = s.last_reason;
         if (!s.held_reason.empty()) lj["waiting_for_guard"] = s.held_reason;
         lanes.push_back(lj);
     }
     auto head = ledger_->auditHead();
     const bool ledger_writable = head.has_value() && ledger_ok_;
-    // A box that booted without a real-time clock reads 1970 (or its build date); rule 12 refuses entries then.
-    const bool clock_sane = clock_.now() > gate::TimePoint{std::chrono::sys_days{std::chrono::year{2025} / 1 / 1}};
+    // A box that booted without a real-time clock reads 1970 (or its build date); rule 12 refuses entries
+    // then.
+    const bool clock_sane =
+        clock_.now() > gate::TimePoint{std::chrono::sys_days{std::chrono::year{2025} / 1 / 1}};
     healthy = healthy && ledger_writable && clock_sane && !stopping_;
     return {{"status", healthy ? "ok" : "degraded"},
             {"lanes", lanes},
@@ -710,8 +742,10 @@ void App::control(const nlohmann::json& request, const ControlServer::Reply& rep
         return reply({{"ok", true}, {"status", h}});
     }
     if (cmd != "confirm" && cmd != "open" && cmd != "hold-open" && cmd != "release") {
-        return reply({{"ok", false}, {"error", fmt::format("unknown command \"{}\" (confirm, open, hold-open, "
-                                                           "release, status)", cmd)}});
+        return reply({{"ok", false},
+                      {"error", fmt::format("unknown command \"{}\" (confirm, open, hold-open, "
+                                            "release, status)",
+                                            cmd)}});
     }
     if (stopping_) return reply({{"ok", false}, {"error", "the daemon is stopping"}});
     const std::string lane_name = str("lane");
@@ -732,36 +766,39 @@ void App::control(const nlohmann::json& request, const ControlServer::Reply& rep
     const bool refuse = refuse_it != request.end() && refuse_it->is_boolean() && refuse_it->get<bool>();
     const std::string plate = str("plate");
     // Run on the lane's thread, after the lane's work in flight; the main thread goes on meanwhile (HTTP, the
-    // watchdog, other commands). A lane that does not take the command within kLaneAnswer (its relay or the ledger
-    // is not answering) never runs it: a guard's "open" must not happen by surprise minutes later, after the guard
-    // was told it failed (the CLI gives up after 10 s).
+    // watchdog, other commands). A lane that does not take the command within kLaneAnswer (its relay or the
+    // ledger is not answering) never runs it: a guard's "open" must not happen by surprise minutes later,
+    // after the guard was told it failed (the CLI gives up after 10 s).
     auto command = [lane = unit->lane.get(), cmd, manual, refuse, plate] {
         if (cmd == "confirm") {
-            return lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
+            return lane->confirm(manual, refuse,
+                                 plate.empty() ? std::nullopt : std::optional<std::string>(plate));
         }
         if (cmd == "open") return lane->open(manual);
         if (cmd == "hold-open") return lane->holdOpen(manual);
         return lane->release(manual);
     };
-    onLaneWithin(*unit, kLaneAnswer, std::move(command),
-                 [this, reply, lane_name, cmd, who = manual.operator_name](std::optional<ControlOutcome> outcome) {
-                     if (!outcome) {
-                         spdlog::error("CONTROL_REFUSED {}", dumpJson({{"lane", lane_name}, {"cmd", cmd},
-                                                                       {"operator", who}, {"error", "lane busy"}}));
-                         const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
-                         return reply({{"ok", false},
-                                       {"error", fmt::format("lane {} is busy: its relay or the ledger has not "
-                                                             "answered for {} s; nothing was done, try again",
-                                                             lane_name, waited)}});
-                     }
-                     publishStatus();
-                     nlohmann::json out{{"ok", outcome->ok}};
-                     if (!outcome->error.empty()) out["error"] = outcome->error;
-                     if (outcome->decision) out["decision"] = decisionJson(*outcome->decision, zone_);
-                     if (outcome->audit_seq != 0) out["audit_seq"] = outcome->audit_seq;
-                     if (!outcome->relay_state.empty()) out["relay_state"] = outcome->relay_state;
-                     reply(out);
-                 });
+    onLaneWithin(
+        *unit, kLaneAnswer, std::move(command),
+        [this, reply, lane_name, cmd, who = manual.operator_name](std::optional<ControlOutcome> outcome) {
+            if (!outcome) {
+                spdlog::error(
+                    "CONTROL_REFUSED {}",
+                    dumpJson({{"lane", lane_name}, {"cmd", cmd}, {"operator", who}, {"error", "lane busy"}}));
+                const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
+                return reply({{"ok", false},
+                              {"error", fmt::format("lane {} is busy: its relay or the ledger has not "
+                                                    "answered for {} s; nothing was done, try again",
+                                                    lane_name, waited)}});
+            }
+            publishStatus();
+            nlohmann::json out{{"ok", outcome->ok}};
+            if (!outcome->error.empty()) out["error"] = outcome->error;
+            if (outcome->decision) out["decision"] = decisionJson(*outcome->decision, zone_);
+            if (outcome->audit_seq != 0) out["audit_seq"] = outcome->audit_seq;
+            if (!outcome->relay_state.empty()) out["relay_state"] = outcome->relay_state;
+            reply(out);
+        });
 }
 
 }  // namespace vg::daemon

@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace vg::gate {
@@ -98,8 +98,8 @@ CREATE TABLE audit_personal(
   clear TEXT NOT NULL);
 CREATE TABLE spool_applied(event_id TEXT PRIMARY KEY, applied_at TEXT NOT NULL);
 )sql",
-    // The newest record (rule 12) is the latest time in the log, not the last row's: a refusal written while the
-    // clock was behind must not make the clock look right. Also serves the retention purge's range scan.
+    // The newest record (rule 12) is the latest time in the log, not the last row's: a refusal written while
+    // the clock was behind must not make the clock look right. Also serves the retention purge's range scan.
     R"sql(
 CREATE INDEX audit_log_at ON audit_log(at);
 )sql",
@@ -114,7 +114,9 @@ std::optional<TimePoint> optTime(const SQLite::Column& c) {
 
 TimePoint reqTime(const SQLite::Column& c) {
     auto t = parseIsoUtc(c.getString());
-    if (!t) throw std::runtime_error(fmt::format("corrupt time value '{}' in column {}", c.getString(), c.getName()));
+    if (!t)
+        throw std::runtime_error(
+            fmt::format("corrupt time value '{}' in column {}", c.getString(), c.getName()));
     return *t;
 }
 
@@ -132,7 +134,8 @@ LedgerError fromException(const std::exception& e) {
         }
         if (code == SQLITE_FULL) {
             return {LedgerError::Kind::Internal,
-                    fmt::format("the disk holding the ledger is full ({}): free space, nothing was written", e.what())};
+                    fmt::format("the disk holding the ledger is full ({}): free space, nothing was written",
+                                e.what())};
         }
         if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM) {
             return {LedgerError::Kind::Internal,
@@ -160,9 +163,12 @@ bool fsyncFile(int fd) { return ::fsync(fd) == 0; }
 
 std::string_view toString(VoucherStatus s) {
     switch (s) {
-        case VoucherStatus::Issued: return "issued";
-        case VoucherStatus::Used: return "used";
-        case VoucherStatus::Revoked: return "revoked";
+        case VoucherStatus::Issued:
+            return "issued";
+        case VoucherStatus::Used:
+            return "used";
+        case VoucherStatus::Revoked:
+            return "revoked";
     }
     return "?";
 }
@@ -200,9 +206,10 @@ struct Ledger::Impl {
         }
         row.prev_hash = prev;
         row.hash = auditRowHash(key, row);
-        SQLite::Statement ins(db,
-                              "INSERT INTO audit_log(seq, at, kind, payload, subject_commitment, prev_hash, hash) "
-                              "VALUES(?,?,?,?,?,?,?)");
+        SQLite::Statement ins(
+            db,
+            "INSERT INTO audit_log(seq, at, kind, payload, subject_commitment, prev_hash, hash) "
+            "VALUES(?,?,?,?,?,?,?)");
         ins.bind(1, row.seq);
         ins.bind(2, row.at);
         ins.bind(3, row.kind);
@@ -229,10 +236,11 @@ struct Ledger::Impl {
 
     std::vector<OpenVisitFacts> inside() {
         std::vector<OpenVisitFacts> out;
-        SQLite::Statement q(db,
-                            "SELECT v.id, v.serial, h.unit, COALESCE(v.plate, ''), v.plate_unread, v.entered_at, "
-                            "v.deadline FROM visits v JOIN households h ON h.id = v.household_id "
-                            "WHERE v.exited_at IS NULL AND v.voided_at IS NULL ORDER BY v.entered_at");
+        SQLite::Statement q(
+            db,
+            "SELECT v.id, v.serial, h.unit, COALESCE(v.plate, ''), v.plate_unread, v.entered_at, "
+            "v.deadline FROM visits v JOIN households h ON h.id = v.household_id "
+            "WHERE v.exited_at IS NULL AND v.voided_at IS NULL ORDER BY v.entered_at");
         while (q.executeStep()) {
             out.push_back(OpenVisitFacts{.id = q.getColumn(0).getInt64(),
                                          .serial = static_cast<std::uint32_t>(q.getColumn(1).getInt64()),
@@ -276,7 +284,8 @@ struct Ledger::Impl {
                 // A voided (not restored) visit still consumed the voucher but the car is not inside.
                 SQLite::Statement voided(db, "SELECT voided_at IS NOT NULL FROM visits WHERE id = ?");
                 voided.bind(1, *f.visit_id);
-                if (voided.executeStep() && voided.getColumn(0).getInt() != 0) f.visit_exited_at = f.visit_entered_at;
+                if (voided.executeStep() && voided.getColumn(0).getInt() != 0)
+                    f.visit_exited_at = f.visit_entered_at;
             }
         }
         return f;
@@ -314,12 +323,15 @@ struct Ledger::Impl {
 
 namespace {
 constexpr const char* kVisitColumns =
-    "v.id, v.serial, h.unit, v.plate, v.plate_unread, v.plate_purged, v.entry_lane, v.entered_at, v.deadline, "
+    "v.id, v.serial, h.unit, v.plate, v.plate_unread, v.plate_purged, v.entry_lane, v.entered_at, "
+    "v.deadline, "
     "v.exited_at, v.exit_lane, v.overstay_ms, v.fee, v.voided_at, v.void_reason";
 constexpr const char* kVoucherSelect =
-    "SELECT v.serial, h.unit, v.month, v.slot, v.key_id, v.token, v.issued_at, v.revoked_at, v.revoke_reason, "
+    "SELECT v.serial, h.unit, v.month, v.slot, v.key_id, v.token, v.issued_at, v.revoked_at, "
+    "v.revoke_reason, "
     "v.replaced_by, (SELECT id FROM visits x WHERE x.serial = v.serial AND (x.voided_at IS NULL OR "
-    "x.voucher_restored = 0) ORDER BY id DESC LIMIT 1) FROM vouchers v JOIN households h ON h.id = v.household_id ";
+    "x.voucher_restored = 0) ORDER BY id DESC LIMIT 1) FROM vouchers v JOIN households h ON h.id = "
+    "v.household_id ";
 
 Voucher voucherRow(SQLite::Statement& q) {
     Voucher v;
@@ -339,7 +351,7 @@ Voucher voucherRow(SQLite::Statement& q) {
 }
 
 json decisionPayload(const Decision& d) {
-    json p{{"reason", toString(d.reason)}, {"admit", d.admit},     {"lane", d.lane},
+    json p{{"reason", toString(d.reason)},       {"admit", d.admit},   {"lane", d.lane},
            {"direction", toString(d.direction)}, {"at", isoUtc(d.at)}, {"plate_unread", d.plate_unread}};
     if (d.visit) p["visit"] = *d.visit;
     if (d.serial) p["serial"] = *d.serial;
@@ -360,17 +372,18 @@ Ledger::Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone
         db.setBusyTimeout(static_cast<int>(options_.busy_timeout.count()));
         db.exec("PRAGMA journal_mode=WAL");
         db.exec("PRAGMA synchronous=FULL");
-        // SQLite's automatic checkpoint runs inside the commit that crosses the threshold, i.e. on a car at the
-        // barrier (~0.5 s on a 10-year ledger). sweepOverstays() checkpoints instead; the automatic one is only a
-        // safety net for a process that never sweeps.
+        // SQLite's automatic checkpoint runs inside the commit that crosses the threshold, i.e. on a car at
+        // the barrier (~0.5 s on a 10-year ledger). sweepOverstays() checkpoints instead; the automatic one
+        // is only a safety net for a process that never sweeps.
         db.exec("PRAGMA wal_autocheckpoint=10000");
         db.exec("PRAGMA foreign_keys=ON");
         db.exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
         const int current = schemaVersion();
         if (current > kSchemaVersion) {
-            throw std::runtime_error(fmt::format("the ledger {} has schema version {}, newer than this program "
-                                                 "understands ({}): install the newer voucher-gate",
-                                                 options_.path.string(), current, kSchemaVersion));
+            throw std::runtime_error(
+                fmt::format("the ledger {} has schema version {}, newer than this program "
+                            "understands ({}): install the newer voucher-gate",
+                            options_.path.string(), current, kSchemaVersion));
         }
         for (int v = current; v < kSchemaVersion; ++v) {
             SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -382,7 +395,8 @@ Ledger::Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone
             tx.commit();
         }
     } catch (const SQLite::Exception& e) {
-        throw std::runtime_error(fmt::format("cannot open the ledger {}: {}", options_.path.string(), e.what()));
+        throw std::runtime_error(
+            fmt::format("cannot open the ledger {}: {}", options_.path.string(), e.what()));
     }
 }
 
@@ -397,7 +411,8 @@ int Ledger::schemaVersion() const {
 Decision Ledger::decide(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
                         const std::optional<Manual>& manual) {
     std::error_code ec;
-    const auto spooled = options_.spool_path.empty() ? 0 : std::filesystem::file_size(options_.spool_path, ec);
+    const auto spooled =
+        options_.spool_path.empty() ? 0 : std::filesystem::file_size(options_.spool_path, ec);
     int replayed = 0;
     if (!dry_run && !ec && spooled > 0) {
         // A failure leaves the spool as it was, for the next decision or the daemon's sweep to replay.
@@ -409,8 +424,8 @@ Decision Ledger::decide(const Observation& obs, const RuleSettings& settings, Ti
 }
 
 Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
-                            const std::optional<Manual>& manual, const std::optional<std::string>& spool_event_id,
-                            std::optional<Reason> refusal) {
+                            const std::optional<Manual>& manual,
+                            const std::optional<std::string>& spool_event_id, std::optional<Reason> refusal) {
     auto& db = impl_->db;
     std::string failure;
     // Two attempts: if a racing process consumed the voucher between our read and our write, the unique
@@ -421,7 +436,8 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
             if (spool_event_id) {
                 SQLite::Statement seen(db, "SELECT 1 FROM spool_applied WHERE event_id = ?");
                 seen.bind(1, *spool_event_id);
-                if (seen.executeStep()) return Decision{.reason = Reason::ReleaseOnError, .message = "already replayed"};
+                if (seen.executeStep())
+                    return Decision{.reason = Reason::ReleaseOnError, .message = "already replayed"};
             }
             LedgerFacts facts;
             facts.newest_record = impl_->newestRecord();
@@ -457,9 +473,10 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
                     SQLite::Statement hh(db, "SELECT household_id FROM vouchers WHERE serial = ?");
                     hh.bind(1, static_cast<std::int64_t>(*d.serial));
                     if (!hh.executeStep()) throw std::runtime_error("voucher vanished during the decision");
-                    SQLite::Statement ins(db,
-                                          "INSERT INTO visits(serial, household_id, plate, plate_unread, entry_lane, "
-                                          "entered_at, deadline, month) VALUES(?,?,?,?,?,?,?,?)");
+                    SQLite::Statement ins(
+                        db,
+                        "INSERT INTO visits(serial, household_id, plate, plate_unread, entry_lane, "
+                        "entered_at, deadline, month) VALUES(?,?,?,?,?,?,?,?)");
                     ins.bind(1, static_cast<std::int64_t>(*d.serial));
                     ins.bind(2, hh.getColumn(0).getInt64());
                     if (ruling.effect.plate.empty()) {
@@ -477,10 +494,11 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
                     break;
                 }
                 case EffectKind::CloseVisit: {
-                    SQLite::Statement up(db,
-                                         "UPDATE visits SET exited_at = ?, exit_lane = ?, overstay_ms = ?, fee = ?, "
-                                         "plate = CASE WHEN ? <> '' THEN ? ELSE plate END "
-                                         "WHERE id = ? AND exited_at IS NULL AND voided_at IS NULL");
+                    SQLite::Statement up(
+                        db,
+                        "UPDATE visits SET exited_at = ?, exit_lane = ?, overstay_ms = ?, fee = ?, "
+                        "plate = CASE WHEN ? <> '' THEN ? ELSE plate END "
+                        "WHERE id = ? AND exited_at IS NULL AND voided_at IS NULL");
                     up.bind(1, isoUtc(d.at));
                     up.bind(2, d.lane);
                     if (ruling.effect.overstay) {
@@ -549,13 +567,16 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
     } else {
         d.reason = settings.exit_on_error == OnError::Open ? Reason::ReleaseOnError : Reason::HoldOnError;
         if (dry_run) {
-            d.message = fmt::format("the ledger failed ({}); a real exit would be spooled for replay", failure);
+            d.message =
+                fmt::format("the ledger failed ({}); a real exit would be spooled for replay", failure);
         } else {
             d.spooled = spool(obs, now);
-            d.message = d.spooled ? fmt::format("the ledger failed ({}); exit decision spooled for replay", failure)
-                                  : fmt::format("the ledger failed ({}) and the exit spool {} could not be written "
-                                                "either: this exit is recorded nowhere but in the log",
-                                                failure, options_.spool_path.string());
+            d.message = d.spooled
+                            ? fmt::format("the ledger failed ({}); exit decision spooled for replay", failure)
+                            : fmt::format(
+                                  "the ledger failed ({}) and the exit spool {} could not be written "
+                                  "either: this exit is recorded nowhere but in the log",
+                                  failure, options_.spool_path.string());
         }
     }
     d.admit = opensBarrier(d.reason);
@@ -568,7 +589,7 @@ bool Ledger::spool(const Observation& obs, TimePoint now) {
               {"lane", obs.lane},
               {"direction", toString(obs.direction)},
               {"at", isoUtc(obs.at.value_or(now))},
-              {"presence", obs.presence == Presence::Present ? "present"
+              {"presence", obs.presence == Presence::Present  ? "present"
                            : obs.presence == Presence::Absent ? "absent"
                                                               : "unknown"}};
     if (obs.plate) line["plate"] = {{"text", obs.plate->text}, {"confidence", obs.plate->confidence}};
@@ -578,7 +599,8 @@ bool Ledger::spool(const Observation& obs, TimePoint now) {
     if (fd < 0) return false;
     // The lock a replay holds until it has emptied the file: appending meanwhile would be lost.
     const bool ok = ::flock(fd, LOCK_EX) == 0 &&
-                    ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsyncFile(fd);
+                    ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                    fsyncFile(fd);
     ::close(fd);
     return ok;
 }
@@ -589,12 +611,12 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
     if (fd < 0) {
         if (errno == ENOENT) return 0;
         return std::unexpected(LedgerError{LedgerError::Kind::Internal,
-                                           fmt::format("cannot open the exit spool {}: {}", options_.spool_path.string(),
-                                                       std::strerror(errno))});
+                                           fmt::format("cannot open the exit spool {}: {}",
+                                                       options_.spool_path.string(), std::strerror(errno))});
     }
-    // Another process (the CLI, a second lane worker) may spool while we replay. Holding the file lock from the read
-    // to the truncation makes it wait and then append to the emptied file; removing the file instead would lose a
-    // line appended between our read and the removal.
+    // Another process (the CLI, a second lane worker) may spool while we replay. Holding the file lock from
+    // the read to the truncation makes it wait and then append to the emptied file; removing the file instead
+    // would lose a line appended between our read and the removal.
     struct FdCloser {
         int fd;
         ~FdCloser() { ::close(fd); }
@@ -607,8 +629,8 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
     std::string text;
     char buf[8192];
     for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
-    // The spooled car has already left through the open barrier: holding it for the guard would leave its visit
-    // open for ever, so a replayed overstay is always released (and recorded).
+    // The spooled car has already left through the open barrier: holding it for the guard would leave its
+    // visit open for ever, so a replayed overstay is always released (and recorded).
     RuleSettings replay_settings = settings;
     replay_settings.overstay_exit = OnError::Open;
     std::istringstream in(text);
@@ -619,7 +641,8 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
         if (line.empty()) continue;
         Observation obs;
         std::string event_id;
-        // A torn last line, or one of the wrong shape: skipped (json's typed getters throw, and decide() must not).
+        // A torn last line, or one of the wrong shape: skipped (json's typed getters throw, and decide() must
+        // not).
         try {
             const json j = json::parse(line);
             event_id = j.at("event_id").get<std::string>();
@@ -629,11 +652,12 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
             obs.lane = j.value("lane", "");
             obs.direction = j.value("direction", "exit") == "entry" ? Direction::Entry : Direction::Exit;
             const auto presence = j.value("presence", "unknown");
-            obs.presence = presence == "present" ? Presence::Present
+            obs.presence = presence == "present"  ? Presence::Present
                            : presence == "absent" ? Presence::Absent
                                                   : Presence::Unknown;
             if (j.contains("plate")) {
-                obs.plate = PlateSeen{j.at("plate").value("text", ""), j.at("plate").value("confidence", 1.0)};
+                obs.plate =
+                    PlateSeen{j.at("plate").value("text", ""), j.at("plate").value("confidence", 1.0)};
             }
             if (j.contains("token")) obs.token = j.at("token").get<std::string>();
         } catch (const json::exception&) {
@@ -648,18 +672,19 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
             break;
         }
     }
-    // Every line is in the ledger (or was a torn write): empty the file under the lock. An emptied spool stays in
-    // place; decide() only replays a non-empty one.
+    // Every line is in the ledger (or was a torn write): empty the file under the lock. An emptied spool
+    // stays in place; decide() only replays a non-empty one.
     if (all_ok && (::ftruncate(fd, 0) != 0 || !fsyncFile(fd))) {
-        return std::unexpected(LedgerError{LedgerError::Kind::Internal,
-                                           fmt::format("the exit spool {} was replayed but cannot be emptied: {}",
-                                                       options_.spool_path.string(), std::strerror(errno))});
+        return std::unexpected(
+            LedgerError{LedgerError::Kind::Internal,
+                        fmt::format("the exit spool {} was replayed but cannot be emptied: {}",
+                                    options_.spool_path.string(), std::strerror(errno))});
     }
     return applied;
 }
 
-Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, TimePoint now, const Manual& manual,
-                         bool refuse, const std::optional<std::string>& plate) {
+Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, TimePoint now,
+                         const Manual& manual, bool refuse, const std::optional<std::string>& plate) {
     if (refuse) return decideOnce(held, settings, now, false, manual, std::nullopt, Reason::DenyGuardRefused);
     Observation obs = held;
     RuleSettings s = settings;
@@ -675,8 +700,8 @@ Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, 
     return decideOnce(obs, s, now, false, manual, std::nullopt, std::nullopt);
 }
 
-LedgerResult<std::int64_t> Ledger::recordEvent(std::string_view kind, const std::string& payload_json, TimePoint now,
-                                               const std::string& personal_json) {
+LedgerResult<std::int64_t> Ledger::recordEvent(std::string_view kind, const std::string& payload_json,
+                                               TimePoint now, const std::string& personal_json) {
     return guarded([&]() -> LedgerResult<std::int64_t> {
         SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         json payload = json::parse(payload_json, nullptr, false);
@@ -692,13 +717,14 @@ LedgerResult<std::int64_t> Ledger::recordEvent(std::string_view kind, const std:
 LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std::string& category,
                                              const std::string& contact, const std::string& phone,
                                              const std::vector<std::string>& eligible, TimePoint now) {
-    if (unit.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the unit must not be empty"});
+    if (unit.empty())
+        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the unit must not be empty"});
     if (std::find(eligible.begin(), eligible.end(), category) == eligible.end()) {
         std::string list;
         for (const auto& c : eligible) list += (list.empty() ? "" : ", ") + c;
         return std::unexpected(refused(fmt::format(
-            "category '{}' is not eligible for vouchers (eligible: {}; see vouchers.eligible_categories)", category,
-            list)));
+            "category '{}' is not eligible for vouchers (eligible: {}; see vouchers.eligible_categories)",
+            category, list)));
     }
     return guarded([&]() -> LedgerResult<Household> {
         auto& db = impl_->db;
@@ -708,20 +734,26 @@ LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std:
         if (exists.executeStep()) {
             return std::unexpected(refused(fmt::format("household {} is already registered", unit)));
         }
-        SQLite::Statement ins(db,
-                              "INSERT INTO households(unit, category, contact, phone, added_at) VALUES(?,?,?,?,?)");
+        SQLite::Statement ins(
+            db, "INSERT INTO households(unit, category, contact, phone, added_at) VALUES(?,?,?,?,?)");
         ins.bind(1, unit);
         ins.bind(2, category);
         ins.bind(3, contact);
         ins.bind(4, phone);
         ins.bind(5, isoUtc(now));
         ins.exec();
-        Household h{.id = db.getLastInsertRowid(), .unit = unit, .category = category, .contact = contact,
-                    .phone = phone, .added = now, .removed = std::nullopt};
+        Household h{.id = db.getLastInsertRowid(),
+                    .unit = unit,
+                    .category = category,
+                    .contact = contact,
+                    .phone = phone,
+                    .added = now,
+                    .removed = std::nullopt};
         json personal = json::object();
         if (!contact.empty()) personal["contact"] = contact;
         if (!phone.empty()) personal["phone"] = phone;
-        impl_->appendAudit(audit_key_, "HOUSEHOLD_ADD", json{{"unit", unit}, {"category", category}}, now, personal);
+        impl_->appendAudit(audit_key_, "HOUSEHOLD_ADD", json{{"unit", unit}, {"category", category}}, now,
+                           personal);
         tx.commit();
         return h;
     });
@@ -730,10 +762,10 @@ LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std:
 LedgerResult<std::vector<Household>> Ledger::households(bool include_removed) {
     return guarded([&]() -> LedgerResult<std::vector<Household>> {
         std::vector<Household> out;
-        SQLite::Statement q(impl_->db,
-                            std::string("SELECT id, unit, category, contact, phone, added_at, removed_at FROM "
-                                        "households ") +
-                                (include_removed ? "" : "WHERE removed_at IS NULL ") + "ORDER BY unit, id");
+        SQLite::Statement q(
+            impl_->db, std::string("SELECT id, unit, category, contact, phone, added_at, removed_at FROM "
+                                   "households ") +
+                           (include_removed ? "" : "WHERE removed_at IS NULL ") + "ORDER BY unit, id");
         while (q.executeStep()) {
             out.push_back(Household{.id = q.getColumn(0).getInt64(),
                                     .unit = q.getColumn(1).getString(),
@@ -753,38 +785,44 @@ LedgerResult<void> Ledger::removeHousehold(const std::string& unit, TimePoint no
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement q(db, "SELECT id FROM households WHERE unit = ? AND removed_at IS NULL");
         q.bind(1, unit);
-        if (!q.executeStep()) return std::unexpected(notFound(fmt::format("no registered household {}", unit)));
+        if (!q.executeStep())
+            return std::unexpected(notFound(fmt::format("no registered household {}", unit)));
         const auto id = q.getColumn(0).getInt64();
         SQLite::Statement up(db, "UPDATE households SET removed_at = ? WHERE id = ?");
         up.bind(1, isoUtc(now));
         up.bind(2, id);
         up.exec();
         // Unused vouchers of a removed household stop working; used ones keep their history.
-        SQLite::Statement rv(db,
-                             "UPDATE vouchers SET revoked_at = ?, revoke_reason = 'household removed' "
-                             "WHERE household_id = ? AND revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM visits x "
-                             "WHERE x.serial = vouchers.serial AND (x.voided_at IS NULL OR x.voucher_restored = 0))");
+        SQLite::Statement rv(
+            db,
+            "UPDATE vouchers SET revoked_at = ?, revoke_reason = 'household removed' "
+            "WHERE household_id = ? AND revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM visits x "
+            "WHERE x.serial = vouchers.serial AND (x.voided_at IS NULL OR x.voucher_restored = 0))");
         rv.bind(1, isoUtc(now));
         rv.bind(2, id);
         const int revoked = rv.exec();
-        impl_->appendAudit(audit_key_, "HOUSEHOLD_REMOVE", json{{"unit", unit}, {"vouchers_revoked", revoked}}, now,
-                           json());
+        impl_->appendAudit(audit_key_, "HOUSEHOLD_REMOVE",
+                           json{{"unit", unit}, {"vouchers_revoked", revoked}}, now, json());
         tx.commit();
         return {};
     });
 }
 
-LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMonth month, int count, int per_month,
-                                                 const std::vector<std::string>& eligible, TimePoint now) {
-    if (count < 1) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--count must be at least 1"});
+LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMonth month, int count,
+                                                 int per_month, const std::vector<std::string>& eligible,
+                                                 TimePoint now) {
+    if (count < 1)
+        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--count must be at least 1"});
     if (zone_.monthEnd(month) <= now) {
-        return std::unexpected(refused(fmt::format("{} has ended ({} now): vouchers can only be issued for the "
-                                                   "current or a future month",
-                                                   month.str(), zone_.formatLocal(now))));
+        return std::unexpected(
+            refused(fmt::format("{} has ended ({} now): vouchers can only be issued for the "
+                                "current or a future month",
+                                month.str(), zone_.formatLocal(now))));
     }
     const TokenKey* key = keys_.active();
     if (!key) {
-        return std::unexpected(refused("there is no active token key: run `voucher-gate key new` (or `init`)"));
+        return std::unexpected(
+            refused("there is no active token key: run `voucher-gate key new` (or `init`)"));
     }
     return guarded([&]() -> LedgerResult<std::vector<Voucher>> {
         auto& db = impl_->db;
@@ -800,9 +838,10 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
         const auto hid = hq.getColumn(0).getInt64();
         const std::string category = hq.getColumn(1).getString();
         if (std::find(eligible.begin(), eligible.end(), category) == eligible.end()) {
-            return std::unexpected(refused(fmt::format(
-                "household {} is of category '{}', which is no longer eligible (vouchers.eligible_categories)", unit,
-                category)));
+            return std::unexpected(
+                refused(fmt::format("household {} is of category '{}', which is no longer eligible "
+                                    "(vouchers.eligible_categories)",
+                                    unit, category)));
         }
         std::set<int> used_slots;
         SQLite::Statement sq(db, "SELECT DISTINCT slot FROM vouchers WHERE household_id = ? AND month = ?");
@@ -811,10 +850,12 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
         while (sq.executeStep()) used_slots.insert(sq.getColumn(0).getInt());
         const int have = static_cast<int>(used_slots.size());
         if (have + count > per_month) {
-            return std::unexpected(refused(fmt::format(
-                "household {} already has {} of its {} vouchers for {}; issuing {} more would exceed the monthly "
-                "quota (vouchers.per_month). A lost card is replaced with `voucher-gate voucher replace SERIAL`",
-                unit, have, per_month, month.str(), count)));
+            return std::unexpected(
+                refused(fmt::format("household {} already has {} of its {} vouchers for {}; issuing {} more "
+                                    "would exceed the monthly "
+                                    "quota (vouchers.per_month). A lost card is replaced with `voucher-gate "
+                                    "voucher replace SERIAL`",
+                                    unit, have, per_month, month.str(), count)));
         }
         std::vector<Voucher> out;
         std::int64_t next = 1;
@@ -830,10 +871,12 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
             if (next > 0xFFFFFFFFLL) throw std::runtime_error("voucher serials are exhausted");
             const auto serial = static_cast<std::uint32_t>(next);
             auto token = encodeToken(TokenPayload{kTokenVersion1, key->id, serial, month}, keys_);
-            if (!token) throw std::runtime_error(fmt::format("cannot sign voucher: {}", describe(token.error())));
-            SQLite::Statement ins(db,
-                                  "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
-                                  "VALUES(?,?,?,?,?,?,?)");
+            if (!token)
+                throw std::runtime_error(fmt::format("cannot sign voucher: {}", describe(token.error())));
+            SQLite::Statement ins(
+                db,
+                "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
+                "VALUES(?,?,?,?,?,?,?)");
             ins.bind(1, static_cast<std::int64_t>(serial));
             ins.bind(2, hid);
             ins.bind(3, month.index());
@@ -843,11 +886,20 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
             ins.bind(7, isoUtc(now));
             ins.exec();
             impl_->appendAudit(audit_key_, "VOUCHER_ISSUE",
-                               json{{"unit", unit}, {"serial", serial}, {"month", month.str()}, {"slot", slot},
+                               json{{"unit", unit},
+                                    {"serial", serial},
+                                    {"month", month.str()},
+                                    {"slot", slot},
                                     {"key_id", key->id}},
                                now, json());
-            out.push_back(Voucher{.serial = serial, .unit = unit, .month = month, .slot = slot, .key_id = key->id,
-                                  .token = *token, .status = VoucherStatus::Issued, .issued_at = now});
+            out.push_back(Voucher{.serial = serial,
+                                  .unit = unit,
+                                  .month = month,
+                                  .slot = slot,
+                                  .key_id = key->id,
+                                  .token = *token,
+                                  .status = VoucherStatus::Issued,
+                                  .issued_at = now});
         }
         tx.commit();
         return out;
@@ -876,13 +928,15 @@ LedgerResult<Voucher> Ledger::voucher(std::uint32_t serial) {
     return guarded([&]() -> LedgerResult<Voucher> {
         SQLite::Statement q(impl_->db, std::string(kVoucherSelect) + "WHERE v.serial = ?");
         q.bind(1, static_cast<std::int64_t>(serial));
-        if (!q.executeStep()) return std::unexpected(notFound(fmt::format("no voucher with serial {}", serial)));
+        if (!q.executeStep())
+            return std::unexpected(notFound(fmt::format("no voucher with serial {}", serial)));
         return voucherRow(q);
     });
 }
 
 LedgerResult<Voucher> Ledger::revoke(std::uint32_t serial, const std::string& reason, TimePoint now) {
-    if (reason.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "a reason is required"});
+    if (reason.empty())
+        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "a reason is required"});
     return guarded([&]() -> LedgerResult<Voucher> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -893,16 +947,16 @@ LedgerResult<Voucher> Ledger::revoke(std::uint32_t serial, const std::string& re
         }
         if (v->status == VoucherStatus::Used) {
             return std::unexpected(refused(fmt::format(
-                "voucher {} was already used (visit {}); to undo that visit use `voucher-gate visit void`", serial,
-                *v->visit)));
+                "voucher {} was already used (visit {}); to undo that visit use `voucher-gate visit void`",
+                serial, *v->visit)));
         }
         SQLite::Statement up(db, "UPDATE vouchers SET revoked_at = ?, revoke_reason = ? WHERE serial = ?");
         up.bind(1, isoUtc(now));
         up.bind(2, reason);
         up.bind(3, static_cast<std::int64_t>(serial));
         up.exec();
-        impl_->appendAudit(audit_key_, "VOUCHER_REVOKE", json{{"serial", serial}, {"unit", v->unit}, {"reason", reason}},
-                           now, json());
+        impl_->appendAudit(audit_key_, "VOUCHER_REVOKE",
+                           json{{"serial", serial}, {"unit", v->unit}, {"reason", reason}}, now, json());
         tx.commit();
         v->status = VoucherStatus::Revoked;
         v->revoked_at = now;
@@ -920,36 +974,39 @@ LedgerResult<Voucher> Ledger::replace(std::uint32_t serial, TimePoint now) {
         auto old = voucher(serial);
         if (!old) return std::unexpected(old.error());
         if (old->status == VoucherStatus::Used) {
-            return std::unexpected(refused(fmt::format(
-                "voucher {} was already used (visit {}): a used voucher cannot be replaced", serial, *old->visit)));
+            return std::unexpected(refused(
+                fmt::format("voucher {} was already used (visit {}): a used voucher cannot be replaced",
+                            serial, *old->visit)));
         }
         if (old->status == VoucherStatus::Revoked) {
-            return std::unexpected(refused(fmt::format("voucher {} is revoked{}: it cannot be replaced", serial,
-                                                       old->replaced_by ? fmt::format(" (replaced by {})",
-                                                                                      *old->replaced_by)
-                                                                        : "")));
+            return std::unexpected(refused(
+                fmt::format("voucher {} is revoked{}: it cannot be replaced", serial,
+                            old->replaced_by ? fmt::format(" (replaced by {})", *old->replaced_by) : "")));
         }
         if (zone_.monthEnd(old->month) <= now) {
-            return std::unexpected(refused(fmt::format("voucher {} is for {}, which has ended", serial,
-                                                       old->month.str())));
+            return std::unexpected(
+                refused(fmt::format("voucher {} is for {}, which has ended", serial, old->month.str())));
         }
-        SQLite::Statement mx(db, "SELECT COALESCE(MAX(serial), 0) + 1, (SELECT household_id FROM vouchers WHERE "
-                                 "serial = ?) FROM vouchers");
+        SQLite::Statement mx(db,
+                             "SELECT COALESCE(MAX(serial), 0) + 1, (SELECT household_id FROM vouchers WHERE "
+                             "serial = ?) FROM vouchers");
         mx.bind(1, static_cast<std::int64_t>(serial));
         mx.executeStep();
         const auto next = static_cast<std::uint32_t>(mx.getColumn(0).getInt64());
         const auto hid = mx.getColumn(1).getInt64();
         auto token = encodeToken(TokenPayload{kTokenVersion1, key->id, next, old->month}, keys_);
         if (!token) throw std::runtime_error(fmt::format("cannot sign voucher: {}", describe(token.error())));
-        SQLite::Statement rv(db, "UPDATE vouchers SET revoked_at = ?, revoke_reason = ?, replaced_by = ? WHERE serial = ?");
+        SQLite::Statement rv(
+            db, "UPDATE vouchers SET revoked_at = ?, revoke_reason = ?, replaced_by = ? WHERE serial = ?");
         rv.bind(1, isoUtc(now));
         rv.bind(2, fmt::format("replaced by {}", next));
         rv.bind(3, static_cast<std::int64_t>(next));
         rv.bind(4, static_cast<std::int64_t>(serial));
         // The new row must exist before the old one references it.
-        SQLite::Statement ins(db,
-                              "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
-                              "VALUES(?,?,?,?,?,?,?)");
+        SQLite::Statement ins(
+            db,
+            "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
+            "VALUES(?,?,?,?,?,?,?)");
         ins.bind(1, static_cast<std::int64_t>(next));
         ins.bind(2, hid);
         ins.bind(3, old->month.index());
@@ -964,21 +1021,28 @@ LedgerResult<Voucher> Ledger::replace(std::uint32_t serial, TimePoint now) {
         pre.exec();
         ins.exec();
         rv.exec();
-        impl_->appendAudit(audit_key_, "VOUCHER_REPLACE",
-                           json{{"serial", serial}, {"replaced_by", next}, {"unit", old->unit},
-                                {"month", old->month.str()}},
-                           now, json());
+        impl_->appendAudit(
+            audit_key_, "VOUCHER_REPLACE",
+            json{{"serial", serial}, {"replaced_by", next}, {"unit", old->unit}, {"month", old->month.str()}},
+            now, json());
         tx.commit();
-        return Voucher{.serial = next, .unit = old->unit, .month = old->month, .slot = old->slot, .key_id = key->id,
-                       .token = *token, .status = VoucherStatus::Issued, .issued_at = now};
+        return Voucher{.serial = next,
+                       .unit = old->unit,
+                       .month = old->month,
+                       .slot = old->slot,
+                       .key_id = key->id,
+                       .token = *token,
+                       .status = VoucherStatus::Issued,
+                       .issued_at = now};
     });
 }
 
 LedgerResult<void> Ledger::addVehicle(const Vehicle& v, TimePoint now) {
     const std::string plate = normalizePlate(v.plate);
-    if (plate.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the plate must not be empty"});
-    // `until` is compared as text with the site's date: any other spelling ("2026/11/20") would silently never
-    // expire, so only YYYY-MM-DD is accepted.
+    if (plate.empty())
+        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the plate must not be empty"});
+    // `until` is compared as text with the site's date: any other spelling ("2026/11/20") would silently
+    // never expire, so only YYYY-MM-DD is accepted.
     if (v.until && (v.until->size() != 10 || (*v.until)[4] != '-' || (*v.until)[7] != '-' ||
                     !zone_.parse(*v.until).has_value())) {
         return std::unexpected(LedgerError{
@@ -1003,9 +1067,10 @@ LedgerResult<void> Ledger::addVehicle(const Vehicle& v, TimePoint now) {
         }
         ins.bind(5, isoUtc(now));
         ins.exec();
-        impl_->appendAudit(audit_key_, "VEHICLE_ADD",
-                           json{{"kind", toString(v.kind)}, {"unit", v.unit}, {"until", v.until.value_or("")}}, now,
-                           json{{"plate", plate}});
+        impl_->appendAudit(
+            audit_key_, "VEHICLE_ADD",
+            json{{"kind", toString(v.kind)}, {"unit", v.unit}, {"until", v.until.value_or("")}}, now,
+            json{{"plate", plate}});
         tx.commit();
         return {};
     });
@@ -1018,7 +1083,8 @@ LedgerResult<void> Ledger::removeVehicle(const std::string& plate_text, TimePoin
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement del(db, "DELETE FROM vehicles WHERE plate = ?");
         del.bind(1, plate);
-        if (del.exec() == 0) return std::unexpected(notFound(fmt::format("{} is not in the vehicle list", plate)));
+        if (del.exec() == 0)
+            return std::unexpected(notFound(fmt::format("{} is not in the vehicle list", plate)));
         impl_->appendAudit(audit_key_, "VEHICLE_REMOVE", json::object(), now, json{{"plate", plate}});
         tx.commit();
         return {};
@@ -1041,16 +1107,19 @@ LedgerResult<std::vector<Vehicle>> Ledger::vehicles() {
     });
 }
 
-LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, bool restore_voucher, TimePoint now) {
+LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, bool restore_voucher,
+                                      TimePoint now) {
     if (manual.operator_name.empty() || manual.reason.empty()) {
-        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--operator and --reason are required"});
+        return std::unexpected(
+            LedgerError{LedgerError::Kind::Invalid, "--operator and --reason are required"});
     }
     return guarded([&]() -> LedgerResult<Visit> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement q(db, fmt::format("SELECT {} FROM visits v JOIN households h ON h.id = v.household_id "
-                                            "WHERE v.id = ?",
-                                            kVisitColumns));
+        SQLite::Statement q(db,
+                            fmt::format("SELECT {} FROM visits v JOIN households h ON h.id = v.household_id "
+                                        "WHERE v.id = ?",
+                                        kVisitColumns));
         q.bind(1, id);
         if (!q.executeStep()) return std::unexpected(notFound(fmt::format("no visit {}", id)));
         Visit v = impl_->visitRow(q);
@@ -1065,7 +1134,9 @@ LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, boo
         up.bind(5, id);
         up.exec();
         impl_->appendAudit(audit_key_, "VISIT_VOID",
-                           json{{"visit", id}, {"serial", v.serial}, {"reason", manual.reason},
+                           json{{"visit", id},
+                                {"serial", v.serial},
+                                {"reason", manual.reason},
                                 {"voucher_restored", restore_voucher}},
                            now, json{{"operator", manual.operator_name}});
         tx.commit();
@@ -1078,13 +1149,15 @@ LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, boo
 LedgerResult<std::vector<Visit>> Ledger::visits(const VisitFilter& filter, const RuleSettings& settings,
                                                 TimePoint now) {
     return guarded([&]() -> LedgerResult<std::vector<Visit>> {
-        std::string sql = fmt::format("SELECT {} FROM visits v JOIN households h ON h.id = v.household_id "
-                                      "WHERE v.voided_at IS NULL ",
-                                      kVisitColumns);
+        std::string sql = fmt::format(
+            "SELECT {} FROM visits v JOIN households h ON h.id = v.household_id "
+            "WHERE v.voided_at IS NULL ",
+            kVisitColumns);
         if (filter.inside_only) sql += "AND v.exited_at IS NULL ";
         if (filter.overstayed_only) {
-            sql += "AND ((v.exited_at IS NOT NULL AND v.overstay_ms IS NOT NULL) OR "
-                   "(v.exited_at IS NULL AND v.deadline < ?)) ";
+            sql +=
+                "AND ((v.exited_at IS NOT NULL AND v.overstay_ms IS NOT NULL) OR "
+                "(v.exited_at IS NULL AND v.deadline < ?)) ";
         }
         if (filter.month) sql += "AND v.entered_at >= ? AND v.entered_at < ? ";
         sql += "ORDER BY v.entered_at, v.id";
@@ -1109,12 +1182,14 @@ LedgerResult<std::vector<Visit>> Ledger::sweepOverstays(const RuleSettings& sett
     return guarded([&]() -> LedgerResult<std::vector<Visit>> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        // INDEXED BY: without statistics SQLite scans every visit ever made (ORDER BY id) instead of the few inside.
-        SQLite::Statement q(db, fmt::format("SELECT {} FROM visits v INDEXED BY visits_open "
-                                            "JOIN households h ON h.id = v.household_id "
-                                            "WHERE v.exited_at IS NULL AND v.voided_at IS NULL "
-                                            "AND v.overstay_flagged_at IS NULL AND v.deadline < ? ORDER BY v.id",
-                                            kVisitColumns));
+        // INDEXED BY: without statistics SQLite scans every visit ever made (ORDER BY id) instead of the few
+        // inside.
+        SQLite::Statement q(db,
+                            fmt::format("SELECT {} FROM visits v INDEXED BY visits_open "
+                                        "JOIN households h ON h.id = v.household_id "
+                                        "WHERE v.exited_at IS NULL AND v.voided_at IS NULL "
+                                        "AND v.overstay_flagged_at IS NULL AND v.deadline < ? ORDER BY v.id",
+                                        kVisitColumns));
         q.bind(1, isoUtc(now - settings.stay_grace));
         std::vector<Visit> out;
         while (q.executeStep()) out.push_back(impl_->visitRow(q));
@@ -1125,13 +1200,15 @@ LedgerResult<std::vector<Visit>> Ledger::sweepOverstays(const RuleSettings& sett
             up.bind(2, v.id);
             up.exec();
             impl_->appendAudit(audit_key_, "OVERSTAY_STARTED",
-                               json{{"visit", v.id}, {"serial", v.serial}, {"unit", v.unit},
+                               json{{"visit", v.id},
+                                    {"serial", v.serial},
+                                    {"unit", v.unit},
                                     {"deadline", isoUtc(v.deadline)}},
                                now, v.plate.empty() ? json() : json{{"plate", v.plate}});
         }
         tx.commit();
-        // Between cars, copy the WAL back into the database (see the constructor). PASSIVE never waits for readers
-        // or writers; a failure here changes nothing for the sweep.
+        // Between cars, copy the WAL back into the database (see the constructor). PASSIVE never waits for
+        // readers or writers; a failure here changes nothing for the sweep.
         try {
             db.exec("PRAGMA wal_checkpoint(PASSIVE)");
         } catch (const SQLite::Exception&) {
@@ -1149,10 +1226,11 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
         std::map<std::int64_t, HouseholdReport> by_household;
         {
             // Households live at some point during the month, plus any that hold vouchers for it.
-            SQLite::Statement hq(db,
-                                 "SELECT id, unit, category FROM households WHERE added_at < ? AND (removed_at IS "
-                                 "NULL OR removed_at >= ?) UNION SELECT h.id, h.unit, h.category FROM households h "
-                                 "JOIN vouchers v ON v.household_id = h.id WHERE v.month = ?");
+            SQLite::Statement hq(
+                db,
+                "SELECT id, unit, category FROM households WHERE added_at < ? AND (removed_at IS "
+                "NULL OR removed_at >= ?) UNION SELECT h.id, h.unit, h.category FROM households h "
+                "JOIN vouchers v ON v.household_id = h.id WHERE v.month = ?");
             hq.bind(1, isoUtc(zone_.monthEnd(month)));
             hq.bind(2, isoUtc(zone_.monthStart(month)));
             hq.bind(3, month.index());
@@ -1163,13 +1241,14 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
             }
         }
         {
-            SQLite::Statement vq(db,
-                                 "SELECT household_id, revoked_at IS NOT NULL, replaced_by IS NOT NULL, EXISTS(SELECT "
-                                 "1 FROM visits x WHERE x.serial = v.serial AND (x.voided_at IS NULL OR "
-                                 "x.voucher_restored = 0)) FROM vouchers v WHERE month = ?");
+            SQLite::Statement vq(
+                db,
+                "SELECT household_id, revoked_at IS NOT NULL, replaced_by IS NOT NULL, EXISTS(SELECT "
+                "1 FROM visits x WHERE x.serial = v.serial AND (x.voided_at IS NULL OR "
+                "x.voucher_restored = 0)) FROM vouchers v WHERE month = ?");
             vq.bind(1, month.index());
-            // "used" means consumed, as `voucher list` says: a visit voided without giving the voucher back still
-            // used it up (otherwise the report would call it unused while no gate accepts it).
+            // "used" means consumed, as `voucher list` says: a visit voided without giving the voucher back
+            // still used it up (otherwise the report would call it unused while no gate accepts it).
             while (vq.executeStep()) {
                 auto& h = by_household[vq.getColumn(0).getInt64()];
                 const bool revoked = vq.getColumn(1).getInt() != 0;
@@ -1188,10 +1267,11 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
         }
         std::map<std::string, std::set<std::string>> plate_units;
         {
-            SQLite::Statement q(db,
-                                "SELECT x.household_id, x.plate, x.entered_at, x.exited_at, x.deadline, x.overstay_ms, "
-                                "x.fee FROM visits x JOIN vouchers v ON v.serial = x.serial "
-                                "WHERE v.month = ? AND x.voided_at IS NULL");
+            SQLite::Statement q(
+                db,
+                "SELECT x.household_id, x.plate, x.entered_at, x.exited_at, x.deadline, x.overstay_ms, "
+                "x.fee FROM visits x JOIN vouchers v ON v.serial = x.serial "
+                "WHERE v.month = ? AND x.voided_at IS NULL");
             q.bind(1, month.index());
             while (q.executeStep()) {
                 auto& h = by_household[q.getColumn(0).getInt64()];
@@ -1202,7 +1282,8 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
                 const Duration stay = exited.value_or(now) - entered;
                 h.total_stay += stay;
                 h.longest_stay = std::max(h.longest_stay, stay);
-                const bool over = exited ? !q.getColumn(5).isNull() : overstayAt(deadline, now, settings).has_value();
+                const bool over =
+                    exited ? !q.getColumn(5).isNull() : overstayAt(deadline, now, settings).has_value();
                 if (over) ++h.overstays;
                 if (!q.getColumn(6).isNull()) h.fees += q.getColumn(6).getDouble();
                 if (!q.getColumn(1).isNull() && !q.getColumn(1).getString().empty()) {
@@ -1216,8 +1297,9 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
         for (auto& [plate, units] : plate_units) {
             if (units.size() > 1) r.shared_plates.push_back({plate, {units.begin(), units.end()}});
         }
-        SQLite::Statement in(db, "SELECT COUNT(*) FROM visits INDEXED BY visits_open "
-                                 "WHERE exited_at IS NULL AND voided_at IS NULL");
+        SQLite::Statement in(db,
+                             "SELECT COUNT(*) FROM visits INDEXED BY visits_open "
+                             "WHERE exited_at IS NULL AND voided_at IS NULL");
         in.executeStep();
         r.cars_inside_now = in.getColumn(0).getInt();
         SQLite::Statement head(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
@@ -1231,9 +1313,10 @@ AuditVerdict Ledger::verifyAudit(const std::optional<AuditHead>& head) {
     // Streamed row by row: ten years of an estate are over a million rows, too many to hold at once.
     AuditChainVerifier verifier(audit_key_, head);
     try {
-        SQLite::Statement q(impl_->db,
-                            "SELECT seq, at, kind, payload, subject_commitment, prev_hash, hash FROM audit_log "
-                            "ORDER BY seq");
+        SQLite::Statement q(
+            impl_->db,
+            "SELECT seq, at, kind, payload, subject_commitment, prev_hash, hash FROM audit_log "
+            "ORDER BY seq");
         AuditRow row;
         while (q.executeStep()) {
             row.seq = q.getColumn(0).getInt64();
@@ -1246,8 +1329,10 @@ AuditVerdict Ledger::verifyAudit(const std::optional<AuditHead>& head) {
             if (!verifier.add(row)) break;
         }
     } catch (const std::exception& e) {
-        return AuditVerdict{.ok = false, .first_bad_seq = std::nullopt,
-                            .problem = fmt::format("the audit log cannot be read: {}", e.what()), .head = {}};
+        return AuditVerdict{.ok = false,
+                            .first_bad_seq = std::nullopt,
+                            .problem = fmt::format("the audit log cannot be read: {}", e.what()),
+                            .head = {}};
     }
     auto verdict = verifier.finish();
     if (!verdict.ok) return verdict;
@@ -1258,12 +1343,14 @@ AuditVerdict Ledger::verifyAudit(const std::optional<AuditHead>& head) {
                             "LEFT JOIN audit_log a ON a.seq = p.seq ORDER BY p.seq");
         while (q.executeStep()) {
             if (q.getColumn(3).isNull() ||
-                commitPersonal(q.getColumn(1).getString(), q.getColumn(2).getString()) != q.getColumn(3).getString()) {
+                commitPersonal(q.getColumn(1).getString(), q.getColumn(2).getString()) !=
+                    q.getColumn(3).getString()) {
                 verdict.ok = false;
                 verdict.first_bad_seq = q.getColumn(0).getInt64();
-                verdict.problem = fmt::format("the personal data of row {} was altered (it no longer matches the "
-                                              "commitment in the chain)",
-                                              q.getColumn(0).getInt64());
+                verdict.problem = fmt::format(
+                    "the personal data of row {} was altered (it no longer matches the "
+                    "commitment in the chain)",
+                    q.getColumn(0).getInt64());
                 return verdict;
             }
         }
@@ -1292,8 +1379,8 @@ LedgerResult<int> Ledger::purge(TimePoint now) {
                             "entered_at < ? AND (exited_at IS NOT NULL OR voided_at IS NOT NULL)");
         v.bind(1, cutoff);
         int n = v.exec();
-        SQLite::Statement p(db,
-                            "DELETE FROM audit_personal WHERE seq IN (SELECT seq FROM audit_log WHERE at < ?)");
+        SQLite::Statement p(
+            db, "DELETE FROM audit_personal WHERE seq IN (SELECT seq FROM audit_log WHERE at < ?)");
         p.bind(1, cutoff);
         n += p.exec();
         SQLite::Statement h(db,
@@ -1330,8 +1417,8 @@ LedgerResult<void> Ledger::backup(const std::filesystem::path& dest_db, TimePoin
         const int final_rc = b ? rc : sqlite3_errcode(dest);
         sqlite3_close(dest);
         if (final_rc != SQLITE_DONE) {
-            return std::unexpected(
-                LedgerError{LedgerError::Kind::Internal, fmt::format("backup to {} failed: {}", dest_db.string(), msg)});
+            return std::unexpected(LedgerError{
+                LedgerError::Kind::Internal, fmt::format("backup to {} failed: {}", dest_db.string(), msg)});
         }
         (void)recordEvent("BACKUP", json{{"to", dest_db.string()}}.dump(), now);
         return {};

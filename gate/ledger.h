@@ -106,7 +106,7 @@ struct Vehicle {
 
 struct VisitFilter {
     bool inside_only = false;
-    bool overstayed_only = false;  // past deadline + grace, still inside or gone
+    bool overstayed_only = false;    // past deadline + grace, still inside or gone
     std::optional<YearMonth> month;  // entered during that month (site time)
 };
 
@@ -135,7 +135,7 @@ struct Manual {
 };
 
 class Ledger {
-public:
+  public:
     // Opens (creating or migrating the schema) with the given keys and zone; throws std::runtime_error.
     Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone zone);
     ~Ledger();
@@ -155,8 +155,9 @@ public:
 
     // The guard's answer for a held car (HOLD_PLATE_UNREAD or HOLD_OVERSTAY): admit (consuming the voucher,
     // recording the plate if given) or refuse. `held` is the observation that was held.
-    Decision confirm(const Observation& held, const RuleSettings& settings, TimePoint now, const Manual& manual,
-                     bool refuse, const std::optional<std::string>& plate = std::nullopt);
+    Decision confirm(const Observation& held, const RuleSettings& settings, TimePoint now,
+                     const Manual& manual, bool refuse,
+                     const std::optional<std::string>& plate = std::nullopt);
 
     // Guard's manual barrier actions and other events worth auditing (reload, fault, relay pulse failed...).
     LedgerResult<std::int64_t> recordEvent(std::string_view kind, const std::string& payload_json,
@@ -168,8 +169,9 @@ public:
                                          const std::vector<std::string>& eligible, TimePoint now);
     LedgerResult<std::vector<Household>> households(bool include_removed = false);
     LedgerResult<void> removeHousehold(const std::string& unit, TimePoint now);
-    LedgerResult<std::vector<Voucher>> issue(const std::string& unit, YearMonth month, int count, int per_month,
-                                             const std::vector<std::string>& eligible, TimePoint now);
+    LedgerResult<std::vector<Voucher>> issue(const std::string& unit, YearMonth month, int count,
+                                             int per_month, const std::vector<std::string>& eligible,
+                                             TimePoint now);
     LedgerResult<std::vector<Voucher>> vouchers(const std::optional<std::string>& unit,
                                                 const std::optional<YearMonth>& month);
     LedgerResult<Voucher> voucher(std::uint32_t serial);
@@ -183,7 +185,8 @@ public:
 
     // Visits (rules 4a, 5).
     LedgerResult<Visit> voidVisit(std::int64_t id, const Manual& manual, bool restore_voucher, TimePoint now);
-    LedgerResult<std::vector<Visit>> visits(const VisitFilter& filter, const RuleSettings& settings, TimePoint now);
+    LedgerResult<std::vector<Visit>> visits(const VisitFilter& filter, const RuleSettings& settings,
+                                            TimePoint now);
     // Marks cars still inside past deadline + grace; returns the visits that became overstays just now
     // (each is reported once: OVERSTAY_STARTED).
     LedgerResult<std::vector<Visit>> sweepOverstays(const RuleSettings& settings, TimePoint now);
@@ -197,7 +200,7 @@ public:
     // Replays spooled exit decisions (rule 8) when the ledger is writable; returns how many were applied.
     LedgerResult<int> replaySpool(const RuleSettings& settings, TimePoint now);
 
-private:
+  private:
     Decision decideOnce(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
                         const std::optional<Manual>& manual, const std::optional<std::string>& spool_event_id,
                         std::optional<Reason> refusal);
