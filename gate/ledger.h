@@ -5,8 +5,11 @@
 //
 // Threading: a Ledger owns one connection; use it from one thread at a time (the daemon gives
 // each lane a Ledger of its own and keeps one for its main thread).
-// Several processes may open the same file. Errors: open() throws std::runtime_error at start-up only;
-// every other call returns an error value (LedgerError) or, for decide(), a fail-closed Decision.
+// Several processes may open the same file. Errors: the constructor opens the file (creating or migrating the
+// schema) and throws std::runtime_error if it cannot, and schemaVersion() throws SQLite::Exception (a
+// std::runtime_error) if the file cannot be read; both let std::invalid_argument through for a schema_version
+// that is not a number. Every other call returns an error value (LedgerError), or a fail-closed Decision for
+// decide() and confirm(), or a failed AuditVerdict for verifyAudit().
 #pragma once
 
 #include <cstdint>
