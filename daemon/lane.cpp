@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/decision_json.h"
+#include "daemon/logging.h"
 #include "vision/plate_grammar.h"
 
 namespace vg::daemon {
@@ -72,7 +73,7 @@ Lane::Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer
         if (e != nullptr) {
             relayFault(*e, event);
         } else {
-            spdlog::warn("{} {}", event, nlohmann::json{{"lane", options_.name}}.dump());
+            spdlog::warn("{} {}", event, dumpJson(nlohmann::json{{"lane", options_.name}}));
         }
     });
 }
@@ -125,8 +126,7 @@ void Lane::onPlateRead(const LaneObservation& o, TimePoint now) {
     last_read_at_ = now;
     spdlog::debug(
         "PLATE_READ {}",
-        nlohmann::json{{"lane", options_.name}, {"text", o.text}, {"confidence", o.confidence}}.dump(
-            -1, ' ', false, nlohmann::json::error_handler_t::replace));
+        dumpJson(nlohmann::json{{"lane", options_.name}, {"text", o.text}, {"confidence", o.confidence}}));
     // A read that differs from the current leader in more than two characters is another car: a new vote, so
     // that the reads of the car before (even unconfident ones) cannot outvote it.
     if (const auto leader = voter_.leader(); leader && differentCar(leader->text, o.text)) voter_.reset();
@@ -307,7 +307,7 @@ void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoi
     if (d.spool_replayed > 0) {
         // The ledger is writable again: the exits decided while it was not are now in it (rule 8).
         spdlog::info("SPOOL_REPLAYED {}",
-                     nlohmann::json{{"decisions", d.spool_replayed}, {"lane", options_.name}}.dump());
+                     dumpJson(nlohmann::json{{"decisions", d.spool_replayed}, {"lane", options_.name}}));
     }
     metrics_.observeDecision(options_.name,
                              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -320,9 +320,9 @@ void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint 
     auto line = decisionJson(d, zone_);
     if (options_.dry_run) line["dry_run"] = true;
     if (d.admit || isHold(d.reason)) {
-        spdlog::info("DECISION {}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        spdlog::info("DECISION {}", dumpJson(line));
     } else {
-        spdlog::warn("DECISION {}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        spdlog::warn("DECISION {}", dumpJson(line));
     }
     metrics_.countDecision(options_.name, std::string(gate::toString(d.reason)));
     recent_.push_back(Recent{obs.plate ? obs.plate->text : "", obs.token.value_or(""), now});
@@ -352,16 +352,16 @@ void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint 
 
 bool Lane::pulseFor(const gate::Decision& d, TimePoint now, std::optional<TimePoint> card_frame) {
     if (options_.dry_run) {
-        spdlog::info("DRY_RUN {}", nlohmann::json{{"lane", options_.name},
-                                                  {"reason", gate::toString(d.reason)},
-                                                  {"note", "dry_run: the relay is not energised"}}
-                                       .dump());
+        spdlog::info("DRY_RUN {}", dumpJson(nlohmann::json{{"lane", options_.name},
+                                                           {"reason", gate::toString(d.reason)},
+                                                           {"note", "dry_run: the relay is not energised"}}));
         return true;
     }
     // Rule 10, checked here too: an entry admission that is not on disk never opens the barrier.
     if (options_.direction == gate::Direction::Entry && d.audit_seq == 0) {
-        spdlog::error("ADMIT_NOT_COMMITTED {}",
-                      nlohmann::json{{"lane", options_.name}, {"reason", gate::toString(d.reason)}}.dump());
+        spdlog::error(
+            "ADMIT_NOT_COMMITTED {}",
+            dumpJson(nlohmann::json{{"lane", options_.name}, {"reason", gate::toString(d.reason)}}));
         return false;
     }
     const std::string tag = d.spooled ? "spool" : "audit:" + std::to_string(d.audit_seq);
@@ -379,12 +379,11 @@ void Lane::relayFault(const relay::RelayError& e, std::string_view during) {
     metrics_.countRelayFault(options_.name, e.driver);
     const nlohmann::json payload{
         {"lane", options_.name}, {"driver", e.driver}, {"error", e.message}, {"during", during}};
-    spdlog::error("RELAY_FAULT {}", payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    spdlog::error("RELAY_FAULT {}", dumpJson(payload));
     if (auto r = decider_.recordEvent("RELAY_FAULT", payload.dump(), clock_.now(), ""); !r) {
-        spdlog::error(
-            "AUDIT_FAULT {}",
-            nlohmann::json{{"lane", options_.name}, {"event", "RELAY_FAULT"}, {"error", r.error().message}}
-                .dump());
+        spdlog::error("AUDIT_FAULT {}",
+                      dumpJson(nlohmann::json{
+                          {"lane", options_.name}, {"event", "RELAY_FAULT"}, {"error", r.error().message}}));
     }
 }
 
@@ -396,15 +395,14 @@ std::int64_t Lane::audit(std::string_view kind, const gate::Manual& manual, std:
         error = "not audited: " + r.error().message;
         spdlog::error(
             "AUDIT_FAULT {}",
-            nlohmann::json{{"lane", options_.name}, {"event", kind}, {"error", r.error().message}}.dump());
+            dumpJson(nlohmann::json{{"lane", options_.name}, {"event", kind}, {"error", r.error().message}}));
         return 0;
     }
     spdlog::info("{} {}", kind,
-                 nlohmann::json{{"lane", options_.name},
-                                {"operator", manual.operator_name},
-                                {"reason", manual.reason},
-                                {"audit_seq", *r}}
-                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                 dumpJson(nlohmann::json{{"lane", options_.name},
+                                         {"operator", manual.operator_name},
+                                         {"reason", manual.reason},
+                                         {"audit_seq", *r}}));
     return *r;
 }
 
