@@ -1,12 +1,13 @@
 #include "daemon/lane.h"
 
-#include <algorithm>
-#include <cstdint>
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
 #include "daemon/decision_json.h"
+#include "daemon/logging.h"
 #include "vision/plate_grammar.h"
 
 namespace vg::daemon {
@@ -30,8 +31,10 @@ bool finalWithoutPlate(Reason r) {
         case Reason::DenyVoucherRevoked:
         case Reason::DenyVoucherExpired:
         case Reason::DenyVoucherNotYetValid:
-        case Reason::DenyClockBehind: return true;
-        default: return false;
+        case Reason::DenyClockBehind:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -55,7 +58,8 @@ bool isHold(Reason r) {
 }  // namespace
 
 Lane::Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer& announcer,
-           relay::PresenceInput* presence, const gate::Clock& clock, const gate::SiteZone& zone, Metrics& metrics)
+           relay::PresenceInput* presence, const gate::Clock& clock, const gate::SiteZone& zone,
+           Metrics& metrics)
     : options_(std::move(options)),
       decider_(decider),
       relay_(relay),
@@ -69,14 +73,14 @@ Lane::Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer
         if (e != nullptr) {
             relayFault(*e, event);
         } else {
-            spdlog::warn("{} {}", event, nlohmann::json{{"lane", options_.name}}.dump());
+            spdlog::warn("{} {}", event, dumpJson(nlohmann::json{{"lane", options_.name}}));
         }
     });
 }
 
 void Lane::setOptions(LaneOptions options) {
-    const bool voter_changed =
-        options.vote_frames != options_.vote_frames || options.rules.min_plate_confidence != options_.rules.min_plate_confidence;
+    const bool voter_changed = options.vote_frames != options_.vote_frames ||
+                               options.rules.min_plate_confidence != options_.rules.min_plate_confidence;
     options_ = std::move(options);
     if (voter_changed) voter_ = vision::PlateVoter(voterOptions(options_));
 }
@@ -91,9 +95,15 @@ void Lane::onObservation(const LaneObservation& o) {
     if (stopped_) return;
     const TimePoint now = clock_.now();
     switch (o.kind) {
-        case LaneObservation::Kind::Plate: onPlateRead(o, now); break;
-        case LaneObservation::Kind::Qr: onCard(o, now); break;
-        case LaneObservation::Kind::PlateFrame: onPlateFrame(o); break;
+        case LaneObservation::Kind::Plate:
+            onPlateRead(o, now);
+            break;
+        case LaneObservation::Kind::Qr:
+            onCard(o, now);
+            break;
+        case LaneObservation::Kind::PlateFrame:
+            onPlateFrame(o);
+            break;
         case LaneObservation::Kind::Presence:
             presence_seen_ = o.present ? gate::Presence::Present : gate::Presence::Absent;
             break;
@@ -101,9 +111,9 @@ void Lane::onObservation(const LaneObservation& o) {
 }
 
 void Lane::onPlateFrame(const LaneObservation& o) {
-    // The reader looked at a frame pass_gap after the last read and did not see a plate: the car has gone. Only
-    // frames looked at count; a reader that falls behind (seconds between frames on an overloaded box) is not
-    // evidence that the car left, and must not throw its votes away one by one.
+    // The reader looked at a frame pass_gap after the last read and did not see a plate: the car has gone.
+    // Only frames looked at count; a reader that falls behind (seconds between frames on an overloaded box)
+    // is not evidence that the car left, and must not throw its votes away one by one.
     if (o.reads == 0 && last_read_frame_ && o.frame_time - *last_read_frame_ > options_.pass_gap) {
         voter_.reset();
         last_read_frame_.reset();
@@ -114,16 +124,17 @@ void Lane::onPlateFrame(const LaneObservation& o) {
 void Lane::onPlateRead(const LaneObservation& o, TimePoint now) {
     if (!last_read_frame_ || o.frame_time > *last_read_frame_) last_read_frame_ = o.frame_time;
     last_read_at_ = now;
-    spdlog::debug("PLATE_READ {}", nlohmann::json{{"lane", options_.name}, {"text", o.text}, {"confidence", o.confidence}}
-                                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    spdlog::debug(
+        "PLATE_READ {}",
+        dumpJson(nlohmann::json{{"lane", options_.name}, {"text", o.text}, {"confidence", o.confidence}}));
     // A read that differs from the current leader in more than two characters is another car: a new vote, so
     // that the reads of the car before (even unconfident ones) cannot outvote it.
     if (const auto leader = voter_.leader(); leader && differentCar(leader->text, o.text)) voter_.reset();
     voter_.add(o.text, o.char_confidence);
     if (const auto voted = voter_.voted()) {
         onPlate(gate::PlateSeen{voted->text, voted->confidence}, now);
-        // Once this car is decided, the next reads start a fresh vote: the same car re-votes to the same plate
-        // (and stays suppressed), the next car is not outvoted by the reads of the one before.
+        // Once this car is decided, the next reads start a fresh vote: the same car re-votes to the same
+        // plate (and stays suppressed), the next car is not outvoted by the reads of the one before.
         if (plate_ && plate_->decided) voter_.reset();
     }
 }
@@ -153,9 +164,9 @@ void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
         return;
     }
     plate_ = CurrentPlate{p, now, now, false, std::nullopt};
-    // A card waiting for its plate is paired with a plate that appears while it is shown or within pass_gap of
-    // its last sighting. A card put away longer ago stays with the car that showed it (rule 13 at its deadline):
-    // a car that gave up and backed out must not lend its voucher to the next car.
+    // A card waiting for its plate is paired with a plate that appears while it is shown or within pass_gap
+    // of its last sighting. A card put away longer ago stays with the car that showed it (rule 13 at its
+    // deadline): a car that gave up and backed out must not lend its voucher to the next car.
     if (card_ && now - card_->last_seen <= options_.pass_gap) {
         const PendingCard card = *card_;
         card_.reset();
@@ -173,7 +184,8 @@ void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
     }
     // Entry: resident and blocked cars are decided at once; any other car waits for its card (pair_window),
     // also when the ledger fails now (it may be back by the time the card is shown).
-    const gate::Decision probe = decider_.decide(observation(p, std::nullopt), options_.rules, now, true, std::nullopt);
+    const gate::Decision probe =
+        decider_.decide(observation(p, std::nullopt), options_.rules, now, true, std::nullopt);
     if (probe.reason == Reason::AdmitResident || probe.reason == Reason::DenyBlocked) {
         decideNow(observation(p, std::nullopt), now, std::nullopt);
         return;
@@ -189,10 +201,10 @@ void Lane::onCard(const LaneObservation& o, TimePoint now) {
         if (!plate_ || plate_->decided || now - plate_->last_seen > options_.pass_gap) return;
         card_.reset();
     }
-    // The card just decided, shown on without a gap longer than pass_gap: the same pass, whatever the plate vote
-    // does meanwhile (a vote that flips by several characters must not turn the admitted car into a photocopy of
-    // itself). A photocopy on the next car comes after a gap: the car before has to drive off first. Staying
-    // silent here never opens anything.
+    // The card just decided, shown on without a gap longer than pass_gap: the same pass, whatever the plate
+    // vote does meanwhile (a vote that flips by several characters must not turn the admitted car into a
+    // photocopy of itself). A photocopy on the next car comes after a gap: the car before has to drive off
+    // first. Staying silent here never opens anything.
     if (shown_card_ && shown_card_->token == token && now - shown_card_->last_seen <= options_.pass_gap) {
         shown_card_->last_seen = now;
         return;
@@ -234,10 +246,12 @@ void Lane::tick() {
         decideNow(observation(plate_->seen, std::nullopt), now, std::nullopt);  // DENY_NEED_VOUCHER, once
     }
     // A decided car out of view for pass_gap has gone; an undecided one is kept until its card deadline.
-    if (plate_ && (plate_->decided || !plate_->card_deadline) && now - plate_->last_seen > options_.pass_gap) {
+    if (plate_ && (plate_->decided || !plate_->card_deadline) &&
+        now - plate_->last_seen > options_.pass_gap) {
         plate_.reset();
     }
-    // No frame looked at for a whole pair_window (the camera is lost, the reader stalled): no pass lasts that long.
+    // No frame looked at for a whole pair_window (the camera is lost, the reader stalled): no pass lasts that
+    // long.
     if (last_read_at_ && now - *last_read_at_ > options_.pair_window) {
         voter_.reset();
         last_read_frame_.reset();
@@ -275,9 +289,12 @@ bool Lane::recentCard(const std::string& token, TimePoint now) {
 gate::Presence Lane::samplePresence() {
     if (presence_ != nullptr) {
         switch (presence_->read()) {
-            case relay::Presence::Present: return gate::Presence::Present;
-            case relay::Presence::Absent: return gate::Presence::Absent;
-            case relay::Presence::Unknown: return gate::Presence::Unknown;
+            case relay::Presence::Present:
+                return gate::Presence::Present;
+            case relay::Presence::Absent:
+                return gate::Presence::Absent;
+            case relay::Presence::Unknown:
+                return gate::Presence::Unknown;
         }
     }
     return presence_seen_.value_or(gate::Presence::Unknown);
@@ -290,7 +307,7 @@ void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoi
     if (d.spool_replayed > 0) {
         // The ledger is writable again: the exits decided while it was not are now in it (rule 8).
         spdlog::info("SPOOL_REPLAYED {}",
-                     nlohmann::json{{"decisions", d.spool_replayed}, {"lane", options_.name}}.dump());
+                     dumpJson(nlohmann::json{{"decisions", d.spool_replayed}, {"lane", options_.name}}));
     }
     metrics_.observeDecision(options_.name,
                              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -303,9 +320,9 @@ void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint 
     auto line = decisionJson(d, zone_);
     if (options_.dry_run) line["dry_run"] = true;
     if (d.admit || isHold(d.reason)) {
-        spdlog::info("DECISION {}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        spdlog::info("DECISION {}", dumpJson(line));
     } else {
-        spdlog::warn("DECISION {}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        spdlog::warn("DECISION {}", dumpJson(line));
     }
     metrics_.countDecision(options_.name, std::string(gate::toString(d.reason)));
     recent_.push_back(Recent{obs.plate ? obs.plate->text : "", obs.token.value_or(""), now});
@@ -321,9 +338,10 @@ void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint 
     } else if (const auto text = announcementFor(d, zone_)) {
         announcer_.say(*text);
     }
-    // The lane was not looking while it decided and acted (a locked ledger, a relay that took seconds to answer):
-    // that time is no gap in the car's presence. Its plate and card count as seen until now, so the frames that
-    // queued up meanwhile are the same pass, not a car that came back (ADMIT_REPEAT and a second pulse).
+    // The lane was not looking while it decided and acted (a locked ledger, a relay that took seconds to
+    // answer): that time is no gap in the car's presence. Its plate and card count as seen until now, so the
+    // frames that queued up meanwhile are the same pass, not a car that came back (ADMIT_REPEAT and a second
+    // pulse).
     const TimePoint done = clock_.now();
     if (done > now) {
         recent_.back().last_seen = done;
@@ -334,16 +352,16 @@ void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint 
 
 bool Lane::pulseFor(const gate::Decision& d, TimePoint now, std::optional<TimePoint> card_frame) {
     if (options_.dry_run) {
-        spdlog::info("DRY_RUN {}", nlohmann::json{{"lane", options_.name}, {"reason", gate::toString(d.reason)},
-                                                  {"note", "dry_run: the relay is not energised"}}
-                                       .dump());
+        spdlog::info("DRY_RUN {}", dumpJson(nlohmann::json{{"lane", options_.name},
+                                                           {"reason", gate::toString(d.reason)},
+                                                           {"note", "dry_run: the relay is not energised"}}));
         return true;
     }
     // Rule 10, checked here too: an entry admission that is not on disk never opens the barrier.
     if (options_.direction == gate::Direction::Entry && d.audit_seq == 0) {
-        spdlog::error("ADMIT_NOT_COMMITTED {}", nlohmann::json{{"lane", options_.name},
-                                                               {"reason", gate::toString(d.reason)}}
-                                                    .dump());
+        spdlog::error(
+            "ADMIT_NOT_COMMITTED {}",
+            dumpJson(nlohmann::json{{"lane", options_.name}, {"reason", gate::toString(d.reason)}}));
         return false;
     }
     const std::string tag = d.spooled ? "spool" : "audit:" + std::to_string(d.audit_seq);
@@ -359,13 +377,13 @@ bool Lane::pulseFor(const gate::Decision& d, TimePoint now, std::optional<TimePo
 
 void Lane::relayFault(const relay::RelayError& e, std::string_view during) {
     metrics_.countRelayFault(options_.name, e.driver);
-    const nlohmann::json payload{{"lane", options_.name}, {"driver", e.driver}, {"error", e.message},
-                                 {"during", during}};
-    spdlog::error("RELAY_FAULT {}", payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    const nlohmann::json payload{
+        {"lane", options_.name}, {"driver", e.driver}, {"error", e.message}, {"during", during}};
+    spdlog::error("RELAY_FAULT {}", dumpJson(payload));
     if (auto r = decider_.recordEvent("RELAY_FAULT", payload.dump(), clock_.now(), ""); !r) {
-        spdlog::error("AUDIT_FAULT {}", nlohmann::json{{"lane", options_.name}, {"event", "RELAY_FAULT"},
-                                                       {"error", r.error().message}}
-                                            .dump());
+        spdlog::error("AUDIT_FAULT {}",
+                      dumpJson(nlohmann::json{
+                          {"lane", options_.name}, {"event", "RELAY_FAULT"}, {"error", r.error().message}}));
     }
 }
 
@@ -375,18 +393,21 @@ std::int64_t Lane::audit(std::string_view kind, const gate::Manual& manual, std:
     auto r = decider_.recordEvent(kind, payload.dump(), clock_.now(), personal.dump());
     if (!r) {
         error = "not audited: " + r.error().message;
-        spdlog::error("AUDIT_FAULT {}", nlohmann::json{{"lane", options_.name}, {"event", kind},
-                                                       {"error", r.error().message}}
-                                            .dump());
+        spdlog::error(
+            "AUDIT_FAULT {}",
+            dumpJson(nlohmann::json{{"lane", options_.name}, {"event", kind}, {"error", r.error().message}}));
         return 0;
     }
-    spdlog::info("{} {}", kind, nlohmann::json{{"lane", options_.name}, {"operator", manual.operator_name},
-                                               {"reason", manual.reason}, {"audit_seq", *r}}
-                                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    spdlog::info("{} {}", kind,
+                 dumpJson(nlohmann::json{{"lane", options_.name},
+                                         {"operator", manual.operator_name},
+                                         {"reason", manual.reason},
+                                         {"audit_seq", *r}}));
     return *r;
 }
 
-ControlOutcome Lane::confirm(const gate::Manual& manual, bool refuse, const std::optional<std::string>& plate) {
+ControlOutcome Lane::confirm(const gate::Manual& manual, bool refuse,
+                             const std::optional<std::string>& plate) {
     ControlOutcome out;
     if (stopped_) {
         out.error = "the daemon is stopping";
@@ -425,9 +446,9 @@ ControlOutcome Lane::release(const gate::Manual& manual) {
                         [&](const std::string& tag) { return relay_.release(tag); });
 }
 
-ControlOutcome Lane::manualAction(std::string_view kind, std::string_view during, const gate::Manual& manual,
-                                  bool energises,
-                                  const std::function<std::expected<void, relay::RelayError>(const std::string&)>& act) {
+ControlOutcome Lane::manualAction(
+    std::string_view kind, std::string_view during, const gate::Manual& manual, bool energises,
+    const std::function<std::expected<void, relay::RelayError>(const std::string&)>& act) {
     ControlOutcome out;
     // A person's explicit command: it acts even when the ledger cannot record it (the reply says so).
     out.audit_seq = audit(kind, manual, out.error);

@@ -5,8 +5,11 @@
 //
 // Threading: a Ledger owns one connection; use it from one thread at a time (the daemon gives
 // each lane a Ledger of its own and keeps one for its main thread).
-// Several processes may open the same file. Errors: open() throws std::runtime_error at start-up only;
-// every other call returns an error value (LedgerError) or, for decide(), a fail-closed Decision.
+// Several processes may open the same file. Errors: the constructor opens the file (creating or migrating the
+// schema) and throws std::runtime_error if it cannot, and schemaVersion() throws SQLite::Exception (a
+// std::runtime_error) if the file cannot be read; both let std::invalid_argument through for a schema_version
+// that is not a number. Every other call returns an error value (LedgerError), or a fail-closed Decision for
+// decide() and confirm(), or a failed AuditVerdict for verifyAudit().
 #pragma once
 
 #include <cstdint>
@@ -106,7 +109,7 @@ struct Vehicle {
 
 struct VisitFilter {
     bool inside_only = false;
-    bool overstayed_only = false;  // past deadline + grace, still inside or gone
+    bool overstayed_only = false;    // past deadline + grace, still inside or gone
     std::optional<YearMonth> month;  // entered during that month (site time)
 };
 
@@ -135,7 +138,7 @@ struct Manual {
 };
 
 class Ledger {
-public:
+  public:
     // Opens (creating or migrating the schema) with the given keys and zone; throws std::runtime_error.
     Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone zone);
     ~Ledger();
@@ -155,8 +158,9 @@ public:
 
     // The guard's answer for a held car (HOLD_PLATE_UNREAD or HOLD_OVERSTAY): admit (consuming the voucher,
     // recording the plate if given) or refuse. `held` is the observation that was held.
-    Decision confirm(const Observation& held, const RuleSettings& settings, TimePoint now, const Manual& manual,
-                     bool refuse, const std::optional<std::string>& plate = std::nullopt);
+    Decision confirm(const Observation& held, const RuleSettings& settings, TimePoint now,
+                     const Manual& manual, bool refuse,
+                     const std::optional<std::string>& plate = std::nullopt);
 
     // Guard's manual barrier actions and other events worth auditing (reload, fault, relay pulse failed...).
     LedgerResult<std::int64_t> recordEvent(std::string_view kind, const std::string& payload_json,
@@ -168,8 +172,9 @@ public:
                                          const std::vector<std::string>& eligible, TimePoint now);
     LedgerResult<std::vector<Household>> households(bool include_removed = false);
     LedgerResult<void> removeHousehold(const std::string& unit, TimePoint now);
-    LedgerResult<std::vector<Voucher>> issue(const std::string& unit, YearMonth month, int count, int per_month,
-                                             const std::vector<std::string>& eligible, TimePoint now);
+    LedgerResult<std::vector<Voucher>> issue(const std::string& unit, YearMonth month, int count,
+                                             int per_month, const std::vector<std::string>& eligible,
+                                             TimePoint now);
     LedgerResult<std::vector<Voucher>> vouchers(const std::optional<std::string>& unit,
                                                 const std::optional<YearMonth>& month);
     LedgerResult<Voucher> voucher(std::uint32_t serial);
@@ -183,7 +188,8 @@ public:
 
     // Visits (rules 4a, 5).
     LedgerResult<Visit> voidVisit(std::int64_t id, const Manual& manual, bool restore_voucher, TimePoint now);
-    LedgerResult<std::vector<Visit>> visits(const VisitFilter& filter, const RuleSettings& settings, TimePoint now);
+    LedgerResult<std::vector<Visit>> visits(const VisitFilter& filter, const RuleSettings& settings,
+                                            TimePoint now);
     // Marks cars still inside past deadline + grace; returns the visits that became overstays just now
     // (each is reported once: OVERSTAY_STARTED).
     LedgerResult<std::vector<Visit>> sweepOverstays(const RuleSettings& settings, TimePoint now);
@@ -197,7 +203,7 @@ public:
     // Replays spooled exit decisions (rule 8) when the ledger is writable; returns how many were applied.
     LedgerResult<int> replaySpool(const RuleSettings& settings, TimePoint now);
 
-private:
+  private:
     Decision decideOnce(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
                         const std::optional<Manual>& manual, const std::optional<std::string>& spool_event_id,
                         std::optional<Reason> refusal);
