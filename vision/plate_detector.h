@@ -1,95 +1,98 @@
 // PlateDetector: the learned plate finder (vision/models/plate_detector.onnx + .json, trained by
-// vision/training/detector.py) run through cv::dnn. The network marks the pixels of a frame that are on a plate, at a
-// quarter of its input's resolution; each blob of the thresholded map becomes a plate outline (its rotated rectangle,
-// long side horizontal). It is fully convolutional, so the frame's region is searched at one scale chosen from a pixel
-// budget: small frames are enlarged (small plates get more pixels), large ones shrunk. Owns a cv::dnn::Net, which is
-// not thread-safe: one PlateDetector per thread; movable, not copyable. load() reports a missing or malformed model
-// as a value; detect() never throws for a frame OpenCV can hold (OpenCV errors give no outlines).
+// vision/training/detector.py) run through cv::dnn. The network marks the pixels of a frame that are on a
+// plate, at a quarter of its input's resolution; each blob of the thresholded map becomes a plate outline
+// (its rotated rectangle, long side horizontal). It is fully convolutional, so the frame's region is searched
+// at one scale chosen from a pixel budget: small frames are enlarged (small plates get more pixels), large
+// ones shrunk. Owns a cv::dnn::Net, which is not thread-safe: one PlateDetector per thread; movable, not
+// copyable. load() reports a missing or malformed model as a value; detect() never throws for a frame OpenCV
+// can hold (OpenCV errors give no outlines).
 #pragma once
 
 #include <expected>
 #include <filesystem>
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
-#include <opencv2/dnn.hpp>
 
 #include "vision/plate_reader.h"
 
 namespace vg::vision {
 
 struct DetectorMetadata {
-  std::string version;
-  double scale = 1.0 / 255.0;  // network input = pixel * scale - mean, per BGR channel
-  double mean = 0.5;
-  int multiple = 16;           // input width and height must be multiples of this
-  int stride = 4;              // output map pixels per input pixel
-  float threshold = 0.5F;      // probability above which a pixel is on a plate
+    std::string version;
+    double scale = 1.0 / 255.0;  // network input = pixel * scale - mean, per BGR channel
+    double mean = 0.5;
+    int multiple = 16;       // input width and height must be multiples of this
+    int stride = 4;          // output map pixels per input pixel
+    float threshold = 0.5F;  // probability above which a pixel is on a plate
 };
 
 std::expected<DetectorMetadata, std::string> parseDetectorMetadata(const std::string& jsonText);
 
 struct DetectorOptions {
-  // The region is scaled so that the network sees about this many pixels: 384 x 288, about 8 ms on one core of the
-  // gate box (cost grows with the pixels). A 1080p frame is searched at 0.24, where a gate's 200-360 px plates are
-  // 48-86 px wide; the network was trained on plates 18-200 px wide.
-  double pixelBudget = 384.0 * 288.0;
-  double maxUpscale = 2.0;     // small frames are enlarged at most this much
-  double minPlateWidth = 24;   // in frame pixels
-  double minAspect = 1.3;      // the blob's rotated rectangle, long side over short side
-  double maxAspect = 8.0;
-  int maxOutlines = 4;
+    // The region is scaled so that the network sees about this many pixels: 384 x 288, about 8 ms on one core
+    // of the gate box (cost grows with the pixels). A 1080p frame is searched at 0.24, where a gate's 200-360
+    // px plates are 48-86 px wide; the network was trained on plates 18-200 px wide.
+    double pixelBudget = 384.0 * 288.0;
+    double maxUpscale = 2.0;    // small frames are enlarged at most this much
+    double minPlateWidth = 24;  // in frame pixels
+    double minAspect = 1.3;     // the blob's rotated rectangle, long side over short side
+    double maxAspect = 8.0;
+    int maxOutlines = 4;
 };
 
 struct DetectedPlate {
-  PlateQuad quad;      // frame pixels, TL TR BR BL, long side horizontal
-  float score = 0.0F;  // the blob's highest plate probability
+    PlateQuad quad;      // frame pixels, TL TR BR BL, long side horizontal
+    float score = 0.0F;  // the blob's highest plate probability
 };
 
 class PlateDetector {
- public:
-  static std::expected<PlateDetector, std::string> load(const std::filesystem::path& onnxPath,
-                                                         const std::filesystem::path& metadataPath,
-                                                         DetectorOptions options = {});
-  // The committed model, found as PlateReader::loadDefault finds the reader's.
-  static std::expected<PlateDetector, std::string> loadDefault(DetectorOptions options = {});
+  public:
+    static std::expected<PlateDetector, std::string> load(const std::filesystem::path& onnxPath,
+                                                          const std::filesystem::path& metadataPath,
+                                                          DetectorOptions options = {});
+    // The committed model, found as PlateReader::loadDefault finds the reader's.
+    static std::expected<PlateDetector, std::string> loadDefault(DetectorOptions options = {});
 
-  PlateDetector(PlateDetector&&) noexcept = default;
-  PlateDetector& operator=(PlateDetector&&) noexcept = default;
-  PlateDetector(const PlateDetector&) = delete;
-  PlateDetector& operator=(const PlateDetector&) = delete;
-  ~PlateDetector() = default;
+    PlateDetector(PlateDetector&&) noexcept = default;
+    PlateDetector& operator=(PlateDetector&&) noexcept = default;
+    PlateDetector(const PlateDetector&) = delete;
+    PlateDetector& operator=(const PlateDetector&) = delete;
+    ~PlateDetector() = default;
 
-  const DetectorMetadata& metadata() const { return meta_; }
-  const DetectorOptions& options() const { return options_; }
+    const DetectorMetadata& metadata() const { return meta_; }
+    const DetectorOptions& options() const { return options_; }
 
-  // Plate outlines in `frame` (BGR or grey) inside `roi` (empty: the whole frame), best first.
-  std::vector<DetectedPlate> detect(const cv::Mat& frame, const cv::Rect& roi = {});
-  // A second, closer look at one outline: the window around it (twice its width, as tall as it is wide) searched
-  // again at a fixed input of kRefineInput, where the plate is about half the input wide, which draws its edges finer
-  // than a whole-frame search of a small plate. The blob nearest the outline's centre, or nothing when the closer look
-  // finds no plate there.
-  std::optional<DetectedPlate> refine(const cv::Mat& frame, const PlateQuad& quad);
-  static constexpr int kRefineWidth = 192;
-  static constexpr int kRefineHeight = 96;
-  // The network's raw output (logits, CV_32F, input size / stride) for an input already of a valid size: for the
-  // reference test.
-  cv::Mat logits(const cv::Mat& bgrInput);
+    // Plate outlines in `frame` (BGR or grey) inside `roi` (empty: the whole frame), best first.
+    std::vector<DetectedPlate> detect(const cv::Mat& frame, const cv::Rect& roi = {});
+    // A second, closer look at one outline: the window around it (twice its width, as tall as it is wide)
+    // searched again at a fixed input of kRefineInput, where the plate is about half the input wide, which
+    // draws its edges finer than a whole-frame search of a small plate. The blob nearest the outline's
+    // centre, or nothing when the closer look finds no plate there.
+    std::optional<DetectedPlate> refine(const cv::Mat& frame, const PlateQuad& quad);
+    static constexpr int kRefineWidth = 192;
+    static constexpr int kRefineHeight = 96;
+    // The network's raw output (logits, CV_32F, input size / stride) for an input already of a valid size:
+    // for the reference test.
+    cv::Mat logits(const cv::Mat& bgrInput);
 
- private:
-  PlateDetector(cv::dnn::Net net, cv::dnn::Net refineNet, DetectorMetadata meta, DetectorOptions options);
-  // Outlines in `area` of `frame` resized to `input` (multiples of the input multiple), unsorted, through `net`.
-  std::vector<DetectedPlate> detectAt(cv::dnn::Net& net, const cv::Mat& frame, const cv::Rect& area, cv::Size input);
-  cv::Mat logitsOf(cv::dnn::Net& net, const cv::Mat& bgrInput);
+  private:
+    PlateDetector(cv::dnn::Net net, cv::dnn::Net refineNet, DetectorMetadata meta, DetectorOptions options);
+    // Outlines in `area` of `frame` resized to `input` (multiples of the input multiple), unsorted, through
+    // `net`.
+    std::vector<DetectedPlate> detectAt(cv::dnn::Net& net, const cv::Mat& frame, const cv::Rect& area,
+                                        cv::Size input);
+    cv::Mat logitsOf(cv::dnn::Net& net, const cv::Mat& bgrInput);
 
-  // Two copies of the network: cv::dnn re-plans a net whenever its input shape changes, so the whole-region search
-  // (one size per lane) and the closer looks (always kRefineWidth x kRefineHeight) each keep their own.
-  cv::dnn::Net net_;
-  cv::dnn::Net refineNet_;
-  DetectorMetadata meta_;
-  DetectorOptions options_;
+    // Two copies of the network: cv::dnn re-plans a net whenever its input shape changes, so the whole-region
+    // search (one size per lane) and the closer looks (always kRefineWidth x kRefineHeight) each keep their
+    // own.
+    cv::dnn::Net net_;
+    cv::dnn::Net refineNet_;
+    DetectorMetadata meta_;
+    DetectorOptions options_;
 };
 
 }  // namespace vg::vision

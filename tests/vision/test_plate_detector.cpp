@@ -1,10 +1,10 @@
 // PlateDetector with the committed model (vision/models/plate_detector.onnx): cv::dnn gives what the training
 // script's torch model gave on its reference inputs (tests/data/plates/detector_reference, written by
 // vision/training/detector.py export), the metadata is checked, and outlines come back in frame pixels.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -14,82 +14,87 @@
 namespace vg::vision {
 namespace {
 
-const std::filesystem::path kRefDir = std::filesystem::path(VG_TEST_DATA_DIR) / "plates" / "detector_reference";
+const std::filesystem::path kRefDir =
+    std::filesystem::path(VG_TEST_DATA_DIR) / "plates" / "detector_reference";
 
 PlateDetector loadOrFail() {
-  auto d = PlateDetector::loadDefault();
-  if (!d) throw std::runtime_error(d.error());
-  return std::move(*d);
+    auto d = PlateDetector::loadDefault();
+    if (!d) throw std::runtime_error(d.error());
+    return std::move(*d);
 }
 
 TEST(PlateDetector, CommittedModelMatchesTheTrainingScriptsOutputs) {
-  PlateDetector det = loadOrFail();
-  std::ifstream in(kRefDir / "expected.json");
-  ASSERT_TRUE(in) << "missing " << (kRefDir / "expected.json");
-  const nlohmann::json expected = nlohmann::json::parse(in);
-  const float tol = expected.at("tolerance").get<float>();
-  ASSERT_GE(expected.at("samples").size(), 3U);
-  for (const auto& s : expected.at("samples")) {
-    const cv::Mat img = cv::imread((kRefDir / s.at("file").get<std::string>()).string(), cv::IMREAD_COLOR);
-    ASSERT_FALSE(img.empty()) << s.at("file");
-    ASSERT_EQ(img.cols, s.at("width").get<int>());
-    const cv::Mat out = det.logits(img);
-    ASSERT_EQ(out.cols, img.cols / det.metadata().stride);
-    ASSERT_EQ(out.rows, img.rows / det.metadata().stride);
-    for (const auto& p : s.at("probes")) {
-      EXPECT_NEAR(out.at<float>(p[0].get<int>(), p[1].get<int>()), p[2].get<float>(), tol) << s.at("file");
+    PlateDetector det = loadOrFail();
+    std::ifstream in(kRefDir / "expected.json");
+    ASSERT_TRUE(in) << "missing " << (kRefDir / "expected.json");
+    const nlohmann::json expected = nlohmann::json::parse(in);
+    const float tol = expected.at("tolerance").get<float>();
+    ASSERT_GE(expected.at("samples").size(), 3U);
+    for (const auto& s : expected.at("samples")) {
+        const cv::Mat img =
+            cv::imread((kRefDir / s.at("file").get<std::string>()).string(), cv::IMREAD_COLOR);
+        ASSERT_FALSE(img.empty()) << s.at("file");
+        ASSERT_EQ(img.cols, s.at("width").get<int>());
+        const cv::Mat out = det.logits(img);
+        ASSERT_EQ(out.cols, img.cols / det.metadata().stride);
+        ASSERT_EQ(out.rows, img.rows / det.metadata().stride);
+        for (const auto& p : s.at("probes")) {
+            EXPECT_NEAR(out.at<float>(p[0].get<int>(), p[1].get<int>()), p[2].get<float>(), tol)
+                << s.at("file");
+        }
+        double maxV = 0;
+        cv::minMaxLoc(out, nullptr, &maxV);
+        EXPECT_NEAR(maxV, s.at("max").get<double>(), tol);
+        EXPECT_NEAR(cv::sum(out)[0], s.at("sum").get<double>(), tol * out.total());
     }
-    double maxV = 0;
-    cv::minMaxLoc(out, nullptr, &maxV);
-    EXPECT_NEAR(maxV, s.at("max").get<double>(), tol);
-    EXPECT_NEAR(cv::sum(out)[0], s.at("sum").get<double>(), tol * out.total());
-  }
 }
 
 TEST(PlateDetector, FindsTheReferencePlatesInFramePixelsWhereverTheRegionIs) {
-  PlateDetector det = loadOrFail();
-  const cv::Mat ref = cv::imread((kRefDir / "ref_0.png").string(), cv::IMREAD_COLOR);
-  ASSERT_FALSE(ref.empty());
-  const auto alone = det.detect(ref);
-  // The same picture placed in a bigger grey frame and searched through a region around it: the outlines move with
-  // it (the detector works at one scale chosen for the region, here the same as for the picture alone).
-  cv::Mat frame(ref.rows + 200, ref.cols + 300, CV_8UC3, cv::Scalar(90, 90, 90));
-  ref.copyTo(frame(cv::Rect(300, 200, ref.cols, ref.rows)));
-  const auto inFrame = det.detect(frame, cv::Rect(300, 200, ref.cols, ref.rows));
-  ASSERT_EQ(alone.size(), inFrame.size());
-  for (std::size_t i = 0; i < alone.size(); ++i) {
-    for (std::size_t k = 0; k < 4; ++k) {
-      EXPECT_NEAR(inFrame[i].quad[k].x, alone[i].quad[k].x + 300, 1.0);
-      EXPECT_NEAR(inFrame[i].quad[k].y, alone[i].quad[k].y + 200, 1.0);
+    PlateDetector det = loadOrFail();
+    const cv::Mat ref = cv::imread((kRefDir / "ref_0.png").string(), cv::IMREAD_COLOR);
+    ASSERT_FALSE(ref.empty());
+    const auto alone = det.detect(ref);
+    // The same picture placed in a bigger grey frame and searched through a region around it: the outlines
+    // move with it (the detector works at one scale chosen for the region, here the same as for the picture
+    // alone).
+    cv::Mat frame(ref.rows + 200, ref.cols + 300, CV_8UC3, cv::Scalar(90, 90, 90));
+    ref.copyTo(frame(cv::Rect(300, 200, ref.cols, ref.rows)));
+    const auto inFrame = det.detect(frame, cv::Rect(300, 200, ref.cols, ref.rows));
+    ASSERT_EQ(alone.size(), inFrame.size());
+    for (std::size_t i = 0; i < alone.size(); ++i) {
+        for (std::size_t k = 0; k < 4; ++k) {
+            EXPECT_NEAR(inFrame[i].quad[k].x, alone[i].quad[k].x + 300, 1.0);
+            EXPECT_NEAR(inFrame[i].quad[k].y, alone[i].quad[k].y + 200, 1.0);
+        }
     }
-  }
 }
 
 TEST(PlateDetector, EmptyOddOrTinyFramesGiveNoOutlines) {
-  PlateDetector det = loadOrFail();
-  EXPECT_TRUE(det.detect(cv::Mat()).empty());
-  EXPECT_TRUE(det.detect(cv::Mat(100, 100, CV_32FC1, cv::Scalar(0))).empty());
-  EXPECT_TRUE(det.detect(cv::Mat(8, 8, CV_8UC3, cv::Scalar(0, 0, 0))).empty());
-  EXPECT_TRUE(det.detect(cv::Mat(480, 640, CV_8UC1, cv::Scalar(128))).empty());
-  EXPECT_TRUE(det.logits(cv::Mat(30, 30, CV_8UC3)).empty()) << "not a multiple of the input multiple";
+    PlateDetector det = loadOrFail();
+    EXPECT_TRUE(det.detect(cv::Mat()).empty());
+    EXPECT_TRUE(det.detect(cv::Mat(100, 100, CV_32FC1, cv::Scalar(0))).empty());
+    EXPECT_TRUE(det.detect(cv::Mat(8, 8, CV_8UC3, cv::Scalar(0, 0, 0))).empty());
+    EXPECT_TRUE(det.detect(cv::Mat(480, 640, CV_8UC1, cv::Scalar(128))).empty());
+    EXPECT_TRUE(det.logits(cv::Mat(30, 30, CV_8UC3)).empty()) << "not a multiple of the input multiple";
 }
 
 TEST(PlateDetector, MetadataIsCheckedAndAMissingModelIsAnError) {
-  EXPECT_FALSE(parseDetectorMetadata("[]"));
-  EXPECT_FALSE(parseDetectorMetadata(R"({"input": {"scale": 0.1}})"));
-  EXPECT_FALSE(parseDetectorMetadata(
-      R"({"input": {"scale": 0.0039, "mean": 0.5, "channels": 1}, "output": {"stride": 4}})"));
-  EXPECT_FALSE(parseDetectorMetadata(
-      R"({"input": {"scale": 0.0039, "mean": 0.5, "multiple": 16}, "output": {"stride": 5}})"));
-  const auto ok = parseDetectorMetadata(
-      R"({"input": {"scale": 0.0039, "mean": 0.5, "multiple": 16}, "output": {"stride": 4, "threshold": 0.4}})");
-  ASSERT_TRUE(ok);
-  EXPECT_EQ(ok->stride, 4);
-  EXPECT_FLOAT_EQ(ok->threshold, 0.4F);
-  const auto missing = PlateDetector::load("/nonexistent/plate_detector.onnx",
-                                           std::filesystem::path(VG_SOURCE_DIR) / "vision/models/plate_detector.json");
-  ASSERT_FALSE(missing);
-  EXPECT_NE(missing.error().find("not found"), std::string::npos) << missing.error();
+    EXPECT_FALSE(parseDetectorMetadata("[]"));
+    EXPECT_FALSE(parseDetectorMetadata(R"({"input": {"scale": 0.1}})"));
+    EXPECT_FALSE(parseDetectorMetadata(
+        R"({"input": {"scale": 0.0039, "mean": 0.5, "channels": 1}, "output": {"stride": 4}})"));
+    EXPECT_FALSE(parseDetectorMetadata(
+        R"({"input": {"scale": 0.0039, "mean": 0.5, "multiple": 16}, "output": {"stride": 5}})"));
+    const auto ok = parseDetectorMetadata(
+        R"({"input": {"scale": 0.0039, "mean": 0.5, "multiple": 16}, "output": {"stride": 4, "threshold": 0.4}})");
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->stride, 4);
+    EXPECT_FLOAT_EQ(ok->threshold, 0.4F);
+    const auto missing =
+        PlateDetector::load("/nonexistent/plate_detector.onnx",
+                            std::filesystem::path(VG_SOURCE_DIR) / "vision/models/plate_detector.json");
+    ASSERT_FALSE(missing);
+    EXPECT_NE(missing.error().find("not found"), std::string::npos) << missing.error();
 }
 
 }  // namespace

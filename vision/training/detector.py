@@ -321,13 +321,11 @@ class Composer:
                 bq = (q - q.mean(0)) * np.float32([grow, grow + 0.1]) + q.mean(0)
                 cv2.fillConvexPoly(img, bq.astype(np.int32), jit((rng.choice([20, 40, 180, 220]),) * 3, rng, 20), cv2.LINE_AA)
             # the quad in tile pixels is the plate; the picture's own margins (real crops) extend beyond it
-            full = (q - q.mean(0)) @ np.linalg.inv(np.float32([[1, 0], [0, 1]])) + 0
             ex = np.float32([1 / (1 - 2 * ix), 1 / (1 - 2 * iy)])
             u = (q[1] - q[0] + q[2] - q[3]) / 2
             v = (q[3] - q[0] + q[2] - q[1]) / 2
             sgn = np.float32([[-1, -1], [1, -1], [1, 1], [-1, 1]])
             outer = q + (sgn[:, :1] * u * (ex[0] - 1) / 2) + (sgn[:, 1:] * v * (ex[1] - 1) / 2)
-            del full
             scale = pw / pw_img
             pl = cv2.GaussianBlur(plate, (0, 0), 0.45 / scale * rng.uniform(0.6, 1.0)) if scale < 0.7 else plate
             warp_onto(img, pl, outer)
