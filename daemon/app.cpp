@@ -209,16 +209,15 @@ void App::setupLane(const config::LaneSettings& ls) {
         fo.source_options.fps = ls.camera_fps.value_or(0);
         fo.source_options.loop = ls.camera_loop;
         fo.worker_options.stall_after = ls.camera_stall_after;
-        // The lane's roi is where plates are searched. A plate-only camera is cropped to it before any work;
-        // a camera that also serves the card is not (the card is held at the driver's window, usually outside
-        // the plate region): there the roi goes to the plate search alone.
+        // The lane's roi is where plates are searched; it goes to the plate search, which sees the whole
+        // frame (the learned detector searches a region at its frame's scale, so a plate is found at the same
+        // size with or without a roi). A camera that also serves the card reads the card in the whole frame
+        // (the card is held at the driver's window, usually outside the plate region).
         std::optional<cv::Rect> roi;
         if (plates && ls.roi) roi = cv::Rect((*ls.roi)[0], (*ls.roi)[1], (*ls.roi)[2], (*ls.roi)[3]);
-        if (!qr) fo.worker_options.roi = roi;
         fo.read_qr = qr;
-        unit->cameras.push_back(
-            std::make_unique<CameraFeed>(fo, frame_clock_, metrics_, post, event,
-                                         plates ? makePlateSeer(ls.name, qr ? roi : std::nullopt) : nullptr));
+        unit->cameras.push_back(std::make_unique<CameraFeed>(fo, frame_clock_, metrics_, post, event,
+                                                             plates ? makePlateSeer(ls.name, roi) : nullptr));
     };
     if (ls.card_camera.empty() || ls.card_camera == ls.plate_camera) {
         feed("plate+card", ls.plate_camera, true, true);

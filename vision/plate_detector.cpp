@@ -119,7 +119,9 @@ std::vector<DetectedPlate> PlateDetector::detect(const cv::Mat& frame, const cv:
     const cv::Rect full(0, 0, frame.cols, frame.rows);
     const cv::Rect area = roi.area() > 0 ? (roi & full) : full;
     if (area.width < meta_.multiple || area.height < meta_.multiple) return {};
-    const double s = std::min(options_.maxUpscale, std::sqrt(options_.pixelBudget / area.area()));
+    // The scale is the whole frame's, whatever the region: a plate is searched at the same size with or
+    // without a lane region, and a region costs its share of the budget.
+    const double s = std::min(options_.maxUpscale, std::sqrt(options_.pixelBudget / full.area()));
     const cv::Size input(roundTo(area.width * s, meta_.multiple), roundTo(area.height * s, meta_.multiple));
     std::vector<DetectedPlate> out = detectAt(net_, frame, area, input);
     std::ranges::sort(out, [](const DetectedPlate& a, const DetectedPlate& b) { return a.score > b.score; });

@@ -2,10 +2,11 @@
 // vision/training/detector.py) run through cv::dnn. The network marks the pixels of a frame that are on a
 // plate, at a quarter of its input's resolution; each blob of the thresholded map becomes a plate outline
 // (its rotated rectangle, long side horizontal). It is fully convolutional, so the frame's region is searched
-// at one scale chosen from a pixel budget: small frames are enlarged (small plates get more pixels), large
-// ones shrunk. Owns a cv::dnn::Net, which is not thread-safe: one PlateDetector per thread; movable, not
-// copyable. load() reports a missing or malformed model as a value; detect() never throws for a frame OpenCV
-// can hold (OpenCV errors give no outlines).
+// at one scale chosen from a pixel budget for the whole frame: small frames are enlarged (small plates get
+// more pixels), large ones shrunk, and a region of the frame is searched at its frame's scale (it costs its
+// share of the budget). Owns a cv::dnn::Net, which is not thread-safe: one PlateDetector per thread; movable,
+// not copyable. load() reports a missing or malformed model as a value; detect() never throws for a frame
+// OpenCV can hold (OpenCV errors give no outlines).
 #pragma once
 
 #include <expected>
@@ -32,9 +33,10 @@ struct DetectorMetadata {
 std::expected<DetectorMetadata, std::string> parseDetectorMetadata(const std::string& jsonText);
 
 struct DetectorOptions {
-    // The region is scaled so that the network sees about this many pixels: 384 x 288, about 8 ms on one core
-    // of the gate box (cost grows with the pixels). A 1080p frame is searched at 0.24, where a gate's 200-360
-    // px plates are 48-86 px wide; the network was trained on plates 18-200 px wide.
+    // The frame is scaled so that the network would see about this many pixels of it: 384 x 288, about 11 ms
+    // on one core of this box (cost grows with the pixels; a lane region costs its share). A 1080p frame is
+    // searched at 0.24, where a gate's 200-360 px plates are 48-86 px wide; the network was trained on plates
+    // 18-200 px wide.
     double pixelBudget = 384.0 * 288.0;
     double maxUpscale = 2.0;    // small frames are enlarged at most this much
     double minPlateWidth = 24;  // in frame pixels

@@ -53,18 +53,22 @@ TEST(PlateDetector, FindsTheReferencePlatesInFramePixelsWhereverTheRegionIs) {
     PlateDetector det = loadOrFail();
     const cv::Mat ref = cv::imread((kRefDir / "ref_0.png").string(), cv::IMREAD_COLOR);
     ASSERT_FALSE(ref.empty());
-    const auto alone = det.detect(ref);
-    // The same picture placed in a bigger grey frame and searched through a region around it: the outlines
-    // move with it (the detector works at one scale chosen for the region, here the same as for the picture
-    // alone).
+    // The picture placed in a bigger grey frame, searched whole and through a region around it: a region is
+    // searched at its frame's scale, so the outlines are the same (in frame pixels) either way, only cheaper.
+    // The two inputs round to the network's multiple differently, so the outlines may differ by a fraction of
+    // one cell of its quarter-resolution map (about 10 frame pixels here).
     cv::Mat frame(ref.rows + 200, ref.cols + 300, CV_8UC3, cv::Scalar(90, 90, 90));
     ref.copyTo(frame(cv::Rect(300, 200, ref.cols, ref.rows)));
-    const auto inFrame = det.detect(frame, cv::Rect(300, 200, ref.cols, ref.rows));
-    ASSERT_EQ(alone.size(), inFrame.size());
-    for (std::size_t i = 0; i < alone.size(); ++i) {
+    const auto whole = det.detect(frame);
+    const auto inRegion = det.detect(frame, cv::Rect(300, 200, ref.cols, ref.rows));
+    ASSERT_FALSE(whole.empty());
+    ASSERT_EQ(whole.size(), inRegion.size());
+    for (std::size_t i = 0; i < whole.size(); ++i) {
         for (std::size_t k = 0; k < 4; ++k) {
-            EXPECT_NEAR(inFrame[i].quad[k].x, alone[i].quad[k].x + 300, 1.0);
-            EXPECT_NEAR(inFrame[i].quad[k].y, alone[i].quad[k].y + 200, 1.0);
+            EXPECT_NEAR(inRegion[i].quad[k].x, whole[i].quad[k].x, 5.0);
+            EXPECT_NEAR(inRegion[i].quad[k].y, whole[i].quad[k].y, 5.0);
+            EXPECT_GE(inRegion[i].quad[k].x, 300.0F - 4.0F);
+            EXPECT_GE(inRegion[i].quad[k].y, 200.0F - 4.0F);
         }
     }
 }
