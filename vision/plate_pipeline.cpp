@@ -31,6 +31,9 @@ constexpr int kDetectorRefinements = 3;
 // A read of the detector's outlines at or above this lowest character confidence settles the frame: the classical
 // proposals are not searched (they cost more than the detector and its reads together).
 constexpr float kSettledConfidence = 0.9F;
+// settle(): the outlines of one plate that get the second looks, and the overlap above which two outlines are one.
+constexpr std::size_t kOutlinesPerPlate = 2;
+constexpr double kSameOutline = 0.85;
 
 PlateQuad growQuad(const PlateQuad& q, float sx, float sy) {
   const cv::Point2f u = ((q[1] - q[0]) + (q[2] - q[3])) * 0.5F;  // full width vector
@@ -207,10 +210,6 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
   const auto msSince = [](std::int64_t t0) {
     return static_cast<double>(cv::getTickCount() - t0) * 1000.0 / cv::getTickFrequency();
   };
-  struct Pending {
-    PlateRead read;
-    cv::Mat probs;  // the reader's output for the read's crop (read again at another length below)
-  };
   std::vector<Pending> reads;
   // Reads every outline hypothesis of `candidates` in one batch and keeps each grammatical decode. Returns, per
   // candidate, the highest confidence among its decodes (0 when none decoded).
@@ -255,6 +254,7 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
     return best;
   };
 
+  std::vector<LookedRead> looked;  // the second looks already taken in this frame
   // The learned detector's outlines first. An outline that the reader finds unsure (no read at kSettledConfidence)
   // gets a closer look (PlateDetector::refine): the same network at the plate's own scale draws its edges finer than
   // the whole-region search, whose map has a quarter of its input's resolution; that outline is read too.
@@ -277,24 +277,40 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
     // Read as they are (one hypothesis each, like a colour blob's outline: the closer look is the plate itself).
     if (!closer.empty()) readAll(closer);
   }
-  // The classical colour and edge proposals are a second source, searched when the detector's outlines gave no
-  // settled read: they find what the detector missed and give other outlines of what it found; the reader's
-  // confidence picks.
-  const bool settled =
-      std::ranges::any_of(reads, [](const Pending& p) { return p.read.confidence >= kSettledConfidence; });
-  if (!settled) {
+  // The detector's reads are settled first (one per plate, confirmed by the second looks). A settled read at
+  // kSettledConfidence ends the search: the classical proposals cost more than the detector and its reads together.
+  // The test is on the confirmed confidence, not the raw one: a raw read the looks overturn has not settled the
+  // frame, and the classical proposals may draw that plate's outline better.
+  if (detector_) {
+    std::vector<PlateRead> out = settle(frame, reads, options, looked);
+    const bool done =
+        std::ranges::any_of(out, [](const PlateRead& r) { return r.confidence >= kSettledConfidence; });
+    if (done) return out;
+  }
+  // The classical colour and edge proposals are a second source: they find what the detector missed and give other
+  // outlines of what it found; settle() lets the confirmed confidence pick among them.
+  {
     const std::int64_t t0 = cv::getTickCount();
     const std::vector<PlateCandidate> proposals = finder_.find(frame, options.roi);
     timings_.findMs = msSince(t0);
     timings_.classical = true;
     readAll(proposals);
   }
-  if (reads.empty()) return {};
+  return settle(frame, reads, options, looked);
+}
 
+std::vector<PlateRead> PlatePipeline::settle(const cv::Mat& frame, std::vector<Pending> reads,
+                                             const PlateReadOptions& options, std::vector<LookedRead>& cache) {
+  if (reads.empty()) return {};
   std::ranges::stable_sort(reads, [](const Pending& a, const Pending& b) { return a.read.confidence > b.read.confidence; });
 
-  // One read per plate: a weaker read overlapping a kept one, or repeating its text, is the same plate.
-  std::vector<PlateRead> kept;
+  // One read per plate: a weaker read overlapping a kept one, or repeating its text, is the same plate. Each plate
+  // keeps its best kOutlinesPerPlate reads of distinct outlines, and the one that comes out of the second looks most
+  // confident speaks for the plate (a raw read is only the reader's first impression of one crop).
+  struct Plate {
+    std::vector<PlateRead> outlines;
+  };
+  std::vector<Plate> plates;
   const cv::Rect area = options.roi.area() > 0 ? (options.roi & cv::Rect(0, 0, frame.cols, frame.rows))
                                                 : cv::Rect(0, 0, frame.cols, frame.rows);
   const bool mono = frame.channels() == 1 || isMonochrome(frame(area));
@@ -316,23 +332,61 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
       }
     }
     if (r.confidence < options.minConfidence || !colourFits(r.kind, r.colour)) continue;
-    const bool same = std::ranges::any_of(kept, [&](const PlateRead& k) {
-      return k.text == r.text || quadOverlap(k.quad, r.quad) > 0.3;
+    const auto same = std::ranges::find_if(plates, [&](const Plate& k) {
+      const PlateRead& first = k.outlines.front();
+      return first.text == r.text || quadOverlap(first.quad, r.quad) > 0.3;
     });
-    if (same) continue;
-    if (plateKindLength(r.kind) == 8) r.colour = "green";  // only new-energy plates have eight characters
-    kept.push_back(std::move(r));
-    if (static_cast<int>(kept.size()) >= options.maxReads) break;
+    if (same != plates.end()) {
+      const bool distinct = std::ranges::none_of(
+          same->outlines, [&](const PlateRead& o) { return quadOverlap(o.quad, r.quad) > kSameOutline; });
+      if (distinct && same->outlines.size() < kOutlinesPerPlate) same->outlines.push_back(std::move(r));
+      continue;
+    }
+    if (static_cast<int>(plates.size()) >= options.maxReads) continue;
+    plates.push_back({{std::move(r)}});
   }
-  std::vector<PlateRead*> all;
-  for (PlateRead& r : kept) all.push_back(&r);
-  const std::int64_t tLooks = cv::getTickCount();
-  secondLooks(frame, all);
-  timings_.readMs += msSince(tLooks);
-  timings_.crops += static_cast<int>(all.size() * std::size(kSecondLooks));
-  std::erase_if(kept, [&](const PlateRead& r) {
-    return r.confidence < options.minConfidence || !colourFits(r.kind, r.colour);
-  });
+  // The second looks, cached for the frame: the classical stage settles the detector's reads again.
+  const auto look = [&](const std::vector<PlateRead*>& batch) {
+    std::vector<PlateRead*> fresh;
+    for (PlateRead* r : batch) {
+      const auto hit = std::ranges::find_if(cache, [&](const LookedRead& c) {
+        return c.raw.quad == r->quad && c.raw.text == r->text && c.raw.confidence == r->confidence;
+      });
+      if (hit != cache.end()) {
+        *r = hit->looked;
+      } else {
+        fresh.push_back(r);
+      }
+    }
+    std::vector<PlateRead> raw;
+    for (const PlateRead* r : fresh) raw.push_back(*r);
+    const std::int64_t t0 = cv::getTickCount();
+    secondLooks(frame, fresh);
+    timings_.readMs += static_cast<double>(cv::getTickCount() - t0) * 1000.0 / cv::getTickFrequency();
+    timings_.crops += static_cast<int>(fresh.size() * std::size(kSecondLooks));
+    for (std::size_t i = 0; i < fresh.size(); ++i) cache.push_back({std::move(raw[i]), *fresh[i]});
+  };
+  // Each plate's first outline is looked at; its other outlines only when the first did not come out settled.
+  std::vector<PlateRead*> firsts;
+  for (Plate& k : plates) firsts.push_back(&k.outlines.front());
+  look(firsts);
+  std::vector<PlateRead*> others;
+  for (Plate& k : plates) {
+    if (k.outlines.front().confidence >= kSettledConfidence) continue;
+    for (std::size_t i = 1; i < k.outlines.size(); ++i) others.push_back(&k.outlines[i]);
+  }
+  look(others);
+  std::vector<PlateRead> kept;
+  for (Plate& k : plates) {
+    std::erase_if(k.outlines, [&](const PlateRead& r) {
+      return r.confidence < options.minConfidence || !colourFits(r.kind, r.colour);
+    });
+    if (k.outlines.empty()) continue;
+    PlateRead& best = *std::ranges::max_element(
+        k.outlines, [](const PlateRead& a, const PlateRead& b) { return a.confidence < b.confidence; });
+    if (plateKindLength(best.kind) == 8) best.colour = "green";  // only new-energy plates have eight characters
+    kept.push_back(std::move(best));
+  }
   // Settling can make two outlines' reads the same text: that is one plate, reported once.
   std::ranges::stable_sort(kept, [](const PlateRead& a, const PlateRead& b) { return a.confidence > b.confidence; });
   std::vector<PlateRead> once;

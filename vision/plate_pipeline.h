@@ -82,7 +82,20 @@ class PlatePipeline {
   const PipelineTimings& lastTimings() const { return timings_; }
 
  private:
+  struct Pending {
+    PlateRead read;
+    cv::Mat probs;  // the reader's output for the read's crop (read again at another length in settle())
+  };
+  struct LookedRead {
+    PlateRead raw;     // as the reader first read the outline
+    PlateRead looked;  // after confirmBySecondLooks
+  };
   std::vector<PlateRead> readUnchecked(const cv::Mat& frame, const PlateReadOptions& options);
+  // The raw reads of a frame -> the reported ones: one per plate, confirmed by the second looks, best first. Each
+  // plate keeps up to two outlines; the second is looked at only when the first does not come out settled. `cache`
+  // holds the looks already taken in this frame (settle runs again when the classical proposals add reads).
+  std::vector<PlateRead> settle(const cv::Mat& frame, std::vector<Pending> reads, const PlateReadOptions& options,
+                                std::vector<LookedRead>& cache);
   // Reads each of `reads` (at their outlines in `image`) again through the second-look crops and confirms
   // them.
   void secondLooks(const cv::Mat& image, std::span<PlateRead*> reads);
