@@ -179,7 +179,7 @@ void score(Report& rep, const std::string& colour, const std::vector<PlateRead>&
     t->confidentWrong += wrong;
     t->noRead += reads.empty();
     t->province += near != nullptr && firstChar(near->text) == firstChar(label);
-    if (printErrors && t == &rep.all && (!any || wrong)) {
+    if (printErrors && t == &rep.all && (!conf || wrong)) {
       std::cerr << rep.name << " " << what << " label " << label << " reads:";
       for (const auto& r : reads) std::cerr << " " << r.text << "(" << r.confidence << "," << r.colour << ")";
       std::cerr << "\n";
