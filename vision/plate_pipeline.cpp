@@ -31,6 +31,8 @@ constexpr int kDetectorRefinements = 3;
 // A read of the detector's outlines at or above this lowest character confidence settles the frame: the classical
 // proposals are not searched (they cost more than the detector and its reads together).
 constexpr float kSettledConfidence = 0.9F;
+// The classical proposals are read this many at a time, best-scored first, until a confirmed read settles the frame.
+constexpr std::size_t kProposalsPerBatch = 3;
 // settle(): the outlines of one plate that get the second looks, and the overlap above which two outlines are one.
 constexpr std::size_t kOutlinesPerPlate = 2;
 constexpr double kSameOutline = 0.85;
@@ -281,20 +283,27 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
   // kSettledConfidence ends the search: the classical proposals cost more than the detector and its reads together.
   // The test is on the confirmed confidence, not the raw one: a raw read the looks overturn has not settled the
   // frame, and the classical proposals may draw that plate's outline better.
+  const auto settled = [](const std::vector<PlateRead>& out) {
+    return std::ranges::any_of(out, [](const PlateRead& r) { return r.confidence >= kSettledConfidence; });
+  };
   if (detector_) {
     std::vector<PlateRead> out = settle(frame, reads, options, looked);
-    const bool done =
-        std::ranges::any_of(out, [](const PlateRead& r) { return r.confidence >= kSettledConfidence; });
-    if (done) return out;
+    if (settled(out)) return out;
   }
   // The classical colour and edge proposals are a second source: they find what the detector missed and give other
-  // outlines of what it found; settle() lets the confirmed confidence pick among them.
-  {
-    const std::int64_t t0 = cv::getTickCount();
-    const std::vector<PlateCandidate> proposals = finder_.find(frame, options.roi);
-    timings_.findMs = msSince(t0);
-    timings_.classical = true;
-    readAll(proposals);
+  // outlines of what it found; settle() lets the confirmed confidence pick among them. They come best-scored first
+  // and are read a few at a time, with the same end as above: once a confirmed read settles the frame, the weaker
+  // proposals are not read (each costs a reader call per outline hypothesis).
+  const std::int64_t t0 = cv::getTickCount();
+  const std::vector<PlateCandidate> proposals = finder_.find(frame, options.roi);
+  timings_.findMs = msSince(t0);
+  timings_.classical = true;
+  for (std::size_t first = 0; first < proposals.size(); first += kProposalsPerBatch) {
+    const std::size_t last = std::min(proposals.size(), first + kProposalsPerBatch);
+    readAll({proposals.begin() + static_cast<std::ptrdiff_t>(first), proposals.begin() + static_cast<std::ptrdiff_t>(last)});
+    if (last == proposals.size()) break;
+    std::vector<PlateRead> out = settle(frame, reads, options, looked);
+    if (settled(out)) return out;
   }
   return settle(frame, reads, options, looked);
 }
