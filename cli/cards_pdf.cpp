@@ -1,14 +1,13 @@
 #include "cli/cards_pdf.h"
 
+#include <ZXing/BitMatrix.h>
+#include <ZXing/MultiFormatWriter.h>
 #include <cairo-pdf.h>
 #include <cairo.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <memory>
-
-#include <ZXing/BitMatrix.h>
-#include <ZXing/MultiFormatWriter.h>
 #include <opencv2/imgproc.hpp>
 
 namespace vg::cli {
@@ -31,7 +30,9 @@ struct CairoDeleter {
 using CairoPtr = std::unique_ptr<cairo_t, CairoDeleter>;
 using SurfacePtr = std::unique_ptr<cairo_surface_t, CairoDeleter>;
 
-std::string monthText(const gate::YearMonth& m) { return std::to_string(m.year) + "年" + std::to_string(m.month) + "月"; }
+std::string monthText(const gate::YearMonth& m) {
+    return std::to_string(m.year) + "年" + std::to_string(m.month) + "月";
+}
 
 std::string stayText(std::chrono::minutes stay) {
     const auto h = stay.count() / 60;
@@ -50,7 +51,8 @@ std::string serialText(std::uint32_t serial) {
 }
 
 void setFont(cairo_t* cr, double size_mm, bool bold) {
-    cairo_select_font_face(cr, kFont, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_select_font_face(cr, kFont, CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(cr, size_mm);
 }
 
@@ -199,8 +201,9 @@ std::vector<std::string> cardRuleLines(const CardSpec& card, const CardSheetOpti
         using namespace std::chrono;
         const year_month_day month_end{year{card.month.year} / month{static_cast<unsigned>(card.month.month)} / last};
         const year_month_day until{sys_days{month_end} + days{opt.grace_days}};
-        lines.push_back("限" + monthText(card.month) + "使用，最迟" + std::to_string(static_cast<unsigned>(until.month())) +
-                        "月" + std::to_string(static_cast<unsigned>(until.day())) + "日入场。");
+        lines.push_back("限" + monthText(card.month) + "使用，最迟" +
+                        std::to_string(static_cast<unsigned>(until.month())) + "月" +
+                        std::to_string(static_cast<unsigned>(until.day())) + "日入场。");
     }
     lines.push_back("每户每月" + std::to_string(opt.per_month) + "张，一张只能进场一次，复印无效。");
     lines.push_back("入场时请将二维码对准读卡摄像头。");
@@ -251,8 +254,8 @@ std::expected<void, std::string> renderCardsPdf(const std::vector<CardSpec>& car
     return {};
 }
 
-std::expected<cv::Mat, std::string> renderCardImage(const CardSpec& card, const CardSheetOptions& opt,
-                                                    double px_per_mm, std::vector<cv::Point2f>* qr_corners_px) {
+std::expected<cv::Mat, std::string> renderCardImage(const CardSpec& card, const CardSheetOptions& opt, double px_per_mm,
+                                                    std::vector<cv::Point2f>* qr_corners_px) {
     if (!(px_per_mm > 0 && px_per_mm < 100)) return std::unexpected("px_per_mm out of range");
     auto qr = encodeQr(card.token);
     if (!qr) return std::unexpected(qr.error());

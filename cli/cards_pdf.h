@@ -10,35 +10,34 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "gate/site_time.h"
 
 namespace vg::cli {
 
 struct CardSpec {
-    std::string unit;                    // e.g. "12-301"
-    gate::YearMonth month;               // validity month
+    std::string unit;       // e.g. "12-301"
+    gate::YearMonth month;  // validity month
     std::uint32_t serial = 0;
     std::string token;                   // the token text, printed as the QR code (VG1:... 43 characters)
     std::optional<std::string> contact;  // the household's contact name, printed small if set
 };
 
 struct CardSheetOptions {
-    std::string site_name;                     // site.name
-    std::chrono::minutes stay_max{240};        // stay.max
-    int per_month = 2;                         // vouchers.per_month
-    int grace_days = 0;                        // vouchers.grace_days
+    std::string site_name;               // site.name
+    std::chrono::minutes stay_max{240};  // stay.max
+    int per_month = 2;                   // vouchers.per_month
+    int grace_days = 0;                  // vouchers.grace_days
 };
 
 // Card and code geometry (millimetres at 100% scale). The code is centred horizontally on the card.
 inline constexpr double kCardWidthMm = 95.0;
 inline constexpr double kCardHeightMm = 135.0;
-inline constexpr double kQrModuleMm = 1.75;     // 29 modules -> 50.75 mm symbol, 64.75 mm with the quiet zone
+inline constexpr double kQrModuleMm = 1.75;  // 29 modules -> 50.75 mm symbol, 64.75 mm with the quiet zone
 inline constexpr int kQrQuietModules = 4;
 
 // The QR modules of a text at level Q (true = dark), row-major, side*side; an error for text the QR writer
@@ -56,8 +55,7 @@ std::expected<void, std::string> renderCardsPdf(const std::vector<CardSpec>& car
 
 // One card rasterised at `px_per_mm` (e.g. 12 for ~300 dpi), white card on a transparent-free BGR image of
 // kCardWidthMm x kCardHeightMm. `qr_corners_px`, if given, receives the symbol's outer corners (TL, TR, BR, BL).
-std::expected<cv::Mat, std::string> renderCardImage(const CardSpec& card, const CardSheetOptions& opt,
-                                                    double px_per_mm,
+std::expected<cv::Mat, std::string> renderCardImage(const CardSpec& card, const CardSheetOptions& opt, double px_per_mm,
                                                     std::vector<cv::Point2f>* qr_corners_px = nullptr);
 
 // The rule lines printed on a card (plain Chinese), exposed so that tests and docs can show them.

@@ -1,8 +1,8 @@
 #include "cli/cli_app.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <fstream>
 #include <iostream>

@@ -1,11 +1,11 @@
 #include "cli/cli_context.h"
 
+#include <fmt/format.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
 #include <iostream>
 
 #include "config/config_loader.h"
@@ -38,11 +38,14 @@ gate::RuleSettings mapRules(const config::Settings& s, const config::LaneDefault
 
 int exitStatusFor(const gate::LedgerError& e) {
     switch (e.kind) {
-        case gate::LedgerError::Kind::Refused: return kExitRefused;
+        case gate::LedgerError::Kind::Refused:
+            return kExitRefused;
         case gate::LedgerError::Kind::NotFound:
-        case gate::LedgerError::Kind::Invalid: return kExitUsage;
+        case gate::LedgerError::Kind::Invalid:
+            return kExitUsage;
         case gate::LedgerError::Kind::Busy:
-        case gate::LedgerError::Kind::Internal: return kExitInternal;
+        case gate::LedgerError::Kind::Internal:
+            return kExitInternal;
     }
     return kExitInternal;
 }
@@ -126,8 +129,8 @@ CliResult<gate::Ledger*> CliContext::ledger(bool create) {
     if (create) {
         std::filesystem::create_directories(parent, ec);
         if (ec) {
-            return std::unexpected(CliError{kExitInternal, fmt::format("cannot create {}: {}", parent.string(),
-                                                                       ec.message())});
+            return std::unexpected(
+                CliError{kExitInternal, fmt::format("cannot create {}: {}", parent.string(), ec.message())});
         }
         for (const auto* key_path : {&settings_.vouchers.key_file, &settings_.audit.key_file}) {
             if (key_path->has_parent_path()) std::filesystem::create_directories(key_path->parent_path(), ec);
@@ -183,7 +186,7 @@ void CliContext::handOverFiles() {
     if (!pw) return;  // not installed as a service here (a development machine): leave the files as they are
     const auto db = dbPath().string();
     for (const std::string& path : {db, db + "-wal", db + "-shm", settings_.vouchers.key_file.string(),
-                                   settings_.audit.key_file.string(), settings_.database.spool_path.string()}) {
+                                    settings_.audit.key_file.string(), settings_.database.spool_path.string()}) {
         struct stat st {};
         if (::stat(path.c_str(), &st) != 0 || st.st_uid != 0) continue;
         if (::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {

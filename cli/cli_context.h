@@ -7,10 +7,9 @@
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "config/settings.h"
 #include "gate/key_ring.h"
@@ -39,14 +38,14 @@ struct GlobalOptions {
     bool config_given = false;
     std::string db_path;  // overrides database.path when set
     bool json = false;
-    std::string now;      // --now
+    std::string now;  // --now
 };
 
 int exitStatusFor(const gate::LedgerError& e);
 CliError toCliError(const gate::LedgerError& e);
 
 class CliContext {
-public:
+  public:
     CliContext(GlobalOptions options, std::ostream& out, std::ostream& err);
 
     // Loads the config (a missing default file means built-in defaults; an explicit --config must exist),
@@ -77,7 +76,7 @@ public:
     std::string local(gate::TimePoint t) const { return zone_->formatLocal(t); }
     std::string localIso(gate::TimePoint t) const { return zone_->isoLocal(t); }
 
-private:
+  private:
     GlobalOptions options_;
     std::ostream& out_;
     std::ostream& err_;

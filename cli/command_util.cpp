@@ -1,7 +1,8 @@
 #include "cli/command_util.h"
 
-#include <charconv>
 #include <fmt/format.h>
+
+#include <charconv>
 #include <ostream>
 
 namespace vg::cli {
@@ -28,14 +29,9 @@ std::string formatStay(gate::Duration d) {
 }
 
 nlohmann::json toJson(CliContext& ctx, const gate::Decision& d) {
-    nlohmann::json j{{"reason", gate::toString(d.reason)},
-                     {"admit", d.admit},
-                     {"lane", d.lane},
-                     {"direction", gate::toString(d.direction)},
-                     {"at", ctx.localIso(d.at)},
-                     {"plate", d.plate},
-                     {"plate_unread", d.plate_unread},
-                     {"message", d.message}};
+    nlohmann::json j{{"reason", gate::toString(d.reason)},       {"admit", d.admit},         {"lane", d.lane},
+                     {"direction", gate::toString(d.direction)}, {"at", ctx.localIso(d.at)}, {"plate", d.plate},
+                     {"plate_unread", d.plate_unread},           {"message", d.message}};
     if (d.visit) j["visit"] = *d.visit;
     if (d.deadline) j["deadline"] = ctx.localIso(*d.deadline);
     if (d.serial) j["serial"] = *d.serial;
@@ -56,9 +52,10 @@ std::string toText(CliContext&, const gate::Decision& d) {
 }
 
 nlohmann::json toJson(CliContext& ctx, const gate::Voucher& v) {
-    nlohmann::json j{{"serial", v.serial},   {"unit", v.unit},     {"month", v.month.str()},
-                     {"slot", v.slot},       {"key_id", v.key_id}, {"status", gate::toString(v.status)},
-                     {"token", v.token},     {"issued_at", ctx.localIso(v.issued_at)}};
+    nlohmann::json j{{"serial", v.serial},     {"unit", v.unit},
+                     {"month", v.month.str()}, {"slot", v.slot},
+                     {"key_id", v.key_id},     {"status", gate::toString(v.status)},
+                     {"token", v.token},       {"issued_at", ctx.localIso(v.issued_at)}};
     if (v.revoked_at) {
         j["revoked_at"] = ctx.localIso(*v.revoked_at);
         j["revoke_reason"] = v.revoke_reason;

@@ -21,9 +21,9 @@ struct Command {
 void registerCommands(CLI::App& app, Command& command);
 
 // Groups, one file each.
-void registerLedgerCommands(CLI::App& app, Command& command);    // init, household, issue, voucher, verify, key
-void registerGateCommands(CLI::App& app, Command& command);      // enter, exit, visit, visits, vehicle
-void registerCommitteeCommands(CLI::App& app, Command& command); // report, audit, backup, cards
-void registerDeviceCommands(CLI::App& app, Command& command);    // scan, confirm, open, hold-open, release
+void registerLedgerCommands(CLI::App& app, Command& command);     // init, household, issue, voucher, verify, key
+void registerGateCommands(CLI::App& app, Command& command);       // enter, exit, visit, visits, vehicle
+void registerCommitteeCommands(CLI::App& app, Command& command);  // report, audit, backup, cards
+void registerDeviceCommands(CLI::App& app, Command& command);     // scan, confirm, open, hold-open, release
 
 }  // namespace vg::cli

@@ -1,7 +1,7 @@
 // report, audit verify, backup (cards: see commands_device.cpp's sibling once the card renderer is wired).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -44,12 +44,9 @@ json reportJson(const gate::MonthReport& r) {
     }
     json shared = json::array();
     for (const auto& s : r.shared_plates) shared.push_back(json{{"plate", s.plate}, {"units", s.units}});
-    return json{{"month", r.month.str()},
-                {"households", households},
-                {"shared_plates", shared},
-                {"cars_inside_now", r.cars_inside_now},
-                {"audit_head", r.audit_head.str()},
-                {"audit_rows", r.audit_head.count}};
+    return json{{"month", r.month.str()},           {"households", households},
+                {"shared_plates", shared},          {"cars_inside_now", r.cars_inside_now},
+                {"audit_head", r.audit_head.str()}, {"audit_rows", r.audit_head.count}};
 }
 
 std::string reportText(const gate::MonthReport& r, const std::string& site) {
@@ -85,9 +82,10 @@ std::string reportText(const gate::MonthReport& r, const std::string& site) {
         }
     }
     o << fmt::format("\nCars inside on vouchers now: {}\n", r.cars_inside_now);
-    o << fmt::format("Audit chain head: {}\n(keep this line: `voucher-gate audit verify --head {}` later proves that "
-                     "no row up to here was removed)\n",
-                     r.audit_head.str(), r.audit_head.str());
+    o << fmt::format(
+        "Audit chain head: {}\n(keep this line: `voucher-gate audit verify --head {}` later proves that "
+        "no row up to here was removed)\n",
+        r.audit_head.str(), r.audit_head.str());
     return o.str();
 }
 
@@ -99,8 +97,8 @@ std::string reportCsv(const gate::MonthReport& r) {
          "fees\r\n";
     for (const auto& h : r.households) {
         o << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{:.2f}\r\n", r.month.str(), csvField(h.unit),
-                         csvField(h.category), h.issued, h.used, h.unused, h.revoked, h.visits,
-                         minutesOf(h.total_stay), minutesOf(h.longest_stay), h.overstays, h.fees);
+                         csvField(h.category), h.issued, h.used, h.unused, h.revoked, h.visits, minutesOf(h.total_stay),
+                         minutesOf(h.longest_stay), h.overstays, h.fees);
     }
     o << fmt::format("# audit head,{}\r\n", r.audit_head.str());
     return o.str();

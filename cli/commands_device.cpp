@@ -1,16 +1,16 @@
 // The guard's commands to the running daemon over its control socket (confirm, open, hold-open, release),
 // and scan (the vision pipeline on still images; needs no config or database).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <memory>
 #include <set>
 #include <tuple>
 
+#include "cli/cards_pdf.h"
 #include "cli/command_util.h"
 #include "cli/commands.h"
-#include "cli/cards_pdf.h"
 #include "cli/control_client.h"
 #include "cli/scan_command.h"
 #include "gate/decision.h"
@@ -134,9 +134,7 @@ void registerDeviceCommands(CLI::App& app, Command& command) {
     c->add_option("--month", cards->month, "YYYY-MM")->required();
     c->add_option("--out", cards->out, "FILE.pdf")->required();
     c->add_option("UNIT", cards->units, "only these households");
-    c->callback([&command, cards] {
-        command.run = [cards](CliContext& ctx) { return runCards(ctx, *cards); };
-    });
+    c->callback([&command, cards] { command.run = [cards](CliContext& ctx) { return runCards(ctx, *cards); }; });
 
     auto images = std::make_shared<std::vector<std::string>>();
     auto* scan = app.add_subcommand("scan", "what the vision pipeline sees in still images (no config needed)");

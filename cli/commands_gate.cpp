@@ -1,7 +1,7 @@
 // enter, exit, visit void, visits, vehicle.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <memory>
 
@@ -27,8 +27,8 @@ int runPass(CliContext& ctx, const PassOpts& o, gate::Direction direction) {
     if ((!o.at.empty() || manual_given) && (o.operator_name.empty() || o.reason.empty())) {
         return fail(ctx, kExitUsage, "a manual or back-dated decision needs both --operator and --reason");
     }
-    auto settings = ctx.ruleSettings(o.lane, direction == gate::Direction::Entry ? config::Direction::Entry
-                                                                                 : config::Direction::Exit);
+    auto settings = ctx.ruleSettings(
+        o.lane, direction == gate::Direction::Entry ? config::Direction::Entry : config::Direction::Exit);
     if (!settings) return fail(ctx, settings.error());
     gate::Observation obs;
     obs.lane = o.lane;
@@ -275,9 +275,11 @@ void registerVehicle(CLI::App& app, Command& command) {
     auto* import = veh->add_subcommand("import", "import plate,kind[,unit[,until]] rows from a CSV file");
     import->add_option("FILE", o->file)->required();
     import->callback([&command, o] {
-        command.run = [o](CliContext& ctx) { return runImport(ctx, o->file); };
-    });
-}
+        command.run = [o](CliContext& ctx) { return runImport(ctx, o->file);
+};
+}  // namespace
+);
+}  // namespace vg::cli
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 // init, household, issue, voucher, verify, key.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <memory>
 
 #include "cli/command_util.h"
@@ -26,9 +26,8 @@ int runInit(CliContext& ctx) {
                   {"active_key", active ? json(active->id) : json(nullptr)},
                   {"audit_rows", head ? head->count : 0}},
              fmt::format("ledger ready: {} (schema {}), token keys in {} (active key {}), audit chain {} rows",
-                         ctx.dbPath().string(), (*ledger)->schemaVersion(),
-                         ctx.settings().vouchers.key_file.string(), active ? std::to_string(active->id) : "none",
-                         head ? head->count : 0));
+                         ctx.dbPath().string(), (*ledger)->schemaVersion(), ctx.settings().vouchers.key_file.string(),
+                         active ? std::to_string(active->id) : "none", head ? head->count : 0));
     return kExitOk;
 }
 
@@ -54,7 +53,10 @@ void registerHousehold(CLI::App& app, Command& command) {
             auto h = (*ledger)->addHousehold(o->unit, o->category, o->contact, o->phone,
                                              ctx.settings().vouchers.eligible_categories, ctx.now());
             if (!h) return fail(ctx, toCliError(h.error()));
-            ctx.emit(json{{"ok", true}, {"unit", h->unit}, {"category", h->category}, {"contact", h->contact},
+            ctx.emit(json{{"ok", true},
+                          {"unit", h->unit},
+                          {"category", h->category},
+                          {"contact", h->contact},
                           {"phone", h->phone}},
                      fmt::format("household {} registered ({})", h->unit, h->category));
             return kExitOk;
@@ -69,7 +71,10 @@ void registerHousehold(CLI::App& app, Command& command) {
             auto list_result = (*ledger)->households(o->all);
             if (!list_result) return fail(ctx, toCliError(list_result.error()));
             for (const auto& h : *list_result) {
-                json j{{"unit", h.unit}, {"category", h.category}, {"contact", h.contact}, {"phone", h.phone},
+                json j{{"unit", h.unit},
+                       {"category", h.category},
+                       {"contact", h.contact},
+                       {"phone", h.phone},
                        {"added", ctx.localIso(h.added)}};
                 if (h.removed) j["removed"] = ctx.localIso(*h.removed);
                 ctx.emit(j, fmt::format("{:<10} {:<14} {:<10} {}{}", h.unit, h.category, h.contact, h.phone,
@@ -150,10 +155,10 @@ void registerVoucher(CLI::App& app, Command& command) {
             auto list_result = (*ledger)->vouchers(o->unit.empty() ? std::nullopt : std::optional(o->unit), month);
             if (!list_result) return fail(ctx, toCliError(list_result.error()));
             for (const auto& x : *list_result) {
-                ctx.emit(toJson(ctx, x), fmt::format("{:>6} {:<10} {} slot {} {:<8}{}{}", x.serial, x.unit,
-                                                     x.month.str(), x.slot, gate::toString(x.status),
-                                                     x.visit ? fmt::format(" visit {}", *x.visit) : "",
-                                                     x.revoked_at ? " (" + x.revoke_reason + ")" : ""));
+                ctx.emit(toJson(ctx, x),
+                         fmt::format("{:>6} {:<10} {} slot {} {:<8}{}{}", x.serial, x.unit, x.month.str(), x.slot,
+                                     gate::toString(x.status), x.visit ? fmt::format(" visit {}", *x.visit) : "",
+                                     x.revoked_at ? " (" + x.revoke_reason + ")" : ""));
             }
             return kExitOk;
         };
@@ -206,14 +211,18 @@ void registerVerify(CLI::App& app, Command& command) {
             if (!keys) return fail(ctx, keys.error());
             auto payload = gate::decodeToken(*token, *keys);
             if (!payload) {
-                ctx.emit(json{{"valid", false}, {"error", gate::toString(payload.error())},
-                              {"message", gate::describe(payload.error())}},
-                         fmt::format("INVALID ({}): {}", gate::toString(payload.error()),
-                                     gate::describe(payload.error())));
+                ctx.emit(
+                    json{{"valid", false},
+                         {"error", gate::toString(payload.error())},
+                         {"message", gate::describe(payload.error())}},
+                    fmt::format("INVALID ({}): {}", gate::toString(payload.error()), gate::describe(payload.error())));
                 return kExitRefused;
             }
-            json j{{"valid", true}, {"version", payload->version}, {"key_id", payload->key_id},
-                   {"serial", payload->serial}, {"month", payload->month.str()}};
+            json j{{"valid", true},
+                   {"version", payload->version},
+                   {"key_id", payload->key_id},
+                   {"serial", payload->serial},
+                   {"month", payload->month.str()}};
             std::string text = fmt::format("valid token: voucher {} for {} (key {})", payload->serial,
                                            payload->month.str(), payload->key_id);
             int status = kExitOk;
@@ -249,7 +258,8 @@ void registerKey(CLI::App& app, Command& command) {
             if (!id) return fail(ctx, kExitInternal, id.error());
             if (auto s = ctx.saveKeys(*keys); !s) return fail(ctx, s.error());
             ctx.emit(json{{"ok", true}, {"key_id", *id}},
-                     fmt::format("key {} created; new vouchers are signed with it (`systemctl reload voucher-gated` makes the daemon load it)",
+                     fmt::format("key {} created; new vouchers are signed with it (`systemctl reload voucher-gated` "
+                                 "makes the daemon load it)",
                                  *id));
             return kExitOk;
         };
@@ -265,7 +275,8 @@ void registerKey(CLI::App& app, Command& command) {
             if (!r) return fail(ctx, kExitUsage, r.error());
             if (auto s = ctx.saveKeys(*keys); !s) return fail(ctx, s.error());
             ctx.emit(json{{"ok", true}, {"key_id", *id}},
-                     fmt::format("key {} retired: cards signed with it are refused once the daemon reloads (`systemctl reload voucher-gated`); "
+                     fmt::format("key {} retired: cards signed with it are refused once the daemon reloads (`systemctl "
+                                 "reload voucher-gated`); "
                                  "issue new cards{}",
                                  *id, keys->active() ? "" : " after `voucher-gate key new`"));
             return kExitOk;
@@ -277,7 +288,8 @@ void registerKey(CLI::App& app, Command& command) {
             if (!keys) return fail(ctx, keys.error());
             const auto* active = keys->active();
             for (const auto& k : keys->keys()) {
-                json j{{"key_id", k.id}, {"created", ctx.localIso(k.created)}, {"active", active && active->id == k.id}};
+                json j{
+                    {"key_id", k.id}, {"created", ctx.localIso(k.created)}, {"active", active && active->id == k.id}};
                 if (k.retired) j["retired"] = ctx.localIso(*k.retired);
                 ctx.emit(j, fmt::format("key {:>3}  created {}  {}", k.id, ctx.local(k.created),
                                         k.retired ? "retired " + ctx.local(*k.retired)

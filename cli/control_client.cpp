@@ -1,6 +1,7 @@
 #include "cli/control_client.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -8,8 +9,6 @@
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace vg::cli {
 
@@ -86,9 +85,9 @@ std::expected<nlohmann::json, ControlError> controlRequest(const std::filesystem
         pollfd p{s.fd, POLLIN, 0};
         const int rc = ::poll(&p, 1, msLeft(deadline));
         if (rc == 0) {
-            return std::unexpected(ControlError{ControlError::Kind::Timeout,
-                                                fmt::format("no answer from voucher-gated at {} within {} ms", path,
-                                                            timeout.count())});
+            return std::unexpected(
+                ControlError{ControlError::Kind::Timeout,
+                             fmt::format("no answer from voucher-gated at {} within {} ms", path, timeout.count())});
         }
         if (rc < 0 && errno == EINTR) continue;
         if (rc < 0) return std::unexpected(sysError(socket_path, "poll", errno));
@@ -103,8 +102,8 @@ std::expected<nlohmann::json, ControlError> controlRequest(const std::filesystem
     }
     auto parsed = nlohmann::json::parse(reply.substr(0, reply.find('\n')), nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) {
-        return std::unexpected(ControlError{ControlError::Kind::Protocol,
-                                            fmt::format("voucher-gated at {} gave no JSON answer", path)});
+        return std::unexpected(
+            ControlError{ControlError::Kind::Protocol, fmt::format("voucher-gated at {} gave no JSON answer", path)});
     }
     return parsed;
 }

@@ -7,9 +7,8 @@
 #include <chrono>
 #include <expected>
 #include <filesystem>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace vg::cli {
 
@@ -27,8 +26,8 @@ struct ControlError {
 
 // Sends `request` (a JSON object) and returns the daemon's answer ({"ok":..., ...}). The answer's own "ok":false
 // is a value, not a ControlError: the daemon refused (no car waiting, unknown lane...) and says why in "error".
-std::expected<nlohmann::json, ControlError> controlRequest(const std::filesystem::path& socket_path,
-                                                           const nlohmann::json& request,
-                                                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
+std::expected<nlohmann::json, ControlError> controlRequest(
+    const std::filesystem::path& socket_path, const nlohmann::json& request,
+    std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace vg::cli

@@ -1,15 +1,15 @@
 #include "cli/scan_command.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <optional>
-#include <system_error>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
+#include <system_error>
 
 #include "config/keys.h"
 #include "vision/plate_pipeline.h"
@@ -118,8 +118,9 @@ int runScan(const std::vector<std::string>& images, bool json_output, std::ostre
         } else if (error) {
             out << path << ": error: " << *error << "\n";
         } else {
-            out << path << ": " << (codes.empty() ? std::string("no QR code")
-                                                  : fmt::format("{} QR code{}", codes.size(), codes.size() > 1 ? "s" : ""))
+            out << path << ": "
+                << (codes.empty() ? std::string("no QR code")
+                                  : fmt::format("{} QR code{}", codes.size(), codes.size() > 1 ? "s" : ""))
                 << fmt::format(" ({:.1f} ms)", ms) << "\n";
             for (const auto& c : codes) {
                 out << "  QR " << c.text << "  corners";

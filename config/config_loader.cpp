@@ -93,8 +93,8 @@ std::vector<std::string> restartRequiredChanges(const Settings& old, const Setti
         }
         const std::string name = "lane[" + l.name + "]";
         check(o->direction != l.direction, name + ".direction");
-        check(o->plate_camera != l.plate_camera || o->card_camera != l.card_camera ||
-                  o->camera_fps != l.camera_fps || o->camera_loop != l.camera_loop || o->roi != l.roi ||
+        check(o->plate_camera != l.plate_camera || o->card_camera != l.card_camera || o->camera_fps != l.camera_fps ||
+                  o->camera_loop != l.camera_loop || o->roi != l.roi ||
                   (o->camera_stall_after != l.camera_stall_after &&
                    old.lanes.camera_stall_after == next.lanes.camera_stall_after),
               name + " cameras");

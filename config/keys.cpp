@@ -3,12 +3,12 @@
 // until the committed files are regenerated (build/config/vg-config-docs --write .).
 #include "config/keys.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace vg::config {
 namespace {
@@ -25,8 +25,7 @@ constexpr std::array kKeys{
     KeyDoc{"site.timezone", R"("Asia/Shanghai")", TimeZone, "", kRestart,
            "Time zone (tz database name) for months, reports and messages; times are stored in UTC."},
 
-    KeyDoc{"vouchers.per_month", "2", Integer, "1..31", kLive,
-           "Vouchers a household may receive per calendar month."},
+    KeyDoc{"vouchers.per_month", "2", Integer, "1..31", kLive, "Vouchers a household may receive per calendar month."},
     KeyDoc{"vouchers.eligible_categories", R"(["living-alone", "elderly-only"])", StringList, "", kLive,
            "Household categories that may receive vouchers."},
     KeyDoc{"vouchers.grace_days", "0", Integer, "0..31", kLive,
@@ -39,7 +38,8 @@ constexpr std::array kKeys{
     KeyDoc{"stay.grace", R"("15m")", Period, "0s..24h", kLive,
            "Time past the deadline before a visit counts as an overstay."},
     KeyDoc{"stay.overstay_exit", R"("open")", Choice, "open|hold", kLive,
-           "What the exit does with an overstayed car: \"open\" (record it and let it out) or \"hold\" (wait for the guard)."},
+           "What the exit does with an overstayed car: \"open\" (record it and let it out) or \"hold\" (wait for the "
+           "guard)."},
     KeyDoc{"stay.overstay_fee_per_hour", "0", Number, "0..10000", kLive,
            "Yuan owed per started hour of overstay (may be fractional); 0 = no fee."},
     KeyDoc{"stay.sweep_every", R"("1m")", Period, "1s..1h", kLive,
@@ -70,11 +70,13 @@ constexpr std::array kKeys{
     KeyDoc{"lanes.repeat_window", R"("60s")", Period, "1s..1h", kLive,
            "Repeats of the same plate or card on a lane within this time are suppressed."},
     KeyDoc{"lanes.readmit_window", R"("10m")", Period, "0s..24h", kLive,
-           "Same voucher and plate again at an entry within this time, no exit since: open again, no new visit (rule 4a); 0s = never."},
+           "Same voucher and plate again at an entry within this time, no exit since: open again, no new visit (rule "
+           "4a); 0s = never."},
     KeyDoc{"lanes.plate_timeout", R"("8s")", Period, "1s..5m", kLive,
            "How long a valid voucher waits for a plate read before lanes.unread_plate applies."},
     KeyDoc{"lanes.unread_plate", R"("guard")", Choice, "guard|presence|never", kLive,
-           "Valid voucher, no plate read: \"guard\" asks the guard, \"presence\" admits if the lane's presence input sees a vehicle, \"never\" refuses."},
+           "Valid voucher, no plate read: \"guard\" asks the guard, \"presence\" admits if the lane's presence input "
+           "sees a vehicle, \"never\" refuses."},
     KeyDoc{"lanes.min_plate_confidence", "0.8", Number, "0..1", kLive,
            "Lowest per-character confidence of a plate read that is accepted. A character's confidence is lowered "
            "when a second look at the plate (a tighter and a wider crop) reads another character there."},
@@ -83,57 +85,98 @@ constexpr std::array kKeys{
     KeyDoc{"lanes.camera_stall_after", R"("5s")", Period, "100ms..10m", kRestart,
            "No frame for this long: the camera is reported lost and reopened."},
 
-    KeyDoc{"lane.name", "", String, "1-64 bytes; no spaces, '/' or control characters", kRestart,
-           "Unique lane name, used by the CLI's --lane and in the ledger.", Need::Required, {}, R"("entry-1")"},
-    KeyDoc{"lane.direction", "", Choice, "entry|exit", kRestart,
-           "Whether the lane admits cars or lets them out.", Need::Required, {}, R"("entry")"},
-    KeyDoc{"lane.plate_camera", "", Camera, "", kRestart,
-           "Frame source of the plate camera (see \"Camera sources\").", Need::Required, {}, R"("/dev/video0")"},
-    KeyDoc{"lane.card_camera", "", Camera, "", kRestart,
-           "Frame source of the card camera at driver-window height; default: the plate camera.", Need::Optional,
-           {}, R"("/dev/video1")"},
-    KeyDoc{"lane.camera_fps", "", Number, "0.1..120", kRestart,
-           "Frame rate for video files and folders; default: the file's own rate, 10 for folders.", Need::Optional,
-           {}, "10"},
+    KeyDoc{"lane.name",
+           "",
+           String,
+           "1-64 bytes; no spaces, '/' or control characters",
+           kRestart,
+           "Unique lane name, used by the CLI's --lane and in the ledger.",
+           Need::Required,
+           {},
+           R"("entry-1")"},
+    KeyDoc{"lane.direction",
+           "",
+           Choice,
+           "entry|exit",
+           kRestart,
+           "Whether the lane admits cars or lets them out.",
+           Need::Required,
+           {},
+           R"("entry")"},
+    KeyDoc{"lane.plate_camera",
+           "",
+           Camera,
+           "",
+           kRestart,
+           "Frame source of the plate camera (see \"Camera sources\").",
+           Need::Required,
+           {},
+           R"("/dev/video0")"},
+    KeyDoc{"lane.card_camera",
+           "",
+           Camera,
+           "",
+           kRestart,
+           "Frame source of the card camera at driver-window height; default: the plate camera.",
+           Need::Optional,
+           {},
+           R"("/dev/video1")"},
+    KeyDoc{"lane.camera_fps",
+           "",
+           Number,
+           "0.1..120",
+           kRestart,
+           "Frame rate for video files and folders; default: the file's own rate, 10 for folders.",
+           Need::Optional,
+           {},
+           "10"},
     KeyDoc{"lane.camera_loop", "false", Boolean, "", kRestart,
            "Replay a video file or folder from the start when it ends (demos, tests)."},
-    KeyDoc{"lane.roi", "", Roi, "x, y >= 0; w, h >= 1", kRestart,
+    KeyDoc{"lane.roi",
+           "",
+           Roi,
+           "x, y >= 0; w, h >= 1",
+           kRestart,
            "[x, y, w, h] region of the plate camera's frame searched for plates; default: the whole frame.",
-           Need::Optional, {}, "[0, 0, 1920, 1080]"},
+           Need::Optional,
+           {},
+           "[0, 0, 1920, 1080]"},
     KeyDoc{"lane.dry_run", "false", Boolean, "", kLive,
            "Decide and log, but never pulse the relay and never write to the ledger."},
 
     KeyDoc{"lane.relay", "", Table, "", kRestart, "The barrier's \"open\" output.", Need::Required},
-    KeyDoc{"lane.relay.driver", "", Choice, "sim|gpio|modbus-tcp|modbus-rtu|serial", kRestart,
-           "Relay driver.", Need::Required, {}, R"("sim")"},
-    KeyDoc{"lane.relay.pulse", R"("500ms")", Period, "100ms..10s", kLive,
-           "Length of the open pulse."},
+    KeyDoc{"lane.relay.driver",
+           "",
+           Choice,
+           "sim|gpio|modbus-tcp|modbus-rtu|serial",
+           kRestart,
+           "Relay driver.",
+           Need::Required,
+           {},
+           R"("sim")"},
+    KeyDoc{"lane.relay.pulse", R"("500ms")", Period, "100ms..10s", kLive, "Length of the open pulse."},
     KeyDoc{"lane.relay.max_hold", R"("30m")", Period, "1s..24h", kRestart,
            "Longest an emergency hold-open lasts before the output is released (at least relay.pulse)."},
-    KeyDoc{"lane.relay.file", "", Path, "", kRestart,
-           "File the simulated relay appends one JSON line per action to.", Need::Required, "sim",
-           R"("/var/lib/voucher-gate/relay-entry-1.jsonl")"},
-    KeyDoc{"lane.relay.chip", R"("gpiochip0")", String, "", kRestart,
-           "GPIO chip name or path.", Need::Default, "gpio"},
-    KeyDoc{"lane.relay.line", "", Integer, "0..1023", kRestart,
-           "GPIO line offset on the chip.", Need::Required, "gpio", "17"},
-    KeyDoc{"lane.relay.active_low", "false", Boolean, "", kRestart,
-           "The relay energises when the line is driven low.", Need::Default, "gpio"},
-    KeyDoc{"lane.relay.host", "", String, "", kRestart,
-           "Address of the Modbus TCP relay module.", Need::Required, "modbus-tcp", R"("192.168.1.50")"},
-    KeyDoc{"lane.relay.port", "502", Integer, "1..65535", kRestart,
-           "Modbus TCP port.", Need::Default, "modbus-tcp"},
-    KeyDoc{"lane.relay.device", "", Path, "", kRestart,
-           "Serial device of the relay module.", Need::Required, "modbus-rtu|serial", R"("/dev/ttyUSB0")"},
-    KeyDoc{"lane.relay.baud", "9600", Integer, "1200..921600", kRestart,
-           "Serial line speed.", Need::Default, "modbus-rtu|serial"},
-    KeyDoc{"lane.relay.parity", R"("N")", Choice, "N|E|O", kRestart,
-           "Serial parity (8 data bits, 1 stop bit).", Need::Default, "modbus-rtu"},
-    KeyDoc{"lane.relay.unit", "1", Integer, "1..255", kRestart,
-           "Modbus unit (slave) id.", Need::Default, "modbus-tcp|modbus-rtu"},
-    KeyDoc{"lane.relay.coil", "0", Integer, "0..65535", kRestart,
-           "Modbus coil address (0-based) wired to the barrier's open input.", Need::Default,
+    KeyDoc{"lane.relay.file", "", Path, "", kRestart, "File the simulated relay appends one JSON line per action to.",
+           Need::Required, "sim", R"("/var/lib/voucher-gate/relay-entry-1.jsonl")"},
+    KeyDoc{"lane.relay.chip", R"("gpiochip0")", String, "", kRestart, "GPIO chip name or path.", Need::Default, "gpio"},
+    KeyDoc{"lane.relay.line", "", Integer, "0..1023", kRestart, "GPIO line offset on the chip.", Need::Required, "gpio",
+           "17"},
+    KeyDoc{"lane.relay.active_low", "false", Boolean, "", kRestart, "The relay energises when the line is driven low.",
+           Need::Default, "gpio"},
+    KeyDoc{"lane.relay.host", "", String, "", kRestart, "Address of the Modbus TCP relay module.", Need::Required,
+           "modbus-tcp", R"("192.168.1.50")"},
+    KeyDoc{"lane.relay.port", "502", Integer, "1..65535", kRestart, "Modbus TCP port.", Need::Default, "modbus-tcp"},
+    KeyDoc{"lane.relay.device", "", Path, "", kRestart, "Serial device of the relay module.", Need::Required,
+           "modbus-rtu|serial", R"("/dev/ttyUSB0")"},
+    KeyDoc{"lane.relay.baud", "9600", Integer, "1200..921600", kRestart, "Serial line speed.", Need::Default,
+           "modbus-rtu|serial"},
+    KeyDoc{"lane.relay.parity", R"("N")", Choice, "N|E|O", kRestart, "Serial parity (8 data bits, 1 stop bit).",
+           Need::Default, "modbus-rtu"},
+    KeyDoc{"lane.relay.unit", "1", Integer, "1..255", kRestart, "Modbus unit (slave) id.", Need::Default,
            "modbus-tcp|modbus-rtu"},
+    KeyDoc{"lane.relay.coil", "0", Integer, "0..65535", kRestart,
+           "Modbus coil address (0-based) wired to the barrier's open input.", Need::Default, "modbus-tcp|modbus-rtu"},
     KeyDoc{"lane.relay.timeout", R"("1s")", Period, "100ms..10s", kRestart,
            "How long to wait for the module's reply before the pulse counts as failed.", Need::Default,
            "modbus-tcp|modbus-rtu|serial"},
@@ -144,8 +187,8 @@ constexpr std::array kKeys{
     KeyDoc{"lane.presence", "", Table, "", kRestart,
            "The barrier's vehicle-presence input (loop detector); needed for unread_plate = \"presence\".",
            Need::Optional},
-    KeyDoc{"lane.presence.driver", "", Choice, "sim|gpio", kRestart, "Presence driver.", Need::Required, {},
-           R"("gpio")"},
+    KeyDoc{
+        "lane.presence.driver", "", Choice, "sim|gpio", kRestart, "Presence driver.", Need::Required, {}, R"("gpio")"},
     KeyDoc{"lane.presence.file", "", Path, "", kRestart,
            "Simulated input: a vehicle is present while the file's first byte is '1'.", Need::Required, "sim",
            R"("/run/voucher-gate/presence-entry-1")"},
@@ -153,19 +196,23 @@ constexpr std::array kKeys{
            "gpio"},
     KeyDoc{"lane.presence.line", "", Integer, "0..1023", kRestart, "GPIO line offset on the chip.", Need::Required,
            "gpio", "27"},
-    KeyDoc{"lane.presence.active_low", "false", Boolean, "", kRestart,
-           "A vehicle is present when the line reads low.", Need::Default, "gpio"},
+    KeyDoc{"lane.presence.active_low", "false", Boolean, "", kRestart, "A vehicle is present when the line reads low.",
+           Need::Default, "gpio"},
 
     KeyDoc{"lane.announcer", "", Table, "", kRestart, "What the driver is told; default: nothing.", Need::Optional},
-    KeyDoc{"lane.announcer.driver", "", Choice, "log|tts", kRestart,
-           "\"log\" writes the message to the log, \"tts\" speaks it (espeak-ng).", Need::Required, {},
+    KeyDoc{"lane.announcer.driver",
+           "",
+           Choice,
+           "log|tts",
+           kRestart,
+           "\"log\" writes the message to the log, \"tts\" speaks it (espeak-ng).",
+           Need::Required,
+           {},
            R"("tts")"},
     KeyDoc{"lane.announcer.voice", R"("cmn")", String, "", kRestart, "espeak-ng voice.", Need::Default, "tts"},
 };
 
-std::string_view reloadText(const KeyDoc& k) {
-    return k.reloads ? "yes" : "no (restart)";
-}
+std::string_view reloadText(const KeyDoc& k) { return k.reloads ? "yes" : "no (restart)"; }
 
 std::string defaultText(const KeyDoc& k) {
     if (k.need == Need::Required) return "(required)";
@@ -185,9 +232,7 @@ std::string choicesText(std::string_view choices) {
     return out;
 }
 
-std::string driversText(const KeyDoc& k) {
-    return choicesText(k.drivers);
-}
+std::string driversText(const KeyDoc& k) { return choicesText(k.drivers); }
 
 bool acceptsDriver(const KeyDoc& k, std::string_view driver) {
     if (k.drivers.empty()) return true;
@@ -200,12 +245,8 @@ bool acceptsDriver(const KeyDoc& k, std::string_view driver) {
     }
 }
 
-std::string_view section(std::string_view key) {
-    return key.substr(0, key.rfind('.'));
-}
-std::string_view leaf(std::string_view key) {
-    return key.substr(key.rfind('.') + 1);
-}
+std::string_view section(std::string_view key) { return key.substr(0, key.rfind('.')); }
+std::string_view leaf(std::string_view key) { return key.substr(key.rfind('.') + 1); }
 
 std::string commentFor(const KeyDoc& k) {
     std::string c = fmt::format("# {}\n# {}", k.doc, toString(k.type));
@@ -247,9 +288,7 @@ void renderSubTableExample(std::string& out, std::string_view table, std::string
 
 }  // namespace
 
-std::span<const KeyDoc> keyTable() {
-    return kKeys;
-}
+std::span<const KeyDoc> keyTable() { return kKeys; }
 
 const KeyDoc* findKey(std::string_view key) {
     auto it = std::ranges::find(kKeys, key, &KeyDoc::key);
@@ -258,19 +297,32 @@ const KeyDoc* findKey(std::string_view key) {
 
 std::string_view toString(KeyType t) {
     switch (t) {
-        case String: return "string";
-        case Path: return "path";
-        case Integer: return "integer";
-        case Number: return "number";
-        case Boolean: return "boolean";
-        case Period: return "duration";
-        case Choice: return "choice";
-        case StringList: return "list of strings";
-        case TimeZone: return "time zone";
-        case Listen: return "address";
-        case Camera: return "camera source";
-        case Roi: return "[x, y, w, h]";
-        case Table: return "table";
+        case String:
+            return "string";
+        case Path:
+            return "path";
+        case Integer:
+            return "integer";
+        case Number:
+            return "number";
+        case Boolean:
+            return "boolean";
+        case Period:
+            return "duration";
+        case Choice:
+            return "choice";
+        case StringList:
+            return "list of strings";
+        case TimeZone:
+            return "time zone";
+        case Listen:
+            return "address";
+        case Camera:
+            return "camera source";
+        case Roi:
+            return "[x, y, w, h]";
+        case Table:
+            return "table";
     }
     return "?";
 }
@@ -288,7 +340,9 @@ std::string renderExampleToml() {
         const std::string_view sec = section(k.key);
         if (sec.starts_with("lane")) {
             if (sec == "lanes" && current != "lanes") {
-                out += "\n# Defaults of every [[lane]]; any of these keys may be repeated inside a [[lane]] to override it there.\n[lanes]\n";
+                out +=
+                    "\n# Defaults of every [[lane]]; any of these keys may be repeated inside a [[lane]] to override "
+                    "it there.\n[lanes]\n";
                 current = "lanes";
             }
             if (sec == "lanes") out += fmt::format("{}{} = {}\n", commentFor(k), leaf(k.key), k.default_toml);
@@ -303,18 +357,25 @@ std::string renderExampleToml() {
 
     bool first = true;
     for (const ExampleLane& lane : kExampleLanes) {
-        out += first ? "\n# One table per lane (barrier). Keys of the first lane are documented; the second repeats them.\n"
-                     : "\n";
+        out +=
+            first
+                ? "\n# One table per lane (barrier). Keys of the first lane are documented; the second repeats them.\n"
+                : "\n";
         out += "[[lane]]\n";
         for (const KeyDoc& k : kKeys) {
             if (section(k.key) != "lane" || k.type == Table) continue;
             const std::string_view name = leaf(k.key);
             std::string value;
-            if (name == "name") value = fmt::format("\"{}\"", lane.name);
-            else if (name == "direction") value = fmt::format("\"{}\"", lane.direction);
-            else if (name == "plate_camera") value = fmt::format("\"{}\"", lane.plate_camera);
-            else if (name == "card_camera") value = fmt::format("\"{}\"", lane.card_camera);
-            else if (k.need == Need::Default) value = std::string(k.default_toml);
+            if (name == "name")
+                value = fmt::format("\"{}\"", lane.name);
+            else if (name == "direction")
+                value = fmt::format("\"{}\"", lane.direction);
+            else if (name == "plate_camera")
+                value = fmt::format("\"{}\"", lane.plate_camera);
+            else if (name == "card_camera")
+                value = fmt::format("\"{}\"", lane.card_camera);
+            else if (k.need == Need::Default)
+                value = std::string(k.default_toml);
             if (first) out += commentFor(k);
             if (value.empty()) {
                 if (first) out += fmt::format("# {} = {}\n", name, k.example);
@@ -323,8 +384,9 @@ std::string renderExampleToml() {
             out += fmt::format("{} = {}\n", name, value);
         }
         if (first) {
-            out += "# Any lanes.* key may follow here to override it for this lane, e.g.\n"
-                   "# unread_plate = \"presence\"\n";
+            out +=
+                "# Any lanes.* key may follow here to override it for this lane, e.g.\n"
+                "# unread_plate = \"presence\"\n";
         }
         out += "\n[lane.relay]\n";
         if (first) out += "# The barrier's \"open\" output. Only the keys of the chosen driver are allowed.\n";
@@ -386,8 +448,8 @@ std::string renderConfigurationMarkdown() {
         if (!k.drivers.empty()) range += (range.empty() ? "" : "; ") + std::string("driver ") + driversText(k);
         std::string def = defaultText(k);
         if (k.need == Need::Default) def = fmt::format("`{}`", def);
-        return fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", shown, def, toString(k.type),
-                           range, reloadText(k), k.doc);
+        return fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", shown, def, toString(k.type), range, reloadText(k),
+                           k.doc);
     };
 
     std::string_view current;
@@ -401,9 +463,10 @@ std::string renderConfigurationMarkdown() {
         out += row(k, k.key);
     }
 
-    out += "\n## [[lane]]\n\n"
-           "One table per lane (barrier). Besides the keys below, a lane may set any `lanes.*` key to override it for\n"
-           "that lane alone. Lane names must be unique.\n\n";
+    out +=
+        "\n## [[lane]]\n\n"
+        "One table per lane (barrier). Besides the keys below, a lane may set any `lanes.*` key to override it for\n"
+        "that lane alone. Lane names must be unique.\n\n";
     out += header;
     for (const KeyDoc& k : kKeys) {
         const std::string_view sec = section(k.key);
@@ -419,15 +482,17 @@ std::string renderConfigurationMarkdown() {
     }
     out += "\nOnly the keys of the chosen driver may appear in a `[lane.relay]` or `[lane.presence]` table.\n";
 
-    out += "\n## Camera sources\n\n"
-           "`plate_camera` and `card_camera` accept:\n\n"
-           "- `/dev/videoN`, or a stable V4L2 link under `/dev/v4l/by-id/` or `/dev/v4l/by-path/` (not opened by the check);\n"
-           "- `rtsp://…`, `rtsps://…`, `http://…` or `https://…` (an IP camera's stream);\n"
-           "- a video file whose name ends in `.mp4`, `.mkv`, `.avi`, `.mov`, `.webm`, `.m4v`, `.mpg`, `.mpeg`, `.ts`,\n"
-           "  `.mjpeg`, `.mjpg`, `.h264` or `.h265` (it need not exist yet; the daemon reports it when it opens it);\n"
-           "- a folder of images, which must exist when the file is checked.\n\n"
-           "A card camera must resolve the card's QR code at 4.5 pixels per module or more; use one camera for both only\n"
-           "where it does.\n";
+    out +=
+        "\n## Camera sources\n\n"
+        "`plate_camera` and `card_camera` accept:\n\n"
+        "- `/dev/videoN`, or a stable V4L2 link under `/dev/v4l/by-id/` or `/dev/v4l/by-path/` (not opened by the "
+        "check);\n"
+        "- `rtsp://…`, `rtsps://…`, `http://…` or `https://…` (an IP camera's stream);\n"
+        "- a video file whose name ends in `.mp4`, `.mkv`, `.avi`, `.mov`, `.webm`, `.m4v`, `.mpg`, `.mpeg`, `.ts`,\n"
+        "  `.mjpeg`, `.mjpg`, `.h264` or `.h265` (it need not exist yet; the daemon reports it when it opens it);\n"
+        "- a folder of images, which must exist when the file is checked.\n\n"
+        "A card camera must resolve the card's QR code at 4.5 pixels per module or more; use one camera for both only\n"
+        "where it does.\n";
     return out;
 }
 

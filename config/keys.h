@@ -10,10 +10,10 @@
 namespace vg::config {
 
 enum class KeyType {
-    String,      // any UTF-8 string
-    Path,        // a non-empty file system path
-    Integer,     // range "min..max"
-    Number,      // integer or float, range "min..max"
+    String,   // any UTF-8 string
+    Path,     // a non-empty file system path
+    Integer,  // range "min..max"
+    Number,   // integer or float, range "min..max"
     Boolean,
     Period,      // a duration string, "90s"; range "min..max" in durations
     Choice,      // range lists the choices: "open|hold"
@@ -31,9 +31,9 @@ struct KeyDoc {
     std::string_view key;           // "stay.max"; lane keys are "lane.name", "lane.relay.pulse", ...
     std::string_view default_toml;  // TOML value text; empty when need != Default
     KeyType type;
-    std::string_view range;         // see KeyType; empty = any value of the type
-    bool reloads;                   // true: a SIGHUP reload applies it; false: needs a restart
-    std::string_view doc;           // one line
+    std::string_view range;  // see KeyType; empty = any value of the type
+    bool reloads;            // true: a SIGHUP reload applies it; false: needs a restart
+    std::string_view doc;    // one line
     Need need = Need::Default;
     std::string_view drivers = {};  // for driver keys: the drivers that accept it, "modbus-tcp|modbus-rtu"
     std::string_view example = {};  // TOML value text shown in the example config for keys without a default

@@ -32,8 +32,7 @@ struct Ctx {
     std::filesystem::path base;  // relative paths are resolved against this; empty = leave them relative
 };
 
-[[noreturn]] void fail(const Ctx& ctx, std::string key, const toml::source_region& where,
-                       std::string message);
+[[noreturn]] void fail(const Ctx& ctx, std::string key, const toml::source_region& where, std::string message);
 
 std::string_view typeName(const toml::node& n);
 std::string inQuotes(std::string_view s);
@@ -81,8 +80,7 @@ class Section {
 
     template <class Convert>
     auto optional(std::string_view leaf, Convert convert) const
-        -> std::optional<decltype(convert(*this, std::declval<const toml::node&>(), doc(leaf),
-                                          std::string{}))> {
+        -> std::optional<decltype(convert(*this, std::declval<const toml::node&>(), doc(leaf), std::string{}))> {
         const toml::node* n = node(leaf);
         if (!n) return std::nullopt;
         return convert(*this, *n, doc(leaf), shown(leaf));
@@ -111,8 +109,7 @@ double asNumber(const Section& s, const toml::node& n, const KeyDoc& k, const st
 Duration asDuration(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
 std::string asChoice(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
 std::filesystem::path asPath(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
-std::vector<std::string> asStringList(const Section& s, const toml::node& n, const KeyDoc&,
-                                      const std::string& key);
+std::vector<std::string> asStringList(const Section& s, const toml::node& n, const KeyDoc&, const std::string& key);
 std::string asTimeZone(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
 std::string asListen(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
 std::string asCamera(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);

@@ -8,8 +8,7 @@
 
 namespace vg::config::loader_detail {
 
-[[noreturn]] void fail(const Ctx& ctx, std::string key, const toml::source_region& where,
-                       std::string message) {
+[[noreturn]] void fail(const Ctx& ctx, std::string key, const toml::source_region& where, std::string message) {
     throw Failure{ConfigError{std::move(message), std::move(key), static_cast<int>(where.begin.line),
                               static_cast<int>(where.begin.column), ctx.file}};
 }
@@ -111,8 +110,7 @@ void Section::checkKeys(const std::vector<std::string>& allowed, std::string_vie
         if (std::ranges::find(allowed, k) != allowed.end()) continue;
         if (const KeyDoc* d = findKey(fmt::format("{}.{}", docPrefix_, k)); d && !driver.empty()) {
             fail(*ctx_, shown(k), key.source(),
-                 fmt::format("only for driver {}, but driver is {}", driversList(d->drivers),
-                             inQuotes(driver)));
+                 fmt::format("only for driver {}, but driver is {}", driversList(d->drivers), inQuotes(driver)));
         }
         std::string hint;
         if (auto near = closest(k, allowed); !near.empty()) {
@@ -148,8 +146,7 @@ const toml::table* subTable(const Ctx& ctx, const toml::table& parent, std::stri
     const toml::node* n = parent.get(leaf);
     if (!n) return nullptr;
     if (!n->is_table()) {
-        fail(ctx, shownKey, n->source(),
-             fmt::format("expected a table [{}], got {}", shownKey, typeName(*n)));
+        fail(ctx, shownKey, n->source(), fmt::format("expected a table [{}], got {}", shownKey, typeName(*n)));
     }
     return n->as_table();
 }

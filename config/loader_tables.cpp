@@ -57,8 +57,7 @@ RelaySettings readRelay(const Ctx& ctx, const toml::table& laneTable, const std:
     if (req("line")) r.line = s.get("line", asInt);
     r.active_low = s.get("active_low", asBool);
     if (req("host")) r.host = s.get("host", asString);
-    if (req("host") && r.host.empty())
-        fail(ctx, s.shown("host"), s.node("host")->source(), "must not be empty");
+    if (req("host") && r.host.empty()) fail(ctx, s.shown("host"), s.node("host")->source(), "must not be empty");
     r.port = s.get("port", asInt);
     if (req("device")) r.device = s.get("device", asPath).string();
     r.baud = s.get("baud", asInt);
@@ -129,8 +128,7 @@ std::vector<LaneSettings> readLanes(const Ctx& ctx, const toml::table& root, con
         lane.name = s.get("name", asLaneName);
         prefix = fmt::format("lane[{}]", lane.name);
         s = Section(ctx, &t, "lane", prefix, t.source());
-        if (auto [it, inserted] = nameLines.emplace(lane.name, s.node("name")->source().begin.line);
-            !inserted) {
+        if (auto [it, inserted] = nameLines.emplace(lane.name, s.node("name")->source().begin.line); !inserted) {
             fail(ctx, s.shown("name"), s.node("name")->source(),
                  fmt::format("{} is already the name of the lane at line {}; lane names must be unique",
                              inQuotes(lane.name), it->second));
@@ -147,8 +145,7 @@ std::vector<LaneSettings> readLanes(const Ctx& ctx, const toml::table& root, con
         lane.relay = readRelay(ctx, t, prefix, t.source());
         lane.presence = readPresence(ctx, t, prefix);
         lane.announcer = readAnnouncer(ctx, t, prefix);
-        if (lane.direction == Direction::Entry && lane.unread_plate == UnreadPlate::Presence &&
-            !lane.presence) {
+        if (lane.direction == Direction::Entry && lane.unread_plate == UnreadPlate::Presence && !lane.presence) {
             const toml::node* where = s.node("unread_plate");
             fail(ctx, s.shown("unread_plate"), where ? where->source() : t.source(),
                  "\"presence\" needs a [lane.presence] table on this entry lane (or set unread_plate = "
@@ -197,8 +194,7 @@ Settings parseSettings(const Ctx& ctx, const toml::table& root) {
         Section s = topSection(ctx, root, "stay");
         out.stay.max = s.get("max", asDuration);
         out.stay.grace = s.get("grace", asDuration);
-        out.stay.overstay_exit =
-            enumFrom(s.get("overstay_exit", asChoice), {OverstayExit::Open, OverstayExit::Hold});
+        out.stay.overstay_exit = enumFrom(s.get("overstay_exit", asChoice), {OverstayExit::Open, OverstayExit::Hold});
         out.stay.overstay_fee_per_hour = s.get("overstay_fee_per_hour", asNumber);
         out.stay.sweep_every = s.get("sweep_every", asDuration);
     }

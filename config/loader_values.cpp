@@ -38,8 +38,7 @@ std::string rangeText(std::string_view range) {
     return fmt::format("at most {}", hi);
 }
 
-[[noreturn]] void wrongType(const Section& s, const toml::node& n, const std::string& key,
-                            std::string_view want) {
+[[noreturn]] void wrongType(const Section& s, const toml::node& n, const std::string& key, std::string_view want) {
     fail(s.ctx(), key, n.source(), fmt::format("expected {}, got {}", want, typeName(n)));
 }
 
@@ -50,8 +49,7 @@ std::filesystem::path resolve(const Ctx& ctx, const std::filesystem::path& p) {
 
 bool isVideoFile(const std::filesystem::path& p) {
     std::string ext = p.extension().string();
-    std::ranges::transform(ext, ext.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::ranges::transform(ext, ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     static constexpr std::string_view kExt[] = {".mp4",  ".mkv", ".avi",   ".mov",  ".webm", ".m4v", ".mpg",
                                                 ".mpeg", ".ts",  ".mjpeg", ".mjpg", ".h264", ".h265"};
     return std::ranges::find(kExt, ext) != std::end(kExt);
@@ -137,8 +135,7 @@ std::filesystem::path asPath(const Section& s, const toml::node& n, const KeyDoc
     return resolve(s.ctx(), v);
 }
 
-std::vector<std::string> asStringList(const Section& s, const toml::node& n, const KeyDoc&,
-                                      const std::string& key) {
+std::vector<std::string> asStringList(const Section& s, const toml::node& n, const KeyDoc&, const std::string& key) {
     const auto* arr = n.as_array();
     if (!arr) wrongType(s, n, key, "an array of strings");
     if (arr->empty()) fail(s.ctx(), key, n.source(), "must list at least one entry");
@@ -200,8 +197,7 @@ std::string asCamera(const Section& s, const toml::node& n, const KeyDoc& k, con
     };
     for (std::string_view scheme : {"rtsp://", "rtsps://", "http://", "https://"}) {
         if (sv.starts_with(scheme)) {
-            if (sv.size() == scheme.size())
-                fail(s.ctx(), key, n.source(), fmt::format("{} has no host", inQuotes(v)));
+            if (sv.size() == scheme.size()) fail(s.ctx(), key, n.source(), fmt::format("{} has no host", inQuotes(v)));
             return v;
         }
     }
@@ -212,13 +208,11 @@ std::string asCamera(const Section& s, const toml::node& n, const KeyDoc& k, con
             return v;
         }
         fail(s.ctx(), key, n.source(),
-             fmt::format("{} is not a camera device: use /dev/videoN or a link under /dev/v4l/by-id/",
-                         inQuotes(v)));
+             fmt::format("{} is not a camera device: use /dev/videoN or a link under /dev/v4l/by-id/", inQuotes(v)));
     }
     if (sv.find("://") != std::string_view::npos) {
         fail(s.ctx(), key, n.source(),
-             fmt::format("{}: unsupported URL scheme (use rtsp://, rtsps://, http:// or https://)",
-                         inQuotes(v)));
+             fmt::format("{}: unsupported URL scheme (use rtsp://, rtsps://, http:// or https://)", inQuotes(v)));
     }
     if (v.empty()) fail(s.ctx(), key, n.source(), "must not be empty");
     const std::filesystem::path p = resolve(s.ctx(), v);
@@ -256,8 +250,7 @@ std::string asLaneName(const Section& s, const toml::node& n, const KeyDoc& k, c
                      });
     if (bad) {
         fail(s.ctx(), key, n.source(),
-             fmt::format("{} is not a valid lane name: 1-64 bytes, no spaces, '/' or control characters",
-                         inQuotes(v)));
+             fmt::format("{} is not a valid lane name: 1-64 bytes, no spaces, '/' or control characters", inQuotes(v)));
     }
     return v;
 }

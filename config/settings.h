@@ -34,8 +34,8 @@ std::string_view toString(PresenceDriver v);
 std::string_view toString(AnnouncerDriver v);
 
 struct SiteSettings {
-    std::string name;                 // UTF-8, may be empty
-    std::string timezone;             // a tz database name, checked at load
+    std::string name;      // UTF-8, may be empty
+    std::string timezone;  // a tz database name, checked at load
     bool operator==(const SiteSettings&) const = default;
 };
 
@@ -97,36 +97,36 @@ struct RelaySettings {
     RelayDriver driver = RelayDriver::Sim;
     Duration pulse{};
     Duration max_hold{};
-    std::filesystem::path file;    // sim: JSON lines of what the relay was asked
-    std::string chip;              // gpio: "gpiochip0" or "/dev/gpiochip0"
-    int line = 0;                  // gpio: line offset on the chip
-    bool active_low = false;       // gpio
-    std::string host;              // modbus-tcp
-    int port = 0;                  // modbus-tcp
-    std::string device;            // modbus-rtu, serial: "/dev/ttyUSB0"
-    int baud = 0;                  // modbus-rtu, serial
-    std::string parity;            // modbus-rtu: "N", "E" or "O"
-    int unit = 0;                  // modbus-tcp, modbus-rtu: slave id
-    int coil = 0;                  // modbus-tcp, modbus-rtu: coil address (0-based)
-    Duration timeout{};            // modbus-tcp, modbus-rtu, serial: response timeout
-    int channel = 0;               // serial: relay channel on the board (1-based)
+    std::filesystem::path file;  // sim: JSON lines of what the relay was asked
+    std::string chip;            // gpio: "gpiochip0" or "/dev/gpiochip0"
+    int line = 0;                // gpio: line offset on the chip
+    bool active_low = false;     // gpio
+    std::string host;            // modbus-tcp
+    int port = 0;                // modbus-tcp
+    std::string device;          // modbus-rtu, serial: "/dev/ttyUSB0"
+    int baud = 0;                // modbus-rtu, serial
+    std::string parity;          // modbus-rtu: "N", "E" or "O"
+    int unit = 0;                // modbus-tcp, modbus-rtu: slave id
+    int coil = 0;                // modbus-tcp, modbus-rtu: coil address (0-based)
+    Duration timeout{};          // modbus-tcp, modbus-rtu, serial: response timeout
+    int channel = 0;             // serial: relay channel on the board (1-based)
     bool operator==(const RelaySettings&) const = default;
 };
 
 // [lane.presence]: the barrier's loop detector (rule 13 "presence", rule 14).
 struct PresenceSettings {
     PresenceDriver driver = PresenceDriver::Sim;
-    std::filesystem::path file;    // sim: vehicle present while the file's first byte is '1'
-    std::string chip;              // gpio
-    int line = 0;                  // gpio
-    bool active_low = false;       // gpio
+    std::filesystem::path file;  // sim: vehicle present while the file's first byte is '1'
+    std::string chip;            // gpio
+    int line = 0;                // gpio
+    bool active_low = false;     // gpio
     bool operator==(const PresenceSettings&) const = default;
 };
 
 // [lane.announcer]: what the driver hears ("welcome, please leave by 18:30").
 struct AnnouncerSettings {
     AnnouncerDriver driver = AnnouncerDriver::Log;
-    std::string voice;             // tts: espeak-ng voice name
+    std::string voice;  // tts: espeak-ng voice name
     bool operator==(const AnnouncerSettings&) const = default;
 };
 
@@ -135,9 +135,9 @@ struct AnnouncerSettings {
 struct LaneSettings : LaneDefaults {
     std::string name;
     Direction direction = Direction::Entry;
-    std::string plate_camera;               // a source: /dev/videoN, rtsp://, http(s)://, video file, folder
-    std::string card_camera;                // = plate_camera unless given
-    std::optional<double> camera_fps;       // unset: the file's own rate, 10 for folders
+    std::string plate_camera;          // a source: /dev/videoN, rtsp://, http(s)://, video file, folder
+    std::string card_camera;           // = plate_camera unless given
+    std::optional<double> camera_fps;  // unset: the file's own rate, 10 for folders
     bool camera_loop = false;
     std::optional<std::array<int, 4>> roi;  // x, y, w, h in the plate camera's pixels
     bool dry_run = false;

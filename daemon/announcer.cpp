@@ -3,14 +3,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
+#include <vector>
 
 extern char** environ;
 
@@ -25,29 +24,44 @@ std::optional<std::string> announcementFor(const gate::Decision& d, const gate::
         case Reason::AdmitRepeat:
             if (d.deadline) return "欢迎，请于" + zone.formatLocal(*d.deadline, "%H:%M") + "前离场";
             return "欢迎";
-        case Reason::AdmitResident: return "欢迎回家";
-        case Reason::AdmitManual: return "请通行";
+        case Reason::AdmitResident:
+            return "欢迎回家";
+        case Reason::AdmitManual:
+            return "请通行";
         case Reason::ReleaseVisit:
         case Reason::ReleaseResident:
         case Reason::ReleaseUnmatched:
-        case Reason::ReleaseOnError: return "一路平安";
+        case Reason::ReleaseOnError:
+            return "一路平安";
         case Reason::ReleaseOverstay:
-        case Reason::HoldOverstay: return "已超时，请联系门卫";
-        case Reason::DenyNeedVoucher: return "请出示亲情停车券";
-        case Reason::DenyVoucherUsed: return "此券已使用";
-        case Reason::DenyVoucherExpired: return "此券已过期";
-        case Reason::DenyVoucherNotYetValid: return "此券尚未生效";
+        case Reason::HoldOverstay:
+            return "已超时，请联系门卫";
+        case Reason::DenyNeedVoucher:
+            return "请出示亲情停车券";
+        case Reason::DenyVoucherUsed:
+            return "此券已使用";
+        case Reason::DenyVoucherExpired:
+            return "此券已过期";
+        case Reason::DenyVoucherNotYetValid:
+            return "此券尚未生效";
         case Reason::DenyVoucherRevoked:
-        case Reason::DenyVoucherForged: return "此券无效";
-        case Reason::DenyAlreadyInside: return "此车已在场内，请联系门卫";
+        case Reason::DenyVoucherForged:
+            return "此券无效";
+        case Reason::DenyAlreadyInside:
+            return "此车已在场内，请联系门卫";
         case Reason::DenyBlocked:
-        case Reason::DenyGuardRefused: return "请联系门卫";
-        case Reason::DenyPlateUnread: return "未能识别车牌，请联系门卫";
-        case Reason::HoldPlateUnread: return "请稍候，门卫确认中";
+        case Reason::DenyGuardRefused:
+            return "请联系门卫";
+        case Reason::DenyPlateUnread:
+            return "未能识别车牌，请联系门卫";
+        case Reason::HoldPlateUnread:
+            return "请稍候，门卫确认中";
         case Reason::DenyClockBehind:
         case Reason::DenyInternal:
-        case Reason::HoldOnError: return "系统故障，请联系门卫";
-        case Reason::ExitQrMismatch: return std::nullopt;
+        case Reason::HoldOnError:
+            return "系统故障，请联系门卫";
+        case Reason::ExitQrMismatch:
+            return std::nullopt;
     }
     return std::nullopt;
 }

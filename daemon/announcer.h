@@ -21,31 +21,31 @@ namespace vg::daemon {
 std::optional<std::string> announcementFor(const gate::Decision& d, const gate::SiteZone& zone);
 
 class Announcer {
-public:
+  public:
     virtual ~Announcer() = default;
     virtual std::string_view driver() const = 0;
     virtual void say(std::string_view text) = 0;
 };
 
 class LogAnnouncer final : public Announcer {
-public:
+  public:
     explicit LogAnnouncer(std::string lane) : lane_(std::move(lane)) {}
     std::string_view driver() const override { return "log"; }
     void say(std::string_view text) override;
 
-private:
+  private:
     std::string lane_;
 };
 
 class TtsAnnouncer final : public Announcer {
-public:
+  public:
     // program: "espeak-ng" (looked up in PATH); voice: "cmn" unless configured.
     TtsAnnouncer(std::string lane, std::string voice, std::string program = "espeak-ng");
     ~TtsAnnouncer() override;
     std::string_view driver() const override { return "tts"; }
     void say(std::string_view text) override;
 
-private:
+  private:
     void reap();
     std::string lane_;
     std::string voice_;

@@ -91,14 +91,12 @@ gate::RuleSettings ruleSettingsFor(const config::Settings& s, const config::Lane
     r.grace_days = s.vouchers.grace_days;
     r.stay_max = s.stay.max;
     r.stay_grace = s.stay.grace;
-    r.overstay_exit =
-        s.stay.overstay_exit == config::OverstayExit::Hold ? gate::OnError::Hold : gate::OnError::Open;
+    r.overstay_exit = s.stay.overstay_exit == config::OverstayExit::Hold ? gate::OnError::Hold : gate::OnError::Open;
     r.overstay_fee_per_hour = s.stay.overstay_fee_per_hour;
     r.readmit_window = lane.readmit_window;
     r.unread_plate = map(lane.unread_plate);
     r.min_plate_confidence = lane.min_plate_confidence;
-    r.exit_on_error =
-        lane.exit_on_error == config::ExitOnError::Hold ? gate::OnError::Hold : gate::OnError::Open;
+    r.exit_on_error = lane.exit_on_error == config::ExitOnError::Hold ? gate::OnError::Hold : gate::OnError::Open;
     return r;
 }
 
@@ -159,14 +157,13 @@ void App::setupLane(const config::LaneSettings& ls) {
     unit->settings = ls;
     unit->ledger = openLedger();
     unit->decider = std::make_unique<LedgerDecider>(*unit->ledger);
-    auto made =
-        relay::makeRelay(unit->io.get_executor(), relayOptionsFor(ls), [this] { return clock_.now(); });
+    auto made = relay::makeRelay(unit->io.get_executor(), relayOptionsFor(ls), [this] { return clock_.now(); });
     if (!made) throw std::runtime_error(fmt::format("lane {}: relay {}", ls.name, made.error().str()));
     unit->relay = std::move(*made);
     if (ls.presence) {
         relay::PresenceOptions po;
-        po.kind = ls.presence->driver == config::PresenceDriver::Gpio ? relay::PresenceKind::Gpio
-                                                                      : relay::PresenceKind::Sim;
+        po.kind =
+            ls.presence->driver == config::PresenceDriver::Gpio ? relay::PresenceKind::Gpio : relay::PresenceKind::Sim;
         po.file = ls.presence->file;
         po.chip = ls.presence->chip;
         po.line = ls.presence->line;
@@ -177,8 +174,8 @@ void App::setupLane(const config::LaneSettings& ls) {
     }
     const bool tts = ls.announcer && ls.announcer->driver == config::AnnouncerDriver::Tts;
     unit->announcer = makeAnnouncer(ls.name, tts, ls.announcer ? ls.announcer->voice : "");
-    unit->lane = std::make_unique<Lane>(laneOptionsFor(settings_, ls), *unit->decider, *unit->relay,
-                                        *unit->announcer, unit->presence.get(), clock_, zone_, metrics_);
+    unit->lane = std::make_unique<Lane>(laneOptionsFor(settings_, ls), *unit->decider, *unit->relay, *unit->announcer,
+                                        unit->presence.get(), clock_, zone_, metrics_);
     unit->lane->setDecisionHandler([this](const gate::Decision& d) {
         const bool ok = d.reason != gate::Reason::DenyInternal && !d.spooled;
         boost::asio::post(io_, [this, ok] {
@@ -334,8 +331,7 @@ void App::reload() {
         spdlog::error("RELOAD_FAILED {}", dumpJson({{"config", config_path_.string()},
                                                     {"error", problem},
                                                     {"note", "the running settings are unchanged"}}));
-        (void)ledger_->recordEvent("RELOAD_FAILED", nlohmann::json{{"error", problem}}.dump(), clock_.now(),
-                                   "");
+        (void)ledger_->recordEvent("RELOAD_FAILED", nlohmann::json{{"error", problem}}.dump(), clock_.now(), "");
         notifier_.notify("READY=1\nSTATUS=reload failed, old settings kept: " + problem);
         return;
     }
@@ -375,8 +371,7 @@ void App::reload() {
     for (auto& unit : lanes_) {
         for (const auto& l : settings_.lane) {
             if (l.name != unit->settings.name) continue;
-            postToLane(*unit,
-                       [lane = unit->lane.get(), o = laneOptionsFor(settings_, l)] { lane->setOptions(o); });
+            postToLane(*unit, [lane = unit->lane.get(), o = laneOptionsFor(settings_, l)] { lane->setOptions(o); });
         }
     }
     // New token keys (`voucher-gate key new`) are picked up without a restart, by every connection.
@@ -386,8 +381,7 @@ void App::reload() {
         }
         ledger_->setKeys(std::move(*keys));
     } else {
-        spdlog::error("RELOAD_KEYS_FAILED {}",
-                      dumpJson({{"error", keys.error()}, {"note", "old keys kept"}}));
+        spdlog::error("RELOAD_KEYS_FAILED {}", dumpJson({{"error", keys.error()}, {"note", "old keys kept"}}));
     }
     nlohmann::json payload{{"config", config_path_.string()},
                            {"stay_max", config::formatDuration(settings_.stay.max)},

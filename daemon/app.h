@@ -21,6 +21,10 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -30,11 +34,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "config/settings.h"
 #include "daemon/announcer.h"
@@ -61,7 +60,7 @@ gate::RuleSettings ruleSettingsFor(const config::Settings& s, const config::Lane
 LaneOptions laneOptionsFor(const config::Settings& s, const config::LaneSettings& lane);
 
 class App {
-public:
+  public:
     App(std::filesystem::path config_path, config::Settings settings);
     ~App();
     App(const App&) = delete;
@@ -72,7 +71,7 @@ public:
     // must end the process at once after run() (std::_Exit), without destructors.
     bool abandonedLanes() const { return abandoned_lanes_; }
 
-private:
+  private:
     struct LaneUnit {
         LaneUnit() : work(boost::asio::make_work_guard(io)) {}
         config::LaneSettings settings;  // as set up (main thread); the lane holds its live options

@@ -99,34 +99,32 @@ void App::control(const nlohmann::json& request, const ControlServer::Reply& rep
     // after the guard was told it failed (the CLI gives up after 10 s).
     auto command = [lane = unit->lane.get(), cmd, manual, refuse, plate] {
         if (cmd == "confirm") {
-            return lane->confirm(manual, refuse,
-                                 plate.empty() ? std::nullopt : std::optional<std::string>(plate));
+            return lane->confirm(manual, refuse, plate.empty() ? std::nullopt : std::optional<std::string>(plate));
         }
         if (cmd == "open") return lane->open(manual);
         if (cmd == "hold-open") return lane->holdOpen(manual);
         return lane->release(manual);
     };
-    onLaneWithin(
-        *unit, kLaneAnswer, std::move(command),
-        [this, reply, lane_name, cmd, who = manual.operator_name](std::optional<ControlOutcome> outcome) {
-            if (!outcome) {
-                spdlog::error(
-                    "CONTROL_REFUSED {}",
-                    dumpJson({{"lane", lane_name}, {"cmd", cmd}, {"operator", who}, {"error", "lane busy"}}));
-                const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
-                return reply({{"ok", false},
-                              {"error", fmt::format("lane {} is busy: its relay or the ledger has not "
-                                                    "answered for {} s; nothing was done, try again",
-                                                    lane_name, waited)}});
-            }
-            publishStatus();
-            nlohmann::json out{{"ok", outcome->ok}};
-            if (!outcome->error.empty()) out["error"] = outcome->error;
-            if (outcome->decision) out["decision"] = decisionJson(*outcome->decision, zone_);
-            if (outcome->audit_seq != 0) out["audit_seq"] = outcome->audit_seq;
-            if (!outcome->relay_state.empty()) out["relay_state"] = outcome->relay_state;
-            reply(out);
-        });
+    onLaneWithin(*unit, kLaneAnswer, std::move(command),
+                 [this, reply, lane_name, cmd, who = manual.operator_name](std::optional<ControlOutcome> outcome) {
+                     if (!outcome) {
+                         spdlog::error(
+                             "CONTROL_REFUSED {}",
+                             dumpJson({{"lane", lane_name}, {"cmd", cmd}, {"operator", who}, {"error", "lane busy"}}));
+                         const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
+                         return reply({{"ok", false},
+                                       {"error", fmt::format("lane {} is busy: its relay or the ledger has not "
+                                                             "answered for {} s; nothing was done, try again",
+                                                             lane_name, waited)}});
+                     }
+                     publishStatus();
+                     nlohmann::json out{{"ok", outcome->ok}};
+                     if (!outcome->error.empty()) out["error"] = outcome->error;
+                     if (outcome->decision) out["decision"] = decisionJson(*outcome->decision, zone_);
+                     if (outcome->audit_seq != 0) out["audit_seq"] = outcome->audit_seq;
+                     if (!outcome->relay_state.empty()) out["relay_state"] = outcome->relay_state;
+                     reply(out);
+                 });
 }
 
 }  // namespace vg::daemon

@@ -86,9 +86,8 @@ void App::watchdogLoop(std::chrono::microseconds every) {
     for (const auto& unit : lanes_) {
         if (stalled(*unit)) {
             lanes_alive = false;
-            spdlog::error("LANE_STALLED {}",
-                          dumpJson({{"lane", unit->settings.name},
-                                    {"note", "no watchdog pet until its thread ticks again"}}));
+            spdlog::error("LANE_STALLED {}", dumpJson({{"lane", unit->settings.name},
+                                                       {"note", "no watchdog pet until its thread ticks again"}}));
         }
     }
     if (lanes_alive) notifier_.notify("WATCHDOG=1");
@@ -124,13 +123,12 @@ void App::stop() {
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
         LaneUnit& unit = *lanes_[i];
         if (released[i].wait_until(deadline) == std::future_status::timeout) {
-            recordFault("RELAY_FAULT",
-                        {{"lane", unit.settings.name},
-                         {"driver", unit.relay->driver()},
-                         {"error", fmt::format("the lane did not stop and release its output within {} "
-                                               "ms; exiting without it: check that output",
-                                               stallLimit().count())},
-                         {"during", "stop"}});
+            recordFault("RELAY_FAULT", {{"lane", unit.settings.name},
+                                        {"driver", unit.relay->driver()},
+                                        {"error", fmt::format("the lane did not stop and release its output within {} "
+                                                              "ms; exiting without it: check that output",
+                                                              stallLimit().count())},
+                                        {"during", "stop"}});
             unit.abandoned = true;
             abandoned_lanes_ = true;
             exit_code_ = 1;

@@ -42,10 +42,8 @@ std::vector<CameraGauge> App::cameraGauges() const {
             CameraGauge g;
             g.lane = unit->settings.name;
             g.role = c->options().role;
-            for (const auto& r : st.consumers)
-                g.readers.push_back({r.name, r.frames_processed, r.frames_dropped});
-            g.frame_age_seconds =
-                st.last_frame_age ? std::chrono::duration<double>(*st.last_frame_age).count() : -1.0;
+            for (const auto& r : st.consumers) g.readers.push_back({r.name, r.frames_processed, r.frames_dropped});
+            g.frame_age_seconds = st.last_frame_age ? std::chrono::duration<double>(*st.last_frame_age).count() : -1.0;
             g.up = st.state == vision::WorkerState::Running;
             out.push_back(g);
         }
@@ -61,31 +59,27 @@ nlohmann::json App::health(bool& healthy) {
         nlohmann::json cams = nlohmann::json::array();
         for (const auto& c : unit->cameras) {
             const auto st = c->stats();
-            const bool ok =
-                st.state == vision::WorkerState::Running || st.state == vision::WorkerState::Ended;
+            const bool ok = st.state == vision::WorkerState::Running || st.state == vision::WorkerState::Ended;
             healthy = healthy && ok;
             nlohmann::json readers = nlohmann::json::object();
             for (const auto& r : st.consumers)
-                readers[r.name] = {{"frames_processed", r.frames_processed},
-                                   {"frames_dropped", r.frames_dropped}};
+                readers[r.name] = {{"frames_processed", r.frames_processed}, {"frames_dropped", r.frames_dropped}};
             nlohmann::json cj{{"role", c->options().role},
                               {"state", vision::toString(st.state)},
                               {"frames_read", st.frames_read},
                               {"readers", readers}};
-            cj["frame_age_s"] =
-                st.last_frame_age ? nlohmann::json(std::chrono::duration<double>(*st.last_frame_age).count())
-                                  : nlohmann::json(nullptr);
+            cj["frame_age_s"] = st.last_frame_age
+                                    ? nlohmann::json(std::chrono::duration<double>(*st.last_frame_age).count())
+                                    : nlohmann::json(nullptr);
             if (!st.last_error.empty()) cj["last_error"] = st.last_error;
             cams.push_back(cj);
         }
-        const bool lane_stalled =
-            stalled(*unit);  // inside a relay or ledger call for too long (LANE_STALLED)
+        const bool lane_stalled = stalled(*unit);  // inside a relay or ledger call for too long (LANE_STALLED)
         healthy = healthy && s.relay_state != "faulted" && !lane_stalled;
-        nlohmann::json lj{
-            {"name", s.name},         {"direction", s.direction},
-            {"state", s.state},       {"relay", {{"driver", s.relay_driver}, {"state", s.relay_state}}},
-            {"cameras", cams},        {"dry_run", s.dry_run},
-            {"stalled", lane_stalled}};
+        nlohmann::json lj{{"name", s.name},         {"direction", s.direction},
+                          {"state", s.state},       {"relay", {{"driver", s.relay_driver}, {"state", s.relay_state}}},
+                          {"cameras", cams},        {"dry_run", s.dry_run},
+                          {"stalled", lane_stalled}};
         if (!s.last_reason.empty()) lj["last_reason"] = s.last_reason;
         if (!s.held_reason.empty()) lj["waiting_for_guard"] = s.held_reason;
         lanes.push_back(lj);
@@ -94,8 +88,7 @@ nlohmann::json App::health(bool& healthy) {
     const bool ledger_writable = head.has_value() && ledger_ok_;
     // A box that booted without a real-time clock reads 1970 (or its build date); rule 12 refuses entries
     // then.
-    const bool clock_sane =
-        clock_.now() > gate::TimePoint{std::chrono::sys_days{std::chrono::year{2025} / 1 / 1}};
+    const bool clock_sane = clock_.now() > gate::TimePoint{std::chrono::sys_days{std::chrono::year{2025} / 1 / 1}};
     healthy = healthy && ledger_writable && clock_sane && !stopping_;
     return {{"status", healthy ? "ok" : "degraded"},
             {"lanes", lanes},

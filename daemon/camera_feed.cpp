@@ -1,14 +1,15 @@
 #include "daemon/camera_feed.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 namespace vg::daemon {
 
 namespace {
 vision::QrOptions cardQrOptions() {
     vision::QrOptions o;
-    o.max_symbols = 1;  // one card at a time at a card post: the cheapest zxing setting
+    o.max_symbols = 1;                    // one card at a time at a card post: the cheapest zxing setting
     o.mode = vision::QrScanMode::Camera;  // one second-pass variant per frame, rotating: bounded per-frame cost
     return o;
 }
@@ -18,14 +19,15 @@ vision::QrOptions cardQrOptions() {
 // ASan daemons on 2 cores; at 5 against 10 the plate search still gets about a quarter of a contended core.
 constexpr int kQrNice = 5;
 constexpr int kPlateNice = 10;
-gate::TimePoint toGate(vision::FrameTime t) {
-    return std::chrono::time_point_cast<gate::Duration>(t);
-}
+gate::TimePoint toGate(vision::FrameTime t) { return std::chrono::time_point_cast<gate::Duration>(t); }
 }  // namespace
 
-CameraFeed::CameraFeed(CameraFeedOptions options, vision::FrameClock& clock, Metrics& metrics, Post post,
-                       Event event, std::unique_ptr<PlateSeer> plates)
-    : options_(std::move(options)), metrics_(metrics), post_(std::move(post)), plates_(std::move(plates)),
+CameraFeed::CameraFeed(CameraFeedOptions options, vision::FrameClock& clock, Metrics& metrics, Post post, Event event,
+                       std::unique_ptr<PlateSeer> plates)
+    : options_(std::move(options)),
+      metrics_(metrics),
+      post_(std::move(post)),
+      plates_(std::move(plates)),
       qr_(cardQrOptions()) {
     auto source = vision::makeFrameSource(options_.source, options_.source_options, clock);
     std::vector<vision::FrameWorker::Consumer> readers;
@@ -47,12 +49,15 @@ void CameraFeed::announceStreaming(const vision::Frame& frame) {
     if (!streaming_.test_and_set()) {
         // The first frame a reader of this camera takes, with its index and capture time: the clock of a clip played
         // as a camera (frame N was captured about N / fps after frame 0), which bench/daemon measures latency on.
-        spdlog::info("CAMERA_STREAMING {}",
-                     nlohmann::json{{"lane", options_.lane}, {"camera", options_.role}, {"index", frame.index},
-                                    {"captured_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                        frame.captured.time_since_epoch())
-                                                        .count()}}
-                         .dump());
+        spdlog::info(
+            "CAMERA_STREAMING {}",
+            nlohmann::json{
+                {"lane", options_.lane},
+                {"camera", options_.role},
+                {"index", frame.index},
+                {"captured_ms",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(frame.captured.time_since_epoch()).count()}}
+                .dump());
     }
 }
 

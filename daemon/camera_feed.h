@@ -24,7 +24,7 @@ namespace vg::daemon {
 // Declared here (its consumer); an adapter over the vision plate pipeline implements it. Called from one
 // camera's processing thread only.
 class PlateSeer {
-public:
+  public:
     virtual ~PlateSeer() = default;
     virtual std::vector<LaneObservation> read(const cv::Mat& image, gate::TimePoint frame_time) = 0;
 };
@@ -43,7 +43,7 @@ struct CameraFeedOptions {
 };
 
 class CameraFeed {
-public:
+  public:
     using Post = std::function<void(LaneObservation)>;
     using Event = std::function<void(const vision::WorkerEvent&)>;
 
@@ -55,7 +55,7 @@ public:
     vision::WorkerStats stats() const { return worker_->stats(); }
     const CameraFeedOptions& options() const { return options_; }
 
-private:
+  private:
     void announceStreaming(const vision::Frame& frame);
     void readQr(const vision::Frame& frame);
     void readPlates(const vision::Frame& frame);

@@ -12,8 +12,7 @@ std::expected<ControlCommand, std::string> parseControlCommand(const nlohmann::j
     };
     ControlCommand c;
     c.cmd = str("cmd");
-    if (c.cmd != "status" && c.cmd != "confirm" && c.cmd != "open" && c.cmd != "hold-open" &&
-        c.cmd != "release") {
+    if (c.cmd != "status" && c.cmd != "confirm" && c.cmd != "open" && c.cmd != "hold-open" && c.cmd != "release") {
         return std::unexpected(
             fmt::format("unknown command \"{}\" (confirm, open, hold-open, release, status)", c.cmd));
     }

@@ -1,13 +1,13 @@
 #include "daemon/control_server.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace vg::daemon {
 
@@ -25,8 +25,8 @@ struct Session : std::enable_shared_from_this<Session> {
         timer.async_wait([self](const boost::system::error_code& ec) {
             if (!ec) self->socket.close();
         });
-        boost::asio::async_read_until(socket, buffer, '\n',
-                                      [self](const boost::system::error_code& ec, std::size_t n) { self->onLine(ec, n); });
+        boost::asio::async_read_until(
+            socket, buffer, '\n', [self](const boost::system::error_code& ec, std::size_t n) { self->onLine(ec, n); });
     }
 
     void onLine(const boost::system::error_code& ec, std::size_t n) {
@@ -52,11 +52,12 @@ struct Session : std::enable_shared_from_this<Session> {
         replied = true;
         reply = response.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
         auto self = shared_from_this();
-        boost::asio::async_write(socket, boost::asio::buffer(reply), [self](const boost::system::error_code&, std::size_t) {
-            boost::system::error_code ignored;
-            self->socket.shutdown(Socket::shutdown_both, ignored);
-            self->socket.close(ignored);
-        });
+        boost::asio::async_write(socket, boost::asio::buffer(reply),
+                                 [self](const boost::system::error_code&, std::size_t) {
+                                     boost::system::error_code ignored;
+                                     self->socket.shutdown(Socket::shutdown_both, ignored);
+                                     self->socket.close(ignored);
+                                 });
     }
 
     Socket socket;
@@ -82,8 +83,8 @@ ControlServer::ControlServer(boost::asio::io_context& io, std::filesystem::path 
     ::umask(old_mask);
     if (!bec) acceptor_.listen(16, bec);
     if (bec) {
-        throw std::runtime_error(fmt::format("cannot create the control socket {}: {} (control.socket)",
-                                             path_.string(), bec.message()));
+        throw std::runtime_error(
+            fmt::format("cannot create the control socket {}: {} (control.socket)", path_.string(), bec.message()));
     }
     ::chmod(path_.c_str(), 0660);
     accept();

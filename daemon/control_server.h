@@ -10,18 +10,17 @@
 // std::runtime_error when the socket cannot be created (start-up only).
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <filesystem>
 #include <functional>
 #include <memory>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
 #include <nlohmann/json.hpp>
 
 namespace vg::daemon {
 
 class ControlServer {
-public:
+  public:
     // The handler answers through `reply`, at once or later (on the main thread), exactly once.
     using Reply = std::function<void(const nlohmann::json& response)>;
     using Handler = std::function<void(const nlohmann::json& request, const Reply& reply)>;
@@ -30,7 +29,7 @@ public:
     void close();  // stops accepting and removes the socket file
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     void accept();
     boost::asio::io_context& io_;
     std::filesystem::path path_;

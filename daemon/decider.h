@@ -11,10 +11,10 @@
 namespace vg::daemon {
 
 class Decider {
-public:
+  public:
     virtual ~Decider() = default;
-    virtual gate::Decision decide(const gate::Observation& obs, const gate::RuleSettings& settings,
-                                  gate::TimePoint now, bool dry_run, const std::optional<gate::Manual>& manual) = 0;
+    virtual gate::Decision decide(const gate::Observation& obs, const gate::RuleSettings& settings, gate::TimePoint now,
+                                  bool dry_run, const std::optional<gate::Manual>& manual) = 0;
     virtual gate::Decision confirm(const gate::Observation& held, const gate::RuleSettings& settings,
                                    gate::TimePoint now, const gate::Manual& manual, bool refuse,
                                    const std::optional<std::string>& plate) = 0;
@@ -23,15 +23,14 @@ public:
 };
 
 class LedgerDecider final : public Decider {
-public:
+  public:
     explicit LedgerDecider(gate::Ledger& ledger) : ledger_(ledger) {}
     gate::Decision decide(const gate::Observation& obs, const gate::RuleSettings& settings, gate::TimePoint now,
                           bool dry_run, const std::optional<gate::Manual>& manual) override {
         return ledger_.decide(obs, settings, now, dry_run, manual);
     }
     gate::Decision confirm(const gate::Observation& held, const gate::RuleSettings& settings, gate::TimePoint now,
-                           const gate::Manual& manual, bool refuse,
-                           const std::optional<std::string>& plate) override {
+                           const gate::Manual& manual, bool refuse, const std::optional<std::string>& plate) override {
         return ledger_.confirm(held, settings, now, manual, refuse, plate);
     }
     gate::LedgerResult<std::int64_t> recordEvent(std::string_view kind, const std::string& payload_json,
@@ -39,7 +38,7 @@ public:
         return ledger_.recordEvent(kind, payload_json, now, personal_json);
     }
 
-private:
+  private:
     gate::Ledger& ledger_;
 };
 

@@ -3,15 +3,10 @@
 namespace vg::daemon {
 
 nlohmann::json decisionJson(const gate::Decision& d, const gate::SiteZone& zone) {
-    nlohmann::json j{{"reason", gate::toString(d.reason)},
-                     {"admit", d.admit},
-                     {"lane", d.lane},
-                     {"direction", gate::toString(d.direction)},
-                     {"at", zone.isoLocal(d.at)},
-                     {"plate", d.plate},
-                     {"plate_unread", d.plate_unread},
-                     {"message", d.message},
-                     {"audit_seq", d.audit_seq}};
+    nlohmann::json j{
+        {"reason", gate::toString(d.reason)},       {"admit", d.admit},          {"lane", d.lane},
+        {"direction", gate::toString(d.direction)}, {"at", zone.isoLocal(d.at)}, {"plate", d.plate},
+        {"plate_unread", d.plate_unread},           {"message", d.message},      {"audit_seq", d.audit_seq}};
     if (d.visit) j["visit"] = *d.visit;
     if (d.deadline) j["deadline"] = zone.isoLocal(*d.deadline);
     if (d.serial) j["serial"] = *d.serial;

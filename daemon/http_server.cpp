@@ -1,12 +1,12 @@
 #include "daemon/http_server.h"
 
-#include <charconv>
-#include <memory>
+#include <fmt/format.h>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
+#include <charconv>
+#include <memory>
 
 namespace vg::daemon {
 

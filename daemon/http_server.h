@@ -4,12 +4,11 @@
 // cannot be bound (start-up only).
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <string>
 #include <utility>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 namespace vg::daemon {
 
@@ -20,13 +19,13 @@ struct HttpReply {
 };
 
 class HttpServer {
-public:
+  public:
     using Handler = std::function<HttpReply(const std::string& target)>;
     HttpServer(boost::asio::io_context& io, const std::string& listen, Handler handler);
     void close();
     unsigned short port() const;  // the bound port (useful with "127.0.0.1:0")
 
-private:
+  private:
     void accept();
     boost::asio::ip::tcp::acceptor acceptor_;
     Handler handler_;

@@ -51,15 +51,12 @@ std::size_t charactersApart(const std::string& a, const std::string& b) {
 // A read that differs from another in more than two characters is another car.
 bool differentCar(const std::string& a, const std::string& b) { return charactersApart(a, b) > 2; }
 
-bool isHold(Reason r) {
-    return r == Reason::HoldPlateUnread || r == Reason::HoldOverstay || r == Reason::HoldOnError;
-}
+bool isHold(Reason r) { return r == Reason::HoldPlateUnread || r == Reason::HoldOverstay || r == Reason::HoldOnError; }
 
 }  // namespace
 
 Lane::Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer& announcer,
-           relay::PresenceInput* presence, const gate::Clock& clock, const gate::SiteZone& zone,
-           Metrics& metrics)
+           relay::PresenceInput* presence, const gate::Clock& clock, const gate::SiteZone& zone, Metrics& metrics)
     : options_(std::move(options)),
       decider_(decider),
       relay_(relay),
@@ -124,9 +121,8 @@ void Lane::onPlateFrame(const LaneObservation& o) {
 void Lane::onPlateRead(const LaneObservation& o, TimePoint now) {
     if (!last_read_frame_ || o.frame_time > *last_read_frame_) last_read_frame_ = o.frame_time;
     last_read_at_ = now;
-    spdlog::debug(
-        "PLATE_READ {}",
-        dumpJson(nlohmann::json{{"lane", options_.name}, {"text", o.text}, {"confidence", o.confidence}}));
+    spdlog::debug("PLATE_READ {}",
+                  dumpJson(nlohmann::json{{"lane", options_.name}, {"text", o.text}, {"confidence", o.confidence}}));
     // A read that differs from the current leader in more than two characters is another car: a new vote, so
     // that the reads of the car before (even unconfident ones) cannot outvote it.
     if (const auto leader = voter_.leader(); leader && differentCar(leader->text, o.text)) voter_.reset();
@@ -184,8 +180,7 @@ void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
     }
     // Entry: resident and blocked cars are decided at once; any other car waits for its card (pair_window),
     // also when the ledger fails now (it may be back by the time the card is shown).
-    const gate::Decision probe =
-        decider_.decide(observation(p, std::nullopt), options_.rules, now, true, std::nullopt);
+    const gate::Decision probe = decider_.decide(observation(p, std::nullopt), options_.rules, now, true, std::nullopt);
     if (probe.reason == Reason::AdmitResident || probe.reason == Reason::DenyBlocked) {
         decideNow(observation(p, std::nullopt), now, std::nullopt);
         return;
@@ -246,8 +241,7 @@ void Lane::tick() {
         decideNow(observation(plate_->seen, std::nullopt), now, std::nullopt);  // DENY_NEED_VOUCHER, once
     }
     // A decided car out of view for pass_gap has gone; an undecided one is kept until its card deadline.
-    if (plate_ && (plate_->decided || !plate_->card_deadline) &&
-        now - plate_->last_seen > options_.pass_gap) {
+    if (plate_ && (plate_->decided || !plate_->card_deadline) && now - plate_->last_seen > options_.pass_gap) {
         plate_.reset();
     }
     // No frame looked at for a whole pair_window (the camera is lost, the reader stalled): no pass lasts that
@@ -359,9 +353,8 @@ bool Lane::pulseFor(const gate::Decision& d, TimePoint now, std::optional<TimePo
     }
     // Rule 10, checked here too: an entry admission that is not on disk never opens the barrier.
     if (options_.direction == gate::Direction::Entry && d.audit_seq == 0) {
-        spdlog::error(
-            "ADMIT_NOT_COMMITTED {}",
-            dumpJson(nlohmann::json{{"lane", options_.name}, {"reason", gate::toString(d.reason)}}));
+        spdlog::error("ADMIT_NOT_COMMITTED {}",
+                      dumpJson(nlohmann::json{{"lane", options_.name}, {"reason", gate::toString(d.reason)}}));
         return false;
     }
     const std::string tag = d.spooled ? "spool" : "audit:" + std::to_string(d.audit_seq);
@@ -381,9 +374,9 @@ void Lane::relayFault(const relay::RelayError& e, std::string_view during) {
         {"lane", options_.name}, {"driver", e.driver}, {"error", e.message}, {"during", during}};
     spdlog::error("RELAY_FAULT {}", dumpJson(payload));
     if (auto r = decider_.recordEvent("RELAY_FAULT", payload.dump(), clock_.now(), ""); !r) {
-        spdlog::error("AUDIT_FAULT {}",
-                      dumpJson(nlohmann::json{
-                          {"lane", options_.name}, {"event", "RELAY_FAULT"}, {"error", r.error().message}}));
+        spdlog::error(
+            "AUDIT_FAULT {}",
+            dumpJson(nlohmann::json{{"lane", options_.name}, {"event", "RELAY_FAULT"}, {"error", r.error().message}}));
     }
 }
 
@@ -393,9 +386,8 @@ std::int64_t Lane::audit(std::string_view kind, const gate::Manual& manual, std:
     auto r = decider_.recordEvent(kind, payload.dump(), clock_.now(), personal.dump());
     if (!r) {
         error = "not audited: " + r.error().message;
-        spdlog::error(
-            "AUDIT_FAULT {}",
-            dumpJson(nlohmann::json{{"lane", options_.name}, {"event", kind}, {"error", r.error().message}}));
+        spdlog::error("AUDIT_FAULT {}",
+                      dumpJson(nlohmann::json{{"lane", options_.name}, {"event", kind}, {"error", r.error().message}}));
         return 0;
     }
     spdlog::info("{} {}", kind,
@@ -406,8 +398,7 @@ std::int64_t Lane::audit(std::string_view kind, const gate::Manual& manual, std:
     return *r;
 }
 
-ControlOutcome Lane::confirm(const gate::Manual& manual, bool refuse,
-                             const std::optional<std::string>& plate) {
+ControlOutcome Lane::confirm(const gate::Manual& manual, bool refuse, const std::optional<std::string>& plate) {
     ControlOutcome out;
     if (stopped_) {
         out.error = "the daemon is stopping";

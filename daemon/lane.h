@@ -38,8 +38,8 @@ struct LaneOptions {
     Duration repeat_window{std::chrono::seconds(60)};
     Duration plate_timeout{std::chrono::seconds(8)};
     Duration pulse{500};
-    bool dry_run = false;        // decide and log, never energise, write nothing to the ledger
-    int vote_frames = 3;         // plate reads that must agree before a plate is declared
+    bool dry_run = false;  // decide and log, never energise, write nothing to the ledger
+    int vote_frames = 3;   // plate reads that must agree before a plate is declared
     // Frames looked at for this long without a plate read: the car has gone, the next read starts a new vote.
     Duration pass_gap{2000};
 };
@@ -47,16 +47,16 @@ struct LaneOptions {
 // The guard's command result (control socket).
 struct ControlOutcome {
     bool ok = false;
-    std::string error;                      // why not, when !ok (or what went wrong after acting)
-    std::optional<gate::Decision> decision; // confirm
-    std::int64_t audit_seq = 0;             // open/hold-open/release: the audit row
+    std::string error;                       // why not, when !ok (or what went wrong after acting)
+    std::optional<gate::Decision> decision;  // confirm
+    std::int64_t audit_seq = 0;              // open/hold-open/release: the audit row
     std::string relay_state;
 };
 
 struct LaneStatus {
     std::string name;
     std::string direction;
-    std::string state;        // "idle", "waiting-for-card", "waiting-for-plate", "waiting-for-guard", "stopped"
+    std::string state;  // "idle", "waiting-for-card", "waiting-for-plate", "waiting-for-guard", "stopped"
     std::string relay_driver;
     std::string relay_state;
     std::string last_reason;  // "" before the first decision
@@ -66,7 +66,7 @@ struct LaneStatus {
 };
 
 class Lane {
-public:
+  public:
     Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer& announcer,
          relay::PresenceInput* presence, const gate::Clock& clock, const gate::SiteZone& zone, Metrics& metrics);
 
@@ -87,7 +87,7 @@ public:
     // Every decision the lane acted on (the App logs; tests and the demo watch).
     void setDecisionHandler(std::function<void(const gate::Decision&)> h) { on_decision_ = std::move(h); }
 
-private:
+  private:
     struct CurrentPlate {
         gate::PlateSeen seen;
         gate::TimePoint first_seen{};

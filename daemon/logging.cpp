@@ -25,9 +25,7 @@ class JournalPriorityFlag final : public spdlog::custom_flag_formatter {
         const char* p = kPrio[static_cast<int>(msg.level)];
         dest.append(p, p + 3);
     }
-    std::unique_ptr<custom_flag_formatter> clone() const override {
-        return std::make_unique<JournalPriorityFlag>();
-    }
+    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JournalPriorityFlag>(); }
 };
 
 }  // namespace
@@ -43,8 +41,7 @@ void setupLogging() {
     logger->set_formatter(std::move(formatter));
     // VG_LOG_LEVEL=debug adds every plate read (PLATE_READ) for commissioning.
     if (const char* level = std::getenv("VG_LOG_LEVEL")) logger->set_level(spdlog::level::from_str(level));
-    logger->flush_on(
-        spdlog::level::trace);  // one line per event, visible at once (tests and the demo watch it)
+    logger->flush_on(spdlog::level::trace);  // one line per event, visible at once (tests and the demo watch it)
     spdlog::set_default_logger(logger);
 }
 

@@ -1,14 +1,14 @@
 // voucher-gated: parses the command line, loads the config, runs the App. Exit codes: 0 clean stop or a valid
 // config (--check-config); 1 start-up failure, or a stop that could not release every output; 2 bad command line or
 // invalid config.
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 #include "config/config_loader.h"
 #include "daemon/app.h"

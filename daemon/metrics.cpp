@@ -1,8 +1,8 @@
 #include "daemon/metrics.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace vg::daemon {
 
@@ -114,8 +114,9 @@ std::string Metrics::render(const std::vector<CameraGauge>& cameras) const {
             out += fmt::format("vg_frames_processed_total{{lane=\"{}\",camera=\"{}\",reader=\"{}\"}} {}\n",
                                escapeLabel(c.lane), c.role, r.name, r.frames_processed);
     }
-    out += "# HELP vg_frames_dropped_total Frames replaced by a newer one before a reader took them (it fell "
-           "behind).\n";
+    out +=
+        "# HELP vg_frames_dropped_total Frames replaced by a newer one before a reader took them (it fell "
+        "behind).\n";
     out += "# TYPE vg_frames_dropped_total counter\n";
     for (const auto& c : cameras) {
         for (const auto& r : c.readers)
@@ -124,8 +125,7 @@ std::string Metrics::render(const std::vector<CameraGauge>& cameras) const {
     }
     out += "# HELP vg_camera_up 1 while the camera delivers frames.\n# TYPE vg_camera_up gauge\n";
     for (const auto& c : cameras) {
-        out += fmt::format("vg_camera_up{{lane=\"{}\",camera=\"{}\"}} {}\n", escapeLabel(c.lane), c.role,
-                           c.up ? 1 : 0);
+        out += fmt::format("vg_camera_up{{lane=\"{}\",camera=\"{}\"}} {}\n", escapeLabel(c.lane), c.role, c.up ? 1 : 0);
     }
     out += "# HELP vg_decode_seconds Time to read one frame (QR or plate).\n# TYPE vg_decode_seconds histogram\n";
     for (const auto& [key, h] : decode_) {
@@ -150,8 +150,8 @@ std::string Metrics::render(const std::vector<CameraGauge>& cameras) const {
     out += "# HELP vg_relay_faults_total Relay commands that failed, by lane and driver.\n";
     out += "# TYPE vg_relay_faults_total counter\n";
     for (const auto& [k, v] : relay_faults_) {
-        out += fmt::format("vg_relay_faults_total{{lane=\"{}\",driver=\"{}\"}} {}\n", escapeLabel(k.first), k.second,
-                           v);
+        out +=
+            fmt::format("vg_relay_faults_total{{lane=\"{}\",driver=\"{}\"}} {}\n", escapeLabel(k.first), k.second, v);
     }
     out += "# HELP vg_overstays_total Visits that became overstays (OVERSTAY_STARTED).\n";
     out += "# TYPE vg_overstays_total counter\n";

@@ -12,7 +12,7 @@
 namespace vg::daemon {
 
 class Histogram {
-public:
+  public:
     explicit Histogram(std::vector<double> bounds);
     void observe(double seconds);
     // Prometheus lines for `name` with `labels` ("lane=\"entry-1\"", may be empty).
@@ -21,7 +21,7 @@ public:
     // The smallest bucket bound below which at least q of the observations fall (upper estimate), or 0.
     double quantileUpperBound(double q) const;
 
-private:
+  private:
     std::vector<double> bounds_;
     std::vector<std::uint64_t> buckets_;  // cumulative at render time; per-bucket here
     double sum_ = 0;
@@ -43,9 +43,9 @@ struct CameraGauge {
 };
 
 class Metrics {
-public:
+  public:
     void observeDecode(const std::string& lane, const std::string& what, double seconds);  // what: "qr", "plate"
-    void observeDecision(const std::string& lane, double seconds);  // the ledger call
+    void observeDecision(const std::string& lane, double seconds);                         // the ledger call
     void observeCardToRelay(const std::string& lane, double seconds);
     void countDecision(const std::string& lane, const std::string& reason);
     void countRelayFault(const std::string& lane, const std::string& driver);
@@ -56,7 +56,7 @@ public:
     std::uint64_t decisions(const std::string& lane, const std::string& reason) const;
     std::uint64_t relayFaults() const;
 
-private:
+  private:
     Histogram& histogram(std::map<std::string, Histogram>& m, const std::string& key);
     mutable std::mutex mutex_;
     std::map<std::string, Histogram> decode_;         // key: lane\x1fwhat

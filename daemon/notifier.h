@@ -11,7 +11,7 @@
 namespace vg::daemon {
 
 class Notifier {
-public:
+  public:
     virtual ~Notifier() = default;
     virtual void notify(std::string_view assignments) = 0;  // e.g. "READY=1\nSTATUS=..."
     // The watchdog interval systemd expects pets within (WatchdogSec), or nullopt when it is off.
@@ -19,7 +19,7 @@ public:
 };
 
 class SystemdNotifier final : public Notifier {
-public:
+  public:
     void notify(std::string_view assignments) override;
     std::optional<std::chrono::microseconds> watchdogInterval() const override;
 };

@@ -1,7 +1,8 @@
 // The PlateSeer over the vision plate pipeline (finder + trained reader + grammar). One per plate camera, used
 // on that camera's processing thread only (the pipeline owns a cv::dnn::Net).
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 #include "daemon/camera_feed.h"
 #include "vision/plate_pipeline.h"
@@ -11,7 +12,7 @@ namespace vg::daemon {
 namespace {
 
 class PipelineSeer final : public PlateSeer {
-public:
+  public:
     PipelineSeer(vision::PlatePipeline pipeline, std::optional<cv::Rect> roi)
         : pipeline_(std::move(pipeline)), roi_(roi) {}
     std::vector<LaneObservation> read(const cv::Mat& image, gate::TimePoint frame_time) override {
@@ -32,7 +33,7 @@ public:
         return out;
     }
 
-private:
+  private:
     vision::PlatePipeline pipeline_;
     std::optional<cv::Rect> roi_;
 };
@@ -43,7 +44,8 @@ std::unique_ptr<PlateSeer> makePlateSeer(const std::string& lane, std::optional<
     auto pipeline = vision::PlatePipeline::loadDefault();
     if (!pipeline) {
         spdlog::error("PLATE_READER_UNAVAILABLE {}",
-                      nlohmann::json{{"lane", lane}, {"error", pipeline.error()},
+                      nlohmann::json{{"lane", lane},
+                                     {"error", pipeline.error()},
                                      {"note", "plates read as unread: cards wait for the guard (rule 13)"}}
                           .dump());
         return nullptr;

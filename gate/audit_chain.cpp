@@ -25,8 +25,7 @@ std::string u64be(std::uint64_t v) {
 }
 
 bool isLowerHex(std::string_view s) {
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string trimmed(std::string_view s) {
@@ -80,11 +79,10 @@ std::expected<void, std::string> AuditKey::save(const std::filesystem::path& pat
 std::string auditRowHash(const AuditKey& key, const AuditRow& row) {
     auto lp = [](std::string_view s) { return u64be(s.size()); };
     const std::string seq = u64be(static_cast<std::uint64_t>(row.seq));
-    const std::string l_prev = lp(row.prev_hash), l_at = lp(row.at), l_kind = lp(row.kind),
-                      l_payload = lp(row.payload), l_subject = lp(row.subject_commitment);
-    const auto mac =
-        hmacSha256(key.bytes, {kAuditTag, seq, l_prev, row.prev_hash, l_at, row.at, l_kind, row.kind,
-                               l_payload, row.payload, l_subject, row.subject_commitment});
+    const std::string l_prev = lp(row.prev_hash), l_at = lp(row.at), l_kind = lp(row.kind), l_payload = lp(row.payload),
+                      l_subject = lp(row.subject_commitment);
+    const auto mac = hmacSha256(key.bytes, {kAuditTag, seq, l_prev, row.prev_hash, l_at, row.at, l_kind, row.kind,
+                                            l_payload, row.payload, l_subject, row.subject_commitment});
     return hexEncode(mac);
 }
 
@@ -146,25 +144,22 @@ AuditVerdict verifyAuditChain(const AuditKey& key, const std::vector<AuditRow>& 
             const bool later = std::any_of(rows.begin() + static_cast<std::ptrdiff_t>(i) + 1, rows.end(),
                                            [&](const AuditRow& r) { return r.seq == expected_seq; });
             if (later)
-                return fail(expected_seq, "row " + n + " is out of order (it comes after row " +
-                                              std::to_string(row.seq) + ")");
+                return fail(expected_seq,
+                            "row " + n + " is out of order (it comes after row " + std::to_string(row.seq) + ")");
             if (row.seq == expected_seq + 1) return fail(expected_seq, "row " + n + " is missing (deleted)");
-            return fail(expected_seq,
-                        "rows " + n + " to " + std::to_string(row.seq - 1) + " are missing (deleted)");
+            return fail(expected_seq, "rows " + n + " to " + std::to_string(row.seq - 1) + " are missing (deleted)");
         }
         const std::string recomputed = auditRowHash(key, row);
-        if (sodium_memcmp(recomputed.data(), row.hash.data(), std::min(recomputed.size(), row.hash.size())) !=
-                0 ||
+        if (sodium_memcmp(recomputed.data(), row.hash.data(), std::min(recomputed.size(), row.hash.size())) != 0 ||
             recomputed.size() != row.hash.size()) {
-            return fail(row.seq, "row " + std::to_string(row.seq) +
-                                     " was altered (its hash does not match its contents)");
+            return fail(row.seq,
+                        "row " + std::to_string(row.seq) + " was altered (its hash does not match its contents)");
         }
         if (row.prev_hash != *prev_hash) {
-            return fail(row.seq,
-                        "row " + std::to_string(row.seq) + " does not follow row " +
-                            std::to_string(row.seq - 1) +
-                            " (the link to the previous row is broken: rows were removed, inserted or "
-                            "re-chained)");
+            return fail(row.seq, "row " + std::to_string(row.seq) + " does not follow row " +
+                                     std::to_string(row.seq - 1) +
+                                     " (the link to the previous row is broken: rows were removed, inserted or "
+                                     "re-chained)");
         }
         prev_hash = &row.hash;
     }
@@ -174,17 +169,16 @@ AuditVerdict verifyAuditChain(const AuditKey& key, const std::vector<AuditRow>& 
         const auto have = static_cast<std::int64_t>(rows.size());
         if (want.count < 0) return fail(1, "the recorded head " + want.str() + " is not valid");
         if (have < want.count) {
-            return fail(have + 1, "the chain ends at row " + std::to_string(have) +
-                                      " but the head recorded " + want.str() + ": rows " +
-                                      std::to_string(have + 1) + " to " + std::to_string(want.count) +
-                                      " are missing (the tail was cut off)");
+            return fail(have + 1, "the chain ends at row " + std::to_string(have) + " but the head recorded " +
+                                      want.str() + ": rows " + std::to_string(have + 1) + " to " +
+                                      std::to_string(want.count) + " are missing (the tail was cut off)");
         }
         const std::string& at_count =
             want.count == 0 ? kAuditGenesisHash : rows[static_cast<std::size_t>(want.count) - 1].hash;
         if (at_count != want.hash) {
             return fail(std::max<std::int64_t>(want.count, 1),
-                        "row " + std::to_string(want.count) + " does not match the recorded head " +
-                            want.str() + " (the chain was rebuilt or replaced since that head was printed)");
+                        "row " + std::to_string(want.count) + " does not match the recorded head " + want.str() +
+                            " (the chain was rebuilt or replaced since that head was printed)");
         }
     }
     return verdict;
@@ -216,8 +210,7 @@ bool AuditChainVerifier::add(const AuditRow& row) {
         return fail(row.seq, "row " + std::to_string(row.seq) + " was altered (its hash does not match its contents)");
     }
     if (row.prev_hash != last_hash_) {
-        return fail(row.seq, "row " + std::to_string(row.seq) + " does not follow row " +
-                                 std::to_string(row.seq - 1) +
+        return fail(row.seq, "row " + std::to_string(row.seq) + " does not follow row " + std::to_string(row.seq - 1) +
                                  " (the link to the previous row is broken: rows were removed, inserted or "
                                  "re-chained)");
     }

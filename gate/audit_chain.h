@@ -41,7 +41,7 @@ struct AuditRow {
 inline const std::string kAuditGenesisHash(64, '0');
 
 std::string auditRowHash(const AuditKey& key, const AuditRow& row);  // ignores row.hash
-std::string randomSaltHex();                                        // 16 random bytes, hex
+std::string randomSaltHex();                                         // 16 random bytes, hex
 std::string commitPersonal(std::string_view salt_hex, std::string_view clear_json);
 
 struct AuditHead {
@@ -49,8 +49,8 @@ struct AuditHead {
     std::string hash;  // hash of the last row (genesis hash when empty)
 
     bool operator==(const AuditHead&) const = default;
-    std::string str() const;                                          // "N:HASH"
-    static std::optional<AuditHead> parse(std::string_view text);    // "N:HASH"
+    std::string str() const;                                       // "N:HASH"
+    static std::optional<AuditHead> parse(std::string_view text);  // "N:HASH"
 };
 
 struct AuditVerdict {
@@ -69,13 +69,13 @@ AuditVerdict verifyAuditChain(const AuditKey& key, const std::vector<AuditRow>& 
 // ten-year chain is verified in constant memory. add() returns false once the chain is known to be broken
 // (further rows are ignored); finish() gives the verdict. Not thread-safe; one verifier per pass.
 class AuditChainVerifier {
-public:
+  public:
     explicit AuditChainVerifier(const AuditKey& key, std::optional<AuditHead> expected_head = std::nullopt)
         : key_(key), expected_head_(std::move(expected_head)) {}
     bool add(const AuditRow& row);
     AuditVerdict finish() const;
 
-private:
+  private:
     bool fail(std::int64_t seq, std::string problem);
     const AuditKey& key_;
     std::optional<AuditHead> expected_head_;

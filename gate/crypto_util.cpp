@@ -65,8 +65,7 @@ std::array<std::uint8_t, 32> hmacSha256(std::span<const std::uint8_t, 32> key,
     crypto_auth_hmacsha256_state state;
     crypto_auth_hmacsha256_init(&state, key.data(), key.size());
     for (std::string_view part : parts) {
-        crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()),
-                                      part.size());
+        crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
     }
     std::array<std::uint8_t, 32> mac{};
     crypto_auth_hmacsha256_final(&state, mac.data());

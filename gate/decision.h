@@ -43,31 +43,31 @@ enum class Reason {
     ExitQrMismatch,           // EXIT_QR_MISMATCH: a card at the exit that may not close its visit (rule 14)
 };
 
-std::string_view toString(Reason r);                    // "ADMIT_VOUCHER", ...
+std::string_view toString(Reason r);  // "ADMIT_VOUCHER", ...
 std::optional<Reason> reasonFromString(std::string_view name);
-bool opensBarrier(Reason r);                            // ADMIT_* and RELEASE_*
-int exitStatusFor(Reason r);                            // 0 for ADMIT_*/RELEASE_*, 3 otherwise (CLI contract)
+bool opensBarrier(Reason r);  // ADMIT_* and RELEASE_*
+int exitStatusFor(Reason r);  // 0 for ADMIT_*/RELEASE_*, 3 otherwise (CLI contract)
 
 struct Decision {
     Reason reason = Reason::DenyInternal;
     bool admit = false;  // the barrier opens
     std::string lane;
     Direction direction = Direction::Entry;
-    TimePoint at{};                      // the time of the event (now, or the back-dated --at)
-    std::optional<std::int64_t> visit;   // visit started, repeated, closed or held
-    std::optional<TimePoint> deadline;   // for voucher admissions
-    std::optional<std::uint32_t> serial; // the voucher involved, if any
-    std::string unit;                    // the household of that voucher
-    std::string plate;                   // plate as decided on ("" = unread)
+    TimePoint at{};                       // the time of the event (now, or the back-dated --at)
+    std::optional<std::int64_t> visit;    // visit started, repeated, closed or held
+    std::optional<TimePoint> deadline;    // for voucher admissions
+    std::optional<std::uint32_t> serial;  // the voucher involved, if any
+    std::string unit;                     // the household of that voucher
+    std::string plate;                    // plate as decided on ("" = unread)
     bool plate_unread = false;
     std::optional<TimePoint> first_used_at;  // DENY_VOUCHER_USED: the first use
     std::string first_used_plate;
-    std::optional<Duration> overstay;        // RELEASE_OVERSTAY / HOLD_OVERSTAY
-    std::optional<double> fee;               // yuan owed, if stay.overstay_fee_per_hour is set
-    std::string message;                     // an English sentence for logs, CLI and the guard
-    std::int64_t audit_seq = 0;              // the audit row that records it (0 = dry run / not written)
-    bool spooled = false;                    // written to the exit spool, to be replayed into the ledger
-    int spool_replayed = 0;                  // spooled exit decisions replayed into the ledger just before this one
+    std::optional<Duration> overstay;  // RELEASE_OVERSTAY / HOLD_OVERSTAY
+    std::optional<double> fee;         // yuan owed, if stay.overstay_fee_per_hour is set
+    std::string message;               // an English sentence for logs, CLI and the guard
+    std::int64_t audit_seq = 0;        // the audit row that records it (0 = dry run / not written)
+    bool spooled = false;              // written to the exit spool, to be replayed into the ledger
+    int spool_replayed = 0;            // spooled exit decisions replayed into the ledger just before this one
 
     bool operator==(const Decision&) const = default;
 };

@@ -63,8 +63,7 @@ bool ExitSpool::append(const Observation& obs, TimePoint now) const {
     if (fd < 0) return false;
     // The lock a replay holds until it has emptied the file: appending meanwhile would be lost.
     const bool ok = ::flock(fd, LOCK_EX) == 0 &&
-                    ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                    fsyncFile(fd);
+                    ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsyncFile(fd);
     ::close(fd);
     return ok;
 }
@@ -74,9 +73,9 @@ LedgerResult<int> ExitSpool::replay(const Apply& apply) const {
     const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) return 0;
-        return std::unexpected(LedgerError{
-            LedgerError::Kind::Internal,
-            fmt::format("cannot open the exit spool {}: {}", path_.string(), std::strerror(errno))});
+        return std::unexpected(
+            LedgerError{LedgerError::Kind::Internal,
+                        fmt::format("cannot open the exit spool {}: {}", path_.string(), std::strerror(errno))});
     }
     // Another process (the CLI, a second lane worker) may spool while we replay. Holding the file lock from
     // the read to the truncation makes it wait and then append to the emptied file; removing the file instead
@@ -86,9 +85,9 @@ LedgerResult<int> ExitSpool::replay(const Apply& apply) const {
         ~FdCloser() { ::close(fd); }
     } closer{fd};
     if (::flock(fd, LOCK_EX) != 0) {
-        return std::unexpected(LedgerError{
-            LedgerError::Kind::Internal,
-            fmt::format("cannot lock the exit spool {}: {}", path_.string(), std::strerror(errno))});
+        return std::unexpected(
+            LedgerError{LedgerError::Kind::Internal,
+                        fmt::format("cannot lock the exit spool {}: {}", path_.string(), std::strerror(errno))});
     }
     std::string text;
     char buf[8192];
@@ -113,8 +112,7 @@ LedgerResult<int> ExitSpool::replay(const Apply& apply) const {
             obs.direction = j.value("direction", "exit") == "entry" ? Direction::Entry : Direction::Exit;
             obs.presence = presenceFrom(j.value("presence", "unknown"));
             if (j.contains("plate")) {
-                obs.plate =
-                    PlateSeen{j.at("plate").value("text", ""), j.at("plate").value("confidence", 1.0)};
+                obs.plate = PlateSeen{j.at("plate").value("text", ""), j.at("plate").value("confidence", 1.0)};
             }
             if (j.contains("token")) obs.token = j.at("token").get<std::string>();
         } catch (const json::exception&) {
@@ -131,10 +129,9 @@ LedgerResult<int> ExitSpool::replay(const Apply& apply) const {
     // Every line is in the ledger (or was a torn write): empty the file under the lock. An emptied spool
     // stays in place; decide() only replays a non-empty one.
     if (all_ok && (::ftruncate(fd, 0) != 0 || !fsyncFile(fd))) {
-        return std::unexpected(
-            LedgerError{LedgerError::Kind::Internal,
-                        fmt::format("the exit spool {} was replayed but cannot be emptied: {}",
-                                    path_.string(), std::strerror(errno))});
+        return std::unexpected(LedgerError{LedgerError::Kind::Internal,
+                                           fmt::format("the exit spool {} was replayed but cannot be emptied: {}",
+                                                       path_.string(), std::strerror(errno))});
     }
     return applied;
 }

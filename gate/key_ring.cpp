@@ -45,8 +45,7 @@ std::expected<KeyRing, std::string> KeyRing::load(const std::filesystem::path& p
         };
         if (!seen_format) {
             if (fields.size() != 2 || fields[0] != "vg-token-keys") {
-                return bad("not a voucher-gate key file (its first line must be '" +
-                           std::string(kFormatLine) + "')");
+                return bad("not a voucher-gate key file (its first line must be '" + std::string(kFormatLine) + "')");
             }
             if (fields[1] != "1") {
                 return bad("key file format " + std::string(fields[1]) +
@@ -81,8 +80,7 @@ std::expected<KeyRing, std::string> KeyRing::load(const std::filesystem::path& p
         ring.keys_.push_back(key);
     }
     if (!seen_format) {
-        return std::unexpected(path.string() +
-                               ": empty, not a voucher-gate key file (expected a first line '" +
+        return std::unexpected(path.string() + ": empty, not a voucher-gate key file (expected a first line '" +
                                std::string(kFormatLine) + "')");
     }
     return ring;
@@ -112,8 +110,7 @@ std::expected<std::uint8_t, std::string> KeyRing::addKey(TimePoint now) {
     unsigned highest = 0;
     for (const TokenKey& key : keys_) highest = std::max<unsigned>(highest, key.id);
     if (highest >= 255) {
-        return std::unexpected(
-            std::string("all key ids up to 255 are used; no new key can be added to this ring"));
+        return std::unexpected(std::string("all key ids up to 255 are used; no new key can be added to this ring"));
     }
     TokenKey key;
     key.id = static_cast<std::uint8_t>(highest + 1);
@@ -125,11 +122,9 @@ std::expected<std::uint8_t, std::string> KeyRing::addKey(TimePoint now) {
 
 std::expected<void, std::string> KeyRing::retire(std::uint8_t id, TimePoint now) {
     auto it = std::find_if(keys_.begin(), keys_.end(), [id](const TokenKey& k) { return k.id == id; });
-    if (it == keys_.end())
-        return std::unexpected("there is no key " + std::to_string(id) + " ('key list' shows them)");
+    if (it == keys_.end()) return std::unexpected("there is no key " + std::to_string(id) + " ('key list' shows them)");
     if (it->retired) {
-        return std::unexpected("key " + std::to_string(id) + " was already retired at " +
-                               isoUtc(*it->retired));
+        return std::unexpected("key " + std::to_string(id) + " was already retired at " + isoUtc(*it->retired));
     }
     it->retired = now;
     return {};
@@ -137,8 +132,7 @@ std::expected<void, std::string> KeyRing::retire(std::uint8_t id, TimePoint now)
 
 std::expected<void, std::string> KeyRing::insert(const TokenKey& key) {
     if (key.id == 0) return std::unexpected(std::string("key id 0 is reserved"));
-    if (find(key.id) != nullptr)
-        return std::unexpected("key id " + std::to_string(key.id) + " is already in the ring");
+    if (find(key.id) != nullptr) return std::unexpected("key id " + std::to_string(key.id) + " is already in the ring");
     keys_.push_back(key);
     return {};
 }

@@ -26,7 +26,7 @@ struct TokenKey {
 };
 
 class KeyRing {
-public:
+  public:
     // Reads a key file; errors name the file and the line.
     static std::expected<KeyRing, std::string> load(const std::filesystem::path& path);
     std::expected<void, std::string> save(const std::filesystem::path& path) const;
@@ -42,7 +42,7 @@ public:
     const std::vector<TokenKey>& keys() const { return keys_; }
     bool empty() const { return keys_.empty(); }
 
-private:
+  private:
     std::vector<TokenKey> keys_;
 };
 

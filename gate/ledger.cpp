@@ -135,8 +135,7 @@ Ledger::Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone
             tx.commit();
         }
     } catch (const SQLite::Exception& e) {
-        throw std::runtime_error(
-            fmt::format("cannot open the ledger {}: {}", options_.path.string(), e.what()));
+        throw std::runtime_error(fmt::format("cannot open the ledger {}: {}", options_.path.string(), e.what()));
     }
 }
 

@@ -158,13 +158,12 @@ class Ledger {
 
     // The guard's answer for a held car (HOLD_PLATE_UNREAD or HOLD_OVERSTAY): admit (consuming the voucher,
     // recording the plate if given) or refuse. `held` is the observation that was held.
-    Decision confirm(const Observation& held, const RuleSettings& settings, TimePoint now,
-                     const Manual& manual, bool refuse,
-                     const std::optional<std::string>& plate = std::nullopt);
+    Decision confirm(const Observation& held, const RuleSettings& settings, TimePoint now, const Manual& manual,
+                     bool refuse, const std::optional<std::string>& plate = std::nullopt);
 
     // Guard's manual barrier actions and other events worth auditing (reload, fault, relay pulse failed...).
-    LedgerResult<std::int64_t> recordEvent(std::string_view kind, const std::string& payload_json,
-                                           TimePoint now, const std::string& personal_json = "");
+    LedgerResult<std::int64_t> recordEvent(std::string_view kind, const std::string& payload_json, TimePoint now,
+                                           const std::string& personal_json = "");
 
     // Households and vouchers (rules 1-3).
     LedgerResult<Household> addHousehold(const std::string& unit, const std::string& category,
@@ -172,9 +171,8 @@ class Ledger {
                                          const std::vector<std::string>& eligible, TimePoint now);
     LedgerResult<std::vector<Household>> households(bool include_removed = false);
     LedgerResult<void> removeHousehold(const std::string& unit, TimePoint now);
-    LedgerResult<std::vector<Voucher>> issue(const std::string& unit, YearMonth month, int count,
-                                             int per_month, const std::vector<std::string>& eligible,
-                                             TimePoint now);
+    LedgerResult<std::vector<Voucher>> issue(const std::string& unit, YearMonth month, int count, int per_month,
+                                             const std::vector<std::string>& eligible, TimePoint now);
     LedgerResult<std::vector<Voucher>> vouchers(const std::optional<std::string>& unit,
                                                 const std::optional<YearMonth>& month);
     LedgerResult<Voucher> voucher(std::uint32_t serial);
@@ -188,8 +186,7 @@ class Ledger {
 
     // Visits (rules 4a, 5).
     LedgerResult<Visit> voidVisit(std::int64_t id, const Manual& manual, bool restore_voucher, TimePoint now);
-    LedgerResult<std::vector<Visit>> visits(const VisitFilter& filter, const RuleSettings& settings,
-                                            TimePoint now);
+    LedgerResult<std::vector<Visit>> visits(const VisitFilter& filter, const RuleSettings& settings, TimePoint now);
     // Marks cars still inside past deadline + grace; returns the visits that became overstays just now
     // (each is reported once: OVERSTAY_STARTED).
     LedgerResult<std::vector<Visit>> sweepOverstays(const RuleSettings& settings, TimePoint now);

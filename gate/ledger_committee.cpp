@@ -25,11 +25,10 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
         std::map<std::int64_t, HouseholdReport> by_household;
         {
             // Households live at some point during the month, plus any that hold vouchers for it.
-            SQLite::Statement hq(
-                db,
-                "SELECT id, unit, category FROM households WHERE added_at < ? AND (removed_at IS "
-                "NULL OR removed_at >= ?) UNION SELECT h.id, h.unit, h.category FROM households h "
-                "JOIN vouchers v ON v.household_id = h.id WHERE v.month = ?");
+            SQLite::Statement hq(db,
+                                 "SELECT id, unit, category FROM households WHERE added_at < ? AND (removed_at IS "
+                                 "NULL OR removed_at >= ?) UNION SELECT h.id, h.unit, h.category FROM households h "
+                                 "JOIN vouchers v ON v.household_id = h.id WHERE v.month = ?");
             hq.bind(1, isoUtc(zone_.monthEnd(month)));
             hq.bind(2, isoUtc(zone_.monthStart(month)));
             hq.bind(3, month.index());
@@ -40,11 +39,10 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
             }
         }
         {
-            SQLite::Statement vq(
-                db,
-                "SELECT household_id, revoked_at IS NOT NULL, replaced_by IS NOT NULL, EXISTS(SELECT "
-                "1 FROM visits x WHERE x.serial = v.serial AND (x.voided_at IS NULL OR "
-                "x.voucher_restored = 0)) FROM vouchers v WHERE month = ?");
+            SQLite::Statement vq(db,
+                                 "SELECT household_id, revoked_at IS NOT NULL, replaced_by IS NOT NULL, EXISTS(SELECT "
+                                 "1 FROM visits x WHERE x.serial = v.serial AND (x.voided_at IS NULL OR "
+                                 "x.voucher_restored = 0)) FROM vouchers v WHERE month = ?");
             vq.bind(1, month.index());
             // "used" means consumed, as `voucher list` says: a visit voided without giving the voucher back
             // still used it up (otherwise the report would call it unused while no gate accepts it).
@@ -66,11 +64,10 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
         }
         std::map<std::string, std::set<std::string>> plate_units;
         {
-            SQLite::Statement q(
-                db,
-                "SELECT x.household_id, x.plate, x.entered_at, x.exited_at, x.deadline, x.overstay_ms, "
-                "x.fee FROM visits x JOIN vouchers v ON v.serial = x.serial "
-                "WHERE v.month = ? AND x.voided_at IS NULL");
+            SQLite::Statement q(db,
+                                "SELECT x.household_id, x.plate, x.entered_at, x.exited_at, x.deadline, x.overstay_ms, "
+                                "x.fee FROM visits x JOIN vouchers v ON v.serial = x.serial "
+                                "WHERE v.month = ? AND x.voided_at IS NULL");
             q.bind(1, month.index());
             while (q.executeStep()) {
                 auto& h = by_household[q.getColumn(0).getInt64()];
@@ -81,8 +78,7 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
                 const Duration stay = exited.value_or(now) - entered;
                 h.total_stay += stay;
                 h.longest_stay = std::max(h.longest_stay, stay);
-                const bool over =
-                    exited ? !q.getColumn(5).isNull() : overstayAt(deadline, now, settings).has_value();
+                const bool over = exited ? !q.getColumn(5).isNull() : overstayAt(deadline, now, settings).has_value();
                 if (over) ++h.overstays;
                 if (!q.getColumn(6).isNull()) h.fees += q.getColumn(6).getDouble();
                 if (!q.getColumn(1).isNull() && !q.getColumn(1).getString().empty()) {
@@ -112,10 +108,9 @@ AuditVerdict Ledger::verifyAudit(const std::optional<AuditHead>& head) {
     // Streamed row by row: ten years of an estate are over a million rows, too many to hold at once.
     AuditChainVerifier verifier(audit_key_, head);
     try {
-        SQLite::Statement q(
-            impl_->db,
-            "SELECT seq, at, kind, payload, subject_commitment, prev_hash, hash FROM audit_log "
-            "ORDER BY seq");
+        SQLite::Statement q(impl_->db,
+                            "SELECT seq, at, kind, payload, subject_commitment, prev_hash, hash FROM audit_log "
+                            "ORDER BY seq");
         AuditRow row;
         while (q.executeStep()) {
             row.seq = q.getColumn(0).getInt64();
@@ -142,8 +137,7 @@ AuditVerdict Ledger::verifyAudit(const std::optional<AuditHead>& head) {
                             "LEFT JOIN audit_log a ON a.seq = p.seq ORDER BY p.seq");
         while (q.executeStep()) {
             if (q.getColumn(3).isNull() ||
-                commitPersonal(q.getColumn(1).getString(), q.getColumn(2).getString()) !=
-                    q.getColumn(3).getString()) {
+                commitPersonal(q.getColumn(1).getString(), q.getColumn(2).getString()) != q.getColumn(3).getString()) {
                 verdict.ok = false;
                 verdict.first_bad_seq = q.getColumn(0).getInt64();
                 verdict.problem = fmt::format(
@@ -178,8 +172,7 @@ LedgerResult<int> Ledger::purge(TimePoint now) {
                             "entered_at < ? AND (exited_at IS NOT NULL OR voided_at IS NOT NULL)");
         v.bind(1, cutoff);
         int n = v.exec();
-        SQLite::Statement p(
-            db, "DELETE FROM audit_personal WHERE seq IN (SELECT seq FROM audit_log WHERE at < ?)");
+        SQLite::Statement p(db, "DELETE FROM audit_personal WHERE seq IN (SELECT seq FROM audit_log WHERE at < ?)");
         p.bind(1, cutoff);
         n += p.exec();
         SQLite::Statement h(db,
@@ -199,8 +192,8 @@ LedgerResult<void> Ledger::backup(const std::filesystem::path& dest_db, TimePoin
         if (sqlite3_open(dest_db.c_str(), &dest) != SQLITE_OK) {
             const std::string msg = dest ? sqlite3_errmsg(dest) : "out of memory";
             sqlite3_close(dest);
-            return std::unexpected(LedgerError{LedgerError::Kind::Internal,
-                                               fmt::format("cannot create {}: {}", dest_db.string(), msg)});
+            return std::unexpected(
+                LedgerError{LedgerError::Kind::Internal, fmt::format("cannot create {}: {}", dest_db.string(), msg)});
         }
         sqlite3_backup* b = sqlite3_backup_init(dest, "main", impl_->db.getHandle(), "main");
         int rc = SQLITE_OK;
@@ -216,8 +209,8 @@ LedgerResult<void> Ledger::backup(const std::filesystem::path& dest_db, TimePoin
         const int final_rc = b ? rc : sqlite3_errcode(dest);
         sqlite3_close(dest);
         if (final_rc != SQLITE_DONE) {
-            return std::unexpected(LedgerError{
-                LedgerError::Kind::Internal, fmt::format("backup to {} failed: {}", dest_db.string(), msg)});
+            return std::unexpected(LedgerError{LedgerError::Kind::Internal,
+                                               fmt::format("backup to {} failed: {}", dest_db.string(), msg)});
         }
         (void)recordEvent("BACKUP", json{{"to", dest_db.string()}}.dump(), now);
         return {};

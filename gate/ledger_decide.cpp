@@ -37,8 +37,8 @@ json decisionPayload(const Decision& d) {
 
 }  // namespace
 
-std::int64_t Ledger::Impl::appendAudit(const AuditKey& key, std::string_view kind, const json& payload,
-                                       TimePoint now, const json& personal) {
+std::int64_t Ledger::Impl::appendAudit(const AuditKey& key, std::string_view kind, const json& payload, TimePoint now,
+                                       const json& personal) {
     AuditRow row;
     std::string prev = kAuditGenesisHash;
     std::int64_t seq = 1;
@@ -62,10 +62,9 @@ std::int64_t Ledger::Impl::appendAudit(const AuditKey& key, std::string_view kin
     }
     row.prev_hash = prev;
     row.hash = auditRowHash(key, row);
-    SQLite::Statement ins(
-        db,
-        "INSERT INTO audit_log(seq, at, kind, payload, subject_commitment, prev_hash, hash) "
-        "VALUES(?,?,?,?,?,?,?)");
+    SQLite::Statement ins(db,
+                          "INSERT INTO audit_log(seq, at, kind, payload, subject_commitment, prev_hash, hash) "
+                          "VALUES(?,?,?,?,?,?,?)");
     ins.bind(1, row.seq);
     ins.bind(2, row.at);
     ins.bind(3, row.kind);
@@ -139,8 +138,7 @@ std::optional<VoucherFacts> Ledger::Impl::voucherFacts(std::uint32_t serial) {
             // A voided (not restored) visit still consumed the voucher but the car is not inside.
             SQLite::Statement voided(db, "SELECT voided_at IS NOT NULL FROM visits WHERE id = ?");
             voided.bind(1, *f.visit_id);
-            if (voided.executeStep() && voided.getColumn(0).getInt() != 0)
-                f.visit_exited_at = f.visit_entered_at;
+            if (voided.executeStep() && voided.getColumn(0).getInt() != 0) f.visit_exited_at = f.visit_entered_at;
         }
     }
     return f;
@@ -158,8 +156,7 @@ std::optional<bool> Ledger::Impl::plateResident(const std::string& plate, const 
 Decision Ledger::decide(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
                         const std::optional<Manual>& manual) {
     std::error_code ec;
-    const auto spooled =
-        options_.spool_path.empty() ? 0 : std::filesystem::file_size(options_.spool_path, ec);
+    const auto spooled = options_.spool_path.empty() ? 0 : std::filesystem::file_size(options_.spool_path, ec);
     int replayed = 0;
     if (!dry_run && !ec && spooled > 0) {
         // A failure leaves the spool as it was, for the next decision or the daemon's sweep to replay.
@@ -171,8 +168,8 @@ Decision Ledger::decide(const Observation& obs, const RuleSettings& settings, Ti
 }
 
 Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
-                            const std::optional<Manual>& manual,
-                            const std::optional<std::string>& spool_event_id, std::optional<Reason> refusal) {
+                            const std::optional<Manual>& manual, const std::optional<std::string>& spool_event_id,
+                            std::optional<Reason> refusal) {
     auto& db = impl_->db;
     std::string failure;
     // Two attempts: if a racing process consumed the voucher between our read and our write, the unique
@@ -220,10 +217,9 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
                     SQLite::Statement hh(db, "SELECT household_id FROM vouchers WHERE serial = ?");
                     hh.bind(1, static_cast<std::int64_t>(*d.serial));
                     if (!hh.executeStep()) throw std::runtime_error("voucher vanished during the decision");
-                    SQLite::Statement ins(
-                        db,
-                        "INSERT INTO visits(serial, household_id, plate, plate_unread, entry_lane, "
-                        "entered_at, deadline, month) VALUES(?,?,?,?,?,?,?,?)");
+                    SQLite::Statement ins(db,
+                                          "INSERT INTO visits(serial, household_id, plate, plate_unread, entry_lane, "
+                                          "entered_at, deadline, month) VALUES(?,?,?,?,?,?,?,?)");
                     ins.bind(1, static_cast<std::int64_t>(*d.serial));
                     ins.bind(2, hh.getColumn(0).getInt64());
                     if (ruling.effect.plate.empty()) {
@@ -241,11 +237,10 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
                     break;
                 }
                 case EffectKind::CloseVisit: {
-                    SQLite::Statement up(
-                        db,
-                        "UPDATE visits SET exited_at = ?, exit_lane = ?, overstay_ms = ?, fee = ?, "
-                        "plate = CASE WHEN ? <> '' THEN ? ELSE plate END "
-                        "WHERE id = ? AND exited_at IS NULL AND voided_at IS NULL");
+                    SQLite::Statement up(db,
+                                         "UPDATE visits SET exited_at = ?, exit_lane = ?, overstay_ms = ?, fee = ?, "
+                                         "plate = CASE WHEN ? <> '' THEN ? ELSE plate END "
+                                         "WHERE id = ? AND exited_at IS NULL AND voided_at IS NULL");
                     up.bind(1, isoUtc(d.at));
                     up.bind(2, d.lane);
                     if (ruling.effect.overstay) {
@@ -314,25 +309,21 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
     } else {
         d.reason = settings.exit_on_error == OnError::Open ? Reason::ReleaseOnError : Reason::HoldOnError;
         if (dry_run) {
-            d.message =
-                fmt::format("the ledger failed ({}); a real exit would be spooled for replay", failure);
+            d.message = fmt::format("the ledger failed ({}); a real exit would be spooled for replay", failure);
         } else {
             d.spooled = spool(obs, now);
-            d.message = d.spooled
-                            ? fmt::format("the ledger failed ({}); exit decision spooled for replay", failure)
-                            : fmt::format(
-                                  "the ledger failed ({}) and the exit spool {} could not be written "
-                                  "either: this exit is recorded nowhere but in the log",
-                                  failure, options_.spool_path.string());
+            d.message = d.spooled ? fmt::format("the ledger failed ({}); exit decision spooled for replay", failure)
+                                  : fmt::format(
+                                        "the ledger failed ({}) and the exit spool {} could not be written "
+                                        "either: this exit is recorded nowhere but in the log",
+                                        failure, options_.spool_path.string());
         }
     }
     d.admit = opensBarrier(d.reason);
     return d;
 }
 
-bool Ledger::spool(const Observation& obs, TimePoint now) {
-    return ExitSpool(options_.spool_path).append(obs, now);
-}
+bool Ledger::spool(const Observation& obs, TimePoint now) { return ExitSpool(options_.spool_path).append(obs, now); }
 
 LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint now) {
     // The spooled car has already left through the open barrier: holding it for the guard would leave its
@@ -344,13 +335,12 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
         auto d = decideOnce(obs, replay_settings, now, false, manual, event_id, std::nullopt);
         if (d.audit_seq > 0) return ExitSpool::Replayed::Applied;
         // decideOnce()'s answer for an event an earlier replay applied but could not clear from the file.
-        return d.message == "already replayed" ? ExitSpool::Replayed::AlreadyApplied
-                                               : ExitSpool::Replayed::Failed;
+        return d.message == "already replayed" ? ExitSpool::Replayed::AlreadyApplied : ExitSpool::Replayed::Failed;
     });
 }
 
-Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, TimePoint now,
-                         const Manual& manual, bool refuse, const std::optional<std::string>& plate) {
+Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, TimePoint now, const Manual& manual,
+                         bool refuse, const std::optional<std::string>& plate) {
     if (refuse) return decideOnce(held, settings, now, false, manual, std::nullopt, Reason::DenyGuardRefused);
     Observation obs = held;
     RuleSettings s = settings;
@@ -366,8 +356,8 @@ Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, 
     return decideOnce(obs, s, now, false, manual, std::nullopt, std::nullopt);
 }
 
-LedgerResult<std::int64_t> Ledger::recordEvent(std::string_view kind, const std::string& payload_json,
-                                               TimePoint now, const std::string& personal_json) {
+LedgerResult<std::int64_t> Ledger::recordEvent(std::string_view kind, const std::string& payload_json, TimePoint now,
+                                               const std::string& personal_json) {
     return guarded([&]() -> LedgerResult<std::int64_t> {
         SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         json payload = json::parse(payload_json, nullptr, false);

@@ -18,14 +18,13 @@ using namespace ledger_detail;
 LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std::string& category,
                                              const std::string& contact, const std::string& phone,
                                              const std::vector<std::string>& eligible, TimePoint now) {
-    if (unit.empty())
-        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the unit must not be empty"});
+    if (unit.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the unit must not be empty"});
     if (std::find(eligible.begin(), eligible.end(), category) == eligible.end()) {
         std::string list;
         for (const auto& c : eligible) list += (list.empty() ? "" : ", ") + c;
-        return std::unexpected(refused(fmt::format(
-            "category '{}' is not eligible for vouchers (eligible: {}; see vouchers.eligible_categories)",
-            category, list)));
+        return std::unexpected(refused(
+            fmt::format("category '{}' is not eligible for vouchers (eligible: {}; see vouchers.eligible_categories)",
+                        category, list)));
     }
     return guarded([&]() -> LedgerResult<Household> {
         auto& db = impl_->db;
@@ -35,8 +34,7 @@ LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std:
         if (exists.executeStep()) {
             return std::unexpected(refused(fmt::format("household {} is already registered", unit)));
         }
-        SQLite::Statement ins(
-            db, "INSERT INTO households(unit, category, contact, phone, added_at) VALUES(?,?,?,?,?)");
+        SQLite::Statement ins(db, "INSERT INTO households(unit, category, contact, phone, added_at) VALUES(?,?,?,?,?)");
         ins.bind(1, unit);
         ins.bind(2, category);
         ins.bind(3, contact);
@@ -53,8 +51,7 @@ LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std:
         json personal = json::object();
         if (!contact.empty()) personal["contact"] = contact;
         if (!phone.empty()) personal["phone"] = phone;
-        impl_->appendAudit(audit_key_, "HOUSEHOLD_ADD", json{{"unit", unit}, {"category", category}}, now,
-                           personal);
+        impl_->appendAudit(audit_key_, "HOUSEHOLD_ADD", json{{"unit", unit}, {"category", category}}, now, personal);
         tx.commit();
         return h;
     });
@@ -63,10 +60,10 @@ LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std:
 LedgerResult<std::vector<Household>> Ledger::households(bool include_removed) {
     return guarded([&]() -> LedgerResult<std::vector<Household>> {
         std::vector<Household> out;
-        SQLite::Statement q(
-            impl_->db, std::string("SELECT id, unit, category, contact, phone, added_at, removed_at FROM "
-                                   "households ") +
-                           (include_removed ? "" : "WHERE removed_at IS NULL ") + "ORDER BY unit, id");
+        SQLite::Statement q(impl_->db,
+                            std::string("SELECT id, unit, category, contact, phone, added_at, removed_at FROM "
+                                        "households ") +
+                                (include_removed ? "" : "WHERE removed_at IS NULL ") + "ORDER BY unit, id");
         while (q.executeStep()) {
             out.push_back(Household{.id = q.getColumn(0).getInt64(),
                                     .unit = q.getColumn(1).getString(),
@@ -86,34 +83,30 @@ LedgerResult<void> Ledger::removeHousehold(const std::string& unit, TimePoint no
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement q(db, "SELECT id FROM households WHERE unit = ? AND removed_at IS NULL");
         q.bind(1, unit);
-        if (!q.executeStep())
-            return std::unexpected(notFound(fmt::format("no registered household {}", unit)));
+        if (!q.executeStep()) return std::unexpected(notFound(fmt::format("no registered household {}", unit)));
         const auto id = q.getColumn(0).getInt64();
         SQLite::Statement up(db, "UPDATE households SET removed_at = ? WHERE id = ?");
         up.bind(1, isoUtc(now));
         up.bind(2, id);
         up.exec();
         // Unused vouchers of a removed household stop working; used ones keep their history.
-        SQLite::Statement rv(
-            db,
-            "UPDATE vouchers SET revoked_at = ?, revoke_reason = 'household removed' "
-            "WHERE household_id = ? AND revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM visits x "
-            "WHERE x.serial = vouchers.serial AND (x.voided_at IS NULL OR x.voucher_restored = 0))");
+        SQLite::Statement rv(db,
+                             "UPDATE vouchers SET revoked_at = ?, revoke_reason = 'household removed' "
+                             "WHERE household_id = ? AND revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM visits x "
+                             "WHERE x.serial = vouchers.serial AND (x.voided_at IS NULL OR x.voucher_restored = 0))");
         rv.bind(1, isoUtc(now));
         rv.bind(2, id);
         const int revoked = rv.exec();
-        impl_->appendAudit(audit_key_, "HOUSEHOLD_REMOVE",
-                           json{{"unit", unit}, {"vouchers_revoked", revoked}}, now, json());
+        impl_->appendAudit(audit_key_, "HOUSEHOLD_REMOVE", json{{"unit", unit}, {"vouchers_revoked", revoked}}, now,
+                           json());
         tx.commit();
         return {};
     });
 }
 
-LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMonth month, int count,
-                                                 int per_month, const std::vector<std::string>& eligible,
-                                                 TimePoint now) {
-    if (count < 1)
-        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--count must be at least 1"});
+LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMonth month, int count, int per_month,
+                                                 const std::vector<std::string>& eligible, TimePoint now) {
+    if (count < 1) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--count must be at least 1"});
     if (zone_.monthEnd(month) <= now) {
         return std::unexpected(
             refused(fmt::format("{} has ended ({} now): vouchers can only be issued for the "
@@ -122,8 +115,7 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
     }
     const TokenKey* key = keys_.active();
     if (!key) {
-        return std::unexpected(
-            refused("there is no active token key: run `voucher-gate key new` (or `init`)"));
+        return std::unexpected(refused("there is no active token key: run `voucher-gate key new` (or `init`)"));
     }
     return guarded([&]() -> LedgerResult<std::vector<Voucher>> {
         auto& db = impl_->db;
@@ -131,10 +123,10 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
         SQLite::Statement hq(db, "SELECT id, category FROM households WHERE unit = ? AND removed_at IS NULL");
         hq.bind(1, unit);
         if (!hq.executeStep()) {
-            return std::unexpected(notFound(
-                fmt::format("no registered household {}: add it first with `voucher-gate household add {} "
-                            "--category living-alone`",
-                            unit, unit)));
+            return std::unexpected(
+                notFound(fmt::format("no registered household {}: add it first with `voucher-gate household add {} "
+                                     "--category living-alone`",
+                                     unit, unit)));
         }
         const auto hid = hq.getColumn(0).getInt64();
         const std::string category = hq.getColumn(1).getString();
@@ -172,12 +164,10 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
             if (next > 0xFFFFFFFFLL) throw std::runtime_error("voucher serials are exhausted");
             const auto serial = static_cast<std::uint32_t>(next);
             auto token = encodeToken(TokenPayload{kTokenVersion1, key->id, serial, month}, keys_);
-            if (!token)
-                throw std::runtime_error(fmt::format("cannot sign voucher: {}", describe(token.error())));
-            SQLite::Statement ins(
-                db,
-                "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
-                "VALUES(?,?,?,?,?,?,?)");
+            if (!token) throw std::runtime_error(fmt::format("cannot sign voucher: {}", describe(token.error())));
+            SQLite::Statement ins(db,
+                                  "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
+                                  "VALUES(?,?,?,?,?,?,?)");
             ins.bind(1, static_cast<std::int64_t>(serial));
             ins.bind(2, hid);
             ins.bind(3, month.index());
@@ -186,13 +176,10 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
             ins.bind(6, *token);
             ins.bind(7, isoUtc(now));
             ins.exec();
-            impl_->appendAudit(audit_key_, "VOUCHER_ISSUE",
-                               json{{"unit", unit},
-                                    {"serial", serial},
-                                    {"month", month.str()},
-                                    {"slot", slot},
-                                    {"key_id", key->id}},
-                               now, json());
+            impl_->appendAudit(
+                audit_key_, "VOUCHER_ISSUE",
+                json{{"unit", unit}, {"serial", serial}, {"month", month.str()}, {"slot", slot}, {"key_id", key->id}},
+                now, json());
             out.push_back(Voucher{.serial = serial,
                                   .unit = unit,
                                   .month = month,
@@ -229,15 +216,13 @@ LedgerResult<Voucher> Ledger::voucher(std::uint32_t serial) {
     return guarded([&]() -> LedgerResult<Voucher> {
         SQLite::Statement q(impl_->db, std::string(kVoucherSelect) + "WHERE v.serial = ?");
         q.bind(1, static_cast<std::int64_t>(serial));
-        if (!q.executeStep())
-            return std::unexpected(notFound(fmt::format("no voucher with serial {}", serial)));
+        if (!q.executeStep()) return std::unexpected(notFound(fmt::format("no voucher with serial {}", serial)));
         return voucherRow(q);
     });
 }
 
 LedgerResult<Voucher> Ledger::revoke(std::uint32_t serial, const std::string& reason, TimePoint now) {
-    if (reason.empty())
-        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "a reason is required"});
+    if (reason.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "a reason is required"});
     return guarded([&]() -> LedgerResult<Voucher> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -247,9 +232,9 @@ LedgerResult<Voucher> Ledger::revoke(std::uint32_t serial, const std::string& re
             return std::unexpected(refused(fmt::format("voucher {} is already revoked", serial)));
         }
         if (v->status == VoucherStatus::Used) {
-            return std::unexpected(refused(fmt::format(
-                "voucher {} was already used (visit {}); to undo that visit use `voucher-gate visit void`",
-                serial, *v->visit)));
+            return std::unexpected(refused(
+                fmt::format("voucher {} was already used (visit {}); to undo that visit use `voucher-gate visit void`",
+                            serial, *v->visit)));
         }
         SQLite::Statement up(db, "UPDATE vouchers SET revoked_at = ?, revoke_reason = ? WHERE serial = ?");
         up.bind(1, isoUtc(now));
@@ -275,14 +260,13 @@ LedgerResult<Voucher> Ledger::replace(std::uint32_t serial, TimePoint now) {
         auto old = voucher(serial);
         if (!old) return std::unexpected(old.error());
         if (old->status == VoucherStatus::Used) {
-            return std::unexpected(refused(
-                fmt::format("voucher {} was already used (visit {}): a used voucher cannot be replaced",
-                            serial, *old->visit)));
+            return std::unexpected(refused(fmt::format(
+                "voucher {} was already used (visit {}): a used voucher cannot be replaced", serial, *old->visit)));
         }
         if (old->status == VoucherStatus::Revoked) {
-            return std::unexpected(refused(
-                fmt::format("voucher {} is revoked{}: it cannot be replaced", serial,
-                            old->replaced_by ? fmt::format(" (replaced by {})", *old->replaced_by) : "")));
+            return std::unexpected(
+                refused(fmt::format("voucher {} is revoked{}: it cannot be replaced", serial,
+                                    old->replaced_by ? fmt::format(" (replaced by {})", *old->replaced_by) : "")));
         }
         if (zone_.monthEnd(old->month) <= now) {
             return std::unexpected(
@@ -297,17 +281,16 @@ LedgerResult<Voucher> Ledger::replace(std::uint32_t serial, TimePoint now) {
         const auto hid = mx.getColumn(1).getInt64();
         auto token = encodeToken(TokenPayload{kTokenVersion1, key->id, next, old->month}, keys_);
         if (!token) throw std::runtime_error(fmt::format("cannot sign voucher: {}", describe(token.error())));
-        SQLite::Statement rv(
-            db, "UPDATE vouchers SET revoked_at = ?, revoke_reason = ?, replaced_by = ? WHERE serial = ?");
+        SQLite::Statement rv(db,
+                             "UPDATE vouchers SET revoked_at = ?, revoke_reason = ?, replaced_by = ? WHERE serial = ?");
         rv.bind(1, isoUtc(now));
         rv.bind(2, fmt::format("replaced by {}", next));
         rv.bind(3, static_cast<std::int64_t>(next));
         rv.bind(4, static_cast<std::int64_t>(serial));
         // The new row must exist before the old one references it.
-        SQLite::Statement ins(
-            db,
-            "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
-            "VALUES(?,?,?,?,?,?,?)");
+        SQLite::Statement ins(db,
+                              "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
+                              "VALUES(?,?,?,?,?,?,?)");
         ins.bind(1, static_cast<std::int64_t>(next));
         ins.bind(2, hid);
         ins.bind(3, old->month.index());
@@ -324,8 +307,8 @@ LedgerResult<Voucher> Ledger::replace(std::uint32_t serial, TimePoint now) {
         rv.exec();
         impl_->appendAudit(
             audit_key_, "VOUCHER_REPLACE",
-            json{{"serial", serial}, {"replaced_by", next}, {"unit", old->unit}, {"month", old->month.str()}},
-            now, json());
+            json{{"serial", serial}, {"replaced_by", next}, {"unit", old->unit}, {"month", old->month.str()}}, now,
+            json());
         tx.commit();
         return Voucher{.serial = next,
                        .unit = old->unit,

@@ -23,9 +23,7 @@ std::optional<TimePoint> optTime(const SQLite::Column& c) {
 
 TimePoint reqTime(const SQLite::Column& c) {
     auto t = parseIsoUtc(c.getString());
-    if (!t)
-        throw std::runtime_error(
-            fmt::format("corrupt time value '{}' in column {}", c.getString(), c.getName()));
+    if (!t) throw std::runtime_error(fmt::format("corrupt time value '{}' in column {}", c.getString(), c.getName()));
     return *t;
 }
 
@@ -43,13 +41,11 @@ LedgerError fromException(const std::exception& e) {
         }
         if (code == SQLITE_FULL) {
             return {LedgerError::Kind::Internal,
-                    fmt::format("the disk holding the ledger is full ({}): free space, nothing was written",
-                                e.what())};
+                    fmt::format("the disk holding the ledger is full ({}): free space, nothing was written", e.what())};
         }
         if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM) {
             return {LedgerError::Kind::Internal,
-                    fmt::format("the ledger cannot be written ({}): check the file's owner and permissions",
-                                e.what())};
+                    fmt::format("the ledger cannot be written ({}): check the file's owner and permissions", e.what())};
         }
     }
     return {LedgerError::Kind::Internal, fmt::format("ledger error: {}", e.what())};

@@ -12,12 +12,11 @@ using namespace ledger_detail;
 
 LedgerResult<void> Ledger::addVehicle(const Vehicle& v, TimePoint now) {
     const std::string plate = normalizePlate(v.plate);
-    if (plate.empty())
-        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the plate must not be empty"});
+    if (plate.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the plate must not be empty"});
     // `until` is compared as text with the site's date: any other spelling ("2026/11/20") would silently
     // never expire, so only YYYY-MM-DD is accepted.
-    if (v.until && (v.until->size() != 10 || (*v.until)[4] != '-' || (*v.until)[7] != '-' ||
-                    !zone_.parse(*v.until).has_value())) {
+    if (v.until &&
+        (v.until->size() != 10 || (*v.until)[4] != '-' || (*v.until)[7] != '-' || !zone_.parse(*v.until).has_value())) {
         return std::unexpected(LedgerError{
             LedgerError::Kind::Invalid,
             fmt::format("--until must be a date written YYYY-MM-DD (the last day the car is valid), not '{}'",
@@ -40,10 +39,9 @@ LedgerResult<void> Ledger::addVehicle(const Vehicle& v, TimePoint now) {
         }
         ins.bind(5, isoUtc(now));
         ins.exec();
-        impl_->appendAudit(
-            audit_key_, "VEHICLE_ADD",
-            json{{"kind", toString(v.kind)}, {"unit", v.unit}, {"until", v.until.value_or("")}}, now,
-            json{{"plate", plate}});
+        impl_->appendAudit(audit_key_, "VEHICLE_ADD",
+                           json{{"kind", toString(v.kind)}, {"unit", v.unit}, {"until", v.until.value_or("")}}, now,
+                           json{{"plate", plate}});
         tx.commit();
         return {};
     });
@@ -56,8 +54,7 @@ LedgerResult<void> Ledger::removeVehicle(const std::string& plate_text, TimePoin
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement del(db, "DELETE FROM vehicles WHERE plate = ?");
         del.bind(1, plate);
-        if (del.exec() == 0)
-            return std::unexpected(notFound(fmt::format("{} is not in the vehicle list", plate)));
+        if (del.exec() == 0) return std::unexpected(notFound(fmt::format("{} is not in the vehicle list", plate)));
         impl_->appendAudit(audit_key_, "VEHICLE_REMOVE", json::object(), now, json{{"plate", plate}});
         tx.commit();
         return {};

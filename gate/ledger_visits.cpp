@@ -11,19 +11,16 @@ namespace vg::gate {
 
 using namespace ledger_detail;
 
-LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, bool restore_voucher,
-                                      TimePoint now) {
+LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, bool restore_voucher, TimePoint now) {
     if (manual.operator_name.empty() || manual.reason.empty()) {
-        return std::unexpected(
-            LedgerError{LedgerError::Kind::Invalid, "--operator and --reason are required"});
+        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--operator and --reason are required"});
     }
     return guarded([&]() -> LedgerResult<Visit> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement q(db,
-                            fmt::format("SELECT {} FROM visits v JOIN households h ON h.id = v.household_id "
-                                        "WHERE v.id = ?",
-                                        kVisitColumns));
+        SQLite::Statement q(db, fmt::format("SELECT {} FROM visits v JOIN households h ON h.id = v.household_id "
+                                            "WHERE v.id = ?",
+                                            kVisitColumns));
         q.bind(1, id);
         if (!q.executeStep()) return std::unexpected(notFound(fmt::format("no visit {}", id)));
         Visit v = impl_->visitRow(q);
@@ -37,12 +34,10 @@ LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, boo
         up.bind(4, restore_voucher ? 1 : 0);
         up.bind(5, id);
         up.exec();
-        impl_->appendAudit(audit_key_, "VISIT_VOID",
-                           json{{"visit", id},
-                                {"serial", v.serial},
-                                {"reason", manual.reason},
-                                {"voucher_restored", restore_voucher}},
-                           now, json{{"operator", manual.operator_name}});
+        impl_->appendAudit(
+            audit_key_, "VISIT_VOID",
+            json{{"visit", id}, {"serial", v.serial}, {"reason", manual.reason}, {"voucher_restored", restore_voucher}},
+            now, json{{"operator", manual.operator_name}});
         tx.commit();
         v.voided_at = now;
         v.void_reason = manual.reason;
@@ -88,12 +83,11 @@ LedgerResult<std::vector<Visit>> Ledger::sweepOverstays(const RuleSettings& sett
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         // INDEXED BY: without statistics SQLite scans every visit ever made (ORDER BY id) instead of the few
         // inside.
-        SQLite::Statement q(db,
-                            fmt::format("SELECT {} FROM visits v INDEXED BY visits_open "
-                                        "JOIN households h ON h.id = v.household_id "
-                                        "WHERE v.exited_at IS NULL AND v.voided_at IS NULL "
-                                        "AND v.overstay_flagged_at IS NULL AND v.deadline < ? ORDER BY v.id",
-                                        kVisitColumns));
+        SQLite::Statement q(db, fmt::format("SELECT {} FROM visits v INDEXED BY visits_open "
+                                            "JOIN households h ON h.id = v.household_id "
+                                            "WHERE v.exited_at IS NULL AND v.voided_at IS NULL "
+                                            "AND v.overstay_flagged_at IS NULL AND v.deadline < ? ORDER BY v.id",
+                                            kVisitColumns));
         q.bind(1, isoUtc(now - settings.stay_grace));
         std::vector<Visit> out;
         while (q.executeStep()) out.push_back(impl_->visitRow(q));
@@ -103,12 +97,10 @@ LedgerResult<std::vector<Visit>> Ledger::sweepOverstays(const RuleSettings& sett
             up.bind(1, isoUtc(now));
             up.bind(2, v.id);
             up.exec();
-            impl_->appendAudit(audit_key_, "OVERSTAY_STARTED",
-                               json{{"visit", v.id},
-                                    {"serial", v.serial},
-                                    {"unit", v.unit},
-                                    {"deadline", isoUtc(v.deadline)}},
-                               now, v.plate.empty() ? json() : json{{"plate", v.plate}});
+            impl_->appendAudit(
+                audit_key_, "OVERSTAY_STARTED",
+                json{{"visit", v.id}, {"serial", v.serial}, {"unit", v.unit}, {"deadline", isoUtc(v.deadline)}}, now,
+                v.plate.empty() ? json() : json{{"plate", v.plate}});
         }
         tx.commit();
         // Between cars, copy the WAL back into the database (see the constructor). PASSIVE never waits for

@@ -1,8 +1,9 @@
 #include "gate/rules.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace vg::gate {
 
@@ -55,7 +56,7 @@ std::string formatDuration(Duration d) {
 }
 
 class Builder {
-public:
+  public:
     Builder(const Observation& obs, const RuleSettings& settings, const SiteZone& zone, TimePoint now)
         : settings_(settings), zone_(zone) {
         auto& d = ruling_.decision;
@@ -86,7 +87,7 @@ public:
     const RuleSettings& settings_;
     const SiteZone& zone_;
 
-private:
+  private:
     Ruling ruling_;
     bool read_ = false;
 };
@@ -163,8 +164,8 @@ Ruling decideEntry(Builder& b, const Observation& obs, const LedgerFacts& facts,
     d.unit = v.unit;
     if (facts.token->month != v.month) {
         return b.finish(Reason::DenyVoucherForged,
-                        fmt::format("voucher {} is for {} in the ledger but the card says {}", v.serial,
-                                    v.month.str(), facts.token->month.str()));
+                        fmt::format("voucher {} is for {} in the ledger but the card says {}", v.serial, v.month.str(),
+                                    facts.token->month.str()));
     }
     if (v.visit_id) {
         const bool open = !v.visit_exited_at.has_value();
@@ -186,16 +187,15 @@ Ruling decideEntry(Builder& b, const Observation& obs, const LedgerFacts& facts,
                                     b.plateOrUnread(v.visit_plate)));
     }
     if (v.revoked || v.household_removed) {
-        return b.finish(Reason::DenyVoucherRevoked,
-                        v.replaced ? fmt::format("voucher {} was replaced by a new card", v.serial)
-                                   : fmt::format("voucher {} was revoked", v.serial));
+        return b.finish(Reason::DenyVoucherRevoked, v.replaced
+                                                        ? fmt::format("voucher {} was replaced by a new card", v.serial)
+                                                        : fmt::format("voucher {} was revoked", v.serial));
     }
     const TimePoint valid_from = b.zone_.monthStart(v.month);
     const TimePoint valid_until = b.zone_.monthEnd(v.month) + std::chrono::hours(24) * settings.grace_days;
     if (b.at() < valid_from) {
-        return b.finish(Reason::DenyVoucherNotYetValid,
-                        fmt::format("voucher {} is for {}: valid from {}", v.serial, v.month.str(),
-                                    b.local(valid_from)));
+        return b.finish(Reason::DenyVoucherNotYetValid, fmt::format("voucher {} is for {}: valid from {}", v.serial,
+                                                                    v.month.str(), b.local(valid_from)));
     }
     if (b.at() >= valid_until) {
         return b.finish(Reason::DenyVoucherExpired,
@@ -216,29 +216,27 @@ Ruling decideEntry(Builder& b, const Observation& obs, const LedgerFacts& facts,
         const bool vehicle = obs.presence == Presence::Present;
         switch (settings.unread_plate) {
             case UnreadPlatePolicy::Guard:
-                return b.finish(Reason::HoldPlateUnread,
-                                fmt::format("voucher {} is valid but no plate was read: waiting for the guard",
-                                            v.serial));
+                return b.finish(
+                    Reason::HoldPlateUnread,
+                    fmt::format("voucher {} is valid but no plate was read: waiting for the guard", v.serial));
             case UnreadPlatePolicy::Presence:
                 if (vehicle) {
                     d.deadline = deadline;
                     return b.finish(Reason::AdmitVoucherPlateUnread,
                                     fmt::format("voucher {} of unit {}: plate unread, vehicle present; leave by {}",
                                                 v.serial, v.unit, b.local(deadline)),
-                                    Effect{.kind = EffectKind::StartVisit, .plate_unread = true,
-                                           .deadline = deadline});
+                                    Effect{.kind = EffectKind::StartVisit, .plate_unread = true, .deadline = deadline});
                 }
-                return b.finish(Reason::DenyPlateUnread,
-                                "no plate was read and the loop detector sees no vehicle");
+                return b.finish(Reason::DenyPlateUnread, "no plate was read and the loop detector sees no vehicle");
             case UnreadPlatePolicy::Never:
                 return b.finish(Reason::DenyPlateUnread, "no plate was read (lanes.unread_plate = \"never\")");
         }
     }
     d.deadline = deadline;
-    return b.finish(Reason::AdmitVoucher,
-                    fmt::format("voucher {} of unit {} admits {}; leave by {}", v.serial, v.unit, b.plate(),
-                                b.local(deadline)),
-                    Effect{.kind = EffectKind::StartVisit, .plate = b.plate(), .deadline = deadline});
+    return b.finish(
+        Reason::AdmitVoucher,
+        fmt::format("voucher {} of unit {} admits {}; leave by {}", v.serial, v.unit, b.plate(), b.local(deadline)),
+        Effect{.kind = EffectKind::StartVisit, .plate = b.plate(), .deadline = deadline});
 }
 
 Ruling decideExit(Builder& b, const Observation& obs, const LedgerFacts& facts, TimePoint now) {
@@ -281,12 +279,12 @@ Ruling decideExit(Builder& b, const Observation& obs, const LedgerFacts& facts, 
         if (card_visit->plate_unread && vehicle) return closeVisit(b, *card_visit, {});
         b.decision().visit = card_visit->id;
         b.decision().serial = card_visit->serial;
-        return b.finish(Reason::ExitQrMismatch,
-                        card_visit->plate_unread
-                            ? fmt::format("card of visit {} shown but no vehicle at the exit: visit stays open",
-                                          card_visit->id)
-                            : fmt::format("card of visit {} shown but its car {} was not read: visit stays open",
-                                          card_visit->id, card_visit->plate));
+        return b.finish(
+            Reason::ExitQrMismatch,
+            card_visit->plate_unread
+                ? fmt::format("card of visit {} shown but no vehicle at the exit: visit stays open", card_visit->id)
+                : fmt::format("card of visit {} shown but its car {} was not read: visit stays open", card_visit->id,
+                              card_visit->plate));
     }
     if (obs.token) {
         return b.finish(Reason::ExitQrMismatch, "a card was shown at the exit but it belongs to no car inside");

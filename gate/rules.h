@@ -43,10 +43,10 @@ struct PlateSeen {
 struct Observation {
     std::string lane;
     Direction direction = Direction::Entry;
-    std::optional<PlateSeen> plate;       // below min_plate_confidence counts as unread
-    std::optional<std::string> token;     // the QR text as read
+    std::optional<PlateSeen> plate;    // below min_plate_confidence counts as unread
+    std::optional<std::string> token;  // the QR text as read
     Presence presence = Presence::Unknown;
-    std::optional<TimePoint> at;          // back-dated event time (manual entries); none = now
+    std::optional<TimePoint> at;  // back-dated event time (manual entries); none = now
     bool operator==(const Observation&) const = default;
 };
 
@@ -79,13 +79,13 @@ struct OpenVisitFacts {
 };
 
 struct LedgerFacts {
-    std::optional<TimePoint> newest_record;   // for DENY_CLOCK_BEHIND
-    std::optional<bool> plate_resident;       // registered car: true resident, false blocked; none = unknown
-    std::optional<TokenPayload> token;        // verified token
-    std::optional<TokenError> token_error;    // the token failed to verify
-    bool token_unknown_serial = false;        // verified but never issued by this ledger
-    std::optional<VoucherFacts> voucher;      // the voucher named by the token
-    std::vector<OpenVisitFacts> inside;       // cars currently inside on vouchers
+    std::optional<TimePoint> newest_record;  // for DENY_CLOCK_BEHIND
+    std::optional<bool> plate_resident;      // registered car: true resident, false blocked; none = unknown
+    std::optional<TokenPayload> token;       // verified token
+    std::optional<TokenError> token_error;   // the token failed to verify
+    bool token_unknown_serial = false;       // verified but never issued by this ledger
+    std::optional<VoucherFacts> voucher;     // the voucher named by the token
+    std::vector<OpenVisitFacts> inside;      // cars currently inside on vouchers
 };
 
 enum class EffectKind { None, StartVisit, CloseVisit, RecordPlate };
@@ -117,7 +117,7 @@ std::optional<std::size_t> matchInside(const std::string& plate, const std::vect
 std::optional<Duration> overstayAt(TimePoint deadline, TimePoint t, const RuleSettings& settings);
 std::optional<double> feeFor(Duration overstay, const RuleSettings& settings);
 
-Ruling decide(const Observation& obs, const LedgerFacts& facts, const RuleSettings& settings,
-              const SiteZone& zone, TimePoint now);
+Ruling decide(const Observation& obs, const LedgerFacts& facts, const RuleSettings& settings, const SiteZone& zone,
+              TimePoint now);
 
 }  // namespace vg::gate

@@ -54,10 +54,8 @@ bool writeAll(int fd, std::string_view data) {
 
 }  // namespace
 
-std::expected<void, std::string> writeSecretFile(const std::filesystem::path& path,
-                                                 std::string_view contents) {
-    const std::filesystem::path dir =
-        path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+std::expected<void, std::string> writeSecretFile(const std::filesystem::path& path, std::string_view contents) {
+    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     std::string tmpl = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
     std::vector<char> name(tmpl.begin(), tmpl.end());
     name.push_back('\0');
@@ -95,8 +93,7 @@ std::expected<void, std::string> writeSecretFile(const std::filesystem::path& pa
     return {};
 }
 
-std::expected<std::string, std::string> readSecretFile(const std::filesystem::path& path,
-                                                       std::size_t max_size) {
+std::expected<std::string, std::string> readSecretFile(const std::filesystem::path& path, std::size_t max_size) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return std::unexpected(sysError("cannot read", path, errno));
     struct stat st {};
@@ -117,8 +114,8 @@ std::expected<std::string, std::string> readSecretFile(const std::filesystem::pa
         if (n == 0) break;
         out.append(buf, static_cast<std::size_t>(n));
         if (out.size() > max_size) {
-            return std::unexpected("cannot read " + path.string() + ": larger than " +
-                                   std::to_string(max_size) + " bytes, not a key file");
+            return std::unexpected("cannot read " + path.string() + ": larger than " + std::to_string(max_size) +
+                                   " bytes, not a key file");
         }
     }
     return out;

@@ -113,17 +113,15 @@ std::string YearMonth::str() const { return fmt::format("{:04}-{:02}", year, mon
 std::expected<SiteZone, std::string> SiteZone::make(std::string_view tz_name) {
     const std::string name(trim(tz_name));
     if (name.empty())
-        return std::unexpected(
-            std::string("no time zone given (expected an IANA name such as Asia/Shanghai)"));
+        return std::unexpected(std::string("no time zone given (expected an IANA name such as Asia/Shanghai)"));
     try {
         // Debian's date-tz is built with USE_OS_TZDB=1: zones come from /usr/share/zoneinfo (package tzdata),
         // nothing is ever downloaded.
         return SiteZone(date::locate_zone(name), name);
     } catch (const std::exception&) {
-        return std::unexpected(
-            "unknown time zone '" + name +
-            "' (expected an IANA name such as Asia/Shanghai, as listed under /usr/share/zoneinfo; "
-            "is the tzdata package installed?)");
+        return std::unexpected("unknown time zone '" + name +
+                               "' (expected an IANA name such as Asia/Shanghai, as listed under /usr/share/zoneinfo; "
+                               "is the tzdata package installed?)");
     }
 }
 
@@ -178,14 +176,12 @@ std::expected<TimePoint, std::string> SiteZone::parse(std::string_view input) co
     }
     const auto info = zone_->get_info(local);
     if (info.result == date::local_info::nonexistent) {
-        return std::unexpected(
-            fmt::format("'{}' does not exist in {} (the clocks skip it); give an explicit offset",
-                        std::string(text), name_));
+        return std::unexpected(fmt::format("'{}' does not exist in {} (the clocks skip it); give an explicit offset",
+                                           std::string(text), name_));
     }
     if (info.result == date::local_info::ambiguous) {
-        return std::unexpected(
-            fmt::format("'{}' happens twice in {} (the clocks go back); give an explicit offset",
-                        std::string(text), name_));
+        return std::unexpected(fmt::format("'{}' happens twice in {} (the clocks go back); give an explicit offset",
+                                           std::string(text), name_));
     }
     return TimePoint{local.time_since_epoch() - std::chrono::duration_cast<Duration>(info.first.offset)};
 }
@@ -195,9 +191,8 @@ std::string isoUtc(TimePoint t) {
     const date::year_month_day ymd{day};
     const date::hh_mm_ss<Duration> tod{t - day};
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                       tod.hours().count(), tod.minutes().count(), tod.seconds().count(),
-                       tod.subseconds().count());
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), tod.hours().count(),
+                       tod.minutes().count(), tod.seconds().count(), tod.subseconds().count());
 }
 
 std::expected<TimePoint, std::string> parseIsoUtc(std::string_view text) {

@@ -37,7 +37,7 @@ struct YearMonth {
 
 // The site's time zone. Construct through make(); an unknown zone name is an error value.
 class SiteZone {
-public:
+  public:
     static std::expected<SiteZone, std::string> make(std::string_view tz_name);
 
     const std::string& name() const { return name_; }
@@ -52,7 +52,7 @@ public:
     // explicit offset / Z ("2026-11-20T10:00:00+08:00", "...Z"), or a bare date "2026-11-20" (local midnight).
     std::expected<TimePoint, std::string> parse(std::string_view text) const;
 
-private:
+  private:
     explicit SiteZone(const date::time_zone* zone, std::string name) : zone_(zone), name_(std::move(name)) {}
     const date::time_zone* zone_ = nullptr;
     std::string name_;
@@ -64,16 +64,14 @@ std::expected<TimePoint, std::string> parseIsoUtc(std::string_view text);
 
 // Where "now" comes from. Everything with a deadline takes one; tests use a manual clock.
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual TimePoint now() const = 0;
 };
 
 class SystemClock final : public Clock {
-public:
-    TimePoint now() const override {
-        return std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
-    }
+  public:
+    TimePoint now() const override { return std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()); }
 };
 
 }  // namespace vg::gate

@@ -24,13 +24,10 @@ int base32Value(char c) {
     return -1;
 }
 
-bool isAsciiSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
+bool isAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 std::array<std::uint8_t, kMacBytes> tokenMac(const TokenKey& key, const std::uint8_t* payload) {
-    const auto full =
-        hmacSha256(key.secret, {std::string_view(reinterpret_cast<const char*>(payload), kPayloadBytes)});
+    const auto full = hmacSha256(key.secret, {std::string_view(reinterpret_cast<const char*>(payload), kPayloadBytes)});
     std::array<std::uint8_t, kMacBytes> mac{};
     std::copy_n(full.begin(), kMacBytes, mac.begin());
     return mac;
@@ -155,8 +152,7 @@ std::expected<TokenPayload, TokenError> decodeToken(std::string_view text, const
     while (!text.empty() && isAsciiSpace(text.front())) text.remove_prefix(1);
     while (!text.empty() && isAsciiSpace(text.back())) text.remove_suffix(1);
     if (text.size() != kTokenTextLength || !text.starts_with(kPrefixV1)) {
-        return std::unexpected(looksLikeOtherVersion(text) ? TokenError::UnsupportedVersion
-                                                           : TokenError::Malformed);
+        return std::unexpected(looksLikeOtherVersion(text) ? TokenError::UnsupportedVersion : TokenError::Malformed);
     }
     const auto raw = base32Decode(text.substr(kPrefixV1.size()));
     if (!raw || raw->size() != kTokenBytes) return std::unexpected(TokenError::Malformed);
@@ -167,8 +163,7 @@ std::expected<TokenPayload, TokenError> decodeToken(std::string_view text, const
     const TokenKey* key = keys.find(bytes[1]);
     if (key == nullptr) return std::unexpected(TokenError::UnknownKey);
     const auto mac = tokenMac(*key, bytes);
-    if (sodium_memcmp(mac.data(), bytes + kPayloadBytes, kMacBytes) != 0)
-        return std::unexpected(TokenError::BadMac);
+    if (sodium_memcmp(mac.data(), bytes + kPayloadBytes, kMacBytes) != 0) return std::unexpected(TokenError::BadMac);
     if (key->retired) return std::unexpected(TokenError::RetiredKey);
     // Genuinely signed with our key yet not version 1: reserved for a future layout inside the VG1 frame.
     if (bytes[0] != kTokenVersion1) return std::unexpected(TokenError::UnsupportedVersion);

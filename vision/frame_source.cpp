@@ -1,14 +1,14 @@
 #include "vision/frame_source.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
-#include <system_error>
-
-#include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
+#include <system_error>
 
 namespace vg::vision {
 
@@ -31,7 +31,7 @@ SourceError failed(std::string message) { return {SourceError::Kind::Failed, std
 // slot. A reader running late catches up by at most kCatchUp frames (a camera's driver buffers about that many);
 // further behind, the schedule restarts from now, so a stalled consumer does not cause a long burst afterwards.
 class Pacer {
-public:
+  public:
     static constexpr int kCatchUp = 4;
     Pacer(FrameClock& clock, double fps) : clock_(clock), fps_(fps) {}
     void setFps(double fps) { fps_ = fps; }
@@ -58,7 +58,7 @@ public:
         return clock_.wallNow() - std::chrono::duration_cast<FrameTime::duration>(now - due);
     }
 
-private:
+  private:
     std::chrono::steady_clock::duration period() const {
         return duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / fps_));
     }
@@ -75,7 +75,7 @@ int fourccOf(const std::string& s) {
 // Devices and streams: VideoCapture::read() blocks until the device delivers (V4L2 uses its own select timeout,
 // FFmpeg the read timeout set at open).
 class CaptureSource final : public FrameSource {
-public:
+  public:
     CaptureSource(std::string target, bool stream, SourceOptions opt, FrameClock& clock)
         : target_(std::move(target)), stream_(stream), opt_(std::move(opt)), clock_(clock) {}
 
@@ -128,7 +128,7 @@ public:
         return d;
     }
 
-private:
+  private:
     // RTSP URLs often carry a camera password: keep it out of logs.
     static std::string redact(const std::string& url) {
         const auto scheme = url.find("://");
@@ -145,7 +145,7 @@ private:
 };
 
 class VideoFileSource final : public FrameSource {
-public:
+  public:
     VideoFileSource(std::filesystem::path file, SourceOptions opt, FrameClock& clock)
         : file_(std::move(file)), opt_(std::move(opt)), clock_(clock), pacer_(clock, 0) {}
 
@@ -181,7 +181,7 @@ public:
     void close() override { cap_.release(); }
     std::string describe() const override { return "video file " + file_.string(); }
 
-private:
+  private:
     std::expected<void, SourceError> load() {
         close();
         // Reopened (not rewound) when looping, so that a file deleted mid-stream is noticed at the next pass.
@@ -213,9 +213,12 @@ private:
 };
 
 class FolderSource final : public FrameSource {
-public:
+  public:
     FolderSource(std::filesystem::path folder, SourceOptions opt, FrameClock& clock)
-        : folder_(std::move(folder)), opt_(std::move(opt)), clock_(clock), pacer_(clock, opt_.fps == 0 ? 10 : opt_.fps) {}
+        : folder_(std::move(folder)),
+          opt_(std::move(opt)),
+          clock_(clock),
+          pacer_(clock, opt_.fps == 0 ? 10 : opt_.fps) {}
 
     std::expected<void, SourceError> open() override {
         pacer_.reset();
@@ -227,9 +230,11 @@ public:
         next_ = 0;
     }
 
-    std::string describe() const override { return fmt::format("folder {} ({} images)", folder_.string(), files_.size()); }
+    std::string describe() const override {
+        return fmt::format("folder {} ({} images)", folder_.string(), files_.size());
+    }
 
-private:
+  private:
     std::expected<void, SourceError> load() {
         files_.clear();
         next_ = 0;
@@ -239,8 +244,8 @@ private:
         for (std::filesystem::directory_iterator it(folder_, ec), end; !ec && it != end; it.increment(ec)) {
             std::string ext = it->path().extension().string();
             std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-            if (ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp" ||
-                ext == ".tif" || ext == ".tiff" || ext == ".pgm" || ext == ".ppm")
+            if (ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp" || ext == ".webp" || ext == ".tif" ||
+                ext == ".tiff" || ext == ".pgm" || ext == ".ppm")
                 files_.push_back(it->path());
         }
         if (ec) return std::unexpected(failed("cannot list " + folder_.string() + ": " + ec.message()));
@@ -249,13 +254,14 @@ private:
         return {};
     }
 
-public:
+  public:
     std::expected<Frame, SourceError> read(std::stop_token stop) override {
         if (files_.empty()) return std::unexpected(failed(describe() + " is not open"));
         // Unreadable single files are skipped; a folder with nothing readable left is a failure.
         for (std::size_t tries = 0; tries < files_.size(); ++tries) {
             if (next_ >= files_.size()) {
-                if (!opt_.loop) return std::unexpected(SourceError{SourceError::Kind::Ended, folder_.string() + " ended"});
+                if (!opt_.loop)
+                    return std::unexpected(SourceError{SourceError::Kind::Ended, folder_.string() + " ended"});
                 // Listed again at each pass: images added or removed meanwhile are seen, a vanished folder fails.
                 if (auto r = load(); !r) return std::unexpected(r.error());
             }
@@ -279,7 +285,7 @@ public:
         return std::unexpected(failed(folder_.string() + ": no readable images"));
     }
 
-private:
+  private:
     std::filesystem::path folder_;
     SourceOptions opt_;
     FrameClock& clock_;
@@ -306,8 +312,7 @@ std::unique_ptr<FrameSource> makeDeviceSource(const std::string& device, const S
                                               FrameClock& clock) {
     return std::make_unique<CaptureSource>(device, false, options, clock);
 }
-std::unique_ptr<FrameSource> makeStreamSource(const std::string& url, const SourceOptions& options,
-                                              FrameClock& clock) {
+std::unique_ptr<FrameSource> makeStreamSource(const std::string& url, const SourceOptions& options, FrameClock& clock) {
     return std::make_unique<CaptureSource>(url, true, options, clock);
 }
 std::unique_ptr<FrameSource> makeVideoFileSource(const std::filesystem::path& file, const SourceOptions& options,
@@ -319,13 +324,16 @@ std::unique_ptr<FrameSource> makeFolderSource(const std::filesystem::path& folde
     return std::make_unique<FolderSource>(folder, options, clock);
 }
 
-std::unique_ptr<FrameSource> makeFrameSource(const std::string& spec, const SourceOptions& options,
-                                             FrameClock& clock) {
+std::unique_ptr<FrameSource> makeFrameSource(const std::string& spec, const SourceOptions& options, FrameClock& clock) {
     switch (sourceKindOf(spec)) {
-        case SourceKind::Device: return makeDeviceSource(spec, options, clock);
-        case SourceKind::Stream: return makeStreamSource(spec, options, clock);
-        case SourceKind::Folder: return makeFolderSource(spec, options, clock);
-        case SourceKind::VideoFile: break;
+        case SourceKind::Device:
+            return makeDeviceSource(spec, options, clock);
+        case SourceKind::Stream:
+            return makeStreamSource(spec, options, clock);
+        case SourceKind::Folder:
+            return makeFolderSource(spec, options, clock);
+        case SourceKind::VideoFile:
+            break;
     }
     return makeVideoFileSource(spec, options, clock);
 }

@@ -10,12 +10,11 @@
 #include <expected>
 #include <filesystem>
 #include <memory>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace vg::vision {
 
@@ -25,7 +24,7 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 // The time seam of frame sources and workers. now() drives pacing, stall detection and frame ages; wallNow()
 // stamps frames. sleepUntil() returns false at once when `stop` is requested. Thread-safe.
 class FrameClock {
-public:
+  public:
     virtual ~FrameClock() = default;
     virtual SteadyTime now() const = 0;
     virtual FrameTime wallNow() const = 0;
@@ -34,33 +33,33 @@ public:
 
 // The real clocks; sleepUntil() wakes early on a stop request. A shared instance is fine (stateless).
 class SystemFrameClock final : public FrameClock {
-public:
+  public:
     SteadyTime now() const override { return std::chrono::steady_clock::now(); }
     FrameTime wallNow() const override { return std::chrono::system_clock::now(); }
     bool sleepUntil(SteadyTime deadline, std::stop_token stop) override;
 };
 
 struct Frame {
-    cv::Mat image;             // BGR (or what the source delivers); a ROI view after FrameWorker cropping
+    cv::Mat image;  // BGR (or what the source delivers); a ROI view after FrameWorker cropping
     // Wall clock. A live camera: when the frame was read from it. A file or folder played at a rate: when the
     // frame was due in that playback (as a camera's sensor would stamp it), so decoding it counts as latency.
     FrameTime captured{};
-    std::uint64_t index = 0;   // counts frames read from this source since the worker started
-    cv::Point offset{0, 0};    // position of image's top-left pixel in the full camera frame (ROI crop)
+    std::uint64_t index = 0;  // counts frames read from this source since the worker started
+    cv::Point offset{0, 0};   // position of image's top-left pixel in the full camera frame (ROI crop)
 };
 
 struct SourceError {
     enum class Kind {
-        Failed,  // cannot open / read now (device gone, connection refused, file deleted): retry later
-        NoFrame, // opened, but nothing arrived within the read timeout (counts towards the stall)
-        Ended,   // a file or folder played once has ended: do not retry
+        Failed,   // cannot open / read now (device gone, connection refused, file deleted): retry later
+        NoFrame,  // opened, but nothing arrived within the read timeout (counts towards the stall)
+        Ended,    // a file or folder played once has ended: do not retry
     };
     Kind kind = Kind::Failed;
     std::string message;
 };
 
 class FrameSource {
-public:
+  public:
     virtual ~FrameSource() = default;
     virtual std::expected<void, SourceError> open() = 0;
     // Returns the next frame. File and folder sources wait (through the clock) until it is due; live sources
@@ -91,14 +90,12 @@ enum class SourceKind { Device, Stream, VideoFile, Folder };
 SourceKind sourceKindOf(const std::string& spec);
 
 // Builds (does not open) the source for a config string. `clock` must outlive the source.
-std::unique_ptr<FrameSource> makeFrameSource(const std::string& spec, const SourceOptions& options,
-                                             FrameClock& clock);
+std::unique_ptr<FrameSource> makeFrameSource(const std::string& spec, const SourceOptions& options, FrameClock& clock);
 
 // The individual sources, for callers that know what they want.
 std::unique_ptr<FrameSource> makeDeviceSource(const std::string& device, const SourceOptions& options,
                                               FrameClock& clock);
-std::unique_ptr<FrameSource> makeStreamSource(const std::string& url, const SourceOptions& options,
-                                              FrameClock& clock);
+std::unique_ptr<FrameSource> makeStreamSource(const std::string& url, const SourceOptions& options, FrameClock& clock);
 std::unique_ptr<FrameSource> makeVideoFileSource(const std::filesystem::path& file, const SourceOptions& options,
                                                  FrameClock& clock);
 std::unique_ptr<FrameSource> makeFolderSource(const std::filesystem::path& folder, const SourceOptions& options,

@@ -1,30 +1,38 @@
 #include "vision/frame_worker.h"
 
-#include <algorithm>
-#include <exception>
-
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <exception>
 
 namespace vg::vision {
 
 const char* toString(WorkerState s) {
     switch (s) {
-        case WorkerState::Starting: return "starting";
-        case WorkerState::Running: return "running";
-        case WorkerState::Lost: return "lost";
-        case WorkerState::Ended: return "ended";
-        case WorkerState::Stopped: return "stopped";
+        case WorkerState::Starting:
+            return "starting";
+        case WorkerState::Running:
+            return "running";
+        case WorkerState::Lost:
+            return "lost";
+        case WorkerState::Ended:
+            return "ended";
+        case WorkerState::Stopped:
+            return "stopped";
     }
     return "unknown";
 }
 
 const char* toString(WorkerEvent::Kind k) {
     switch (k) {
-        case WorkerEvent::Kind::CameraLost: return "CAMERA_LOST";
-        case WorkerEvent::Kind::CameraRecovered: return "CAMERA_RECOVERED";
-        case WorkerEvent::Kind::SourceEnded: return "SOURCE_ENDED";
+        case WorkerEvent::Kind::CameraLost:
+            return "CAMERA_LOST";
+        case WorkerEvent::Kind::CameraRecovered:
+            return "CAMERA_RECOVERED";
+        case WorkerEvent::Kind::SourceEnded:
+            return "SOURCE_ENDED";
     }
     return "UNKNOWN";
 }

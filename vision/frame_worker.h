@@ -48,8 +48,8 @@ const char* toString(WorkerState s);  // "starting", "running", "lost", "ended",
 struct WorkerEvent {
     enum class Kind { CameraLost, CameraRecovered, SourceEnded };
     Kind kind = Kind::CameraLost;
-    std::string reason;        // e.g. "no frame for 5000 ms", "cannot open stream rtsp://***@10.0.0.5/1"
-    std::string source;        // FrameSource::describe()
+    std::string reason;  // e.g. "no frame for 5000 ms", "cannot open stream rtsp://***@10.0.0.5/1"
+    std::string source;  // FrameSource::describe()
     FrameTime at{};
 };
 const char* toString(WorkerEvent::Kind k);  // "CAMERA_LOST", "CAMERA_RECOVERED", "SOURCE_ENDED"
@@ -61,26 +61,26 @@ struct ConsumerStats {
 };
 
 struct WorkerStats {
-    std::uint64_t frames_read = 0;       // delivered by the source
-    std::uint64_t frames_processed = 0;  // summed over the consumers (with one consumer: handed to on_frame)
-    std::uint64_t frames_dropped = 0;    // summed over the consumers
+    std::uint64_t frames_read = 0;         // delivered by the source
+    std::uint64_t frames_processed = 0;    // summed over the consumers (with one consumer: handed to on_frame)
+    std::uint64_t frames_dropped = 0;      // summed over the consumers
     std::vector<ConsumerStats> consumers;  // in construction order
-    std::uint64_t reopen_attempts = 0;   // failed opens since start
-    std::uint64_t callback_errors = 0;   // exceptions thrown by on_frame / on_event
+    std::uint64_t reopen_attempts = 0;     // failed opens since start
+    std::uint64_t callback_errors = 0;     // exceptions thrown by on_frame / on_event
     WorkerState state = WorkerState::Starting;
     std::optional<std::chrono::milliseconds> last_frame_age;  // none before the first frame
     std::string last_error;
 };
 
 struct WorkerOptions {
-    std::chrono::milliseconds stall_after{5000};       // lanes.camera_stall_after
+    std::chrono::milliseconds stall_after{5000};  // lanes.camera_stall_after
     std::chrono::milliseconds initial_backoff{500};
     std::chrono::milliseconds max_backoff{30000};
-    std::optional<cv::Rect> roi;                        // crop before processing (clipped to the frame)
+    std::optional<cv::Rect> roi;  // crop before processing (clipped to the frame)
 };
 
 class FrameWorker {
-public:
+  public:
     using FrameCallback = std::function<void(const Frame&)>;
     using EventCallback = std::function<void(const WorkerEvent&)>;
     struct Consumer {
@@ -93,8 +93,8 @@ public:
     };
 
     // `clock` must outlive the worker. The worker owns the source. One consumer named "frames".
-    FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions options, FrameClock& clock,
-                FrameCallback on_frame, EventCallback on_event);
+    FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions options, FrameClock& clock, FrameCallback on_frame,
+                EventCallback on_event);
     // Each consumer gets every frame it can keep up with, on a thread of its own.
     FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions options, FrameClock& clock,
                 std::vector<Consumer> consumers, EventCallback on_event);
@@ -107,7 +107,7 @@ public:
     WorkerStats stats() const;
     std::string describe() const { return description_; }
 
-private:
+  private:
     void captureLoop(std::stop_token stop);
     struct Slot;
     void processLoop(std::stop_token stop, Slot& slot);

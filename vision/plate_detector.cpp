@@ -20,8 +20,7 @@ int roundTo(double v, int multiple) {
 
 std::expected<DetectorMetadata, std::string> parseDetectorMetadata(const std::string& jsonText) {
     const nlohmann::json j = nlohmann::json::parse(jsonText, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-        return std::unexpected("plate detector metadata is not a JSON object");
+    if (j.is_discarded() || !j.is_object()) return std::unexpected("plate detector metadata is not a JSON object");
     try {
         DetectorMetadata m;
         m.version = j.value("version", "");
@@ -35,8 +34,7 @@ std::expected<DetectorMetadata, std::string> parseDetectorMetadata(const std::st
         if (in.value("channels", 3) != 3 || in.value("colour", "BGR") != "BGR") {
             return std::unexpected("plate detector metadata: the input must be 3-channel BGR");
         }
-        if (m.multiple <= 0 || m.stride <= 0 || m.multiple % m.stride != 0 || m.threshold <= 0 ||
-            m.threshold >= 1) {
+        if (m.multiple <= 0 || m.stride <= 0 || m.multiple % m.stride != 0 || m.threshold <= 0 || m.threshold >= 1) {
             return std::unexpected("plate detector metadata: bad multiple, stride or threshold");
         }
         return m;
@@ -45,8 +43,7 @@ std::expected<DetectorMetadata, std::string> parseDetectorMetadata(const std::st
     }
 }
 
-PlateDetector::PlateDetector(cv::dnn::Net net, cv::dnn::Net refineNet, DetectorMetadata meta,
-                             DetectorOptions options)
+PlateDetector::PlateDetector(cv::dnn::Net net, cv::dnn::Net refineNet, DetectorMetadata meta, DetectorOptions options)
     : net_(std::move(net)), refineNet_(std::move(refineNet)), meta_(std::move(meta)), options_(options) {}
 
 std::expected<PlateDetector, std::string> PlateDetector::load(const std::filesystem::path& onnxPath,
@@ -72,15 +69,13 @@ std::expected<PlateDetector, std::string> PlateDetector::load(const std::filesys
             n->setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
         }
         if (kRefineWidth % meta->multiple != 0 || kRefineHeight % meta->multiple != 0) {
-            return std::unexpected("plate detector metadata: input multiple " +
-                                   std::to_string(meta->multiple) +
+            return std::unexpected("plate detector metadata: input multiple " + std::to_string(meta->multiple) +
                                    " does not divide the closer look's input");
         }
         PlateDetector d(std::move(net), std::move(refineNet), std::move(*meta), options);
         // One run at the smallest size proves the graph works before a lane relies on it.
         const cv::Mat probe(d.meta_.multiple * 2, d.meta_.multiple * 2, CV_8UC3, cv::Scalar(128, 128, 128));
-        if (d.logits(probe).empty())
-            return std::unexpected("plate detector model does not run: " + onnxPath.string());
+        if (d.logits(probe).empty()) return std::unexpected("plate detector model does not run: " + onnxPath.string());
         return d;
     } catch (const cv::Exception& e) {
         return std::unexpected("cannot load plate detector " + onnxPath.string() + ": " + e.what());
@@ -125,8 +120,7 @@ std::vector<DetectedPlate> PlateDetector::detect(const cv::Mat& frame, const cv:
     const cv::Size input(roundTo(area.width * s, meta_.multiple), roundTo(area.height * s, meta_.multiple));
     std::vector<DetectedPlate> out = detectAt(net_, frame, area, input);
     std::ranges::sort(out, [](const DetectedPlate& a, const DetectedPlate& b) { return a.score > b.score; });
-    if (static_cast<int>(out.size()) > options_.maxOutlines)
-        out.resize(static_cast<std::size_t>(options_.maxOutlines));
+    if (static_cast<int>(out.size()) > options_.maxOutlines) out.resize(static_cast<std::size_t>(options_.maxOutlines));
     return out;
 }
 
@@ -148,8 +142,7 @@ std::optional<DetectedPlate> PlateDetector::refine(const cv::Mat& frame, const P
     if (window.width < 8 || window.height < 8) return std::nullopt;
     std::optional<DetectedPlate> best;
     double bestDist = std::max(width, height) * 0.5;
-    for (const DetectedPlate& d :
-         detectAt(refineNet_, frame, window, cv::Size(kRefineWidth, kRefineHeight))) {
+    for (const DetectedPlate& d : detectAt(refineNet_, frame, window, cv::Size(kRefineWidth, kRefineHeight))) {
         const cv::Point2f dc = (d.quad[0] + d.quad[1] + d.quad[2] + d.quad[3]) * 0.25F;
         const double dist = std::hypot(dc.x - c.x, dc.y - c.y);
         if (dist < bestDist) {
@@ -160,8 +153,8 @@ std::optional<DetectedPlate> PlateDetector::refine(const cv::Mat& frame, const P
     return best;
 }
 
-std::vector<DetectedPlate> PlateDetector::detectAt(cv::dnn::Net& net, const cv::Mat& frame,
-                                                   const cv::Rect& area, cv::Size inputSize) {
+std::vector<DetectedPlate> PlateDetector::detectAt(cv::dnn::Net& net, const cv::Mat& frame, const cv::Rect& area,
+                                                   cv::Size inputSize) {
     const int w = inputSize.width;
     const int h = inputSize.height;
     const double sx = static_cast<double>(w) / area.width;

@@ -84,8 +84,7 @@ class PlateDetector {
     PlateDetector(cv::dnn::Net net, cv::dnn::Net refineNet, DetectorMetadata meta, DetectorOptions options);
     // Outlines in `area` of `frame` resized to `input` (multiples of the input multiple), unsorted, through
     // `net`.
-    std::vector<DetectedPlate> detectAt(cv::dnn::Net& net, const cv::Mat& frame, const cv::Rect& area,
-                                        cv::Size input);
+    std::vector<DetectedPlate> detectAt(cv::dnn::Net& net, const cv::Mat& frame, const cv::Rect& area, cv::Size input);
     cv::Mat logitsOf(cv::dnn::Net& net, const cv::Mat& bgrInput);
 
     // Two copies of the network: cv::dnn re-plans a net whenever its input shape changes, so the whole-region

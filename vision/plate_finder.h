@@ -6,35 +6,34 @@
 // gives no candidates).
 #pragma once
 
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "vision/plate_reader.h"
 
 namespace vg::vision {
 
 struct FinderOptions {
-  cv::Rect roi;                 // in frame pixels; empty = the whole frame
-  int workWidth = 960;          // the region is shrunk to at most this width before searching
-  double minPlateWidth = 48;    // in frame pixels: smaller plates cannot be read at 96 px input anyway
-  double maxPlateWidthFraction = 0.9;  // of the region's width
-  double minAspect = 1.6;       // width / height of the candidate's box (440x140 mm = 3.1; perspective shrinks it)
-  double maxAspect = 7.0;
-  int maxCandidates = 8;        // best-scored candidates kept after merging
+    cv::Rect roi;                        // in frame pixels; empty = the whole frame
+    int workWidth = 960;                 // the region is shrunk to at most this width before searching
+    double minPlateWidth = 48;           // in frame pixels: smaller plates cannot be read at 96 px input anyway
+    double maxPlateWidthFraction = 0.9;  // of the region's width
+    double minAspect = 1.6;  // width / height of the candidate's box (440x140 mm = 3.1; perspective shrinks it)
+    double maxAspect = 7.0;
+    int maxCandidates = 8;  // best-scored candidates kept after merging
 };
 
 // Colour and Edge come from PlateFinder, Detector from the learned PlateDetector (plate_detector.h).
 enum class CandidateSource { Colour, Edge, Detector };
 
 struct PlateCandidate {
-  PlateQuad quad;               // in frame pixels, TL TR BR BL, the plate's own outline (no reader margins)
-  CandidateSource source = CandidateSource::Edge;
-  std::string colourHint;       // "blue", "yellow", "green" for colour candidates
-  float score = 0.0F;           // ranking only: edge density and shape
+    PlateQuad quad;  // in frame pixels, TL TR BR BL, the plate's own outline (no reader margins)
+    CandidateSource source = CandidateSource::Edge;
+    std::string colourHint;  // "blue", "yellow", "green" for colour candidates
+    float score = 0.0F;      // ranking only: edge density and shape
 };
 
 // An edge candidate's outline refined around its character band (see plate_finder.cpp); nothing when no
@@ -42,20 +41,20 @@ struct PlateCandidate {
 std::optional<PlateQuad> refineByCharacterBand(const cv::Mat& frame, const PlateQuad& quad);
 
 class PlateFinder {
- public:
-  explicit PlateFinder(FinderOptions options = {}) : options_(options) {}
-  // frame: BGR (CV_8UC3) or grey (CV_8UC1). Candidates best-scored first.
-  std::vector<PlateCandidate> find(const cv::Mat& frame);
-  std::vector<PlateCandidate> find(const cv::Mat& frame, const cv::Rect& roi);
-  const FinderOptions& options() const { return options_; }
+  public:
+    explicit PlateFinder(FinderOptions options = {}) : options_(options) {}
+    // frame: BGR (CV_8UC3) or grey (CV_8UC1). Candidates best-scored first.
+    std::vector<PlateCandidate> find(const cv::Mat& frame);
+    std::vector<PlateCandidate> find(const cv::Mat& frame, const cv::Rect& roi);
+    const FinderOptions& options() const { return options_; }
 
- private:
-  struct Scratch {
-    cv::Mat work, grey, equalised, blurred, gx, edges, binary, integral, closed, opened, colourWork, hsv, mask;
-    cv::Ptr<cv::CLAHE> clahe;
-  };
-  FinderOptions options_;
-  Scratch scratch_;
+  private:
+    struct Scratch {
+        cv::Mat work, grey, equalised, blurred, gx, edges, binary, integral, closed, opened, colourWork, hsv, mask;
+        cv::Ptr<cv::CLAHE> clahe;
+    };
+    FinderOptions options_;
+    Scratch scratch_;
 };
 
 // Corners of a rotated rectangle as TL TR BR BL with the long side horizontal.

@@ -17,18 +17,40 @@ constexpr std::string_view kLetters = "ABCDEFGHJKLMNPQRSTUVWXYZ";  // no I, no O
 // order. Additions: 皖Q (巢湖, withdrawn by the 2014 edition but still on the road) and, for every province, O
 // (provincial public-security vehicles, note g), added in code below.
 struct Issuer {
-  std::string_view province;
-  std::string_view letters;
+    std::string_view province;
+    std::string_view letters;
 };
 constexpr std::array<Issuer, 31> kIssuers{{
-    {"京", kLetters}, {"津", kLetters}, {"沪", kLetters}, {"渝", kLetters},
-    {"冀", "ABCDEFGHJRT"}, {"晋", "ABCDEFHJKLM"}, {"蒙", "ABCDEFGHJKLM"}, {"辽", "ABCDEFGHJKLMNP"},
-    {"吉", "ABCDEFGHJK"}, {"黑", "ABCDEFGHJKLMNPR"}, {"苏", "ABCDEFGHJKLMN"}, {"浙", "ABCDEFGHJKL"},
-    {"皖", "ABCDEFGHJKLMNPQRS"}, {"闽", "ABCDEFGHJK"}, {"赣", "ABCDEFGHJKLM"}, {"鲁", "ABCDEFGHJKLMNPQRSUVY"},
-    {"豫", "ABCDEFGHJKLMNPQRSU"}, {"鄂", "ABCDEFGHJKLMNPQRS"}, {"湘", "ABCDEFGHJKLMNSU"},
-    {"粤", "ABCDEFGHJKLMNPQRSTUVWXY"}, {"桂", "ABCDEFGHJKLMNPR"}, {"琼", "ABCDE"},
-    {"川", "ABCDEFHJKLMQRSTUVWXYZ"}, {"贵", "ABCDEFGHJ"}, {"云", "ACDEFGHJKLMNPQRS"}, {"藏", "ABCDEFG"},
-    {"陕", "ABCDEFGHJKV"}, {"甘", "ABCDEFGHJKLMNP"}, {"青", "ABCDEFGH"}, {"宁", "ABCDE"},
+    {"京", kLetters},
+    {"津", kLetters},
+    {"沪", kLetters},
+    {"渝", kLetters},
+    {"冀", "ABCDEFGHJRT"},
+    {"晋", "ABCDEFHJKLM"},
+    {"蒙", "ABCDEFGHJKLM"},
+    {"辽", "ABCDEFGHJKLMNP"},
+    {"吉", "ABCDEFGHJK"},
+    {"黑", "ABCDEFGHJKLMNPR"},
+    {"苏", "ABCDEFGHJKLMN"},
+    {"浙", "ABCDEFGHJKL"},
+    {"皖", "ABCDEFGHJKLMNPQRS"},
+    {"闽", "ABCDEFGHJK"},
+    {"赣", "ABCDEFGHJKLM"},
+    {"鲁", "ABCDEFGHJKLMNPQRSUVY"},
+    {"豫", "ABCDEFGHJKLMNPQRSU"},
+    {"鄂", "ABCDEFGHJKLMNPQRS"},
+    {"湘", "ABCDEFGHJKLMNSU"},
+    {"粤", "ABCDEFGHJKLMNPQRSTUVWXY"},
+    {"桂", "ABCDEFGHJKLMNPR"},
+    {"琼", "ABCDE"},
+    {"川", "ABCDEFHJKLMQRSTUVWXYZ"},
+    {"贵", "ABCDEFGHJ"},
+    {"云", "ACDEFGHJKLMNPQRS"},
+    {"藏", "ABCDEFG"},
+    {"陕", "ABCDEFGHJKV"},
+    {"甘", "ABCDEFGHJKLMNP"},
+    {"青", "ABCDEFGH"},
+    {"宁", "ABCDE"},
     {"新", "ABCDEFGHJKLMNPQR"},
 }};
 
@@ -39,315 +61,328 @@ bool isSerialLetterText(const std::string& s) { return isLetterText(s) && s[0] !
 }  // namespace
 
 std::string_view plateKindName(PlateKind kind) {
-  switch (kind) {
-    case PlateKind::Standard: return "standard";
-    case PlateKind::NewEnergySmall: return "new_energy_small";
-    case PlateKind::NewEnergyLarge: return "new_energy_large";
-    case PlateKind::Coach: return "coach";
-    case PlateKind::Police: return "police";
-    case PlateKind::Trailer: return "trailer";
-    case PlateKind::HongKong: return "hong_kong";
-    case PlateKind::Macau: return "macau";
-    case PlateKind::Consulate: return "consulate";
-    case PlateKind::Embassy: return "embassy";
-  }
-  return "unknown";
+    switch (kind) {
+        case PlateKind::Standard:
+            return "standard";
+        case PlateKind::NewEnergySmall:
+            return "new_energy_small";
+        case PlateKind::NewEnergyLarge:
+            return "new_energy_large";
+        case PlateKind::Coach:
+            return "coach";
+        case PlateKind::Police:
+            return "police";
+        case PlateKind::Trailer:
+            return "trailer";
+        case PlateKind::HongKong:
+            return "hong_kong";
+        case PlateKind::Macau:
+            return "macau";
+        case PlateKind::Consulate:
+            return "consulate";
+        case PlateKind::Embassy:
+            return "embassy";
+    }
+    return "unknown";
 }
 
 int plateKindLength(PlateKind kind) {
-  return kind == PlateKind::NewEnergySmall || kind == PlateKind::NewEnergyLarge ? 8 : 7;
+    return kind == PlateKind::NewEnergySmall || kind == PlateKind::NewEnergyLarge ? 8 : 7;
 }
 
 bool isSpecialPlateKind(PlateKind kind) {
-  return kind != PlateKind::Standard && kind != PlateKind::NewEnergySmall && kind != PlateKind::NewEnergyLarge;
+    return kind != PlateKind::Standard && kind != PlateKind::NewEnergySmall && kind != PlateKind::NewEnergyLarge;
 }
 
 std::string_view decodeErrorName(DecodeError error) {
-  switch (error) {
-    case DecodeError::BadShape: return "bad_shape";
-    case DecodeError::NoPlate: return "no_plate";
-  }
-  return "unknown";
+    switch (error) {
+        case DecodeError::BadShape:
+            return "bad_shape";
+        case DecodeError::NoPlate:
+            return "no_plate";
+    }
+    return "unknown";
 }
 
 std::vector<std::string> splitUtf8(std::string_view text) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t len = 1;
-    if (lead >= 0xF0) {
-      len = 4;
-    } else if (lead >= 0xE0) {
-      len = 3;
-    } else if (lead >= 0xC0) {
-      len = 2;
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        std::size_t len = 1;
+        if (lead >= 0xF0) {
+            len = 4;
+        } else if (lead >= 0xE0) {
+            len = 3;
+        } else if (lead >= 0xC0) {
+            len = 2;
+        }
+        len = std::min(len, text.size() - i);
+        out.emplace_back(text.substr(i, len));
+        i += len;
     }
-    len = std::min(len, text.size() - i);
-    out.emplace_back(text.substr(i, len));
-    i += len;
-  }
-  return out;
+    return out;
 }
 
 PlateGrammar::PlateGrammar(std::vector<std::string> charset, int blank, GrammarOptions options)
     : charset_(std::move(charset)), blank_(blank), options_(options) {
-  const auto classes = static_cast<int>(charset_.size());
-  if (classes < 2 || blank_ < 0 || blank_ >= classes) {
-    throw std::invalid_argument("plate grammar: charset needs at least two classes and a blank inside it");
-  }
-  if (options_.beamWidth < 1) options_.beamWidth = 1;
-
-  using Slot = std::vector<std::uint8_t>;
-  auto slotOf = [&](auto pred) {
-    Slot slot(charset_.size(), 0);
-    for (int c = 0; c < classes; ++c) {
-      if (c != blank_ && pred(charset_[static_cast<std::size_t>(c)])) slot[static_cast<std::size_t>(c)] = 1;
+    const auto classes = static_cast<int>(charset_.size());
+    if (classes < 2 || blank_ < 0 || blank_ >= classes) {
+        throw std::invalid_argument("plate grammar: charset needs at least two classes and a blank inside it");
     }
-    return slot;
-  };
-  auto isProvince = [](const std::string& s) {
-    return std::ranges::any_of(kIssuers, [&](const Issuer& i) { return i.province == s; });
-  };
-  auto exactly = [&](std::string_view want) { return slotOf([want](const std::string& s) { return s == want; }); };
+    if (options_.beamWidth < 1) options_.beamWidth = 1;
 
-  const Slot province = slotOf(isProvince);
-  const Slot letter = slotOf([](const std::string& s) { return isLetterText(s) && s != "I"; });
-  const Slot alnum = slotOf([](const std::string& s) { return isDigitText(s) || isSerialLetterText(s); });
-  const Slot digit = slotOf(isDigitText);
-  const Slot df = slotOf([](const std::string& s) { return s == "D" || s == "F"; });
+    using Slot = std::vector<std::uint8_t>;
+    auto slotOf = [&](auto pred) {
+        Slot slot(charset_.size(), 0);
+        for (int c = 0; c < classes; ++c) {
+            if (c != blank_ && pred(charset_[static_cast<std::size_t>(c)])) slot[static_cast<std::size_t>(c)] = 1;
+        }
+        return slot;
+    };
+    auto isProvince = [](const std::string& s) {
+        return std::ranges::any_of(kIssuers, [&](const Issuer& i) { return i.province == s; });
+    };
+    auto exactly = [&](std::string_view want) { return slotOf([want](const std::string& s) { return s == want; }); };
 
-  isLetter_ = slotOf(isLetterText);
-  issuer_.assign(charset_.size(), {});
-  for (const Issuer& iss : kIssuers) {
-    for (int c = 0; c < classes; ++c) {
-      if (charset_[static_cast<std::size_t>(c)] != iss.province) continue;
-      issuer_[static_cast<std::size_t>(c)] = slotOf([&](const std::string& s) {
-        return isLetterText(s) && (s == "O" || iss.letters.find(s[0]) != std::string_view::npos);
-      });
+    const Slot province = slotOf(isProvince);
+    const Slot letter = slotOf([](const std::string& s) { return isLetterText(s) && s != "I"; });
+    const Slot alnum = slotOf([](const std::string& s) { return isDigitText(s) || isSerialLetterText(s); });
+    const Slot digit = slotOf(isDigitText);
+    const Slot df = slotOf([](const std::string& s) { return s == "D" || s == "F"; });
+
+    isLetter_ = slotOf(isLetterText);
+    issuer_.assign(charset_.size(), {});
+    for (const Issuer& iss : kIssuers) {
+        for (int c = 0; c < classes; ++c) {
+            if (charset_[static_cast<std::size_t>(c)] != iss.province) continue;
+            issuer_[static_cast<std::size_t>(c)] = slotOf([&](const std::string& s) {
+                return isLetterText(s) && (s == "O" || iss.letters.find(s[0]) != std::string_view::npos);
+            });
+        }
     }
-  }
 
-  auto add = [&](PlateKind kind, std::vector<Slot> slots, bool issuer, int maxLetters) {
-    // A template whose fixed characters are missing from the charset can never match: leave it out.
-    if (std::ranges::any_of(slots, [](const Slot& s) { return std::ranges::none_of(s, [](auto v) { return v; }); })) {
-      return;
+    auto add = [&](PlateKind kind, std::vector<Slot> slots, bool issuer, int maxLetters) {
+        // A template whose fixed characters are missing from the charset can never match: leave it out.
+        if (std::ranges::any_of(slots,
+                                [](const Slot& s) { return std::ranges::none_of(s, [](auto v) { return v; }); })) {
+            return;
+        }
+        templates_.push_back(Template{kind, std::move(slots), issuer, maxLetters});
+    };
+    add(PlateKind::Standard, {province, letter, alnum, alnum, alnum, alnum, alnum}, true, 2);
+    add(PlateKind::NewEnergySmall, {province, letter, df, alnum, digit, digit, digit, digit}, true, -1);
+    add(PlateKind::NewEnergyLarge, {province, letter, digit, digit, digit, digit, digit, df}, true, -1);
+    if (options_.acceptSpecial) {
+        add(PlateKind::Coach, {province, letter, alnum, alnum, alnum, alnum, exactly("学")}, true, 2);
+        add(PlateKind::Police, {province, letter, alnum, alnum, alnum, alnum, exactly("警")}, true, 2);
+        add(PlateKind::Trailer, {province, letter, alnum, alnum, alnum, alnum, exactly("挂")}, true, 2);
+        add(PlateKind::Consulate, {province, letter, alnum, alnum, alnum, alnum, exactly("领")}, true, 2);
+        add(PlateKind::HongKong, {exactly("粤"), exactly("Z"), alnum, alnum, alnum, alnum, exactly("港")}, false, 2);
+        add(PlateKind::Macau, {exactly("粤"), exactly("Z"), alnum, alnum, alnum, alnum, exactly("澳")}, false, 2);
+        add(PlateKind::Embassy, {exactly("使"), digit, digit, digit, digit, digit, digit}, false, -1);
     }
-    templates_.push_back(Template{kind, std::move(slots), issuer, maxLetters});
-  };
-  add(PlateKind::Standard, {province, letter, alnum, alnum, alnum, alnum, alnum}, true, 2);
-  add(PlateKind::NewEnergySmall, {province, letter, df, alnum, digit, digit, digit, digit}, true, -1);
-  add(PlateKind::NewEnergyLarge, {province, letter, digit, digit, digit, digit, digit, df}, true, -1);
-  if (options_.acceptSpecial) {
-    add(PlateKind::Coach, {province, letter, alnum, alnum, alnum, alnum, exactly("学")}, true, 2);
-    add(PlateKind::Police, {province, letter, alnum, alnum, alnum, alnum, exactly("警")}, true, 2);
-    add(PlateKind::Trailer, {province, letter, alnum, alnum, alnum, alnum, exactly("挂")}, true, 2);
-    add(PlateKind::Consulate, {province, letter, alnum, alnum, alnum, alnum, exactly("领")}, true, 2);
-    add(PlateKind::HongKong, {exactly("粤"), exactly("Z"), alnum, alnum, alnum, alnum, exactly("港")}, false, 2);
-    add(PlateKind::Macau, {exactly("粤"), exactly("Z"), alnum, alnum, alnum, alnum, exactly("澳")}, false, 2);
-    add(PlateKind::Embassy, {exactly("使"), digit, digit, digit, digit, digit, digit}, false, -1);
-  }
-  if (templates_.empty()) {
-    throw std::invalid_argument("plate grammar: the charset cannot spell any plate");
-  }
+    if (templates_.empty()) {
+        throw std::invalid_argument("plate grammar: the charset cannot spell any plate");
+    }
 }
 
 bool PlateGrammar::allows(const Template& tpl, const std::vector<int>& prefix, int cls) const {
-  const std::size_t pos = prefix.size();
-  if (pos >= tpl.slots.size() || tpl.slots[pos][static_cast<std::size_t>(cls)] == 0) return false;
-  if (pos == 1 && tpl.issuerAtSecond) {
-    const auto& allowed = issuer_[static_cast<std::size_t>(prefix[0])];
-    if (options_.issuerLetters) {
-      if (allowed.empty() || allowed[static_cast<std::size_t>(cls)] == 0) return false;
-    } else if (charset_[static_cast<std::size_t>(cls)] == "O" && tpl.kind != PlateKind::Police) {
-      return false;
+    const std::size_t pos = prefix.size();
+    if (pos >= tpl.slots.size() || tpl.slots[pos][static_cast<std::size_t>(cls)] == 0) return false;
+    if (pos == 1 && tpl.issuerAtSecond) {
+        const auto& allowed = issuer_[static_cast<std::size_t>(prefix[0])];
+        if (options_.issuerLetters) {
+            if (allowed.empty() || allowed[static_cast<std::size_t>(cls)] == 0) return false;
+        } else if (charset_[static_cast<std::size_t>(cls)] == "O" && tpl.kind != PlateKind::Police) {
+            return false;
+        }
     }
-  }
-  if (pos >= 2 && tpl.maxSerialLetters >= 0 && isLetter_[static_cast<std::size_t>(cls)] != 0) {
-    int letters = 1;
-    for (std::size_t i = 2; i < pos; ++i) letters += isLetter_[static_cast<std::size_t>(prefix[i])];
-    if (letters > tpl.maxSerialLetters) return false;
-  }
-  return true;
+    if (pos >= 2 && tpl.maxSerialLetters >= 0 && isLetter_[static_cast<std::size_t>(cls)] != 0) {
+        int letters = 1;
+        for (std::size_t i = 2; i < pos; ++i) letters += isLetter_[static_cast<std::size_t>(prefix[i])];
+        if (letters > tpl.maxSerialLetters) return false;
+    }
+    return true;
 }
 
 std::string PlateGrammar::greedy(const cv::Mat& probs) const {
-  std::string out;
-  int last = blank_;
-  for (int t = 0; t < probs.rows; ++t) {
-    cv::Point maxLoc;
-    cv::minMaxLoc(probs.row(t), nullptr, nullptr, nullptr, &maxLoc);
-    if (maxLoc.x != blank_ && maxLoc.x != last) out += charset_[static_cast<std::size_t>(maxLoc.x)];
-    last = maxLoc.x;
-  }
-  return out;
+    std::string out;
+    int last = blank_;
+    for (int t = 0; t < probs.rows; ++t) {
+        cv::Point maxLoc;
+        cv::minMaxLoc(probs.row(t), nullptr, nullptr, nullptr, &maxLoc);
+        if (maxLoc.x != blank_ && maxLoc.x != last) out += charset_[static_cast<std::size_t>(maxLoc.x)];
+        last = maxLoc.x;
+    }
+    return out;
 }
 
 std::expected<PlateKind, DecodeError> PlateGrammar::classify(std::string_view text) const {
-  std::vector<int> labels;
-  for (const std::string& ch : splitUtf8(text)) {
-    const auto it = std::ranges::find(charset_, ch);
-    if (it == charset_.end()) return std::unexpected(DecodeError::NoPlate);
-    labels.push_back(static_cast<int>(it - charset_.begin()));
-  }
-  for (const Template& tpl : templates_) {
-    if (tpl.slots.size() != labels.size()) continue;
-    std::vector<int> prefix;
-    bool ok = true;
-    for (int cls : labels) {
-      if (!allows(tpl, prefix, cls)) {
-        ok = false;
-        break;
-      }
-      prefix.push_back(cls);
+    std::vector<int> labels;
+    for (const std::string& ch : splitUtf8(text)) {
+        const auto it = std::ranges::find(charset_, ch);
+        if (it == charset_.end()) return std::unexpected(DecodeError::NoPlate);
+        labels.push_back(static_cast<int>(it - charset_.begin()));
     }
-    if (ok) return tpl.kind;
-  }
-  return std::unexpected(DecodeError::NoPlate);
+    for (const Template& tpl : templates_) {
+        if (tpl.slots.size() != labels.size()) continue;
+        std::vector<int> prefix;
+        bool ok = true;
+        for (int cls : labels) {
+            if (!allows(tpl, prefix, cls)) {
+                ok = false;
+                break;
+            }
+            prefix.push_back(cls);
+        }
+        if (ok) return tpl.kind;
+    }
+    return std::unexpected(DecodeError::NoPlate);
 }
 
 std::expected<PlateDecode, DecodeError> PlateGrammar::decode(const cv::Mat& probs, int onlyLength) const {
-  const int classes = static_cast<int>(charset_.size());
-  if (probs.empty() || probs.type() != CV_32F || probs.cols != classes || probs.dims != 2) {
-    return std::unexpected(DecodeError::BadShape);
-  }
-  // CTC prefix beam search in which a prefix may only grow along a template that is still alive.
-  struct Beam {
-    double pb = 0.0;   // probability of the prefix ending in a blank
-    double pnb = 0.0;  // ... ending in its last label
-    std::uint32_t alive = 0;
-    double total() const { return pb + pnb; }
-  };
-  std::uint32_t allTemplates = 0;
-  for (std::size_t k = 0; k < templates_.size(); ++k) {
-    if (onlyLength <= 0 || static_cast<int>(templates_[k].slots.size()) == onlyLength) allTemplates |= 1U << k;
-  }
-  if (allTemplates == 0) return std::unexpected(DecodeError::NoPlate);
-  std::map<std::vector<int>, Beam> beams;
-  beams[{}] = Beam{1.0, 0.0, allTemplates};
-  double logScale = 0.0;
-  // Only the few most probable classes of a step can start a prefix that survives the beam; the rest would cost
-  // most of the time for nothing.
-  constexpr float kSkip = 1e-5F;
-  constexpr int kTopClasses = 10;
-  std::vector<int> order(static_cast<std::size_t>(classes));
-  std::vector<int> candidates;
-
-  for (int t = 0; t < probs.rows; ++t) {
-    const float* y = probs.ptr<float>(t);
-    for (int c = 0; c < classes; ++c) order[static_cast<std::size_t>(c)] = c;
-    const int top = std::min(kTopClasses, classes);
-    std::partial_sort(order.begin(), order.begin() + top, order.end(), [y](int a, int b) { return y[a] > y[b]; });
-    candidates.clear();
-    for (int i = 0; i < top; ++i) {
-      const int c = order[static_cast<std::size_t>(i)];
-      if (c != blank_ && y[c] >= kSkip) candidates.push_back(c);
+    const int classes = static_cast<int>(charset_.size());
+    if (probs.empty() || probs.type() != CV_32F || probs.cols != classes || probs.dims != 2) {
+        return std::unexpected(DecodeError::BadShape);
     }
-    std::map<std::vector<int>, Beam> next;
-    for (const auto& [prefix, beam] : beams) {
-      Beam& same = next[prefix];
-      same.alive = beam.alive;
-      same.pb += beam.total() * y[blank_];
-      if (!prefix.empty()) same.pnb += beam.pnb * y[prefix.back()];
-      for (int c : candidates) {
+    // CTC prefix beam search in which a prefix may only grow along a template that is still alive.
+    struct Beam {
+        double pb = 0.0;   // probability of the prefix ending in a blank
+        double pnb = 0.0;  // ... ending in its last label
         std::uint32_t alive = 0;
-        for (std::size_t k = 0; k < templates_.size(); ++k) {
-          if ((beam.alive >> k & 1U) != 0 && allows(templates_[k], prefix, c)) alive |= 1U << k;
-        }
-        if (alive == 0) continue;
-        std::vector<int> longer = prefix;
-        longer.push_back(c);
-        Beam& grown = next[longer];
-        grown.alive = alive;
-        // A repeated label needs a blank between the two copies; without one it extends `same` (above).
-        grown.pnb += (!prefix.empty() && prefix.back() == c ? beam.pb : beam.total()) * y[c];
-      }
-    }
-    std::vector<std::pair<std::vector<int>, Beam>> ranked(next.begin(), next.end());
-    const auto keep = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(options_.beamWidth));
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
-                      [](const auto& a, const auto& b) { return a.second.total() > b.second.total(); });
-    ranked.resize(keep);
-    const double best = ranked.empty() ? 0.0 : ranked.front().second.total();
-    if (!(best > 0.0)) return std::unexpected(DecodeError::NoPlate);
-    beams.clear();
-    for (auto& [prefix, beam] : ranked) {
-      beam.pb /= best;
-      beam.pnb /= best;
-      beams.emplace(std::move(prefix), beam);
-    }
-    logScale += std::log(best);
-  }
-
-  const std::vector<int>* best = nullptr;
-  double bestP = 0.0;
-  PlateKind kind = PlateKind::Standard;
-  for (const auto& [prefix, beam] : beams) {
+        double total() const { return pb + pnb; }
+    };
+    std::uint32_t allTemplates = 0;
     for (std::size_t k = 0; k < templates_.size(); ++k) {
-      if ((beam.alive >> k & 1U) == 0 || templates_[k].slots.size() != prefix.size()) continue;
-      if (beam.total() > bestP) {
-        bestP = beam.total();
-        best = &prefix;
-        kind = templates_[k].kind;
-      }
-      break;
+        if (onlyLength <= 0 || static_cast<int>(templates_[k].slots.size()) == onlyLength) allTemplates |= 1U << k;
     }
-  }
-  if (best == nullptr) return std::unexpected(DecodeError::NoPlate);
+    if (allTemplates == 0) return std::unexpected(DecodeError::NoPlate);
+    std::map<std::vector<int>, Beam> beams;
+    beams[{}] = Beam{1.0, 0.0, allTemplates};
+    double logScale = 0.0;
+    // Only the few most probable classes of a step can start a prefix that survives the beam; the rest would cost
+    // most of the time for nothing.
+    constexpr float kSkip = 1e-5F;
+    constexpr int kTopClasses = 10;
+    std::vector<int> order(static_cast<std::size_t>(classes));
+    std::vector<int> candidates;
 
-  PlateDecode out;
-  for (int c : *best) out.text += charset_[static_cast<std::size_t>(c)];
-  out.kind = kind;
-  out.logProb = std::log(bestP) + logScale;
-  out.charConfidence = alignConfidence(probs, *best);
-  out.confidence = out.charConfidence.empty() ? 0.0F : std::ranges::min(out.charConfidence);
-  return out;
+    for (int t = 0; t < probs.rows; ++t) {
+        const float* y = probs.ptr<float>(t);
+        for (int c = 0; c < classes; ++c) order[static_cast<std::size_t>(c)] = c;
+        const int top = std::min(kTopClasses, classes);
+        std::partial_sort(order.begin(), order.begin() + top, order.end(), [y](int a, int b) { return y[a] > y[b]; });
+        candidates.clear();
+        for (int i = 0; i < top; ++i) {
+            const int c = order[static_cast<std::size_t>(i)];
+            if (c != blank_ && y[c] >= kSkip) candidates.push_back(c);
+        }
+        std::map<std::vector<int>, Beam> next;
+        for (const auto& [prefix, beam] : beams) {
+            Beam& same = next[prefix];
+            same.alive = beam.alive;
+            same.pb += beam.total() * y[blank_];
+            if (!prefix.empty()) same.pnb += beam.pnb * y[prefix.back()];
+            for (int c : candidates) {
+                std::uint32_t alive = 0;
+                for (std::size_t k = 0; k < templates_.size(); ++k) {
+                    if ((beam.alive >> k & 1U) != 0 && allows(templates_[k], prefix, c)) alive |= 1U << k;
+                }
+                if (alive == 0) continue;
+                std::vector<int> longer = prefix;
+                longer.push_back(c);
+                Beam& grown = next[longer];
+                grown.alive = alive;
+                // A repeated label needs a blank between the two copies; without one it extends `same` (above).
+                grown.pnb += (!prefix.empty() && prefix.back() == c ? beam.pb : beam.total()) * y[c];
+            }
+        }
+        std::vector<std::pair<std::vector<int>, Beam>> ranked(next.begin(), next.end());
+        const auto keep = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(options_.beamWidth));
+        std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
+                          [](const auto& a, const auto& b) { return a.second.total() > b.second.total(); });
+        ranked.resize(keep);
+        const double best = ranked.empty() ? 0.0 : ranked.front().second.total();
+        if (!(best > 0.0)) return std::unexpected(DecodeError::NoPlate);
+        beams.clear();
+        for (auto& [prefix, beam] : ranked) {
+            beam.pb /= best;
+            beam.pnb /= best;
+            beams.emplace(std::move(prefix), beam);
+        }
+        logScale += std::log(best);
+    }
+
+    const std::vector<int>* best = nullptr;
+    double bestP = 0.0;
+    PlateKind kind = PlateKind::Standard;
+    for (const auto& [prefix, beam] : beams) {
+        for (std::size_t k = 0; k < templates_.size(); ++k) {
+            if ((beam.alive >> k & 1U) == 0 || templates_[k].slots.size() != prefix.size()) continue;
+            if (beam.total() > bestP) {
+                bestP = beam.total();
+                best = &prefix;
+                kind = templates_[k].kind;
+            }
+            break;
+        }
+    }
+    if (best == nullptr) return std::unexpected(DecodeError::NoPlate);
+
+    PlateDecode out;
+    for (int c : *best) out.text += charset_[static_cast<std::size_t>(c)];
+    out.kind = kind;
+    out.logProb = std::log(bestP) + logScale;
+    out.charConfidence = alignConfidence(probs, *best);
+    out.confidence = out.charConfidence.empty() ? 0.0F : std::ranges::min(out.charConfidence);
+    return out;
 }
 
 std::vector<float> PlateGrammar::alignConfidence(const cv::Mat& probs, const std::vector<int>& labels) const {
-  // Viterbi over the CTC state sequence blank,l1,blank,l2,...,blank; then per label the peak probability of its
-  // class over the timesteps the best alignment spends in that label's state.
-  const int steps = probs.rows;
-  const int states = 2 * static_cast<int>(labels.size()) + 1;
-  constexpr double kNeg = -std::numeric_limits<double>::infinity();
-  auto label = [&](int s) { return s % 2 == 0 ? blank_ : labels[static_cast<std::size_t>(s / 2)]; };
-  auto logp = [&](int t, int s) {
-    return std::log(std::max(static_cast<double>(probs.at<float>(t, label(s))), 1e-30));
-  };
-  std::vector<double> score(static_cast<std::size_t>(states), kNeg);
-  std::vector<int> from(static_cast<std::size_t>(steps * states), -1);
-  score[0] = logp(0, 0);
-  if (states > 1) score[1] = logp(0, 1);
-  for (int t = 1; t < steps; ++t) {
-    std::vector<double> now(static_cast<std::size_t>(states), kNeg);
-    for (int s = 0; s < states; ++s) {
-      int arg = s;
-      double v = score[static_cast<std::size_t>(s)];
-      if (s >= 1 && score[static_cast<std::size_t>(s - 1)] > v) {
-        v = score[static_cast<std::size_t>(s - 1)];
-        arg = s - 1;
-      }
-      if (s >= 2 && s % 2 == 1 && label(s) != label(s - 2) && score[static_cast<std::size_t>(s - 2)] > v) {
-        v = score[static_cast<std::size_t>(s - 2)];
-        arg = s - 2;
-      }
-      if (v == kNeg) continue;
-      now[static_cast<std::size_t>(s)] = v + logp(t, s);
-      from[static_cast<std::size_t>(t * states + s)] = arg;
+    // Viterbi over the CTC state sequence blank,l1,blank,l2,...,blank; then per label the peak probability of its
+    // class over the timesteps the best alignment spends in that label's state.
+    const int steps = probs.rows;
+    const int states = 2 * static_cast<int>(labels.size()) + 1;
+    constexpr double kNeg = -std::numeric_limits<double>::infinity();
+    auto label = [&](int s) { return s % 2 == 0 ? blank_ : labels[static_cast<std::size_t>(s / 2)]; };
+    auto logp = [&](int t, int s) {
+        return std::log(std::max(static_cast<double>(probs.at<float>(t, label(s))), 1e-30));
+    };
+    std::vector<double> score(static_cast<std::size_t>(states), kNeg);
+    std::vector<int> from(static_cast<std::size_t>(steps * states), -1);
+    score[0] = logp(0, 0);
+    if (states > 1) score[1] = logp(0, 1);
+    for (int t = 1; t < steps; ++t) {
+        std::vector<double> now(static_cast<std::size_t>(states), kNeg);
+        for (int s = 0; s < states; ++s) {
+            int arg = s;
+            double v = score[static_cast<std::size_t>(s)];
+            if (s >= 1 && score[static_cast<std::size_t>(s - 1)] > v) {
+                v = score[static_cast<std::size_t>(s - 1)];
+                arg = s - 1;
+            }
+            if (s >= 2 && s % 2 == 1 && label(s) != label(s - 2) && score[static_cast<std::size_t>(s - 2)] > v) {
+                v = score[static_cast<std::size_t>(s - 2)];
+                arg = s - 2;
+            }
+            if (v == kNeg) continue;
+            now[static_cast<std::size_t>(s)] = v + logp(t, s);
+            from[static_cast<std::size_t>(t * states + s)] = arg;
+        }
+        score = std::move(now);
     }
-    score = std::move(now);
-  }
-  int s = states - 1;
-  if (states > 1 && score[static_cast<std::size_t>(states - 2)] > score[static_cast<std::size_t>(s)]) s = states - 2;
-  std::vector<float> conf(labels.size(), 0.0F);
-  if (score[static_cast<std::size_t>(s)] == kNeg) return conf;  // more labels than timesteps: nothing aligns
-  for (int t = steps - 1; t >= 0; --t) {
-    if (s % 2 == 1) {
-      float& c = conf[static_cast<std::size_t>(s / 2)];
-      c = std::max(c, probs.at<float>(t, label(s)));
+    int s = states - 1;
+    if (states > 1 && score[static_cast<std::size_t>(states - 2)] > score[static_cast<std::size_t>(s)]) s = states - 2;
+    std::vector<float> conf(labels.size(), 0.0F);
+    if (score[static_cast<std::size_t>(s)] == kNeg) return conf;  // more labels than timesteps: nothing aligns
+    for (int t = steps - 1; t >= 0; --t) {
+        if (s % 2 == 1) {
+            float& c = conf[static_cast<std::size_t>(s / 2)];
+            c = std::max(c, probs.at<float>(t, label(s)));
+        }
+        if (t > 0) s = from[static_cast<std::size_t>(t * states + s)];
     }
-    if (t > 0) s = from[static_cast<std::size_t>(t * states + s)];
-  }
-  return conf;
+    return conf;
 }
 
 }  // namespace vg::vision

@@ -5,26 +5,25 @@
 
 #include <cstdint>
 #include <expected>
+#include <opencv2/core.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace vg::vision {
 
 // What a grammatical read is. Standard covers blue (small car) and yellow (large car) 7-character plates.
 enum class PlateKind : std::uint8_t {
-  Standard,        // 沪A12345, serial of 5 with at most two letters (GA 36-2014 5.8.1)
-  NewEnergySmall,  // 沪AD12345: D/F, one letter or digit, four digits
-  NewEnergyLarge,  // 沪A12345D: five digits, D/F
-  Coach,           // 沪A1234学
-  Police,          // 沪A1234警
-  Trailer,         // 沪A1234挂
-  HongKong,        // 粤Z1234港
-  Macau,           // 粤Z1234澳
-  Consulate,       // 沪A1234领
-  Embassy,         // 使123456
+    Standard,        // 沪A12345, serial of 5 with at most two letters (GA 36-2014 5.8.1)
+    NewEnergySmall,  // 沪AD12345: D/F, one letter or digit, four digits
+    NewEnergyLarge,  // 沪A12345D: five digits, D/F
+    Coach,           // 沪A1234学
+    Police,          // 沪A1234警
+    Trailer,         // 沪A1234挂
+    HongKong,        // 粤Z1234港
+    Macau,           // 粤Z1234澳
+    Consulate,       // 沪A1234领
+    Embassy,         // 使123456
 };
 
 std::string_view plateKindName(PlateKind kind);
@@ -36,69 +35,69 @@ bool isSpecialPlateKind(PlateKind kind);
 std::vector<std::string> splitUtf8(std::string_view text);
 
 struct GrammarOptions {
-  // Restrict the letter after the province to the issuing-authority codes of GA 36-2014 Appendix A (plus the
-  // historical 皖Q and the provincial police code O). Off: any letter but I.
-  bool issuerLetters = true;
-  // Accept the special plates (学 警 挂 港 澳 领 使) when the reader's charset has their characters. Off: they are
-  // never produced, so such a plate reads with a low confidence or not at all (declined, never forced).
-  bool acceptSpecial = true;
-  // CTC prefix-beam width. 8-16 is plenty for plates: the grammar prunes most of the space.
-  int beamWidth = 12;
+    // Restrict the letter after the province to the issuing-authority codes of GA 36-2014 Appendix A (plus the
+    // historical 皖Q and the provincial police code O). Off: any letter but I.
+    bool issuerLetters = true;
+    // Accept the special plates (学 警 挂 港 澳 领 使) when the reader's charset has their characters. Off: they are
+    // never produced, so such a plate reads with a low confidence or not at all (declined, never forced).
+    bool acceptSpecial = true;
+    // CTC prefix-beam width. 8-16 is plenty for plates: the grammar prunes most of the space.
+    int beamWidth = 12;
 };
 
 struct PlateDecode {
-  std::string text;                   // UTF-8, no separator dot
-  PlateKind kind = PlateKind::Standard;
-  // Per character: the highest softmax probability its class reaches on the timesteps assigned to it by the best
-  // (Viterbi) CTC alignment of `text`. A character the grammar forced in against the network gets a low value.
-  std::vector<float> charConfidence;
-  float confidence = 0.0F;            // the lowest of charConfidence: one bad character makes a bad read
-  double logProb = 0.0;               // log P(text | frame) summed over alignments (beam estimate)
+    std::string text;  // UTF-8, no separator dot
+    PlateKind kind = PlateKind::Standard;
+    // Per character: the highest softmax probability its class reaches on the timesteps assigned to it by the best
+    // (Viterbi) CTC alignment of `text`. A character the grammar forced in against the network gets a low value.
+    std::vector<float> charConfidence;
+    float confidence = 0.0F;  // the lowest of charConfidence: one bad character makes a bad read
+    double logProb = 0.0;     // log P(text | frame) summed over alignments (beam estimate)
 };
 
 enum class DecodeError : std::uint8_t {
-  BadShape,      // matrix is not T x classes, CV_32F
-  NoPlate,       // no grammatical text survived the beam (e.g. a special plate the grammar declines)
+    BadShape,  // matrix is not T x classes, CV_32F
+    NoPlate,   // no grammatical text survived the beam (e.g. a special plate the grammar declines)
 };
 
 std::string_view decodeErrorName(DecodeError error);
 
 class PlateGrammar {
- public:
-  // charset[i] is the UTF-8 text of class i (one code point, or empty for the blank); blank is the CTC blank class.
-  // Classes whose text is not a plate character (padding, "-", ...) are simply never emitted.
-  PlateGrammar(std::vector<std::string> charset, int blank, GrammarOptions options = {});
+  public:
+    // charset[i] is the UTF-8 text of class i (one code point, or empty for the blank); blank is the CTC blank class.
+    // Classes whose text is not a plate character (padding, "-", ...) are simply never emitted.
+    PlateGrammar(std::vector<std::string> charset, int blank, GrammarOptions options = {});
 
-  // probs: T x C (rows = timesteps), CV_32F, each row a softmax distribution over the C classes. onlyLength > 0
-  // restricts the read to plates of that many characters (e.g. 8 when the plate is green).
-  std::expected<PlateDecode, DecodeError> decode(const cv::Mat& probs, int onlyLength = 0) const;
+    // probs: T x C (rows = timesteps), CV_32F, each row a softmax distribution over the C classes. onlyLength > 0
+    // restricts the read to plates of that many characters (e.g. 8 when the plate is green).
+    std::expected<PlateDecode, DecodeError> decode(const cv::Mat& probs, int onlyLength = 0) const;
 
-  // Unconstrained best path (argmax per step, collapse repeats, drop blanks): for diagnostics and tests.
-  std::string greedy(const cv::Mat& probs) const;
+    // Unconstrained best path (argmax per step, collapse repeats, drop blanks): for diagnostics and tests.
+    std::string greedy(const cv::Mat& probs) const;
 
-  // Whether `text` is a plate this grammar accepts, and as what.
-  std::expected<PlateKind, DecodeError> classify(std::string_view text) const;
+    // Whether `text` is a plate this grammar accepts, and as what.
+    std::expected<PlateKind, DecodeError> classify(std::string_view text) const;
 
-  const std::vector<std::string>& charset() const { return charset_; }
-  int blank() const { return blank_; }
+    const std::vector<std::string>& charset() const { return charset_; }
+    int blank() const { return blank_; }
 
- private:
-  struct Template {
-    PlateKind kind;
-    std::vector<std::vector<std::uint8_t>> slots;  // per position: allowed[class]
-    bool issuerAtSecond;                            // position 1 checked against the province's issuer letters
-    int maxSerialLetters;                           // letters allowed in positions 2.. (-1: no limit)
-  };
+  private:
+    struct Template {
+        PlateKind kind;
+        std::vector<std::vector<std::uint8_t>> slots;  // per position: allowed[class]
+        bool issuerAtSecond;                           // position 1 checked against the province's issuer letters
+        int maxSerialLetters;                          // letters allowed in positions 2.. (-1: no limit)
+    };
 
-  bool allows(const Template& tpl, const std::vector<int>& prefix, int cls) const;
-  std::vector<float> alignConfidence(const cv::Mat& probs, const std::vector<int>& labels) const;
+    bool allows(const Template& tpl, const std::vector<int>& prefix, int cls) const;
+    std::vector<float> alignConfidence(const cv::Mat& probs, const std::vector<int>& labels) const;
 
-  std::vector<std::string> charset_;
-  int blank_;
-  GrammarOptions options_;
-  std::vector<Template> templates_;
-  std::vector<std::uint8_t> isLetter_;        // per class: A-Z
-  std::vector<std::vector<std::uint8_t>> issuer_;  // per class (a province): allowed second-letter classes
+    std::vector<std::string> charset_;
+    int blank_;
+    GrammarOptions options_;
+    std::vector<Template> templates_;
+    std::vector<std::uint8_t> isLetter_;             // per class: A-Z
+    std::vector<std::vector<std::uint8_t>> issuer_;  // per class (a province): allowed second-letter classes
 };
 
 }  // namespace vg::vision

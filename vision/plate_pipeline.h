@@ -1,18 +1,17 @@
 // PlatePipeline: frame -> plate reads. Finds candidates in the region of interest (PlateFinder), reads each with
 // the trained reader under the plate grammar (PlateReader), names the plate colour, and returns the grammatical
 // reads best first. A special plate (警 学 挂 港 澳 使 领) whose background colour contradicts its kind (GA 36-2014
-// table 1) is declined; an 8-character read is reported green whatever the hue says. Owns its PlateReader (a cv::dnn::Net): not thread-safe, one instance per worker thread; movable.
-// read() does not throw for any frame (empty or odd-typed frames give no reads); load() reports a bad model as a
-// value.
+// table 1) is declined; an 8-character read is reported green whatever the hue says. Owns its PlateReader (a
+// cv::dnn::Net): not thread-safe, one instance per worker thread; movable. read() does not throw for any frame (empty
+// or odd-typed frames give no reads); load() reports a bad model as a value.
 #pragma once
 
 #include <expected>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 #include "vision/plate_detector.h"
 #include "vision/plate_finder.h"
@@ -22,18 +21,18 @@
 namespace vg::vision {
 
 struct PlateRead {
-  std::string text;                   // UTF-8, e.g. "沪AD12345"
-  std::string colour;                 // blue, yellow, green, white, black, unknown (monochrome frame)
-  float confidence = 0.0F;            // lowest per-character confidence
-  std::vector<float> charConfidence;  // one per character (see PlateDecode)
-  PlateQuad quad;                     // plate outline in frame pixels, TL TR BR BL
-  PlateKind kind = PlateKind::Standard;
+    std::string text;                   // UTF-8, e.g. "沪AD12345"
+    std::string colour;                 // blue, yellow, green, white, black, unknown (monochrome frame)
+    float confidence = 0.0F;            // lowest per-character confidence
+    std::vector<float> charConfidence;  // one per character (see PlateDecode)
+    PlateQuad quad;                     // plate outline in frame pixels, TL TR BR BL
+    PlateKind kind = PlateKind::Standard;
 };
 
 struct PlateReadOptions {
-  cv::Rect roi;                // frame pixels; empty = whole frame
-  float minConfidence = 0.0F;  // reads below are dropped (the daemon uses lanes.min_plate_confidence)
-  int maxReads = 4;
+    cv::Rect roi;                // frame pixels; empty = whole frame
+    float minConfidence = 0.0F;  // reads below are dropped (the daemon uses lanes.min_plate_confidence)
+    int maxReads = 4;
 };
 
 // Second looks: every read the pipeline reports is read again from two other crops of the same outline, one with
@@ -43,67 +42,67 @@ struct PlateReadOptions {
 // one the looks overturned gets the lowest of 0.5, the confidence of the character it replaces and 1 - that
 // confidence: a better guess, never a confident one. Every look that reads another character at a position caps
 // that position at 1 - the look's confidence in its character (the network cannot give ours more than it left), and
-// a look that cannot be decoded at the read's length caps every character at 0.5. The read's confidence is the lowest character confidence again. So
-// no character ends more confident than it was: the looks can only take a read out of what a lane accepts, never
-// bring one in, and a confident read that a small change of the crop overturns is not confident (bench/README.md,
-// "Second looks").
+// a look that cannot be decoded at the read's length caps every character at 0.5. The read's confidence is the lowest
+// character confidence again. So no character ends more confident than it was: the looks can only take a read out of
+// what a lane accepts, never bring one in, and a confident read that a small change of the crop overturns is not
+// confident (bench/README.md, "Second looks").
 void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDecode, DecodeError>> looks,
                           const PlateGrammar& grammar);
 
 // Where the last read() spent its time (thread-agnostic wall milliseconds from cv::getTickCount) and what it did:
 // for the bench, which reports the stages separately.
 struct PipelineTimings {
-  double detectMs = 0;    // the learned detector's whole-region search
-  double refineMs = 0;    // its closer looks at outlines
-  double findMs = 0;      // the classical proposals
-  double readMs = 0;      // the reader over every outline hypothesis and the second looks
-  int crops = 0;          // reader inputs
-  bool classical = false; // the classical proposals were searched (no settled read from the detector's outlines)
+    double detectMs = 0;     // the learned detector's whole-region search
+    double refineMs = 0;     // its closer looks at outlines
+    double findMs = 0;       // the classical proposals
+    double readMs = 0;       // the reader over every outline hypothesis and the second looks
+    int crops = 0;           // reader inputs
+    bool classical = false;  // the classical proposals were searched (no settled read from the detector's outlines)
 };
 
 class PlatePipeline {
- public:
-  // Without a detector the classical finder alone proposes plates.
-  explicit PlatePipeline(PlateReader reader, FinderOptions finder = {}, std::optional<PlateDetector> detector = {});
-  // The committed models (VG_MODEL_DIR): the reader and the learned detector; either one missing or broken is an
-  // error.
-  static std::expected<PlatePipeline, std::string> loadDefault(FinderOptions finder = {},
-                                                               GrammarOptions grammar = {});
+  public:
+    // Without a detector the classical finder alone proposes plates.
+    explicit PlatePipeline(PlateReader reader, FinderOptions finder = {}, std::optional<PlateDetector> detector = {});
+    // The committed models (VG_MODEL_DIR): the reader and the learned detector; either one missing or broken is an
+    // error.
+    static std::expected<PlatePipeline, std::string> loadDefault(FinderOptions finder = {},
+                                                                 GrammarOptions grammar = {});
 
-  // frame: BGR or grey, any size. Best (highest confidence) first; at most one read per plate in the frame.
-  std::vector<PlateRead> read(const cv::Mat& frame, const PlateReadOptions& options = {});
-  // A ready crop of one plate (no search): the read or why not. tight: the crop is cut at the plate's outline, so
-  // the reader's margins are added (edge pixels repeated) before resizing.
-  std::expected<PlateRead, DecodeError> readCrop(const cv::Mat& plateImage, bool tight = false);
+    // frame: BGR or grey, any size. Best (highest confidence) first; at most one read per plate in the frame.
+    std::vector<PlateRead> read(const cv::Mat& frame, const PlateReadOptions& options = {});
+    // A ready crop of one plate (no search): the read or why not. tight: the crop is cut at the plate's outline, so
+    // the reader's margins are added (edge pixels repeated) before resizing.
+    std::expected<PlateRead, DecodeError> readCrop(const cv::Mat& plateImage, bool tight = false);
 
-  PlateReader& reader() { return reader_; }
-  PlateFinder& finder() { return finder_; }
-  bool hasDetector() const { return detector_.has_value(); }
-  const PipelineTimings& lastTimings() const { return timings_; }
+    PlateReader& reader() { return reader_; }
+    PlateFinder& finder() { return finder_; }
+    bool hasDetector() const { return detector_.has_value(); }
+    const PipelineTimings& lastTimings() const { return timings_; }
 
- private:
-  struct Pending {
-    PlateRead read;
-    cv::Mat probs;  // the reader's output for the read's crop (read again at another length in settle())
-  };
-  struct LookedRead {
-    PlateRead raw;     // as the reader first read the outline
-    PlateRead looked;  // after confirmBySecondLooks
-  };
-  std::vector<PlateRead> readUnchecked(const cv::Mat& frame, const PlateReadOptions& options);
-  // The raw reads of a frame -> the reported ones: one per plate, confirmed by the second looks, best first. Each
-  // plate keeps up to two outlines; the second is looked at only when the first does not come out settled. `cache`
-  // holds the looks already taken in this frame (settle runs again when the classical proposals add reads).
-  std::vector<PlateRead> settle(const cv::Mat& frame, std::vector<Pending> reads, const PlateReadOptions& options,
-                                std::vector<LookedRead>& cache);
-  // Reads each of `reads` (at their outlines in `image`) again through the second-look crops and confirms
-  // them.
-  void secondLooks(const cv::Mat& image, std::span<PlateRead*> reads);
+  private:
+    struct Pending {
+        PlateRead read;
+        cv::Mat probs;  // the reader's output for the read's crop (read again at another length in settle())
+    };
+    struct LookedRead {
+        PlateRead raw;     // as the reader first read the outline
+        PlateRead looked;  // after confirmBySecondLooks
+    };
+    std::vector<PlateRead> readUnchecked(const cv::Mat& frame, const PlateReadOptions& options);
+    // The raw reads of a frame -> the reported ones: one per plate, confirmed by the second looks, best first. Each
+    // plate keeps up to two outlines; the second is looked at only when the first does not come out settled. `cache`
+    // holds the looks already taken in this frame (settle runs again when the classical proposals add reads).
+    std::vector<PlateRead> settle(const cv::Mat& frame, std::vector<Pending> reads, const PlateReadOptions& options,
+                                  std::vector<LookedRead>& cache);
+    // Reads each of `reads` (at their outlines in `image`) again through the second-look crops and confirms
+    // them.
+    void secondLooks(const cv::Mat& image, std::span<PlateRead*> reads);
 
-  PlateReader reader_;
-  PlateFinder finder_;
-  std::optional<PlateDetector> detector_;
-  PipelineTimings timings_;
+    PlateReader reader_;
+    PlateFinder finder_;
+    std::optional<PlateDetector> detector_;
+    PipelineTimings timings_;
 };
 
 }  // namespace vg::vision

@@ -12,46 +12,46 @@
 namespace vg::vision {
 
 struct VoterOptions {
-  int minFrames = 3;              // frames that must agree on every character before a plate is declared
-  float minAgreement = 0.6F;      // ... and as a fraction of the frames that gave a read in this pass
-  float minConfidence = 0.8F;     // lowest voted per-character confidence for a declared plate
-  float minFrameConfidence = 0.2F;  // reads below this are ignored (they still do not count as disagreement)
+    int minFrames = 3;                // frames that must agree on every character before a plate is declared
+    float minAgreement = 0.6F;        // ... and as a fraction of the frames that gave a read in this pass
+    float minConfidence = 0.8F;       // lowest voted per-character confidence for a declared plate
+    float minFrameConfidence = 0.2F;  // reads below this are ignored (they still do not count as disagreement)
 };
 
 struct VotedPlate {
-  std::string text;
-  std::string colour;               // majority colour of the frames that read `text` exactly ("" if none given)
-  std::vector<float> charConfidence;  // per character: mean confidence of the best minFrames frames that voted for it
-  float confidence = 0.0F;          // lowest of charConfidence
-  int frames = 0;                   // reads counted in this pass
-  int agreeing = 0;                 // frames agreeing with the winner at its least agreed character
+    std::string text;
+    std::string colour;                 // majority colour of the frames that read `text` exactly ("" if none given)
+    std::vector<float> charConfidence;  // per character: mean confidence of the best minFrames frames that voted for it
+    float confidence = 0.0F;            // lowest of charConfidence
+    int frames = 0;                     // reads counted in this pass
+    int agreeing = 0;                   // frames agreeing with the winner at its least agreed character
 };
 
 class PlateVoter {
- public:
-  explicit PlateVoter(VoterOptions options = {});
+  public:
+    explicit PlateVoter(VoterOptions options = {});
 
-  // One frame's read: UTF-8 text and its per-character confidences (same count as characters; missing entries
-  // count as the read's lowest). colour is optional ("" when unknown).
-  void add(std::string_view text, std::span<const float> charConfidence, std::string_view colour = {});
+    // One frame's read: UTF-8 text and its per-character confidences (same count as characters; missing entries
+    // count as the read's lowest). colour is optional ("" when unknown).
+    void add(std::string_view text, std::span<const float> charConfidence, std::string_view colour = {});
 
-  // The plate this pass has settled on, if the options are met. Cheap enough to ask after every frame.
-  std::optional<VotedPlate> voted() const;
-  // The current leader even if it does not meet the options yet (for logs and the status page).
-  std::optional<VotedPlate> leader() const;
+    // The plate this pass has settled on, if the options are met. Cheap enough to ask after every frame.
+    std::optional<VotedPlate> voted() const;
+    // The current leader even if it does not meet the options yet (for logs and the status page).
+    std::optional<VotedPlate> leader() const;
 
-  void reset();  // end of a pass
-  int frames() const { return static_cast<int>(reads_.size()); }
-  const VoterOptions& options() const { return options_; }
+    void reset();  // end of a pass
+    int frames() const { return static_cast<int>(reads_.size()); }
+    const VoterOptions& options() const { return options_; }
 
- private:
-  struct Read {
-    std::vector<std::string> chars;
-    std::vector<float> conf;
-    std::string colour;
-  };
-  VoterOptions options_;
-  std::vector<Read> reads_;
+  private:
+    struct Read {
+        std::vector<std::string> chars;
+        std::vector<float> conf;
+        std::string colour;
+    };
+    VoterOptions options_;
+    std::vector<Read> reads_;
 };
 
 // Exit-side match of one read against the plates of the cars currently inside: the exact plate if present, else

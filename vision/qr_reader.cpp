@@ -1,10 +1,10 @@
 #include "vision/qr_reader.h"
 
+#include <ZXing/ReadBarcode.h>
+
 #include <algorithm>
 #include <climits>
 #include <exception>
-
-#include <ZXing/ReadBarcode.h>
 #include <opencv2/imgproc.hpp>
 
 namespace vg::vision {
@@ -53,10 +53,17 @@ ZXing::DecodeHints baseHints(const QrOptions& opt) {
 cv::Mat toGrey(const cv::Mat& image) {
     cv::Mat grey;
     switch (image.channels()) {
-        case 1: grey = image; break;
-        case 3: cv::cvtColor(image, grey, cv::COLOR_BGR2GRAY); break;
-        case 4: cv::cvtColor(image, grey, cv::COLOR_BGRA2GRAY); break;
-        default: return {};
+        case 1:
+            grey = image;
+            break;
+        case 3:
+            cv::cvtColor(image, grey, cv::COLOR_BGR2GRAY);
+            break;
+        case 4:
+            cv::cvtColor(image, grey, cv::COLOR_BGRA2GRAY);
+            break;
+        default:
+            return {};
     }
     if (grey.depth() != CV_8U) {
         cv::Mat converted;
@@ -93,8 +100,7 @@ std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time, Q
     const cv::Mat grey = toGrey(image(region));
     if (grey.empty()) return out;
     const cv::Point2f offset(static_cast<float>(region.x), static_cast<float>(region.y));
-    const std::size_t limit =
-        options_.max_symbols <= 0 ? SIZE_MAX : static_cast<std::size_t>(options_.max_symbols);
+    const std::size_t limit = options_.max_symbols <= 0 ? SIZE_MAX : static_cast<std::size_t>(options_.max_symbols);
 
     const auto call = [&](const cv::Mat& img, const ZXing::DecodeHints& h, double s) {
         if (trace) ++trace->zxing_calls;
@@ -169,12 +175,18 @@ std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time, Q
     for (std::size_t k = 0; k < count && out.empty(); ++k) {
         const std::string& v = variants[first + k];
         if (trace) trace->variants.push_back(v);
-        if (v == kFullSize) call(grey, full, 1.0);
-        else if (v == kFullSizeGlobal) call(grey, global, 1.0);
-        else if (v == kFullSizeInvertedLocal) call(getFullInverted(), full, 1.0);
-        else if (v == kGlobal) call(base, global, base_scale);
-        else if (v == kInvertedGlobal) call(getInverted(), global, base_scale);
-        else if (v == kInvertedLocal) call(getInverted(), retry, base_scale);
+        if (v == kFullSize)
+            call(grey, full, 1.0);
+        else if (v == kFullSizeGlobal)
+            call(grey, global, 1.0);
+        else if (v == kFullSizeInvertedLocal)
+            call(getFullInverted(), full, 1.0);
+        else if (v == kGlobal)
+            call(base, global, base_scale);
+        else if (v == kInvertedGlobal)
+            call(getInverted(), global, base_scale);
+        else if (v == kInvertedLocal)
+            call(getInverted(), retry, base_scale);
         else if (v == kBrightenedInverted) {
             // A dimmed phone screen in dark mode: its light modules differ from the dark ones by less than zxing's
             // minimum local contrast (24 grey levels), so every block counts as flat. Three times the gain above the
@@ -184,8 +196,10 @@ std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time, Q
             cv::Mat bright;
             base.convertTo(bright, CV_8U, -3.0, 255.0 + 3.0 * lo);
             call(bright, halve ? retry : full, base_scale);
-        } else if (v == kRescaledLocal) call(getDoubled(), retry, 0.5);
-        else if (v == kRescaledGlobal) call(getDoubled(), global, 0.5);
+        } else if (v == kRescaledLocal)
+            call(getDoubled(), retry, 0.5);
+        else if (v == kRescaledGlobal)
+            call(getDoubled(), global, 0.5);
     }
     if (out.size() > limit) out.resize(limit);
     return out;
@@ -205,8 +219,10 @@ std::vector<std::string> QrReader::secondPassVariants(cv::Size region) {
     // screens) and a global threshold of the halved frame rescued next to nothing and were dropped.
     const int short_side = std::min(region.width, region.height);
     std::vector<std::string> v;
-    if (short_side >= kHalveFrom) v = {kFullSize, kFullSizeGlobal, kInvertedGlobal, kFullSizeInvertedLocal};
-    else v = {kGlobal, kInvertedGlobal, kInvertedLocal};
+    if (short_side >= kHalveFrom)
+        v = {kFullSize, kFullSizeGlobal, kInvertedGlobal, kFullSizeInvertedLocal};
+    else
+        v = {kGlobal, kInvertedGlobal, kInvertedLocal};
     v.push_back(kBrightenedInverted);  // last: it only ever reads dimmed dark-mode screens
     if (short_side < kDoubleBelow) {
         v.push_back(kRescaledLocal);

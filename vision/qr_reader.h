@@ -9,11 +9,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace vg::vision {
 
@@ -36,7 +35,7 @@ enum class QrScanMode {
 struct QrOptions {
     std::optional<cv::Rect> roi;  // only this part of the frame is searched (clipped to the frame)
     bool try_harder = true;       // zxing's slower, more thorough finder search (rotated and small codes)
-    bool second_pass = true;      // full-size / threshold / inverted / brightened retries, only when pass 1 finds nothing
+    bool second_pass = true;  // full-size / threshold / inverted / brightened retries, only when pass 1 finds nothing
     // 0 = every code in the image (a page of cards); 1 = stop at the first code (a card camera: one card at a
     // time, the cheapest setting). Other values cap the count.
     int max_symbols = 0;
@@ -45,20 +44,20 @@ struct QrOptions {
 
 // What one read() did, for tests and the benchmark (optional out-parameter of read()).
 struct QrTrace {
-    int zxing_calls = 0;                    // decoder runs over the whole region, both passes
-    std::vector<std::string> variants;      // second-pass variants tried, in order (names: secondPassVariants())
+    int zxing_calls = 0;                // decoder runs over the whole region, both passes
+    std::vector<std::string> variants;  // second-pass variants tried, in order (names: secondPassVariants())
 };
 
 struct QrRead {
-    std::string text;                     // UTF-8 as zxing decoded it
-    std::array<cv::Point2f, 4> corners;   // top-left, top-right, bottom-right, bottom-left of the symbol
-    FrameTime frame_time{};               // the frame's capture time, passed through
+    std::string text;                    // UTF-8 as zxing decoded it
+    std::array<cv::Point2f, 4> corners;  // top-left, top-right, bottom-right, bottom-left of the symbol
+    FrameTime frame_time{};              // the frame's capture time, passed through
 
     bool operator==(const QrRead&) const = default;
 };
 
 class QrReader {
-public:
+  public:
     explicit QrReader(QrOptions options = {});
 
     // Accepts 8-bit grey, BGR or BGRA images. Identical texts are reported once.
@@ -70,7 +69,7 @@ public:
 
     const QrOptions& options() const { return options_; }
 
-private:
+  private:
     QrOptions options_;
     mutable std::atomic<std::uint64_t> rotation_{0};  // camera mode: frames that reached the second pass
 };

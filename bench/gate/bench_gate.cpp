@@ -131,11 +131,12 @@ std::unique_ptr<Ledger> openLedger(const fs::path& path) {
 // ---- the generated estate --------------------------------------------------------------------------------------
 
 class ChainWriter {
-public:
+  public:
     ChainWriter(SQLite::Database& db, const AuditKey& key)
         : key_(key),
-          row_(db, "INSERT INTO audit_log(seq, at, kind, payload, subject_commitment, prev_hash, hash) "
-                   "VALUES(?,?,?,?,?,?,?)"),
+          row_(db,
+               "INSERT INTO audit_log(seq, at, kind, payload, subject_commitment, prev_hash, hash) "
+               "VALUES(?,?,?,?,?,?,?)"),
           personal_(db, "INSERT INTO audit_personal(seq, salt, clear) VALUES(?,?,?)") {}
 
     void append(TimePoint at, std::string_view kind, std::string payload, const std::string& personal, bool keep) {
@@ -171,7 +172,7 @@ public:
     }
     std::int64_t rows() const { return seq_; }
 
-private:
+  private:
     AuditKey key_;
     SQLite::Statement row_;
     SQLite::Statement personal_;
@@ -202,8 +203,9 @@ void generateEstate(const fs::path& path, const Options& o, YearMonth last) {
     const TimePoint added = zone.monthStart(first) - hours(24 * 20);
     const TimePoint retention_cutoff = zone.monthEnd(last) - hours(24 * 365);
 
-    SQLite::Statement hh(db, "INSERT INTO households(id, unit, category, contact, phone, added_at) "
-                             "VALUES(?,?,?,?,?,?)");
+    SQLite::Statement hh(db,
+                         "INSERT INTO households(id, unit, category, contact, phone, added_at) "
+                         "VALUES(?,?,?,?,?,?)");
     for (int h = 0; h < o.households; ++h) {
         hh.bind(1, h + 1);
         hh.bind(2, unitName(h));
@@ -219,8 +221,9 @@ void generateEstate(const fs::path& path, const Options& o, YearMonth last) {
                      fmt::format(R"({{"contact":"住户{}","phone":"138{:08}"}})", h, h), true);
     }
 
-    SQLite::Statement vq(db, "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
-                             "VALUES(?,?,?,?,?,?,?)");
+    SQLite::Statement vq(db,
+                         "INSERT INTO vouchers(serial, household_id, month, slot, key_id, token, issued_at) "
+                         "VALUES(?,?,?,?,?,?,?)");
     SQLite::Statement visit(db,
                             "INSERT INTO visits(id, serial, household_id, plate, plate_unread, plate_purged, "
                             "entry_lane, entered_at, deadline, month, exited_at, exit_lane, overstay_ms) "
@@ -292,20 +295,21 @@ void generateEstate(const fs::path& path, const Options& o, YearMonth last) {
             visit.exec();
             visit.reset();
             const std::string personal = fmt::format(R"({{"plate":"{}","plate_seen":"{}"}})", plate, plate);
-            chain.append(entered, "DECISION",
-                         fmt::format(R"({{"admit":true,"at":"{}","deadline":"{}","direction":"entry","lane":"north-in",)"
-                                     R"("plate_confidence":0.97,"plate_unread":false,"reason":"ADMIT_VOUCHER",)"
-                                     R"("serial":{},"unit":"{}","visit":{}}})",
-                                     isoUtc(entered), isoUtc(deadline), use.serial, unitName(h), visit_id),
-                         personal, keep);
-            chain.append(exited, "DECISION",
-                         fmt::format(R"({{"admit":true,"at":"{}","direction":"exit","lane":"north-out",)"
-                                     R"("plate_confidence":0.97,"plate_unread":false,"reason":"{}",)"
-                                     R"("serial":{},"unit":"{}","visit":{}{}}})",
-                                     isoUtc(exited), over ? "RELEASE_OVERSTAY" : "RELEASE_VISIT", use.serial,
-                                     unitName(h), visit_id,
-                                     over ? fmt::format(R"(,"overstay_ms":{})", (exited - deadline).count()) : ""),
-                         personal, keep);
+            chain.append(
+                entered, "DECISION",
+                fmt::format(R"({{"admit":true,"at":"{}","deadline":"{}","direction":"entry","lane":"north-in",)"
+                            R"("plate_confidence":0.97,"plate_unread":false,"reason":"ADMIT_VOUCHER",)"
+                            R"("serial":{},"unit":"{}","visit":{}}})",
+                            isoUtc(entered), isoUtc(deadline), use.serial, unitName(h), visit_id),
+                personal, keep);
+            chain.append(
+                exited, "DECISION",
+                fmt::format(R"({{"admit":true,"at":"{}","direction":"exit","lane":"north-out",)"
+                            R"("plate_confidence":0.97,"plate_unread":false,"reason":"{}",)"
+                            R"("serial":{},"unit":"{}","visit":{}{}}})",
+                            isoUtc(exited), over ? "RELEASE_OVERSTAY" : "RELEASE_VISIT", use.serial, unitName(h),
+                            visit_id, over ? fmt::format(R"(,"overstay_ms":{})", (exited - deadline).count()) : ""),
+                personal, keep);
         }
     }
     tx.commit();
@@ -366,8 +370,9 @@ int main(int argc, char** argv) try {
         const fs::path p = fs::path("/dev/shm") / fmt::format("vg-bench-gate-{}.db", ::getpid());
         {
             auto ledger = openLedger(p);
-            print("admission, commit without fsync (/dev/shm)",
-                  stats(timeAdmissions(*ledger, o.decisions, zone.parse("2026-11-20T08:00").value(), false, "m-1", 'M')));
+            print(
+                "admission, commit without fsync (/dev/shm)",
+                stats(timeAdmissions(*ledger, o.decisions, zone.parse("2026-11-20T08:00").value(), false, "m-1", 'M')));
         }
         for (const auto& f : {p, fs::path(p.string() + "-wal"), fs::path(p.string() + "-shm")}) fs::remove(f);
     }
@@ -377,8 +382,8 @@ int main(int argc, char** argv) try {
         facts.token = TokenPayload{kTokenVersion1, 1, 7, {2026, 11}};
         facts.voucher = VoucherFacts{.serial = 7, .unit = "3-101", .category = "living-alone", .month = {2026, 11}};
         for (int i = 0; i < 200; ++i) {
-            facts.inside.push_back(OpenVisitFacts{.id = i, .serial = static_cast<std::uint32_t>(100 + i),
-                                                  .unit = "x", .plate = plateOf(i)});
+            facts.inside.push_back(OpenVisitFacts{
+                .id = i, .serial = static_cast<std::uint32_t>(100 + i), .unit = "x", .plate = plateOf(i)});
         }
         Observation obs{.lane = "north-in", .direction = Direction::Entry};
         obs.plate = PlateSeen{"沪Z99999", 0.99};

@@ -14,13 +14,12 @@
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <opencv2/core/utility.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <opencv2/core/utility.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "synth.h"
 #include "vision/plate_pipeline.h"
@@ -32,449 +31,467 @@ using vg::vision::PlateRead;
 namespace {
 
 struct Args {
-  fs::path data = "/work/shared/data/plates";
-  fs::path modelDir = VG_MODEL_DIR;
-  std::string sets = "lprnet,easypr,ccpd,gen,passes";
-  int gen = 150;
-  int passes = 100;
-  int framesPerPass = 8;
-  float confidence = 0.8F;
-  fs::path dump;
-  fs::path flat;  // flat plates from flat_plates.py; without it the bench draws its own (DIN glyphs)
-  bool errors = false;
-  bool detector = true;  // --no-detector: the classical finder alone, as before the learned detector
+    fs::path data = "/work/shared/data/plates";
+    fs::path modelDir = VG_MODEL_DIR;
+    std::string sets = "lprnet,easypr,ccpd,gen,passes";
+    int gen = 150;
+    int passes = 100;
+    int framesPerPass = 8;
+    float confidence = 0.8F;
+    fs::path dump;
+    fs::path flat;  // flat plates from flat_plates.py; without it the bench draws its own (DIN glyphs)
+    bool errors = false;
+    bool detector = true;  // --no-detector: the classical finder alone, as before the learned detector
 };
 
 std::vector<std::string> splitCsvLine(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (char ch : line) {
-    if (ch == '"') {
-      quoted = !quoted;
-    } else if (ch == ',' && !quoted) {
-      out.push_back(cur);
-      cur.clear();
-    } else if (ch != '\r') {
-      cur += ch;
+    std::vector<std::string> out;
+    std::string cur;
+    bool quoted = false;
+    for (char ch : line) {
+        if (ch == '"') {
+            quoted = !quoted;
+        } else if (ch == ',' && !quoted) {
+            out.push_back(cur);
+            cur.clear();
+        } else if (ch != '\r') {
+            cur += ch;
+        }
     }
-  }
-  out.push_back(cur);
-  return out;
+    out.push_back(cur);
+    return out;
 }
 
 std::vector<std::map<std::string, std::string>> readCsv(const fs::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  const auto header = splitCsvLine(line);
-  std::vector<std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const auto cells = splitCsvLine(line);
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) row[header[i]] = cells[i];
-    rows.push_back(std::move(row));
-  }
-  return rows;
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    const auto header = splitCsvLine(line);
+    std::vector<std::map<std::string, std::string>> rows;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        const auto cells = splitCsvLine(line);
+        std::map<std::string, std::string> row;
+        for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) row[header[i]] = cells[i];
+        rows.push_back(std::move(row));
+    }
+    return rows;
 }
 
 std::string firstChar(const std::string& s) {
-  const auto chars = vg::vision::splitUtf8(s);
-  return chars.empty() ? std::string() : chars.front();
+    const auto chars = vg::vision::splitUtf8(s);
+    return chars.empty() ? std::string() : chars.front();
 }
 
 // Thread CPU time, not wall time: the shared box runs builds and training beside the bench, and wall time then
 // measures the neighbours. Both are printed.
 double threadCpuMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
 struct Stopwatch {
-  std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
-  double cpu = threadCpuMs();
+    std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+    double cpu = threadCpuMs();
 };
 
 struct Elapsed {
-  double cpu = 0.0;
-  double wall = 0.0;
+    double cpu = 0.0;
+    double wall = 0.0;
 };
 Elapsed msSince(const Stopwatch& t0) {
-  return {threadCpuMs() - t0.cpu,
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0.wall).count()};
+    return {threadCpuMs() - t0.cpu,
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0.wall).count()};
 }
 
 struct Tally {
-  int n = 0;
-  int exact = 0;           // labelled plate among the reads (any confidence)
-  int exactConfident = 0;  // ... among the reads at >= threshold
-  int province = 0;        // province of the read closest to the label is right
-  int confidentWrong = 0;  // an image with a read at >= threshold that is no plate in it
-  int noRead = 0;
-  std::vector<double> ms;    // thread CPU time per frame
-  std::vector<double> wall;  // wall time per frame
+    int n = 0;
+    int exact = 0;           // labelled plate among the reads (any confidence)
+    int exactConfident = 0;  // ... among the reads at >= threshold
+    int province = 0;        // province of the read closest to the label is right
+    int confidentWrong = 0;  // an image with a read at >= threshold that is no plate in it
+    int noRead = 0;
+    std::vector<double> ms;    // thread CPU time per frame
+    std::vector<double> wall;  // wall time per frame
 };
 
 // Per-stage time of PlatePipeline::read (PipelineTimings), summed over a set's frames.
 struct Stages {
-  int frames = 0;
-  int classical = 0;
-  double detectMs = 0, refineMs = 0, findMs = 0, readMs = 0;
-  long crops = 0;
+    int frames = 0;
+    int classical = 0;
+    double detectMs = 0, refineMs = 0, findMs = 0, readMs = 0;
+    long crops = 0;
 };
 
 void addStages(Stages& s, const vg::vision::PipelineTimings& t) {
-  ++s.frames;
-  s.classical += t.classical ? 1 : 0;
-  s.detectMs += t.detectMs;
-  s.refineMs += t.refineMs;
-  s.findMs += t.findMs;
-  s.readMs += t.readMs;
-  s.crops += t.crops;
+    ++s.frames;
+    s.classical += t.classical ? 1 : 0;
+    s.detectMs += t.detectMs;
+    s.refineMs += t.refineMs;
+    s.findMs += t.findMs;
+    s.readMs += t.readMs;
+    s.crops += t.crops;
 }
 
 struct Report {
-  std::string name;
-  Tally all;
-  std::map<std::string, Tally> byColour;
-  Stages stages;
+    std::string name;
+    Tally all;
+    std::map<std::string, Tally> byColour;
+    Stages stages;
 };
 
 // Closest read to the label: most equal characters at equal positions.
 const PlateRead* closest(const std::vector<PlateRead>& reads, const std::string& label) {
-  const auto want = vg::vision::splitUtf8(label);
-  const PlateRead* best = nullptr;
-  int bestScore = -1;
-  for (const auto& r : reads) {
-    const auto got = vg::vision::splitUtf8(r.text);
-    int score = 0;
-    for (std::size_t i = 0; i < std::min(got.size(), want.size()); ++i) score += got[i] == want[i] ? 1 : 0;
-    if (score > bestScore) {
-      bestScore = score;
-      best = &r;
+    const auto want = vg::vision::splitUtf8(label);
+    const PlateRead* best = nullptr;
+    int bestScore = -1;
+    for (const auto& r : reads) {
+        const auto got = vg::vision::splitUtf8(r.text);
+        int score = 0;
+        for (std::size_t i = 0; i < std::min(got.size(), want.size()); ++i) score += got[i] == want[i] ? 1 : 0;
+        if (score > bestScore) {
+            bestScore = score;
+            best = &r;
+        }
     }
-  }
-  return best;
+    return best;
 }
 
 void score(Report& rep, const std::string& colour, const std::vector<PlateRead>& reads, const std::string& label,
            const std::vector<std::string>& allPlates, float threshold, Elapsed ms, bool printErrors,
            const std::string& what) {
-  for (Tally* t : {&rep.all, &rep.byColour[colour]}) {
-    ++t->n;
-    t->ms.push_back(ms.cpu);
-    t->wall.push_back(ms.wall);
-    const bool any = std::ranges::any_of(reads, [&](const PlateRead& r) { return r.text == label; });
-    const bool conf = std::ranges::any_of(reads, [&](const PlateRead& r) {
-      return r.text == label && r.confidence >= threshold;
-    });
-    const bool wrong = std::ranges::any_of(reads, [&](const PlateRead& r) {
-      return r.confidence >= threshold && std::ranges::find(allPlates, r.text) == allPlates.end();
-    });
-    const PlateRead* near = closest(reads, label);
-    t->exact += any;
-    t->exactConfident += conf;
-    t->confidentWrong += wrong;
-    t->noRead += reads.empty();
-    t->province += near != nullptr && firstChar(near->text) == firstChar(label);
-    if (printErrors && t == &rep.all && (!conf || wrong)) {
-      std::cerr << rep.name << " " << what << " label " << label << " reads:";
-      for (const auto& r : reads) std::cerr << " " << r.text << "(" << r.confidence << "," << r.colour << ")";
-      std::cerr << "\n";
+    for (Tally* t : {&rep.all, &rep.byColour[colour]}) {
+        ++t->n;
+        t->ms.push_back(ms.cpu);
+        t->wall.push_back(ms.wall);
+        const bool any = std::ranges::any_of(reads, [&](const PlateRead& r) { return r.text == label; });
+        const bool conf = std::ranges::any_of(
+            reads, [&](const PlateRead& r) { return r.text == label && r.confidence >= threshold; });
+        const bool wrong = std::ranges::any_of(reads, [&](const PlateRead& r) {
+            return r.confidence >= threshold && std::ranges::find(allPlates, r.text) == allPlates.end();
+        });
+        const PlateRead* near = closest(reads, label);
+        t->exact += any;
+        t->exactConfident += conf;
+        t->confidentWrong += wrong;
+        t->noRead += reads.empty();
+        t->province += near != nullptr && firstChar(near->text) == firstChar(label);
+        if (printErrors && t == &rep.all && (!conf || wrong)) {
+            std::cerr << rep.name << " " << what << " label " << label << " reads:";
+            for (const auto& r : reads) std::cerr << " " << r.text << "(" << r.confidence << "," << r.colour << ")";
+            std::cerr << "\n";
+        }
     }
-  }
 }
 
 std::string pct(int a, int n) {
-  std::ostringstream o;
-  o.setf(std::ios::fixed);
-  o.precision(1);
-  o << (n > 0 ? 100.0 * a / n : 0.0) << "%";
-  return o.str();
+    std::ostringstream o;
+    o.setf(std::ios::fixed);
+    o.precision(1);
+    o << (n > 0 ? 100.0 * a / n : 0.0) << "%";
+    return o.str();
 }
 
 std::string msStats(std::vector<double> ms) {
-  if (ms.empty()) return "-";
-  std::ranges::sort(ms);
-  const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
-  std::ostringstream o;
-  o.setf(std::ios::fixed);
-  o.precision(1);
-  o << mean << " / " << ms[ms.size() * 95 / 100];
-  return o.str();
+    if (ms.empty()) return "-";
+    std::ranges::sort(ms);
+    const double mean = std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
+    std::ostringstream o;
+    o.setf(std::ios::fixed);
+    o.precision(1);
+    o << mean << " / " << ms[ms.size() * 95 / 100];
+    return o.str();
 }
 
 void print(const Report& r, float threshold) {
-  auto row = [&](const std::string& name, const Tally& t) {
-    std::cout << "| " << name << " | " << t.n << " | " << pct(t.exact, t.n) << " | " << pct(t.exactConfident, t.n)
-              << " | " << pct(t.province, t.n) << " | " << t.confidentWrong << " (" << pct(t.confidentWrong, t.n)
-              << ") | " << t.noRead << " | " << msStats(t.ms) << " | " << msStats(t.wall) << " |\n";
-  };
-  row(r.name, r.all);
-  for (const auto& [colour, t] : r.byColour) {
-    if (r.byColour.size() > 1) row("  " + r.name + " / " + colour, t);
-  }
-  (void)threshold;
+    auto row = [&](const std::string& name, const Tally& t) {
+        std::cout << "| " << name << " | " << t.n << " | " << pct(t.exact, t.n) << " | " << pct(t.exactConfident, t.n)
+                  << " | " << pct(t.province, t.n) << " | " << t.confidentWrong << " (" << pct(t.confidentWrong, t.n)
+                  << ") | " << t.noRead << " | " << msStats(t.ms) << " | " << msStats(t.wall) << " |\n";
+    };
+    row(r.name, r.all);
+    for (const auto& [colour, t] : r.byColour) {
+        if (r.byColour.size() > 1) row("  " + r.name + " / " + colour, t);
+    }
+    (void)threshold;
 }
-
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (k == "--data") a.data = next();
-    else if (k == "--model-dir") a.modelDir = next();
-    else if (k == "--sets") a.sets = next();
-    else if (k == "--gen") a.gen = std::stoi(next());
-    else if (k == "--passes") a.passes = std::stoi(next());
-    else if (k == "--confidence") a.confidence = std::stof(next());
-    else if (k == "--dump") a.dump = next();
-    else if (k == "--flat") a.flat = next();
-    else if (k == "--errors") a.errors = true;
-    else if (k == "--no-detector") a.detector = false;
-    else {
-      std::cerr << "unknown argument " << k << "\n";
-      return 2;
-    }
-  }
-  cv::setNumThreads(1);
-  auto reader = vg::vision::PlateReader::load(a.modelDir / "plate_reader.onnx", a.modelDir / "plate_reader.json");
-  if (!reader) {
-    std::cerr << reader.error() << "\n";
-    return 1;
-  }
-  std::optional<vg::vision::PlateDetector> detector;
-  if (a.detector) {
-    auto d = vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx", a.modelDir / "plate_detector.json");
-    if (!d) {
-      std::cerr << d.error() << "\n";
-      return 1;
-    }
-    detector.emplace(std::move(*d));
-  }
-  auto detectorCopy = a.detector ? vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx",
-                                                                    a.modelDir / "plate_detector.json")
-                                 : std::unexpected(std::string("off"));
-  vg::vision::PlatePipeline pipeline(std::move(*reader), {}, std::move(detector));
-  const auto wants = [&](const std::string& s) { return a.sets.find(s) != std::string::npos; };
-  std::vector<Report> reports;
-
-  for (const bool tight : {false, true}) {
-    if (!wants("lprnet")) break;
-    Report rep{tight ? "lprnet_crops eval (reader only, margins added)" : "lprnet_crops eval (reader only, resized as is)", {}, {}};
-    // Only the `eval` part of split.csv: the `train` part is in the reader's training.
-    std::set<std::string> evalPart;
-    for (const auto& row : readCsv(a.data / "lprnet_crops" / "split.csv")) {
-      if (row.at("split") == "eval") evalPart.insert(row.at("filename"));
-    }
-    for (const auto& row : readCsv(a.data / "lprnet_crops" / "labels.csv")) {
-      if (!evalPart.contains(row.at("filename"))) continue;
-      const cv::Mat img = cv::imread((a.data / "lprnet_crops" / row.at("filename")).string(), cv::IMREAD_COLOR);
-      if (img.empty()) continue;
-      const Stopwatch t0;
-      auto r = pipeline.readCrop(img, tight);
-      const Elapsed ms = msSince(t0);
-      std::vector<PlateRead> reads;
-      if (r) reads.push_back(*r);
-      const std::string label = row.at("plate_text");
-      score(rep, "all", reads, label, {label}, a.confidence, ms, a.errors, row.at("filename"));
-    }
-    reports.push_back(std::move(rep));
-  }
-
-  std::vector<std::string> finderLines;
-  for (const std::string set : {"easypr", "ccpd"}) {
-    if (!wants(set)) continue;
-    const std::string dir = set == "easypr" ? "easypr_dev" : "ccpd_dev";
-    Report rep{dir + " (full scene)", {}, {}};
-    Report onBox{dir + " (reader on labelled box)", {}, {}};
-    int found = 0;
-    int foundDetector = 0;
-    int images = 0;
-    std::size_t candidates = 0;
-    for (const auto& row : readCsv(a.data / dir / "labels.csv")) {
-      const cv::Mat img = cv::imread((a.data / dir / row.at("filename")).string(), cv::IMREAD_COLOR);
-      if (img.empty()) continue;
-      const std::string label = row.at("plate_text");
-      std::vector<std::string> plates{label};
-      if (row.contains("other_plates")) {
-        std::stringstream others(row.at("other_plates"));
-        for (std::string p; std::getline(others, p, ';');) {
-          if (!p.empty()) plates.push_back(p);
+    Args a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string k = argv[i];
+        auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+        if (k == "--data")
+            a.data = next();
+        else if (k == "--model-dir")
+            a.modelDir = next();
+        else if (k == "--sets")
+            a.sets = next();
+        else if (k == "--gen")
+            a.gen = std::stoi(next());
+        else if (k == "--passes")
+            a.passes = std::stoi(next());
+        else if (k == "--confidence")
+            a.confidence = std::stof(next());
+        else if (k == "--dump")
+            a.dump = next();
+        else if (k == "--flat")
+            a.flat = next();
+        else if (k == "--errors")
+            a.errors = true;
+        else if (k == "--no-detector")
+            a.detector = false;
+        else {
+            std::cerr << "unknown argument " << k << "\n";
+            return 2;
         }
-      }
-      const Stopwatch t0;
-      const auto reads = pipeline.read(img);
-      const Elapsed ms = msSince(t0);
-      addStages(rep.stages, pipeline.lastTimings());
-      score(rep, row.at("plate_colour"), reads, label, plates, a.confidence, ms, a.errors, row.at("filename"));
-
-      // Localisation recall against the labelled outline, and the reader alone on that outline.
-      vg::vision::PlateQuad truth;
-      if (set == "easypr") {
-        truth = vg::vision::quadFromRotatedRect(cv::RotatedRect(
-            {std::stof(row.at("plate_cx")), std::stof(row.at("plate_cy"))},
-            {std::stof(row.at("plate_w")), std::stof(row.at("plate_h"))}, std::stof(row.at("rotation_deg"))));
-      } else {
-        std::array<cv::Point2f, 4> pts;
-        std::stringstream vs(row.at("four_vertices"));
-        std::string v;
-        for (std::size_t k = 0; k < 4 && std::getline(vs, v, ';'); ++k) {
-          const auto amp = v.find('&');
-          pts[k] = cv::Point2f(std::stof(v.substr(0, amp)), std::stof(v.substr(amp + 1)));
+    }
+    cv::setNumThreads(1);
+    auto reader = vg::vision::PlateReader::load(a.modelDir / "plate_reader.onnx", a.modelDir / "plate_reader.json");
+    if (!reader) {
+        std::cerr << reader.error() << "\n";
+        return 1;
+    }
+    std::optional<vg::vision::PlateDetector> detector;
+    if (a.detector) {
+        auto d =
+            vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx", a.modelDir / "plate_detector.json");
+        if (!d) {
+            std::cerr << d.error() << "\n";
+            return 1;
         }
-        truth = vg::vision::orderQuad(pts);
-      }
-      const auto cands = pipeline.finder().find(img);
-      candidates += cands.size();
-      ++images;
-      found += std::ranges::any_of(cands, [&](const auto& c) { return vg::vision::quadOverlap(c.quad, truth) >= 0.5; });
-      if (detectorCopy) {
-        const auto outlines = detectorCopy->detect(img);
-        candidates += outlines.size();
-        foundDetector +=
-            std::ranges::any_of(outlines, [&](const auto& d) { return vg::vision::quadOverlap(d.quad, truth) >= 0.5; });
-      }
-      const cv::Mat crop = pipeline.reader().crop(img, truth);
-      const auto d = pipeline.reader().read(std::span<const cv::Mat>(&crop, 1)).front();
-      std::vector<PlateRead> boxReads;
-      if (d) boxReads.push_back(PlateRead{d->text, "", d->confidence, d->charConfidence, truth, d->kind});
-      score(onBox, row.at("plate_colour"), boxReads, label, plates, a.confidence, Elapsed{}, false, row.at("filename"));
+        detector.emplace(std::move(*d));
     }
-    reports.push_back(std::move(rep));
-    reports.push_back(std::move(onBox));
-    finderLines.push_back(dir + ": recall (a candidate with box IoU >= 0.5 to the labelled plate): classical finder " +
-                          pct(found, images) + ", learned detector " + (detectorCopy ? pct(foundDetector, images) : "off") +
-                          ", " +
-                          std::to_string(images > 0 ? static_cast<double>(candidates) / images : 0.0).substr(0, 4) +
-                          " candidates per image");
-  }
+    auto detectorCopy = a.detector ? vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx",
+                                                                     a.modelDir / "plate_detector.json")
+                                   : std::unexpected(std::string("off"));
+    vg::vision::PlatePipeline pipeline(std::move(*reader), {}, std::move(detector));
+    const auto wants = [&](const std::string& s) { return a.sets.find(s) != std::string::npos; };
+    std::vector<Report> reports;
 
-  const auto flat = a.flat.empty() ? std::vector<vg::bench::FlatPlate>{} : vg::bench::loadFlatPlates(a.flat);
-  if (!a.flat.empty() && flat.empty()) {
-    std::cerr << "no flat plates in " << a.flat << "\n";
-    return 1;
-  }
-  // The i-th flat plate of a colour (cycling), for style-driven generation.
-  auto flatOf = [&](const std::string& colour, int i) -> const vg::bench::FlatPlate* {
-    std::vector<const vg::bench::FlatPlate*> pool;
-    for (const auto& f : flat) {
-      if (f.colour == colour) pool.push_back(&f);
+    for (const bool tight : {false, true}) {
+        if (!wants("lprnet")) break;
+        Report rep{
+            tight ? "lprnet_crops eval (reader only, margins added)" : "lprnet_crops eval (reader only, resized as is)",
+            {},
+            {}};
+        // Only the `eval` part of split.csv: the `train` part is in the reader's training.
+        std::set<std::string> evalPart;
+        for (const auto& row : readCsv(a.data / "lprnet_crops" / "split.csv")) {
+            if (row.at("split") == "eval") evalPart.insert(row.at("filename"));
+        }
+        for (const auto& row : readCsv(a.data / "lprnet_crops" / "labels.csv")) {
+            if (!evalPart.contains(row.at("filename"))) continue;
+            const cv::Mat img = cv::imread((a.data / "lprnet_crops" / row.at("filename")).string(), cv::IMREAD_COLOR);
+            if (img.empty()) continue;
+            const Stopwatch t0;
+            auto r = pipeline.readCrop(img, tight);
+            const Elapsed ms = msSince(t0);
+            std::vector<PlateRead> reads;
+            if (r) reads.push_back(*r);
+            const std::string label = row.at("plate_text");
+            score(rep, "all", reads, label, {label}, a.confidence, ms, a.errors, row.at("filename"));
+        }
+        reports.push_back(std::move(rep));
     }
-    return pool.empty() ? nullptr : pool[static_cast<std::size_t>(i) % pool.size()];
-  };
-  auto makeScene = [&](vg::bench::PlateSynth& synth, vg::bench::SynthStyle style, int i,
-                       const vg::bench::SynthFrameParams& p, const std::string& fixedText) {
-    const std::string colour = style == vg::bench::SynthStyle::Blue     ? "blue"
-                               : style == vg::bench::SynthStyle::Yellow ? "yellow"
-                                                                        : "green";
-    if (const auto* f = flatOf(colour, i)) return synth.scene(f->image, f->text, f->colour, p);
-    return synth.scene(fixedText.empty() ? synth.randomText(style) : fixedText, style, p);
-  };
 
-  if (wants("gen")) {
-    using vg::bench::SynthStyle;
-    struct GenSet {
-      const char* name;
-      bool night;
+    std::vector<std::string> finderLines;
+    for (const std::string set : {"easypr", "ccpd"}) {
+        if (!wants(set)) continue;
+        const std::string dir = set == "easypr" ? "easypr_dev" : "ccpd_dev";
+        Report rep{dir + " (full scene)", {}, {}};
+        Report onBox{dir + " (reader on labelled box)", {}, {}};
+        int found = 0;
+        int foundDetector = 0;
+        int images = 0;
+        std::size_t candidates = 0;
+        for (const auto& row : readCsv(a.data / dir / "labels.csv")) {
+            const cv::Mat img = cv::imread((a.data / dir / row.at("filename")).string(), cv::IMREAD_COLOR);
+            if (img.empty()) continue;
+            const std::string label = row.at("plate_text");
+            std::vector<std::string> plates{label};
+            if (row.contains("other_plates")) {
+                std::stringstream others(row.at("other_plates"));
+                for (std::string p; std::getline(others, p, ';');) {
+                    if (!p.empty()) plates.push_back(p);
+                }
+            }
+            const Stopwatch t0;
+            const auto reads = pipeline.read(img);
+            const Elapsed ms = msSince(t0);
+            addStages(rep.stages, pipeline.lastTimings());
+            score(rep, row.at("plate_colour"), reads, label, plates, a.confidence, ms, a.errors, row.at("filename"));
+
+            // Localisation recall against the labelled outline, and the reader alone on that outline.
+            vg::vision::PlateQuad truth;
+            if (set == "easypr") {
+                truth = vg::vision::quadFromRotatedRect(cv::RotatedRect(
+                    {std::stof(row.at("plate_cx")), std::stof(row.at("plate_cy"))},
+                    {std::stof(row.at("plate_w")), std::stof(row.at("plate_h"))}, std::stof(row.at("rotation_deg"))));
+            } else {
+                std::array<cv::Point2f, 4> pts;
+                std::stringstream vs(row.at("four_vertices"));
+                std::string v;
+                for (std::size_t k = 0; k < 4 && std::getline(vs, v, ';'); ++k) {
+                    const auto amp = v.find('&');
+                    pts[k] = cv::Point2f(std::stof(v.substr(0, amp)), std::stof(v.substr(amp + 1)));
+                }
+                truth = vg::vision::orderQuad(pts);
+            }
+            const auto cands = pipeline.finder().find(img);
+            candidates += cands.size();
+            ++images;
+            found += std::ranges::any_of(cands,
+                                         [&](const auto& c) { return vg::vision::quadOverlap(c.quad, truth) >= 0.5; });
+            if (detectorCopy) {
+                const auto outlines = detectorCopy->detect(img);
+                candidates += outlines.size();
+                foundDetector += std::ranges::any_of(
+                    outlines, [&](const auto& d) { return vg::vision::quadOverlap(d.quad, truth) >= 0.5; });
+            }
+            const cv::Mat crop = pipeline.reader().crop(img, truth);
+            const auto d = pipeline.reader().read(std::span<const cv::Mat>(&crop, 1)).front();
+            std::vector<PlateRead> boxReads;
+            if (d) boxReads.push_back(PlateRead{d->text, "", d->confidence, d->charConfidence, truth, d->kind});
+            score(onBox, row.at("plate_colour"), boxReads, label, plates, a.confidence, Elapsed{}, false,
+                  row.at("filename"));
+        }
+        reports.push_back(std::move(rep));
+        reports.push_back(std::move(onBox));
+        finderLines.push_back(
+            dir + ": recall (a candidate with box IoU >= 0.5 to the labelled plate): classical finder " +
+            pct(found, images) + ", learned detector " + (detectorCopy ? pct(foundDetector, images) : "off") + ", " +
+            std::to_string(images > 0 ? static_cast<double>(candidates) / images : 0.0).substr(0, 4) +
+            " candidates per image");
+    }
+
+    const auto flat = a.flat.empty() ? std::vector<vg::bench::FlatPlate>{} : vg::bench::loadFlatPlates(a.flat);
+    if (!a.flat.empty() && flat.empty()) {
+        std::cerr << "no flat plates in " << a.flat << "\n";
+        return 1;
+    }
+    // The i-th flat plate of a colour (cycling), for style-driven generation.
+    auto flatOf = [&](const std::string& colour, int i) -> const vg::bench::FlatPlate* {
+        std::vector<const vg::bench::FlatPlate*> pool;
+        for (const auto& f : flat) {
+            if (f.colour == colour) pool.push_back(&f);
+        }
+        return pool.empty() ? nullptr : pool[static_cast<std::size_t>(i) % pool.size()];
     };
-    for (const GenSet g : {GenSet{"generated green", false}, GenSet{"generated yellow", false},
-                           GenSet{"generated blue", false}, GenSet{"generated night (IR, grey)", true}}) {
-      vg::bench::PlateSynth synth(static_cast<unsigned>(std::hash<std::string>{}(g.name) & 0xffff));
-      Report rep{std::string(g.name) + " 1080p, lane ROI", {}, {}};
-      for (int i = 0; i < a.gen; ++i) {
-        const std::string gname = g.name;
-        SynthStyle style = gname.find("green") != std::string::npos    ? SynthStyle::Green
-                           : gname.find("yellow") != std::string::npos ? SynthStyle::Yellow
-                                                                       : SynthStyle::Blue;
-        if (g.night) style = static_cast<SynthStyle>(i % 3);
-        const auto scene = makeScene(synth, style, i + (g.night ? 1000 : 0), synth.randomParams(g.night), {});
-        const std::string text = scene.text;
-        if (!a.dump.empty()) {
-          fs::create_directories(a.dump);
-          cv::imwrite((a.dump / (gname.substr(10, 5) + "_" + std::to_string(i) + ".jpg")).string(), scene.image);
+    auto makeScene = [&](vg::bench::PlateSynth& synth, vg::bench::SynthStyle style, int i,
+                         const vg::bench::SynthFrameParams& p, const std::string& fixedText) {
+        const std::string colour = style == vg::bench::SynthStyle::Blue     ? "blue"
+                                   : style == vg::bench::SynthStyle::Yellow ? "yellow"
+                                                                            : "green";
+        if (const auto* f = flatOf(colour, i)) return synth.scene(f->image, f->text, f->colour, p);
+        return synth.scene(fixedText.empty() ? synth.randomText(style) : fixedText, style, p);
+    };
+
+    if (wants("gen")) {
+        using vg::bench::SynthStyle;
+        struct GenSet {
+            const char* name;
+            bool night;
+        };
+        for (const GenSet g : {GenSet{"generated green", false}, GenSet{"generated yellow", false},
+                               GenSet{"generated blue", false}, GenSet{"generated night (IR, grey)", true}}) {
+            vg::bench::PlateSynth synth(static_cast<unsigned>(std::hash<std::string>{}(g.name) & 0xffff));
+            Report rep{std::string(g.name) + " 1080p, lane ROI", {}, {}};
+            for (int i = 0; i < a.gen; ++i) {
+                const std::string gname = g.name;
+                SynthStyle style = gname.find("green") != std::string::npos    ? SynthStyle::Green
+                                   : gname.find("yellow") != std::string::npos ? SynthStyle::Yellow
+                                                                               : SynthStyle::Blue;
+                if (g.night) style = static_cast<SynthStyle>(i % 3);
+                const auto scene = makeScene(synth, style, i + (g.night ? 1000 : 0), synth.randomParams(g.night), {});
+                const std::string text = scene.text;
+                if (!a.dump.empty()) {
+                    fs::create_directories(a.dump);
+                    cv::imwrite((a.dump / (gname.substr(10, 5) + "_" + std::to_string(i) + ".jpg")).string(),
+                                scene.image);
+                }
+                const Stopwatch t0;
+                const auto reads = pipeline.read(scene.image, {.roi = scene.roi, .minConfidence = 0.0F, .maxReads = 4});
+                const Elapsed ms = msSince(t0);
+                addStages(rep.stages, pipeline.lastTimings());
+                score(rep, g.night ? scene.colour + " (night)" : scene.colour, reads, text, {text}, a.confidence, ms,
+                      a.errors, std::to_string(i));
+            }
+            reports.push_back(std::move(rep));
         }
-        const Stopwatch t0;
-        const auto reads = pipeline.read(scene.image, {.roi = scene.roi, .minConfidence = 0.0F, .maxReads = 4});
-        const Elapsed ms = msSince(t0);
-        addStages(rep.stages, pipeline.lastTimings());
-        score(rep, g.night ? scene.colour + " (night)" : scene.colour, reads, text, {text}, a.confidence, ms,
-              a.errors, std::to_string(i));
-      }
-      reports.push_back(std::move(rep));
+        // The gate's whole 1080p frame, no region: the per-frame cost when a lane has no roi configured.
+        vg::bench::PlateSynth synth(977);
+        Report full{"generated blue/yellow/green 1080p, whole frame", {}, {}};
+        for (int i = 0; i < a.gen; ++i) {
+            const auto style = static_cast<SynthStyle>(i % 3);
+            const auto scene = makeScene(synth, style, i + 3000, synth.randomParams(false), {});
+            const Stopwatch t0;
+            const auto reads = pipeline.read(scene.image, {.roi = {}, .minConfidence = 0.0F, .maxReads = 4});
+            const Elapsed ms = msSince(t0);
+            addStages(full.stages, pipeline.lastTimings());
+            score(full, scene.colour, reads, scene.text, {scene.text}, a.confidence, ms, a.errors,
+                  "full" + std::to_string(i));
+        }
+        reports.push_back(std::move(full));
     }
-    // The gate's whole 1080p frame, no region: the per-frame cost when a lane has no roi configured.
-    vg::bench::PlateSynth synth(977);
-    Report full{"generated blue/yellow/green 1080p, whole frame", {}, {}};
-    for (int i = 0; i < a.gen; ++i) {
-      const auto style = static_cast<SynthStyle>(i % 3);
-      const auto scene = makeScene(synth, style, i + 3000, synth.randomParams(false), {});
-      const Stopwatch t0;
-      const auto reads = pipeline.read(scene.image, {.roi = {}, .minConfidence = 0.0F, .maxReads = 4});
-      const Elapsed ms = msSince(t0);
-      addStages(full.stages, pipeline.lastTimings());
-      score(full, scene.colour, reads, scene.text, {scene.text}, a.confidence, ms, a.errors, "full" + std::to_string(i));
-    }
-    reports.push_back(std::move(full));
-  }
 
-  std::cout << "\n| set | n | exact (any conf.) | exact at >= " << a.confidence << " | province | confident wrong at >= "
-            << a.confidence << " | no read | CPU ms/frame mean / p95 | wall ms mean / p95 |\n|---|---|---|---|---|---|---|---|---|\n";
-  for (const auto& r : reports) print(r, a.confidence);
-  std::cout << "\nStages per frame (mean wall ms): detector search / closer looks / classical proposals (share of frames "
-               "that searched them) / reader (crops)\n";
-  for (const auto& r : reports) {
-    const Stages& s = r.stages;
-    if (s.frames == 0) continue;
-    const double n = s.frames;
-    std::cout << "- " << r.name << ": " << std::fixed << std::setprecision(1) << s.detectMs / n << " / "
-              << s.refineMs / n << " / " << s.findMs / n << " (" << pct(s.classical, s.frames) << ") / "
-              << s.readMs / n << " (" << s.crops / n << ")\n";
-    std::cout.unsetf(std::ios::floatfield);
-    std::cout << std::setprecision(6);
-  }
-  for (const auto& l : finderLines) std::cout << "\n" << l << "\n";
-
-  if (wants("passes")) {
-    // Passes: one car, several frames (approaching: the plate grows), each frame's reads fed to a PlateVoter.
-    vg::bench::PlateSynth synth(4242);
-    vg::vision::VoterOptions vo;
-    vo.minConfidence = a.confidence;
-    int exact = 0;
-    int wrong = 0;
-    int none = 0;
-    for (int i = 0; i < a.passes; ++i) {
-      const auto style = static_cast<vg::bench::SynthStyle>(i % 3);
-      const bool night = i % 5 == 4;
-      const std::string ownText = synth.randomText(style);
-      std::string text;
-      vg::vision::PlateVoter voter(vo);
-      for (int f = 0; f < a.framesPerPass; ++f) {
-        auto p = synth.randomParams(night);
-        p.plateWidth = 130 + 20.0 * f;
-        const auto scene = makeScene(synth, style, i + 2000, p, ownText);
-        text = scene.text;
-        const auto reads = pipeline.read(scene.image, {.roi = scene.roi, .minConfidence = 0.0F, .maxReads = 1});
-        if (!reads.empty()) voter.add(reads.front().text, reads.front().charConfidence, reads.front().colour);
-      }
-      const auto v = voter.voted();
-      if (!v) {
-        ++none;
-      } else if (v->text == text) {
-        ++exact;
-      } else {
-        ++wrong;
-        if (a.errors) std::cerr << "pass " << i << " label " << text << " voted " << v->text << "\n";
-      }
+    std::cout << "\n| set | n | exact (any conf.) | exact at >= " << a.confidence
+              << " | province | confident wrong at >= " << a.confidence
+              << " | no read | CPU ms/frame mean / p95 | wall ms mean / p95 |\n|---|---|---|---|---|---|---|---|---|\n";
+    for (const auto& r : reports) print(r, a.confidence);
+    std::cout
+        << "\nStages per frame (mean wall ms): detector search / closer looks / classical proposals (share of frames "
+           "that searched them) / reader (crops)\n";
+    for (const auto& r : reports) {
+        const Stages& s = r.stages;
+        if (s.frames == 0) continue;
+        const double n = s.frames;
+        std::cout << "- " << r.name << ": " << std::fixed << std::setprecision(1) << s.detectMs / n << " / "
+                  << s.refineMs / n << " / " << s.findMs / n << " (" << pct(s.classical, s.frames) << ") / "
+                  << s.readMs / n << " (" << s.crops / n << ")\n";
+        std::cout.unsetf(std::ios::floatfield);
+        std::cout << std::setprecision(6);
     }
-    std::cout << "\nPasses (" << a.passes << " x " << a.framesPerPass << " frames, voter minFrames " << vo.minFrames
-              << ", minAgreement " << vo.minAgreement << ", minConfidence " << vo.minConfidence << "): exact "
-              << pct(exact, a.passes) << ", wrong " << wrong << ", no plate " << none << "\n";
-  }
-  return 0;
+    for (const auto& l : finderLines) std::cout << "\n" << l << "\n";
+
+    if (wants("passes")) {
+        // Passes: one car, several frames (approaching: the plate grows), each frame's reads fed to a PlateVoter.
+        vg::bench::PlateSynth synth(4242);
+        vg::vision::VoterOptions vo;
+        vo.minConfidence = a.confidence;
+        int exact = 0;
+        int wrong = 0;
+        int none = 0;
+        for (int i = 0; i < a.passes; ++i) {
+            const auto style = static_cast<vg::bench::SynthStyle>(i % 3);
+            const bool night = i % 5 == 4;
+            const std::string ownText = synth.randomText(style);
+            std::string text;
+            vg::vision::PlateVoter voter(vo);
+            for (int f = 0; f < a.framesPerPass; ++f) {
+                auto p = synth.randomParams(night);
+                p.plateWidth = 130 + 20.0 * f;
+                const auto scene = makeScene(synth, style, i + 2000, p, ownText);
+                text = scene.text;
+                const auto reads = pipeline.read(scene.image, {.roi = scene.roi, .minConfidence = 0.0F, .maxReads = 1});
+                if (!reads.empty()) voter.add(reads.front().text, reads.front().charConfidence, reads.front().colour);
+            }
+            const auto v = voter.voted();
+            if (!v) {
+                ++none;
+            } else if (v->text == text) {
+                ++exact;
+            } else {
+                ++wrong;
+                if (a.errors) std::cerr << "pass " << i << " label " << text << " voted " << v->text << "\n";
+            }
+        }
+        std::cout << "\nPasses (" << a.passes << " x " << a.framesPerPass << " frames, voter minFrames " << vo.minFrames
+                  << ", minAgreement " << vo.minAgreement << ", minConfidence " << vo.minConfidence << "): exact "
+                  << pct(exact, a.passes) << ", wrong " << wrong << ", no plate " << none << "\n";
+    }
+    return 0;
 }

@@ -2,21 +2,21 @@
 // zxing-cpp ReadBarcode (default hints) on the same frames in the same run: generated card-camera frames at 720p
 // and 1080p (plus frames without a code and plate-camera frames), and the real photos of ../shared/data/qr.
 // Usage: qr_bench [--frames N] [--no-code N] [--plate N] [--seed S] [--photos DIR]
+#include <ZXing/ReadBarcode.h>
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <ctime>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <string>
-#include <vector>
-
-#include <ZXing/ReadBarcode.h>
-#include <fmt/format.h>
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <string>
+#include <vector>
 
 #include "bench/qr/frame_synth.h"
 #include "vision/qr_reader.h"
@@ -73,8 +73,10 @@ Tally run(const std::vector<Sample>& samples, const Decoder& decode) {
         ++t.with_code;
         bool hit = false;
         for (const auto& x : texts) {
-            if (normalise(x) == normalise(s.expected)) hit = true;
-            else ++t.false_decodes;
+            if (normalise(x) == normalise(s.expected))
+                hit = true;
+            else
+                ++t.false_decodes;
         }
         t.decoded += hit;
         if (!hit) t.misses.push_back(s.name);
@@ -106,8 +108,10 @@ Tally runCamera(const std::vector<Sample>& samples, const vg::vision::QrReader& 
                 continue;
             }
             for (const auto& q : reads) {
-                if (normalise(q.text) == normalise(s.expected)) hit = true;
-                else ++t.false_decodes;
+                if (normalise(q.text) == normalise(s.expected))
+                    hit = true;
+                else
+                    ++t.false_decodes;
             }
             if (hit) {
                 frames_to_read.push_back(k + 1);
@@ -132,7 +136,8 @@ std::map<std::string, int> rescues(const std::vector<Sample>& samples, const vg:
         if (s.expected.empty()) continue;
         vg::vision::QrTrace trace;
         const auto reads = reader.read(s.image, {}, &trace);
-        const bool hit = std::any_of(reads.begin(), reads.end(), [&](const auto& q) { return normalise(q.text) == normalise(s.expected); });
+        const bool hit = std::any_of(reads.begin(), reads.end(),
+                                     [&](const auto& q) { return normalise(q.text) == normalise(s.expected); });
         if (hit && !trace.variants.empty()) ++by[trace.variants.back()];
     }
     return by;
@@ -141,7 +146,8 @@ std::map<std::string, int> rescues(const std::vector<Sample>& samples, const vg:
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
-    const auto i = static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size() - 1), p * static_cast<double>(v.size() - 1) + 0.5));
+    const auto i = static_cast<std::size_t>(
+        std::min<double>(static_cast<double>(v.size() - 1), p * static_cast<double>(v.size() - 1) + 0.5));
     return v[i];
 }
 
@@ -170,13 +176,20 @@ std::vector<std::pair<std::string, std::string>> readLabels(const std::filesyste
     for (std::size_t i = 0; i < s.size(); ++i) {
         const char c = s[i];
         if (quoted) {
-            if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') cur += '"', ++i;
-            else if (c == '"') quoted = false;
-            else cur += c;
-        } else if (c == '"') quoted = true;
-        else if (c == ',') fields.push_back(cur), cur.clear();
-        else if (c == '\n') endRow();
-        else if (c != '\r') cur += c;
+            if (c == '"' && i + 1 < s.size() && s[i + 1] == '"')
+                cur += '"', ++i;
+            else if (c == '"')
+                quoted = false;
+            else
+                cur += c;
+        } else if (c == '"')
+            quoted = true;
+        else if (c == ',')
+            fields.push_back(cur), cur.clear();
+        else if (c == '\n')
+            endRow();
+        else if (c != '\r')
+            cur += c;
     }
     if (!cur.empty() || !fields.empty()) endRow();
     return out;
@@ -190,11 +203,16 @@ int main(int argc, char** argv) {
     std::filesystem::path photos = "/work/shared/data/qr";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i], v = argv[i + 1];
-        if (a == "--frames") frames = std::stoi(v);
-        else if (a == "--no-code") no_code = std::stoi(v);
-        else if (a == "--plate") plate = std::stoi(v);
-        else if (a == "--seed") seed = std::stoull(v);
-        else if (a == "--photos") photos = v;
+        if (a == "--frames")
+            frames = std::stoi(v);
+        else if (a == "--no-code")
+            no_code = std::stoi(v);
+        else if (a == "--plate")
+            plate = std::stoi(v);
+        else if (a == "--seed")
+            seed = std::stoull(v);
+        else if (a == "--photos")
+            photos = v;
     }
     cv::setNumThreads(1);
     auto synth = vg::bench::FrameSynth::make(seed);
@@ -218,9 +236,9 @@ int main(int argc, char** argv) {
         const Tally t = runCamera(samples, camera, kHold, first_frame, frames_to_read);
         row(set, fmt::format("QrReader camera mode (first code, held {} frames)", kHold), t);
         std::sort(frames_to_read.begin(), frames_to_read.end());
-        notes.push_back(fmt::format("{}: camera mode read {}/{} on the first frame shown, {} within {} frames, worst {} frames",
-                                    set, first_frame, t.with_code, t.decoded, kHold,
-                                    frames_to_read.empty() ? 0 : frames_to_read.back()));
+        notes.push_back(fmt::format(
+            "{}: camera mode read {}/{} on the first frame shown, {} within {} frames, worst {} frames", set,
+            first_frame, t.with_code, t.decoded, kHold, frames_to_read.empty() ? 0 : frames_to_read.back()));
         for (const auto& m : t.misses) notes.push_back(fmt::format("{}: camera mode miss {}", set, m));
     };
     const auto rescueNote = [&](const std::string& set, const std::vector<Sample>& samples) {
@@ -237,12 +255,14 @@ int main(int argc, char** argv) {
     };
     const Decoder plain = [](const cv::Mat& img) {
         std::vector<std::string> texts;
-        const auto r = ZXing::ReadBarcode({img.data, img.cols, img.rows, ZXing::ImageFormat::BGR, static_cast<int>(img.step)});
+        const auto r =
+            ZXing::ReadBarcode({img.data, img.cols, img.rows, ZXing::ImageFormat::BGR, static_cast<int>(img.step)});
         if (r.isValid()) texts.push_back(r.text());
         return texts;
     };
-    const std::vector<std::pair<std::string, Decoder>> decoders = {
-        {"QrReader (all codes)", ours(all_codes)}, {"QrReader (first code)", ours(first_code)}, {"plain ReadBarcode", plain}};
+    const std::vector<std::pair<std::string, Decoder>> decoders = {{"QrReader (all codes)", ours(all_codes)},
+                                                                   {"QrReader (first code)", ours(first_code)},
+                                                                   {"plain ReadBarcode", plain}};
 
     std::printf("| set | decoder | decoded | false decodes | median ms | p95 ms | p95 ms (no code) | p95 wall ms |\n");
     std::printf("|---|---|---|---|---|---|---|---|\n");
@@ -268,7 +288,8 @@ int main(int argc, char** argv) {
             auto f = synth->frame(static_cast<std::uint64_t>(i), {1920, 1080}, vg::bench::CameraKind::Plate, true);
             samples.push_back({f.image, f.text, f.description});
         }
-        for (const auto& [who, dec] : decoders) row(fmt::format("plate camera 1080p, 3-6 m ({})", plate), who, run(samples, dec));
+        for (const auto& [who, dec] : decoders)
+            row(fmt::format("plate camera 1080p, 3-6 m ({})", plate), who, run(samples, dec));
     }
 
     if (std::filesystem::is_directory(photos)) {
@@ -295,7 +316,8 @@ int main(int argc, char** argv) {
         }
         cameraRow(fmt::format("real photos ({})", real.size()), real);
         rescueNote("real photos", real);
-        for (const auto& [who, dec] : decoders) row(fmt::format("real negatives ({})", negatives.size()), who, run(negatives, dec));
+        for (const auto& [who, dec] : decoders)
+            row(fmt::format("real negatives ({})", negatives.size()), who, run(negatives, dec));
         cameraRow(fmt::format("real negatives ({})", negatives.size()), negatives);
     }
     for (const auto& n : notes) std::printf("%s\n", n.c_str());

@@ -1,11 +1,11 @@
 #include "bench/qr/frame_synth.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -55,9 +55,16 @@ cv::Mat background(cv::Size size, Rng& r, bool finder_like_clutter) {
         const cv::Point p(static_cast<int>(uni(r, 0, size.width)), static_cast<int>(uni(r, 0, size.height)));
         const int s = static_cast<int>(uni(r, 10, size.width / 4.0));
         switch (static_cast<int>(uni(r, 0, 4))) {
-            case 0: cv::rectangle(out, {p, cv::Size(s, static_cast<int>(s * uni(r, 0.2, 2)))}, colour(r), cv::FILLED); break;
-            case 1: cv::ellipse(out, p, {s / 2, s / 3}, uni(r, 0, 180), 0, 360, colour(r), cv::FILLED); break;
-            case 2: cv::line(out, p, p + cv::Point(s, static_cast<int>(uni(r, -s, s))), colour(r), static_cast<int>(uni(r, 1, 12))); break;
+            case 0:
+                cv::rectangle(out, {p, cv::Size(s, static_cast<int>(s * uni(r, 0.2, 2)))}, colour(r), cv::FILLED);
+                break;
+            case 1:
+                cv::ellipse(out, p, {s / 2, s / 3}, uni(r, 0, 180), 0, 360, colour(r), cv::FILLED);
+                break;
+            case 2:
+                cv::line(out, p, p + cv::Point(s, static_cast<int>(uni(r, -s, s))), colour(r),
+                         static_cast<int>(uni(r, 1, 12)));
+                break;
             default:
                 cv::putText(out, fmt::format("{:X}", r() % 0xFFFFFF), p, cv::FONT_HERSHEY_SIMPLEX, uni(r, 0.5, 3),
                             colour(r), static_cast<int>(uni(r, 1, 5)));
@@ -68,17 +75,21 @@ cv::Mat background(cv::Size size, Rng& r, bool finder_like_clutter) {
         const int n = static_cast<int>(uni(r, 2, 6));
         for (int i = 0; i < n; ++i) {
             const int s = static_cast<int>(uni(r, 14, 120));
-            const cv::Point p(static_cast<int>(uni(r, 0, size.width - s)), static_cast<int>(uni(r, 0, size.height - s)));
+            const cv::Point p(static_cast<int>(uni(r, 0, size.width - s)),
+                              static_cast<int>(uni(r, 0, size.height - s)));
             if (chance(r, 0.5)) {
                 cv::rectangle(out, {p, cv::Size(s, s)}, cv::Scalar::all(20), cv::FILLED);
-                cv::rectangle(out, {p + cv::Point(s / 7, s / 7), cv::Size(5 * s / 7, 5 * s / 7)}, cv::Scalar::all(235), cv::FILLED);
-                cv::rectangle(out, {p + cv::Point(2 * s / 7, 2 * s / 7), cv::Size(3 * s / 7, 3 * s / 7)}, cv::Scalar::all(20), cv::FILLED);
+                cv::rectangle(out, {p + cv::Point(s / 7, s / 7), cv::Size(5 * s / 7, 5 * s / 7)}, cv::Scalar::all(235),
+                              cv::FILLED);
+                cv::rectangle(out, {p + cv::Point(2 * s / 7, 2 * s / 7), cv::Size(3 * s / 7, 3 * s / 7)},
+                              cv::Scalar::all(20), cv::FILLED);
             } else {
                 const int cell = std::max(2, s / 8);
                 for (int y = 0; y < 8; ++y)
                     for (int x = 0; x < 8; ++x)
                         if (((x + y) & 1) != 0 || chance(r, 0.2))
-                            cv::rectangle(out, {p + cv::Point(x * cell, y * cell), cv::Size(cell, cell)}, cv::Scalar::all(15), cv::FILLED);
+                            cv::rectangle(out, {p + cv::Point(x * cell, y * cell), cv::Size(cell, cell)},
+                                          cv::Scalar::all(15), cv::FILLED);
             }
         }
     }
@@ -94,9 +105,9 @@ cv::Matx33d rotation(double pitch, double yaw, double roll) {
 
 // The object shown to the camera: a card, or a phone displaying the code zoomed in.
 struct Prop {
-    cv::Mat image;                    // BGR raster at kCardPxPerMm
-    std::vector<cv::Point2f> qr;      // the symbol's corners on the raster
-    bool emissive = false;            // a screen: not affected by ambient light the same way
+    cv::Mat image;                // BGR raster at kCardPxPerMm
+    std::vector<cv::Point2f> qr;  // the symbol's corners on the raster
+    bool emissive = false;        // a screen: not affected by ambient light the same way
 };
 
 Prop phoneProp(const cv::Mat& card, const std::vector<cv::Point2f>& qr, Rng& r) {
@@ -127,8 +138,10 @@ Prop phoneProp(const cv::Mat& card, const std::vector<cv::Point2f>& qr, Rng& r) 
     screen_img.copyTo(img(screen));
     Prop p;
     p.image = img;
-    const cv::Point2f off(static_cast<float>(screen.x + place.x - valid.x * zoom), static_cast<float>(screen.y + place.y - valid.y * zoom));
-    for (const auto& c : qr) p.qr.push_back(cv::Point2f(static_cast<float>(c.x * zoom), static_cast<float>(c.y * zoom)) + off);
+    const cv::Point2f off(static_cast<float>(screen.x + place.x - valid.x * zoom),
+                          static_cast<float>(screen.y + place.y - valid.y * zoom));
+    for (const auto& c : qr)
+        p.qr.push_back(cv::Point2f(static_cast<float>(c.x * zoom), static_cast<float>(c.y * zoom)) + off);
     p.emissive = true;
     return p;
 }
@@ -236,7 +249,10 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
         }
     }
     if (t[2] == 0) t = cv::Vec3d(0, 0, dist);
-    const cv::Point2f corners_src[4] = {{0, 0}, {float(prop.image.cols), 0}, {float(prop.image.cols), float(prop.image.rows)}, {0, float(prop.image.rows)}};
+    const cv::Point2f corners_src[4] = {{0, 0},
+                                        {float(prop.image.cols), 0},
+                                        {float(prop.image.cols), float(prop.image.rows)},
+                                        {0, float(prop.image.rows)}};
     cv::Point2f corners_dst[4];
     for (int i = 0; i < 4; ++i) corners_dst[i] = project(corners_src[i], t);
     std::vector<cv::Point2f> qr_frame;
@@ -259,7 +275,8 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
     if (show_prop) {
         cv::Mat warped, mask;
         cv::warpPerspective(src, warped, H, size, cv::INTER_LINEAR, cv::BORDER_CONSTANT);
-        cv::warpPerspective(cv::Mat(src.size(), CV_8U, cv::Scalar(255)), mask, H, size, cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+        cv::warpPerspective(cv::Mat(src.size(), CV_8U, cv::Scalar(255)), mask, H, size, cv::INTER_LINEAR,
+                            cv::BORDER_CONSTANT);
         cv::Mat wf, mf, ff;
         warped.convertTo(wf, CV_32FC3);
         // Paper under a gradient of light; a screen emits its own.
@@ -268,7 +285,8 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
         const double a = uni(r, 0, 2 * kPi);
         for (int y = 0; y < size.height; ++y)
             for (int x = 0; x < size.width; ++x)
-                shade.at<float>(y, x) = static_cast<float>(lo + (1 - lo) * (0.5 + 0.5 * std::sin(a + (x * std::cos(a) + y * std::sin(a)) / size.width * kPi)));
+                shade.at<float>(y, x) = static_cast<float>(
+                    lo + (1 - lo) * (0.5 + 0.5 * std::sin(a + (x * std::cos(a) + y * std::sin(a)) / size.width * kPi)));
         cv::Mat shade3;
         cv::merge(std::vector<cv::Mat>{shade, shade, shade}, shade3);
         if (!prop.emissive) cv::multiply(wf, shade3, wf);
@@ -278,7 +296,8 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
             for (int y = 0; y < size.height; ++y) {
                 auto* row = wf.ptr<cv::Vec3f>(y);
                 for (int x = 0; x < size.width; ++x)
-                    row[x] *= static_cast<float>(1 + amp * std::sin(2 * kPi * (x * std::cos(ang) + y * std::sin(ang)) / period));
+                    row[x] *= static_cast<float>(
+                        1 + amp * std::sin(2 * kPi * (x * std::cos(ang) + y * std::sin(ang)) / period));
             }
         }
         mask.convertTo(mf, CV_32F, 1 / 255.0);
@@ -309,7 +328,8 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
     double defocus = 0, motion = 0;
     if (chance(r, 0.4)) {
         defocus = uni(r, 0.5, 2.5) * res;
-        cv::Mat k = cv::Mat::zeros(static_cast<int>(2 * std::ceil(defocus) + 1), static_cast<int>(2 * std::ceil(defocus) + 1), CV_32F);
+        cv::Mat k = cv::Mat::zeros(static_cast<int>(2 * std::ceil(defocus) + 1),
+                                   static_cast<int>(2 * std::ceil(defocus) + 1), CV_32F);
         cv::circle(k, {k.cols / 2, k.rows / 2}, static_cast<int>(std::round(defocus)), cv::Scalar(1), cv::FILLED);
         k /= cv::sum(k)[0];
         cv::filter2D(frame, frame, -1, k);
@@ -319,8 +339,12 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
         const int len = std::max(2, static_cast<int>(std::round(motion)));
         cv::Mat k = cv::Mat::zeros(len * 2 + 1, len * 2 + 1, CV_32F);
         const double a = uni(r, 0, kPi);
-        cv::line(k, cv::Point(len, len) - cv::Point(static_cast<int>(len / 2.0 * std::cos(a)), static_cast<int>(len / 2.0 * std::sin(a))),
-                 cv::Point(len, len) + cv::Point(static_cast<int>(len / 2.0 * std::cos(a)), static_cast<int>(len / 2.0 * std::sin(a))), cv::Scalar(1));
+        cv::line(k,
+                 cv::Point(len, len) -
+                     cv::Point(static_cast<int>(len / 2.0 * std::cos(a)), static_cast<int>(len / 2.0 * std::sin(a))),
+                 cv::Point(len, len) +
+                     cv::Point(static_cast<int>(len / 2.0 * std::cos(a)), static_cast<int>(len / 2.0 * std::sin(a))),
+                 cv::Scalar(1));
         k /= cv::sum(k)[0];
         cv::filter2D(frame, frame, -1, k);
     }
@@ -339,11 +363,11 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
     cv::imencode(".jpg", frame, jpeg, {cv::IMWRITE_JPEG_QUALITY, quality});
     out.image = cv::imdecode(jpeg, cv::IMREAD_COLOR);
     out.text = with_code ? tokens_[which] : std::string();
-    out.description = fmt::format("{} d={:.2f}m tilt={:.0f}deg roll={:.0f}deg px/module={:.1f} defocus={:.1f} motion={:.1f} "
-                                  "gain={:.2f} noise={:.1f} glare={} jpeg={}{}",
-                                  camera == CameraKind::Card ? "card" : "plate", dist, tilt * 180 / kPi, roll * 180 / kPi,
-                                  out.px_per_module, defocus, motion, gain, sigma, glare ? "yes" : "no", quality,
-                                  phone ? " phone" : "");
+    out.description = fmt::format(
+        "{} d={:.2f}m tilt={:.0f}deg roll={:.0f}deg px/module={:.1f} defocus={:.1f} motion={:.1f} "
+        "gain={:.2f} noise={:.1f} glare={} jpeg={}{}",
+        camera == CameraKind::Card ? "card" : "plate", dist, tilt * 180 / kPi, roll * 180 / kPi, out.px_per_module,
+        defocus, motion, gain, sigma, glare ? "yes" : "no", quality, phone ? " phone" : "");
     if (!with_code) out.px_per_module = 0;
     return out;
 }

@@ -8,11 +8,10 @@
 #include <cstdint>
 #include <expected>
 #include <map>
+#include <opencv2/core.hpp>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace vg::bench {
 
@@ -22,14 +21,14 @@ enum class CameraKind {
 };
 
 struct SynthFrame {
-    cv::Mat image;            // BGR, after the JPEG round trip
-    std::string text;         // the token on the card; empty for a frame without a code
-    std::string description;  // "d=0.74m tilt=31deg px/module=6.1 blur=... jpeg=55 phone"
-    double px_per_module = 0; // at the code's centre, before blur
+    cv::Mat image;             // BGR, after the JPEG round trip
+    std::string text;          // the token on the card; empty for a frame without a code
+    std::string description;   // "d=0.74m tilt=31deg px/module=6.1 blur=... jpeg=55 phone"
+    double px_per_module = 0;  // at the code's centre, before blur
 };
 
 class FrameSynth {
-public:
+  public:
     // Makes `token_count` real tokens (serials 1..n, month 2026-11) under a key derived from `seed`.
     static std::expected<FrameSynth, std::string> make(std::uint64_t seed, int token_count = 8);
 
@@ -38,10 +37,10 @@ public:
 
     const std::vector<std::string>& tokens() const { return tokens_; }
 
-private:
+  private:
     std::uint64_t seed_ = 0;
     std::vector<std::string> tokens_;
-    std::vector<cv::Mat> cards_;  // one card per token at kCardPxPerMm
+    std::vector<cv::Mat> cards_;           // one card per token at kCardPxPerMm
     std::vector<cv::Point2f> qr_corners_;  // the code's corners on the card raster (same for every card)
 };
 

@@ -4,24 +4,27 @@
 // --only writes just those frame indices of the sequence (e.g. the misses qr_bench lists, with its --seed and size;
 // the PNG keeps the frame exactly as the bench decoded it).
 // --page also writes page.pdf: the generator's tokens as `voucher-gate cards` prints them (4 cards on one A4 page).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <opencv2/imgcodecs.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include "bench/qr/frame_synth.h"
 #include "cli/cards_pdf.h"
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s OUT_DIR [--count N] [--no-code N] [--seed S] [--size WxH] [--plate] [--quality Q] [--page] [--only I,J,...]\n", argv[0]);
+        std::fprintf(stderr,
+                     "usage: %s OUT_DIR [--count N] [--no-code N] [--seed S] [--size WxH] [--plate] [--quality Q] "
+                     "[--page] [--only I,J,...]\n",
+                     argv[0]);
         return 2;
     }
     const std::filesystem::path out = argv[1];
@@ -34,22 +37,35 @@ int main(int argc, char** argv) {
     for (int i = 2; i < argc; ++i) {
         const std::string a = argv[i];
         const std::string v = i + 1 < argc ? argv[i + 1] : "";
-        if (a == "--count") count = std::stoi(v), ++i;
-        else if (a == "--no-code") no_code = std::stoi(v), ++i;
-        else if (a == "--seed") seed = std::stoull(v), ++i;
-        else if (a == "--quality") quality = std::stoi(v), ++i;
-        else if (a == "--size") { std::sscanf(v.c_str(), "%dx%d", &size.width, &size.height); ++i; }
-        else if (a == "--plate") camera = vg::bench::CameraKind::Plate;
-        else if (a == "--page") page = true;
+        if (a == "--count")
+            count = std::stoi(v), ++i;
+        else if (a == "--no-code")
+            no_code = std::stoi(v), ++i;
+        else if (a == "--seed")
+            seed = std::stoull(v), ++i;
+        else if (a == "--quality")
+            quality = std::stoi(v), ++i;
+        else if (a == "--size") {
+            std::sscanf(v.c_str(), "%dx%d", &size.width, &size.height);
+            ++i;
+        } else if (a == "--plate")
+            camera = vg::bench::CameraKind::Plate;
+        else if (a == "--page")
+            page = true;
         else if (a == "--only") {
             std::stringstream list(v);
             for (std::string item; std::getline(list, item, ',');) only.push_back(std::stoi(item));
             ++i;
+        } else {
+            std::fprintf(stderr, "unknown option %s\n", a.c_str());
+            return 2;
         }
-        else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
     }
     auto synth = vg::bench::FrameSynth::make(seed);
-    if (!synth) { std::fprintf(stderr, "%s\n", synth.error().c_str()); return 1; }
+    if (!synth) {
+        std::fprintf(stderr, "%s\n", synth.error().c_str());
+        return 1;
+    }
     std::filesystem::create_directories(out);
     std::ofstream labels(out / "labels.csv");
     labels << "file,expected_text,description\n";
@@ -57,22 +73,32 @@ int main(int argc, char** argv) {
         if (!only.empty() && std::find(only.begin(), only.end(), i) == only.end()) continue;
         const bool with_code = i < count;
         const auto f = synth->frame(static_cast<std::uint64_t>(i), size, camera, with_code);
-        const std::string name = fmt::format("{}_{:03}.{}", with_code ? "code" : "nocode", i, only.empty() ? "jpg" : "png");
-        if (only.empty()) cv::imwrite((out / name).string(), f.image, {cv::IMWRITE_JPEG_QUALITY, quality});
-        else cv::imwrite((out / name).string(), f.image);
+        const std::string name =
+            fmt::format("{}_{:03}.{}", with_code ? "code" : "nocode", i, only.empty() ? "jpg" : "png");
+        if (only.empty())
+            cv::imwrite((out / name).string(), f.image, {cv::IMWRITE_JPEG_QUALITY, quality});
+        else
+            cv::imwrite((out / name).string(), f.image);
         labels << name << "," << f.text << ",\"" << f.description << "\"\n";
     }
     if (page) {
         std::vector<vg::cli::CardSpec> cards;
         for (std::size_t i = 0; i < 4 && i < synth->tokens().size(); ++i)
-            cards.push_back({fmt::format("{}-{}01", i + 1, i + 3), {2026, 11}, static_cast<std::uint32_t>(i + 1), synth->tokens()[i], std::nullopt});
+            cards.push_back({fmt::format("{}-{}01", i + 1, i + 3),
+                             {2026, 11},
+                             static_cast<std::uint32_t>(i + 1),
+                             synth->tokens()[i],
+                             std::nullopt});
         vg::cli::CardSheetOptions opt;
         opt.site_name = "和平花园";
         if (auto r = vg::cli::renderCardsPdf(cards, opt, out / "page.pdf"); !r) {
             std::fprintf(stderr, "%s\n", r.error().c_str());
             return 1;
         }
-        std::ofstream(out / "page.txt") << synth->tokens()[0] << "\n" << synth->tokens()[1] << "\n" << synth->tokens()[2] << "\n" << synth->tokens()[3] << "\n";
+        std::ofstream(out / "page.txt") << synth->tokens()[0] << "\n"
+                                        << synth->tokens()[1] << "\n"
+                                        << synth->tokens()[2] << "\n"
+                                        << synth->tokens()[3] << "\n";
     }
     std::printf("wrote %d frames to %s\n", only.empty() ? count + no_code : static_cast<int>(only.size()), out.c_str());
     return 0;

@@ -1,6 +1,7 @@
 // vg-lane-clips: writes a lane camera clip as a folder of numbered JPEG frames (like an MJPEG USB camera: every
 // frame a JPEG to decode) or, when OUT ends in .mkv or .mp4, as an H.264 video at --fps (default 25; like an IP
-// camera's RTSP stream), for the daemon's integration tests, its benchmark and the demo. Each line of the scene file (or stdin with "-") adds frames:
+// camera's RTSP stream), for the daemon's integration tests, its benchmark and the demo. Each line of the scene file
+// (or stdin with "-") adds frames:
 //   frames=40 plate=沪A12345 card=VG1:... card_from=5 card_to=40
 //   frames=20                      (an empty lane)
 // The plate is drawn by the plate benchmark's renderer (bench/plates/synth.h: GA 36-2014 layout into a
@@ -12,12 +13,11 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
-#include <string>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <sstream>
+#include <string>
 
 #include "bench/plates/synth.h"
 #include "cli/cards_pdf.h"
@@ -66,8 +66,10 @@ int main(int argc, char** argv) {
     double fps = 25;
     for (int i = 3; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
-        if (a == "--start") index = std::stoi(argv[i + 1]);
-        else if (a == "--fps") fps = std::stod(argv[i + 1]);
+        if (a == "--start")
+            index = std::stoi(argv[i + 1]);
+        else if (a == "--fps")
+            fps = std::stod(argv[i + 1]);
         else {
             std::fprintf(stderr, "vg-lane-clips: unknown option %s\n", a.c_str());
             return 2;

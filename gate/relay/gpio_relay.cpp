@@ -5,13 +5,10 @@
 namespace vg::relay {
 
 namespace {
-std::string chipPath(const std::string& chip) {
-    return chip.starts_with("/") ? chip : "/dev/" + chip;
-}
+std::string chipPath(const std::string& chip) { return chip.starts_with("/") ? chip : "/dev/" + chip; }
 }  // namespace
 
-GpioRelay::GpioRelay(boost::asio::any_io_executor executor, const RelayOptions& options, NowFn now,
-                     gpiod::line line)
+GpioRelay::GpioRelay(boost::asio::any_io_executor executor, const RelayOptions& options, NowFn now, gpiod::line line)
     : Relay(std::move(executor), options.lane, options.max_hold, std::move(now)),
       line_(std::move(line)),
       where_(fmt::format("{} line {}", options.chip, options.line)) {}
@@ -40,8 +37,7 @@ std::expected<std::unique_ptr<Relay>, RelayError> makeGpioRelay(boost::asio::any
         gpiod::chip chip(chipPath(options.chip), gpiod::chip::OPEN_BY_PATH);
         gpiod::line line = chip.get_line(static_cast<unsigned>(options.line));
         gpiod::line_request request{"voucher-gated", gpiod::line_request::DIRECTION_OUTPUT,
-                                    options.active_low ? gpiod::line_request::FLAG_ACTIVE_LOW
-                                                       : std::bitset<32>{}};
+                                    options.active_low ? gpiod::line_request::FLAG_ACTIVE_LOW : std::bitset<32>{}};
         // Requested at 0 (logical: released, whatever the polarity): the start-up release.
         line.request(request, 0);
         return std::make_unique<GpioRelay>(std::move(executor), options, std::move(now), std::move(line));

@@ -11,16 +11,16 @@
 namespace vg::relay {
 
 class GpioRelay final : public Relay {
-public:
+  public:
     // Throws nothing: use makeGpioRelay.
     GpioRelay(boost::asio::any_io_executor executor, const RelayOptions& options, NowFn now, gpiod::line line);
     ~GpioRelay() override;
     std::string_view driver() const override { return "gpio"; }
 
-protected:
+  protected:
     RelayResult set(bool on, Action action, Duration duration, std::string_view tag) override;
 
-private:
+  private:
     gpiod::line line_;
     std::string where_;
 };

@@ -1,10 +1,10 @@
 #include "gate/relay/modbus_relay.h"
 
-#include <cerrno>
-#include <cstdint>
-
 #include <fmt/format.h>
 #include <modbus.h>
+
+#include <cerrno>
+#include <cstdint>
 
 namespace vg::relay {
 namespace {
@@ -20,7 +20,7 @@ using ModbusPtr = std::unique_ptr<modbus_t, ModbusFree>;
 std::string lastError() { return modbus_strerror(errno); }
 
 class ModbusRelay final : public Relay {
-public:
+  public:
     ModbusRelay(boost::asio::any_io_executor executor, const RelayOptions& options, NowFn now, ModbusPtr ctx,
                 std::string driver, std::string where)
         : Relay(std::move(executor), options.lane, options.max_hold, std::move(now)),
@@ -37,7 +37,7 @@ public:
 
     std::string_view driver() const override { return driver_; }
 
-protected:
+  protected:
     RelayResult set(bool on, Action, Duration, std::string_view) override {
         std::string first_error;
         for (int attempt = 0; attempt < 2; ++attempt) {
@@ -45,9 +45,8 @@ protected:
                 // One retry on a fresh connection: a module that rebooted or a TCP link that was dropped.
                 modbus_close(ctx_.get());
                 if (modbus_connect(ctx_.get()) == -1) {
-                    return std::unexpected(RelayError{
-                        driver_, fmt::format("{}: coil {}: {}; reconnecting failed: {}", where_, coil_, first_error,
-                                             lastError())});
+                    return std::unexpected(RelayError{driver_, fmt::format("{}: coil {}: {}; reconnecting failed: {}",
+                                                                           where_, coil_, first_error, lastError())});
                 }
             }
             if (modbus_write_bit(ctx_.get(), coil_, on ? 1 : 0) == -1) {
@@ -61,16 +60,15 @@ protected:
             }
             if ((state != 0) != on) {
                 // The module answered but the coil is not where we put it: not a link problem, no retry.
-                return std::unexpected(RelayError{
-                    driver_, fmt::format("{}: coil {} reads back {} after writing {}", where_, coil_, state ? 1 : 0,
-                                         on ? 1 : 0)});
+                return std::unexpected(RelayError{driver_, fmt::format("{}: coil {} reads back {} after writing {}",
+                                                                       where_, coil_, state ? 1 : 0, on ? 1 : 0)});
             }
             return {};
         }
         return std::unexpected(RelayError{driver_, fmt::format("{}: coil {}: {}", where_, coil_, first_error)});
     }
 
-private:
+  private:
     ModbusPtr ctx_;
     int coil_;
     std::string driver_;

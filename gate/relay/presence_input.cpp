@@ -2,19 +2,18 @@
 #include "gate/relay/presence_input.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <gpiod.hpp>
-
-#include <fmt/format.h>
 
 namespace vg::relay {
 
 namespace {
 
 class SimPresence final : public PresenceInput {
-public:
+  public:
     explicit SimPresence(std::filesystem::path file) : file_(std::move(file)) {}
     std::string_view driver() const override { return "sim"; }
     Presence read() override {
@@ -27,12 +26,12 @@ public:
         return n == 1 && c == '1' ? Presence::Present : Presence::Absent;
     }
 
-private:
+  private:
     std::filesystem::path file_;
 };
 
 class GpioPresence final : public PresenceInput {
-public:
+  public:
     explicit GpioPresence(gpiod::line line) : line_(std::move(line)) {}
     std::string_view driver() const override { return "gpio"; }
     Presence read() override {
@@ -43,7 +42,7 @@ public:
         }
     }
 
-private:
+  private:
     gpiod::line line_;
 };
 

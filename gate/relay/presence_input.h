@@ -24,7 +24,7 @@ struct PresenceOptions {
 };
 
 class PresenceInput {
-public:
+  public:
     virtual ~PresenceInput() = default;
     virtual std::string_view driver() const = 0;
     virtual Presence read() = 0;

@@ -8,19 +8,26 @@ namespace vg::relay {
 
 std::string_view toString(RelayState s) {
     switch (s) {
-        case RelayState::Released: return "released";
-        case RelayState::Pulsing: return "pulsing";
-        case RelayState::Held: return "held";
-        case RelayState::Faulted: return "faulted";
+        case RelayState::Released:
+            return "released";
+        case RelayState::Pulsing:
+            return "pulsing";
+        case RelayState::Held:
+            return "held";
+        case RelayState::Faulted:
+            return "faulted";
     }
     return "faulted";
 }
 
 std::string_view Relay::name(Action a) {
     switch (a) {
-        case Action::Pulse: return "pulse";
-        case Action::Hold: return "hold";
-        case Action::Release: return "release";
+        case Action::Pulse:
+            return "pulse";
+        case Action::Hold:
+            return "hold";
+        case Action::Release:
+            return "release";
     }
     return "release";
 }

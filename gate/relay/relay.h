@@ -6,6 +6,8 @@
 // returns errors as values.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <expected>
 #include <filesystem>
@@ -13,9 +15,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 namespace vg::relay {
 
@@ -41,23 +40,23 @@ struct RelayOptions {
     RelayKind kind = RelayKind::Sim;
     std::string lane;
     Duration max_hold{std::chrono::minutes(30)};
-    std::filesystem::path file;  // sim
-    std::string chip;            // gpio: "gpiochip0" or "/dev/gpiochip0"
-    int line = 0;                // gpio
-    bool active_low = false;     // gpio
-    std::string host;            // modbus-tcp
-    int port = 502;              // modbus-tcp
+    std::filesystem::path file;    // sim
+    std::string chip;              // gpio: "gpiochip0" or "/dev/gpiochip0"
+    int line = 0;                  // gpio
+    bool active_low = false;       // gpio
+    std::string host;              // modbus-tcp
+    int port = 502;                // modbus-tcp
     std::filesystem::path device;  // modbus-rtu, serial: "/dev/ttyUSB0"
-    int baud = 9600;             // modbus-rtu, serial
-    std::string parity = "N";    // modbus-rtu
-    int unit = 1;                // modbus-tcp, modbus-rtu: slave id
-    int coil = 0;                // modbus-tcp, modbus-rtu: coil address (0-based)
-    Duration timeout{1000};      // modbus-tcp, modbus-rtu, serial: per request
-    int channel = 1;             // serial: relay channel on the board (1-based)
+    int baud = 9600;               // modbus-rtu, serial
+    std::string parity = "N";      // modbus-rtu
+    int unit = 1;                  // modbus-tcp, modbus-rtu: slave id
+    int coil = 0;                  // modbus-tcp, modbus-rtu: coil address (0-based)
+    Duration timeout{1000};        // modbus-tcp, modbus-rtu, serial: per request
+    int channel = 1;               // serial: relay channel on the board (1-based)
 };
 
 class Relay {
-public:
+  public:
     Relay(boost::asio::any_io_executor executor, std::string lane, Duration max_hold, NowFn now);
     virtual ~Relay();
     Relay(const Relay&) = delete;
@@ -82,7 +81,7 @@ public:
         on_event_ = std::move(handler);
     }
 
-protected:
+  protected:
     enum class Action { Pulse, Hold, Release };
     // Drivers that time pulses themselves (sim, a modbus pulse coil) override pulseTimed and return true.
     virtual std::expected<bool, RelayError> pulseTimed(Duration duration, std::string_view tag);
@@ -91,7 +90,7 @@ protected:
     WallTime now() const { return now_(); }
     static std::string_view name(Action a);
 
-private:
+  private:
     void endPulse();
     void fault(const RelayError& e, bool asynchronous);
 

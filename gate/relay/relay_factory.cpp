@@ -16,10 +16,16 @@ std::expected<std::unique_ptr<Relay>, RelayError> makeRelay(boost::asio::any_io_
             if (options.file.empty()) return std::unexpected(RelayError{"sim", "no file given (lane.relay.file)"});
             made = std::make_unique<SimRelay>(std::move(executor), options, std::move(now));
             break;
-        case RelayKind::Gpio: made = makeGpioRelay(std::move(executor), options, std::move(now)); break;
+        case RelayKind::Gpio:
+            made = makeGpioRelay(std::move(executor), options, std::move(now));
+            break;
         case RelayKind::ModbusTcp:
-        case RelayKind::ModbusRtu: made = makeModbusRelay(std::move(executor), options, std::move(now)); break;
-        case RelayKind::Serial: made = makeSerialRelay(std::move(executor), options, std::move(now)); break;
+        case RelayKind::ModbusRtu:
+            made = makeModbusRelay(std::move(executor), options, std::move(now));
+            break;
+        case RelayKind::Serial:
+            made = makeSerialRelay(std::move(executor), options, std::move(now));
+            break;
     }
     if (!made) return made;
     std::unique_ptr<Relay> relay = std::move(*made);

@@ -1,14 +1,13 @@
 #include "gate/relay/serial_relay.h"
 
-#include <cerrno>
-#include <cstring>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
+#include <cerrno>
+#include <cstring>
 
 namespace vg::relay {
 namespace {
@@ -17,23 +16,35 @@ std::string sysError() { return std::strerror(errno); }
 
 speed_t speedOf(int baud) {
     switch (baud) {
-        case 1200: return B1200;
-        case 2400: return B2400;
-        case 4800: return B4800;
-        case 9600: return B9600;
-        case 19200: return B19200;
-        case 38400: return B38400;
-        case 57600: return B57600;
-        case 115200: return B115200;
-        case 230400: return B230400;
-        case 460800: return B460800;
-        case 921600: return B921600;
-        default: return B0;
+        case 1200:
+            return B1200;
+        case 2400:
+            return B2400;
+        case 4800:
+            return B4800;
+        case 9600:
+            return B9600;
+        case 19200:
+            return B19200;
+        case 38400:
+            return B38400;
+        case 57600:
+            return B57600;
+        case 115200:
+            return B115200;
+        case 230400:
+            return B230400;
+        case 460800:
+            return B460800;
+        case 921600:
+            return B921600;
+        default:
+            return B0;
     }
 }
 
 class SerialRelay final : public Relay {
-public:
+  public:
     SerialRelay(boost::asio::any_io_executor executor, const RelayOptions& options, NowFn now, int fd)
         : Relay(std::move(executor), options.lane, options.max_hold, std::move(now)),
           fd_(fd),
@@ -49,7 +60,7 @@ public:
 
     std::string_view driver() const override { return "serial"; }
 
-protected:
+  protected:
     RelayResult set(bool on, Action, Duration, std::string_view) override {
         const auto frame = lcusFrame(channel_, on);
         std::size_t done = 0;
@@ -72,9 +83,10 @@ protected:
         return {};
     }
 
-private:
+  private:
     RelayResult fail(bool on, const std::string& why) const {
-        return std::unexpected(RelayError{"serial", fmt::format("{}: cannot switch {}: {}", where_, on ? "on" : "off", why)});
+        return std::unexpected(
+            RelayError{"serial", fmt::format("{}: cannot switch {}: {}", where_, on ? "on" : "off", why)});
     }
 
     int fd_;
@@ -96,15 +108,18 @@ std::expected<std::unique_ptr<Relay>, RelayError> makeSerialRelay(boost::asio::a
     if (options.device.empty()) return std::unexpected(RelayError{"serial", "no device given (lane.relay.device)"});
     const speed_t speed = speedOf(options.baud);
     if (speed == B0)
-        return std::unexpected(RelayError{"serial", fmt::format("{}: unsupported baud rate {}", options.device.string(), options.baud)});
+        return std::unexpected(
+            RelayError{"serial", fmt::format("{}: unsupported baud rate {}", options.device.string(), options.baud)});
     const int fd = ::open(options.device.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return std::unexpected(RelayError{"serial", fmt::format("cannot open {}: {}", options.device.string(), sysError())});
+        return std::unexpected(
+            RelayError{"serial", fmt::format("cannot open {}: {}", options.device.string(), sysError())});
     termios tio{};
     if (::tcgetattr(fd, &tio) != 0) {
         const std::string why = sysError();
         ::close(fd);
-        return std::unexpected(RelayError{"serial", fmt::format("{} is not a serial line: {}", options.device.string(), why)});
+        return std::unexpected(
+            RelayError{"serial", fmt::format("{} is not a serial line: {}", options.device.string(), why)});
     }
     ::cfmakeraw(&tio);
     tio.c_cflag |= CLOCAL | CREAD;
@@ -114,7 +129,8 @@ std::expected<std::unique_ptr<Relay>, RelayError> makeSerialRelay(boost::asio::a
     if (::tcsetattr(fd, TCSANOW, &tio) != 0) {
         const std::string why = sysError();
         ::close(fd);
-        return std::unexpected(RelayError{"serial", fmt::format("cannot configure {}: {}", options.device.string(), why)});
+        return std::unexpected(
+            RelayError{"serial", fmt::format("cannot configure {}: {}", options.device.string(), why)});
     }
     return std::make_unique<SerialRelay>(std::move(executor), options, std::move(now), fd);
 }

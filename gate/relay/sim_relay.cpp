@@ -1,12 +1,11 @@
 #include "gate/relay/sim_relay.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace vg::relay {
@@ -51,9 +50,8 @@ RelayResult SimRelay::append(std::string_view action, Duration duration, std::st
     const int write_errno = errno;
     ::close(fd);
     if (n != static_cast<ssize_t>(text.size())) {
-        return std::unexpected(RelayError{
-            "sim", fmt::format("cannot write {}: {}", file_.string(),
-                               n < 0 ? std::strerror(write_errno) : "short write")});
+        return std::unexpected(RelayError{"sim", fmt::format("cannot write {}: {}", file_.string(),
+                                                             n < 0 ? std::strerror(write_errno) : "short write")});
     }
     return {};
 }

@@ -9,16 +9,16 @@
 namespace vg::relay {
 
 class SimRelay final : public Relay {
-public:
+  public:
     SimRelay(boost::asio::any_io_executor executor, const RelayOptions& options, NowFn now);
     std::string_view driver() const override { return "sim"; }
     const std::filesystem::path& file() const { return file_; }
 
-protected:
+  protected:
     std::expected<bool, RelayError> pulseTimed(Duration duration, std::string_view tag) override;
     RelayResult set(bool on, Action action, Duration duration, std::string_view tag) override;
 
-private:
+  private:
     RelayResult append(std::string_view action, Duration duration, std::string_view tag);
     std::filesystem::path file_;
 };

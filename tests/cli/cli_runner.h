@@ -8,10 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace vg::test {
 
@@ -22,7 +21,7 @@ struct CliRun {
 };
 
 class CliSandbox {
-public:
+  public:
     CliSandbox() {
         std::random_device rd;
         dir_ = std::filesystem::temp_directory_path() / ("vg-cli-" + std::to_string(rd()));
@@ -44,8 +43,8 @@ public:
 
     // args are shell words already quoted by the caller where needed.
     CliRun run(const std::string& args) const {
-        const std::string cmd = "cd '" + dir_.string() + "' && '" VG_CLI_BIN "' --config vg.toml " + args +
-                                " 2>>'" + (dir_ / "stderr.log").string() + "'";
+        const std::string cmd = "cd '" + dir_.string() + "' && '" VG_CLI_BIN "' --config vg.toml " + args + " 2>>'" +
+                                (dir_ / "stderr.log").string() + "'";
         CliRun r;
         FILE* p = ::popen(cmd.c_str(), "r");
         if (!p) return r;
@@ -57,7 +56,7 @@ public:
         return r;
     }
 
-private:
+  private:
     std::filesystem::path dir_;
 };
 

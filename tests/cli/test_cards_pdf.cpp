@@ -1,15 +1,14 @@
 // The printed cards: a month of real tokens rendered to an A4 PDF, rasterised with pdftoppm and read back through
 // `scan` — every token exactly once, each code at least 4.5 cm wide at 100% scale; level Q, version 3 for a
 // token; the rules printed from the config.
+#include <ZXing/ReadBarcode.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <sstream>
-
-#include <ZXing/ReadBarcode.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/cards_pdf.h"
 #include "cli/scan_command.h"
@@ -40,7 +39,10 @@ std::vector<CardSpec> monthOfCards(int households) {
         for (int v = 0; v < 2; ++v) {
             const auto token = gate::encodeToken({gate::kTokenVersion1, *id, serial, {2026, 11}}, ring);
             EXPECT_TRUE(token);
-            cards.push_back({std::to_string(h + 1) + "-" + std::to_string(101 + h * 100), {2026, 11}, serial++, *token,
+            cards.push_back({std::to_string(h + 1) + "-" + std::to_string(101 + h * 100),
+                             {2026, 11},
+                             serial++,
+                             *token,
                              h % 3 == 0 ? std::optional<std::string>("王阿姨") : std::nullopt});
         }
     }

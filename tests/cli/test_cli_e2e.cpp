@@ -23,7 +23,8 @@ TEST(CliEndToEnd, MonthOfOneHousehold) {
     CliSandbox box;
     ASSERT_EQ(box.run("init").status, 0);
     ASSERT_EQ(box.run("init").status, 0) << "init is idempotent";
-    ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone --contact 王秀英").status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone --contact 王秀英").status,
+              0);
     EXPECT_EQ(box.run("--now 2026-11-02T09:00 household add 12-302 --category tenant").status, 3)
         << "an ineligible category is a refusal by rule 1";
 
@@ -35,7 +36,8 @@ TEST(CliEndToEnd, MonthOfOneHousehold) {
     EXPECT_EQ(box.run("--now 2026-11-02T09:06 issue 12-301 --month 2026-11").status, 3) << "third voucher refused";
 
     // Global options also after the command.
-    auto entered = box.run("enter --lane entry-1 --plate 沪A12345 --voucher " + token + " --now 2026-11-20T10:00 --json");
+    auto entered =
+        box.run("enter --lane entry-1 --plate 沪A12345 --voucher " + token + " --now 2026-11-20T10:00 --json");
     ASSERT_EQ(entered.status, 0) << entered.out;
     auto e = entered.json();
     EXPECT_EQ(e["reason"], "ADMIT_VOUCHER");
@@ -73,9 +75,10 @@ TEST(CliEndToEnd, MonthOfOneHousehold) {
 
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(box.db().c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "UPDATE audit_log SET payload = replace(payload, 'exit-1', 'exit-2') WHERE kind = 'DECISION'",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, "UPDATE audit_log SET payload = replace(payload, 'exit-1', 'exit-2') WHERE kind = 'DECISION'",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK);
     sqlite3_close(db);
     auto broken = box.run("--json audit verify");
     EXPECT_EQ(broken.status, 3);
@@ -107,9 +110,9 @@ TEST(CliEndToEnd, AnExitSpooledWhileTheLedgerIsLockedIsReplayedAndCountedByTheNe
     ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone").status, 0);
     auto issued = box.run("--now 2026-11-02T09:05 issue 12-301 --month 2026-11 --count 1 --json");
     ASSERT_EQ(issued.status, 0);
-    ASSERT_EQ(box.run("--now 2026-11-20T10:00 enter --lane entry-1 --plate 沪A12345 --voucher " + tokenOf(issued, 0))
-                  .status,
-              0);
+    ASSERT_EQ(
+        box.run("--now 2026-11-20T10:00 enter --lane entry-1 --plate 沪A12345 --voucher " + tokenOf(issued, 0)).status,
+        0);
 
     sqlite3* locker = nullptr;
     ASSERT_EQ(sqlite3_open(box.db().c_str(), &locker), SQLITE_OK);
@@ -147,7 +150,11 @@ TEST(CliEndToEnd, ReportCsvOpensInASpreadsheet) {
     ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone").status, 0);
     auto csv = box.run("--now 2026-11-02T09:00 report --month 2026-11 --format csv");
     ASSERT_EQ(csv.status, 0);
-    EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF" "month,unit,", 0), 0u) << "UTF-8 with BOM";
+    EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF"
+                            "month,unit,",
+                            0),
+              0u)
+        << "UTF-8 with BOM";
     EXPECT_NE(csv.out.find("2026-11,12-301,living-alone,0,0,0,0,0,0,0,0,0.00"), std::string::npos);
 }
 
@@ -172,14 +179,18 @@ TEST(CliEndToEnd, CardsOfTheMonthReadBackThroughScan) {
     }
     ASSERT_EQ(issued.size(), 4u);
     // A used voucher's card is not printed.
-    ASSERT_EQ(box.run("--now 2026-12-02T10:00 enter --lane entry-1 --plate 沪A11111 --voucher " + *issued.begin()).status, 0);
+    ASSERT_EQ(
+        box.run("--now 2026-12-02T10:00 enter --lane entry-1 --plate 沪A11111 --voucher " + *issued.begin()).status, 0);
     auto cards = box.run("--now 2026-12-02T10:05 --json cards --month 2026-12 --out cards.pdf");
     ASSERT_EQ(cards.status, 0) << cards.out;
     EXPECT_EQ(cards.json()["cards"], 3);
     EXPECT_EQ(box.run("cards --month 2026-12 --out x.pdf 9-999").status, 2) << "a unit without vouchers";
 
     const auto png = (box.dir() / "page").string();
-    ASSERT_EQ(std::system(("pdftoppm -r 150 -png -f 1 -l 1 '" + (box.dir() / "cards.pdf").string() + "' '" + png + "'").c_str()), 0);
+    ASSERT_EQ(
+        std::system(
+            ("pdftoppm -r 150 -png -f 1 -l 1 '" + (box.dir() / "cards.pdf").string() + "' '" + png + "'").c_str()),
+        0);
     auto scan = box.run("scan page-1.png --json");
     ASSERT_EQ(scan.status, 0) << scan.out;
     ASSERT_FALSE(scan.out.empty());

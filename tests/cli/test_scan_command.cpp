@@ -4,9 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/scan_command.h"
 
@@ -44,7 +43,8 @@ TEST(ScanCommand, ReportsEveryImageInOrderAndGoesOnPastBadOnes) {
     const fs::path missing = dir / "missing.png";
 
     std::ostringstream out, err;
-    const int status = runScan({good, corrupt.string(), missing.string(), kQr + "nocode_008.jpg", dir.string()}, true, out, err);
+    const int status =
+        runScan({good, corrupt.string(), missing.string(), kQr + "nocode_008.jpg", dir.string()}, true, out, err);
     fs::remove_all(dir);
 
     EXPECT_EQ(status, 2);

@@ -4,11 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <sstream>
 
 #include "cli/scan_command.h"
 
@@ -42,8 +41,8 @@ TEST(ScanPlates, ReportsAConfidentPlateWithColourConfidencesAndQuad) {
         cv::randu(scene, 60, 140);
         cv::GaussianBlur(scene, scene, {0, 0}, 6);
         for (int i = 0; i < 12; ++i) {
-            cv::rectangle(scene, {80 * i, 40 + 50 * (i % 5)}, {80 * i + 60, 90 + 50 * (i % 5)},
-                          cv::Scalar(30 + 15 * i), 3);
+            cv::rectangle(scene, {80 * i, 40 + 50 * (i % 5)}, {80 * i + 60, 90 + 50 * (i % 5)}, cv::Scalar(30 + 15 * i),
+                          3);
         }
         cv::Mat big;
         cv::resize(crop, big, {300, 100}, 0, 0, cv::INTER_CUBIC);

@@ -1,11 +1,11 @@
 // The committed example config and docs/configuration.md are generated from the key table; these tests fail
 // when someone edits one without the other, and pin the example's promise that its values are the defaults.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "config/config_loader.h"
 #include "config/keys.h"
@@ -96,13 +96,32 @@ TEST(ConfigDocs, EveryKeyIsDocumentedAndEveryDefaultLoads) {
         }
     }
     // Every documented product key is in the table (PRODUCT.md's config table).
-    for (std::string_view key :
-         {"site.name", "site.timezone", "vouchers.per_month", "vouchers.eligible_categories", "vouchers.grace_days",
-          "vouchers.key_file", "stay.max", "stay.grace", "stay.overstay_exit", "stay.overstay_fee_per_hour",
-          "stay.sweep_every", "database.path", "database.retention_days", "database.busy_timeout",
-          "database.spool_path", "audit.key_file", "http.listen", "control.socket", "lanes.pair_window",
-          "lanes.repeat_window", "lanes.readmit_window", "lanes.plate_timeout", "lanes.unread_plate",
-          "lanes.min_plate_confidence", "lanes.exit_on_error", "lanes.camera_stall_after"}) {
+    for (std::string_view key : {"site.name",
+                                 "site.timezone",
+                                 "vouchers.per_month",
+                                 "vouchers.eligible_categories",
+                                 "vouchers.grace_days",
+                                 "vouchers.key_file",
+                                 "stay.max",
+                                 "stay.grace",
+                                 "stay.overstay_exit",
+                                 "stay.overstay_fee_per_hour",
+                                 "stay.sweep_every",
+                                 "database.path",
+                                 "database.retention_days",
+                                 "database.busy_timeout",
+                                 "database.spool_path",
+                                 "audit.key_file",
+                                 "http.listen",
+                                 "control.socket",
+                                 "lanes.pair_window",
+                                 "lanes.repeat_window",
+                                 "lanes.readmit_window",
+                                 "lanes.plate_timeout",
+                                 "lanes.unread_plate",
+                                 "lanes.min_plate_confidence",
+                                 "lanes.exit_on_error",
+                                 "lanes.camera_stall_after"}) {
         EXPECT_NE(findKey(key), nullptr) << key;
     }
 }

@@ -1,11 +1,11 @@
 // The loader as a property manager meets it: every kind of mistake names the key and the line; defaults, lane
 // overrides and the card camera fallback give the values the gate will use.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "config/config_loader.h"
 #include "config/keys.h"
@@ -104,8 +104,9 @@ TEST(ConfigLoader, KeyInTheWrongSectionSaysWhereItBelongs) {
 }
 
 TEST(ConfigLoader, UnknownKeyInsideALane) {
-    const ConfigError e = errorOf(std::string(kLane) + "\n[[lane]]\nname = \"exit-1\"\ndirection = \"exit\"\n"
-                                                       "plate_camra = \"/dev/video2\"\n");
+    const ConfigError e = errorOf(std::string(kLane) +
+                                  "\n[[lane]]\nname = \"exit-1\"\ndirection = \"exit\"\n"
+                                  "plate_camra = \"/dev/video2\"\n");
     EXPECT_EQ(e.key, "lane[exit-1].plate_camra");
     EXPECT_EQ(e.line, 14);
     EXPECT_THAT(e.message, HasSubstr("did you mean \"plate_camera\""));
@@ -153,7 +154,8 @@ TEST(ConfigLoader, OutOfRangeNamesTheRange) {
 TEST(ConfigLoader, BadDurationShowsExamples) {
     const ConfigError e = errorOf("\n[stay]\nmax = \"4x\"\n");
     EXPECT_EQ(e.str(), "voucher-gate.toml:3: stay.max: \"4x\" is not a duration (use e.g. \"90s\", \"15m\", \"4h\")");
-    EXPECT_EQ(errorOf("[stay]\nmax = 4\n").message, "expected a duration string like \"90s\", \"15m\", \"4h\", got an integer");
+    EXPECT_EQ(errorOf("[stay]\nmax = 4\n").message,
+              "expected a duration string like \"90s\", \"15m\", \"4h\", got an integer");
     EXPECT_EQ(errorOf("[stay]\ngrace = \"-5m\"\n").key, "stay.grace");
 }
 
@@ -163,8 +165,8 @@ TEST(ConfigLoader, DurationSyntax) {
     EXPECT_EQ(parseDuration("2d"), 48h);
     EXPECT_EQ(parseDuration("1h30m"), 90min);
     EXPECT_EQ(parseDuration("0s"), 0ms);
-    for (std::string_view bad : {"", "4", "-1s", "+1s", "1.5h", "30m1h", "1h1h", "1 h", "h", "1sms", "4x",
-                                 "99999999999999999999d"}) {
+    for (std::string_view bad :
+         {"", "4", "-1s", "+1s", "1.5h", "30m1h", "1h1h", "1 h", "h", "1sms", "4x", "99999999999999999999d"}) {
         EXPECT_FALSE(parseDuration(bad).has_value()) << bad;
     }
     EXPECT_EQ(formatDuration(90min), "1h30m");
@@ -219,9 +221,9 @@ TEST(ConfigLoader, CameraSources) {
         lane.replace(lane.find("\"/dev/video0\""), 13, "\"" + std::string(cam) + "\"");
         return lane;
     };
-    for (std::string_view good : {"/dev/video12", "/dev/v4l/by-id/usb-cam-video-index0", "rtsp://10.0.0.9/stream1",
-                                  "http://cam.local/mjpg", "https://cam/x", "/nonexistent/clip.mp4",
-                                  "/nonexistent/clip.MKV", VG_SOURCE_DIR}) {
+    for (std::string_view good :
+         {"/dev/video12", "/dev/v4l/by-id/usb-cam-video-index0", "rtsp://10.0.0.9/stream1", "http://cam.local/mjpg",
+          "https://cam/x", "/nonexistent/clip.mp4", "/nonexistent/clip.MKV", VG_SOURCE_DIR}) {
         auto r = loadFromString(withCamera(good), "t.toml");
         EXPECT_TRUE(r.has_value()) << good << ": " << (r ? "" : r.error().str());
     }
@@ -247,14 +249,14 @@ TEST(ConfigLoader, ListenAddress) {
 }
 
 TEST(ConfigLoader, LaneInheritsLanesAndOverridesPerLane) {
-    const Settings s = ok(std::string("[lanes]\nplate_timeout = \"12s\"\nreadmit_window = \"5m\"\n") +
-                          std::string(kLane) +
-                          "\n[[lane]]\nname = \"exit-1\"\ndirection = \"exit\"\nplate_camera = \"/dev/video2\"\n"
-                          "card_camera = \"rtsp://10.0.0.7/card\"\nplate_timeout = \"3s\"\nexit_on_error = \"hold\"\n"
-                          "roi = [10, 20, 640, 360]\ncamera_fps = 12.5\n"
-                          "[lane.relay]\ndriver = \"modbus-tcp\"\nhost = \"10.0.0.5\"\ncoil = 3\npulse = \"1s\"\n"
-                          "[lane.presence]\ndriver = \"gpio\"\nline = 4\n"
-                          "[lane.announcer]\ndriver = \"tts\"\n");
+    const Settings s =
+        ok(std::string("[lanes]\nplate_timeout = \"12s\"\nreadmit_window = \"5m\"\n") + std::string(kLane) +
+           "\n[[lane]]\nname = \"exit-1\"\ndirection = \"exit\"\nplate_camera = \"/dev/video2\"\n"
+           "card_camera = \"rtsp://10.0.0.7/card\"\nplate_timeout = \"3s\"\nexit_on_error = \"hold\"\n"
+           "roi = [10, 20, 640, 360]\ncamera_fps = 12.5\n"
+           "[lane.relay]\ndriver = \"modbus-tcp\"\nhost = \"10.0.0.5\"\ncoil = 3\npulse = \"1s\"\n"
+           "[lane.presence]\ndriver = \"gpio\"\nline = 4\n"
+           "[lane.announcer]\ndriver = \"tts\"\n");
     ASSERT_EQ(s.lane.size(), 2u);
     const LaneSettings& entry = s.lane[0];
     EXPECT_EQ(entry.plate_timeout, 12s);
@@ -293,8 +295,9 @@ TEST(ConfigLoader, LaneInheritsLanesAndOverridesPerLane) {
 }
 
 TEST(ConfigLoader, LaneOverrideIsValidatedLikeTheDefault) {
-    const ConfigError e = errorOf(std::string(kLane) + "\n[[lane]]\nname = \"b\"\ndirection = \"exit\"\n"
-                                                       "plate_camera = \"/dev/video1\"\nrepeat_window = \"2h\"\n");
+    const ConfigError e = errorOf(std::string(kLane) +
+                                  "\n[[lane]]\nname = \"b\"\ndirection = \"exit\"\n"
+                                  "plate_camera = \"/dev/video1\"\nrepeat_window = \"2h\"\n");
     EXPECT_EQ(e.key, "lane[b].repeat_window");
     EXPECT_EQ(e.line, 15);
 }
@@ -309,12 +312,14 @@ TEST(ConfigLoader, PresencePolicyNeedsAPresenceInput) {
 }
 
 TEST(ConfigLoader, RelayDriversRequireTheirOwnKeys) {
-    const ConfigError e = errorOf("[[lane]]\nname = \"a\"\ndirection = \"entry\"\nplate_camera = \"/dev/video0\"\n"
-                                  "[lane.relay]\ndriver = \"gpio\"\n");
+    const ConfigError e = errorOf(
+        "[[lane]]\nname = \"a\"\ndirection = \"entry\"\nplate_camera = \"/dev/video0\"\n"
+        "[lane.relay]\ndriver = \"gpio\"\n");
     EXPECT_EQ(e.key, "lane[a].relay.line");
     EXPECT_EQ(e.line, 5);
-    const Settings s = ok("[[lane]]\nname = \"a\"\ndirection = \"entry\"\nplate_camera = \"/dev/video0\"\n"
-                          "[lane.relay]\ndriver = \"serial\"\ndevice = \"/dev/ttyUSB1\"\nchannel = 2\n");
+    const Settings s =
+        ok("[[lane]]\nname = \"a\"\ndirection = \"entry\"\nplate_camera = \"/dev/video0\"\n"
+           "[lane.relay]\ndriver = \"serial\"\ndevice = \"/dev/ttyUSB1\"\nchannel = 2\n");
     EXPECT_EQ(s.lane[0].relay.driver, RelayDriver::Serial);
     EXPECT_EQ(s.lane[0].relay.device, "/dev/ttyUSB1");
     EXPECT_EQ(s.lane[0].relay.baud, 9600);
@@ -368,21 +373,38 @@ TEST(ConfigLoader, RestartRequiredChangesNamesEveryRestartKey) {
         const auto dot = key.find('.');
         std::string value;
         switch (k.type) {
-            case KeyType::Path: value = "\"/tmp/changed\""; break;
-            case KeyType::Listen: value = "\"127.0.0.1:9999\""; break;
+            case KeyType::Path:
+                value = "\"/tmp/changed\"";
+                break;
+            case KeyType::Listen:
+                value = "\"127.0.0.1:9999\"";
+                break;
             // The range's upper bound differs from every default.
-            case KeyType::Period: value = "\"" + std::string(k.range.substr(k.range.find("..") + 2)) + "\""; break;
+            case KeyType::Period:
+                value = "\"" + std::string(k.range.substr(k.range.find("..") + 2)) + "\"";
+                break;
             case KeyType::Integer:
-            case KeyType::Number: value = std::string(k.range.substr(k.range.find("..") + 2)); break;
-            case KeyType::String: value = "\"changed\""; break;
-            case KeyType::TimeZone: value = "\"Europe/Paris\""; break;
-            case KeyType::StringList: value = "[\"x\"]"; break;
-            case KeyType::Choice: value = "\"hold\""; break;
-            default: FAIL() << "no test value for " << key;
+            case KeyType::Number:
+                value = std::string(k.range.substr(k.range.find("..") + 2));
+                break;
+            case KeyType::String:
+                value = "\"changed\"";
+                break;
+            case KeyType::TimeZone:
+                value = "\"Europe/Paris\"";
+                break;
+            case KeyType::StringList:
+                value = "[\"x\"]";
+                break;
+            case KeyType::Choice:
+                value = "\"hold\"";
+                break;
+            default:
+                FAIL() << "no test value for " << key;
         }
         if (key == "lanes.unread_plate") value = "\"never\"";
-        const std::string text = "[" + std::string(key.substr(0, dot)) + "]\n" + std::string(key.substr(dot + 1)) +
-                                 " = " + value + "\n";
+        const std::string text =
+            "[" + std::string(key.substr(0, dot)) + "]\n" + std::string(key.substr(dot + 1)) + " = " + value + "\n";
         const Settings next = ok(text);
         ASSERT_NE(next, base) << key;
         const auto changes = restartRequiredChanges(base, next);
@@ -398,12 +420,13 @@ TEST(ConfigLoader, RestartRequiredChangesNamesLaneDevices) {
     const std::string lane = "[[lane]]\nname = \"entry-1\"\ndirection = \"entry\"\nplate_camera = \"rtsp://cam/1\"\n";
     const std::string relay = "[lane.relay]\ndriver = \"sim\"\nfile = \"/tmp/r.jsonl\"\n";
     const Settings base = ok(lane + relay);
-    EXPECT_TRUE(restartRequiredChanges(base, ok(lane + "readmit_window = \"5m\"\ndry_run = true\n" + relay +
-                                                       "pulse = \"1s\"\n"))
+    EXPECT_TRUE(restartRequiredChanges(
+                    base, ok(lane + "readmit_window = \"5m\"\ndry_run = true\n" + relay + "pulse = \"1s\"\n"))
                     .empty())
         << "timing, rules, dry_run and the pulse reload live";
     EXPECT_EQ(restartRequiredChanges(base, ok("[[lane]]\nname = \"entry-1\"\ndirection = \"entry\"\n"
-                                              "plate_camera = \"rtsp://cam/2\"\n" + relay)),
+                                              "plate_camera = \"rtsp://cam/2\"\n" +
+                                              relay)),
               std::vector<std::string>{"lane[entry-1] cameras"});
     EXPECT_EQ(restartRequiredChanges(base, ok(lane + "[lane.relay]\ndriver = \"sim\"\nfile = \"/tmp/s.jsonl\"\n")),
               std::vector<std::string>{"lane[entry-1].relay"});

@@ -3,11 +3,13 @@
 // child process with its log in a file, and waits that poll files with a deadline (never a fixed sleep).
 #pragma once
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,15 +19,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace vg::testing {
 
@@ -147,7 +146,7 @@ struct LaneSpec {
 
 // A site in a temp directory: config, ledger, keys, sockets, relay files, clips.
 class Site {
-public:
+  public:
     explicit Site(const std::string& tag) {
         dir = fs::temp_directory_path() / fmt::format("vg-it-{}-{}-{}", tag, ::getpid(), counter()++);
         fs::remove_all(dir);
@@ -239,8 +238,7 @@ public:
             ::execl(VG_DAEMON_BIN, VG_DAEMON_BIN, "--config", config().c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
-        ASSERT_TRUE(waitFor([&] { return !events(log(), "STARTED").empty() || exited(); },
-                            std::chrono::seconds(30)))
+        ASSERT_TRUE(waitFor([&] { return !events(log(), "STARTED").empty() || exited(); }, std::chrono::seconds(30)))
             << logText();
         ASSERT_FALSE(exited()) << logText();
     }
@@ -284,7 +282,7 @@ public:
 
     int exit_status = -1;
 
-private:
+  private:
     static int& counter() {
         static int c = 0;
         return c;

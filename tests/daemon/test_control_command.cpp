@@ -1,8 +1,8 @@
 // The control socket's request parser: a pure function, so its whole contract is checked here without a
 // daemon (the integration tests send the same requests through the socket).
-#include "daemon/control_command.h"
-
 #include <gtest/gtest.h>
+
+#include "daemon/control_command.h"
 
 namespace vg::daemon {
 namespace {

@@ -1,12 +1,11 @@
 // The real voucher-gated on folder cameras made by vg-lane-clips and sim relays: what the barrier does, counted
 // from the sim relay file and the daemon's DECISION lines; the guard through the control socket; reload and
 // stop through signals. Waits poll files with deadlines; nothing sleeps a fixed time to let things happen.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <future>
 #include <map>
-
-#include <gtest/gtest.h>
 
 #include "daemon_harness.h"
 #include "gate/site_time.h"
@@ -16,9 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int pulses(const Site& s, const std::string& lane) {
-    return count(relayActions(s.relayFile(lane)), "action", "pulse");
-}
+int pulses(const Site& s, const std::string& lane) { return count(relayActions(s.relayFile(lane)), "action", "pulse"); }
 
 std::vector<std::string> reasons(const Site& s) {
     std::vector<std::string> out;
@@ -35,7 +32,7 @@ std::chrono::minutes stayOf(const Json& d) {
 
 // What the daemon tells systemd (sd_notify), as systemd's notify socket would receive it.
 class NotifyListener {
-public:
+  public:
     explicit NotifyListener(const fs::path& path)
         : fd_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {
         sockaddr_un addr{};
@@ -64,7 +61,7 @@ public:
     }
     std::string said;
 
-private:
+  private:
     int fd_;
     bool bound_ = false;
 };
@@ -89,12 +86,18 @@ TEST(DaemonIntegration, VoucherCarAdmittedOnceReadmittedAndPhotocopyDenied) {
     const auto tokens = s.issue(1);
     s.makeClip("entry-1",
                "frames=5\n"
-               "frames=40 plate=沪A12345 card=" + tokens[0] + "\n"    // card visible in 40 frames
-               "frames=40\n"                                            // gone 4 s (> repeat_window)
-               "frames=30 plate=沪A12345 card=" + tokens[0] + "\n"    // did not get through: back again
-               "frames=40\n"
-               "frames=30 plate=沪K67890 card=" + tokens[0] + "\n"    // a photocopy on another car
-               "frames=10\n");
+               "frames=40 plate=沪A12345 card=" +
+                   tokens[0] +
+                   "\n"           // card visible in 40 frames
+                   "frames=40\n"  // gone 4 s (> repeat_window)
+                   "frames=30 plate=沪A12345 card=" +
+                   tokens[0] +
+                   "\n"  // did not get through: back again
+                   "frames=40\n"
+                   "frames=30 plate=沪K67890 card=" +
+                   tokens[0] +
+                   "\n"  // a photocopy on another car
+                   "frames=10\n");
     s.startDaemon();
     ASSERT_TRUE(s.waitDecisions(3)) << s.logText();
     ASSERT_TRUE(waitFor([&] { return !events(s.log(), "SOURCE_ENDED").empty(); }, 30s));
@@ -146,8 +149,8 @@ TEST(DaemonIntegration, UnreadPlateWaitsForTheGuardAndConfirmAdmitsWithOnePulse)
     EXPECT_TRUE(reply["decision"]["admit"].get<bool>()) << reply.dump();
     EXPECT_TRUE(reply["decision"]["reason"].get<std::string>().starts_with("ADMIT_VOUCHER")) << reply.dump();
     EXPECT_EQ(pulses(s, "entry-1"), 1);
-    const Json again = control(s.socket(), {{"cmd", "confirm"}, {"lane", "entry-1"}, {"operator", "王"},
-                                            {"reason", "twice"}});
+    const Json again =
+        control(s.socket(), {{"cmd", "confirm"}, {"lane", "entry-1"}, {"operator", "王"}, {"reason", "twice"}});
     EXPECT_FALSE(again["ok"].get<bool>());
     EXPECT_EQ(pulses(s, "entry-1"), 1);
     expectCleanStop(s);
@@ -197,8 +200,7 @@ TEST(DaemonIntegration, ReloadAppliesANewStayMaxToTheNextCarAndABrokenFileChange
     ASSERT_TRUE(s.waitDecisions(3)) << s.logText();
 
     const auto d = s.decisions();
-    ASSERT_EQ(reasons(s), (std::vector<std::string>{"ADMIT_VOUCHER", "ADMIT_VOUCHER", "ADMIT_VOUCHER"}))
-        << s.logText();
+    ASSERT_EQ(reasons(s), (std::vector<std::string>{"ADMIT_VOUCHER", "ADMIT_VOUCHER", "ADMIT_VOUCHER"})) << s.logText();
     EXPECT_EQ(stayOf(d[0]), 4h);
     EXPECT_EQ(stayOf(d[1]), 4h);  // the broken file changed nothing
     EXPECT_EQ(stayOf(d[2]), 2h);  // the next car after the reload
@@ -463,10 +465,11 @@ TEST(DaemonIntegration, NotifiesSystemdPetsTheWatchdogAndServesHealthAndMetrics)
     EXPECT_EQ(metrics.first, 200);
     // One camera serving plate and card: two readers on two threads, each counted.
     EXPECT_NE(metrics.second.find("vg_frames_processed_total{lane=\"entry-1\",camera=\"plate+card\",reader=\"qr\"}"),
-              std::string::npos) << metrics.second;
-    EXPECT_NE(
-        metrics.second.find("vg_frames_processed_total{lane=\"entry-1\",camera=\"plate+card\",reader=\"plate\"}"),
-        std::string::npos) << metrics.second;
+              std::string::npos)
+        << metrics.second;
+    EXPECT_NE(metrics.second.find("vg_frames_processed_total{lane=\"entry-1\",camera=\"plate+card\",reader=\"plate\"}"),
+              std::string::npos)
+        << metrics.second;
     EXPECT_TRUE(h["lanes"][0]["cameras"][0]["readers"].contains("qr")) << health.second;
     EXPECT_NE(metrics.second.find("# TYPE vg_decisions_total counter"), std::string::npos);
     EXPECT_EQ(httpGet(s.port, "/nothing").first, 404);

@@ -20,7 +20,7 @@ const std::string kToken = "VG1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const std::string kToken2 = "VG1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 
 class LaneTest : public ::testing::Test {
-protected:
+  protected:
     LaneTest() : zone_(*gate::SiteZone::make("Asia/Shanghai")), relay_(io_.get_executor()) {
         decider_.valid_tokens = {kToken, kToken2};
         decider_.resident_plates = {"沪B88888"};
@@ -150,7 +150,7 @@ TEST_F(LaneTest, TheAdmittedCarWhoseVoteFlipsByTwoCharactersWhileItsCardIsShownI
 TEST_F(LaneTest, ACarTwoCharactersApartWithTheSameCardAfterAGapIsAPhotocopy) {
     make(options());
     shown("沪L90876", kToken, 5);
-    wait(3s);  // longer than pass_gap: the first car has driven off, the next one pulls up
+    wait(3s);                      // longer than pass_gap: the first car has driven off, the next one pulls up
     shown("沪L80878", kToken, 5);  // the same card on another car: a photocopy
     EXPECT_EQ(committedReasons(), (std::vector<Reason>{Reason::AdmitVoucher, Reason::DenyVoucherUsed}));
     EXPECT_EQ(relay_.pulses(), 1);

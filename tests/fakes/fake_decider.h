@@ -15,7 +15,7 @@
 namespace vg::fakes {
 
 class FakeDecider final : public daemon::Decider {
-public:
+  public:
     struct Call {
         gate::Observation obs;
         bool dry_run = false;
@@ -28,7 +28,7 @@ public:
         bool inside = true;
     };
 
-    std::set<std::string> valid_tokens;     // issued, unused unless in visits
+    std::set<std::string> valid_tokens;  // issued, unused unless in visits
     std::set<std::string> resident_plates;
     std::vector<Call> calls;
     std::vector<VisitRec> visits;
@@ -50,8 +50,8 @@ public:
         return out;
     }
 
-    gate::Decision decide(const gate::Observation& obs, const gate::RuleSettings& s, gate::TimePoint now,
-                          bool dry_run, const std::optional<gate::Manual>&) override {
+    gate::Decision decide(const gate::Observation& obs, const gate::RuleSettings& s, gate::TimePoint now, bool dry_run,
+                          const std::optional<gate::Manual>&) override {
         gate::Decision d = rule(obs, s, now, dry_run);
         calls.push_back({obs, dry_run, d});
         return d;
@@ -75,14 +75,14 @@ public:
         return d;
     }
 
-    gate::LedgerResult<std::int64_t> recordEvent(std::string_view kind, const std::string& payload,
-                                                 gate::TimePoint, const std::string&) override {
+    gate::LedgerResult<std::int64_t> recordEvent(std::string_view kind, const std::string& payload, gate::TimePoint,
+                                                 const std::string&) override {
         if (fail_events) return std::unexpected(gate::LedgerError{gate::LedgerError::Kind::Busy, "database is locked"});
         events.emplace_back(std::string(kind), payload);
         return ++seq;
     }
 
-private:
+  private:
     static gate::Decision base(const gate::Observation& obs, gate::TimePoint now) {
         gate::Decision d;
         d.lane = obs.lane;
@@ -154,7 +154,7 @@ private:
 };
 
 class FakeAnnouncer final : public daemon::Announcer {
-public:
+  public:
     std::vector<std::string> said;
     std::string_view driver() const override { return "fake"; }
     void say(std::string_view text) override { said.emplace_back(text); }

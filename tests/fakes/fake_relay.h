@@ -10,15 +10,14 @@
 namespace vg::fakes {
 
 class FakeRelay final : public relay::Relay {
-public:
+  public:
     struct Call {
         std::string action;  // "pulse", "hold", "release"
         relay::Duration duration{};
         std::string tag;
     };
     explicit FakeRelay(boost::asio::any_io_executor ex, std::string lane = "entry-1")
-        : Relay(std::move(ex), std::move(lane), std::chrono::minutes(30),
-                [] { return relay::WallTime{}; }) {}
+        : Relay(std::move(ex), std::move(lane), std::chrono::minutes(30), [] { return relay::WallTime{}; }) {}
     std::string_view driver() const override { return "fake"; }
 
     std::vector<Call> calls;
@@ -31,7 +30,7 @@ public:
         return n;
     }
 
-protected:
+  protected:
     std::expected<bool, relay::RelayError> pulseTimed(relay::Duration d, std::string_view tag) override {
         if (on_pulse) on_pulse();
         if (fail) return std::unexpected(relay::RelayError{"fake", "bus error (injected)"});

@@ -6,13 +6,13 @@
 namespace vg::fakes {
 
 class ManualClock final : public gate::Clock {
-public:
+  public:
     explicit ManualClock(gate::TimePoint start) : now_(start) {}
     gate::TimePoint now() const override { return now_; }
     void advance(gate::Duration d) { now_ += d; }
     void set(gate::TimePoint t) { now_ = t; }
 
-private:
+  private:
     gate::TimePoint now_;
 };
 

@@ -20,7 +20,7 @@ namespace vg::gate::testing {
 namespace fs = std::filesystem;
 
 class TempDir {
-public:
+  public:
     explicit TempDir(const fs::path& base = fs::temp_directory_path()) {
         std::string tmpl = (base / "vg-gate-test-XXXXXX").string();
         if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -34,7 +34,7 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     const fs::path& path() const { return path_; }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -51,7 +51,7 @@ inline KeyRing testKeys() {
 }
 
 class LedgerTest : public ::testing::Test {
-protected:
+  protected:
     TempDir dir;
     SiteZone zone = SiteZone::make("Asia/Shanghai").value();
     AuditKey audit_key = testAuditKey();

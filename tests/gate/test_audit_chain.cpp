@@ -30,8 +30,7 @@ struct ChainBuilder {
     void append(std::string kind, std::string payload, std::optional<std::string> clear = std::nullopt) {
         AuditRow row;
         row.seq = static_cast<std::int64_t>(rows.size()) + 1;
-        row.at = "2026-11-20T02:" + std::string(row.seq < 10 ? "0" : "") + std::to_string(row.seq % 60) +
-                 ":00.000Z";
+        row.at = "2026-11-20T02:" + std::string(row.seq < 10 ? "0" : "") + std::to_string(row.seq % 60) + ":00.000Z";
         row.kind = std::move(kind);
         row.payload = std::move(payload);
         if (clear) {
@@ -49,8 +48,7 @@ ChainBuilder sampleChain(int n = 9) {
     ChainBuilder b{fixedKey(0x20), {}, {}};
     for (int i = 1; i <= n; ++i) {
         if (i % 3 == 0) {
-            b.append("DECISION",
-                     R"({"lane":"north-in","reason":"ADMIT_VOUCHER","serial":)" + std::to_string(i) + "}",
+            b.append("DECISION", R"({"lane":"north-in","reason":"ADMIT_VOUCHER","serial":)" + std::to_string(i) + "}",
                      R"({"plate":"沪A1234)" + std::to_string(i) + R"("})");
         } else {
             b.append("ISSUE", R"({"serial":)" + std::to_string(1000 + i) + R"(,"month":"2026-11"})");
@@ -62,8 +60,7 @@ ChainBuilder sampleChain(int n = 9) {
 TEST(AuditChain, DocumentedVectorAndCommitment) {
     // The worked example of docs/audit.md.
     AuditRow row{1, "2026-11-20T02:00:00.000Z", "ISSUE", R"({"serial":123456})", "", kAuditGenesisHash, ""};
-    EXPECT_EQ(auditRowHash(fixedKey(0x20), row),
-              "a5aca6b6ac0b84acc984306c8a38a9d0d8992e059747eeada3a3686cd5a4177c");
+    EXPECT_EQ(auditRowHash(fixedKey(0x20), row), "a5aca6b6ac0b84acc984306c8a38a9d0d8992e059747eeada3a3686cd5a4177c");
     EXPECT_EQ(commitPersonal("000102030405060708090a0b0c0d0e0f", R"({"plate":"沪A12345"})"),
               "40b0cf5c0d8258b9382670509c845bc6c5715c049f0b9460831a23f5818a0bcd");
     EXPECT_EQ(randomSaltHex().size(), 32u);
@@ -96,11 +93,9 @@ TEST(AuditChain, AlteringAnyFieldOfAMiddleRowIsDetectedAtThatRow) {
     const std::vector<std::pair<std::string, Edit>> edits = {
         {"at", [](AuditRow& r) { r.at[18] = '9'; }},
         {"kind", [](AuditRow& r) { r.kind = "REVOKE"; }},
-        {"payload",
-         [](AuditRow& r) { r.payload.replace(r.payload.find("ADMIT_VOUCHER"), 13, "DENY_BLOCKED"); }},
+        {"payload", [](AuditRow& r) { r.payload.replace(r.payload.find("ADMIT_VOUCHER"), 13, "DENY_BLOCKED"); }},
         {"payload-extra-space", [](AuditRow& r) { r.payload += " "; }},
-        {"subject",
-         [](AuditRow& r) { r.subject_commitment[0] = r.subject_commitment[0] == 'a' ? 'b' : 'a'; }},
+        {"subject", [](AuditRow& r) { r.subject_commitment[0] = r.subject_commitment[0] == 'a' ? 'b' : 'a'; }},
         {"subject-cleared", [](AuditRow& r) { r.subject_commitment.clear(); }},
         {"prev_hash", [](AuditRow& r) { r.prev_hash[5] = r.prev_hash[5] == '0' ? '1' : '0'; }},
         {"hash", [](AuditRow& r) { r.hash[63] = r.hash[63] == '0' ? '1' : '0'; }},
@@ -120,8 +115,7 @@ TEST(AuditChain, AlteringAnyFieldOfAMiddleRowIsDetectedAtThatRow) {
     }
     auto rows = b.rows;
     rows[5].payload += "x";
-    EXPECT_EQ(verifyAuditChain(b.key, rows).problem,
-              "row 6 was altered (its hash does not match its contents)");
+    EXPECT_EQ(verifyAuditChain(b.key, rows).problem, "row 6 was altered (its hash does not match its contents)");
 }
 
 TEST(AuditChain, FieldBoundariesCannotBeShifted) {
@@ -198,8 +192,7 @@ TEST(AuditChain, CutTailIsOnlyDetectedWithTheRecordedHead) {
     const auto v = verifyAuditChain(b.key, rows, head);
     EXPECT_FALSE(v.ok);
     EXPECT_EQ(v.first_bad_seq, 7);
-    EXPECT_NE(v.problem.find("the chain ends at row 6 but the head recorded 9:" + head.hash),
-              std::string::npos)
+    EXPECT_NE(v.problem.find("the chain ends at row 6 but the head recorded 9:" + head.hash), std::string::npos)
         << v.problem;
     EXPECT_FALSE(verifyAuditChain(b.key, {}, head).ok);
 }

@@ -10,8 +10,12 @@ std::vector<AuditRow> chain(const AuditKey& key, int n) {
     std::vector<AuditRow> rows;
     std::string prev = kAuditGenesisHash;
     for (int i = 1; i <= n; ++i) {
-        AuditRow r{.seq = i, .at = "2026-11-20T02:00:00.000Z", .kind = "DECISION",
-                   .payload = "{\"n\":" + std::to_string(i) + "}", .subject_commitment = "", .prev_hash = prev};
+        AuditRow r{.seq = i,
+                   .at = "2026-11-20T02:00:00.000Z",
+                   .kind = "DECISION",
+                   .payload = "{\"n\":" + std::to_string(i) + "}",
+                   .subject_commitment = "",
+                   .prev_hash = prev};
         r.hash = auditRowHash(key, r);
         prev = r.hash;
         rows.push_back(r);

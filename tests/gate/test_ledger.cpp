@@ -23,8 +23,8 @@ bool contains(const std::string& text, std::string_view part) { return text.find
 class Rule1_Eligibility : public LedgerTest {};
 
 TEST_F(Rule1_Eligibility, IneligibleCategoryIsRefusedByName) {
-    const auto r = ledger->addHousehold("9-901", "young-family", "", "", settings.eligible_categories,
-                                        at("2026-11-01T08:00"));
+    const auto r =
+        ledger->addHousehold("9-901", "young-family", "", "", settings.eligible_categories, at("2026-11-01T08:00"));
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().kind, LedgerError::Kind::Refused);
     EXPECT_TRUE(contains(r.error().message, "young-family")) << r.error().message;
@@ -107,8 +107,8 @@ TEST_F(Rule2_Quota, UsedVoucherCannotBeReplaced) {
 
 TEST_F(Rule2_Quota, EndedMonthRefused) {
     household("12-301");
-    const auto r = ledger->issue("12-301", YearMonth{2026, 10}, 1, 2, settings.eligible_categories,
-                                 at("2026-11-01T00:00"));
+    const auto r =
+        ledger->issue("12-301", YearMonth{2026, 10}, 1, 2, settings.eligible_categories, at("2026-11-01T00:00"));
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().kind, LedgerError::Kind::Refused);
     EXPECT_TRUE(contains(r.error().message, "2026-10")) << r.error().message;
@@ -294,7 +294,7 @@ TEST_F(Rule4a_Readmission, VoidWithoutRestoringKeepsTheVoucherConsumed) {
 // ---- Rule 5 / 6: allowed stay, overstay, exit ------------------------------------------------------------------
 
 class Rule5_Overstay : public LedgerTest {
-protected:
+  protected:
     std::vector<Voucher> v;
     void SetUp() override {
         LedgerTest::SetUp();
@@ -312,7 +312,7 @@ TEST_F(Rule5_Overstay, DeadlinePlusGraceExactlyIsNotAnOverstay) {
     EXPECT_FALSE(on_time.overstay);
     const auto late = ledger->decide(exitObs("沪B22222"), settings, at("2026-11-20T14:15:00") + Duration(1));
     EXPECT_EQ(late.reason, Reason::ReleaseOverstay);
-    EXPECT_TRUE(late.admit);  // the exit never traps a car by default
+    EXPECT_TRUE(late.admit);                              // the exit never traps a car by default
     EXPECT_EQ(late.overstay, minutes(15) + Duration(1));  // counted from the deadline
     const auto visits = visitsAt("2026-11-20T15:00");
     ASSERT_EQ(visits.size(), 2u);
@@ -342,8 +342,8 @@ TEST_F(Rule5_Overstay, HoldThenConfirmReleases) {
     EXPECT_EQ(held.reason, Reason::HoldOverstay);
     EXPECT_FALSE(held.admit);
     EXPECT_EQ(visitsAt("2026-11-20T16:00", VisitFilter{.inside_only = true}).size(), 1u);
-    const auto refused = ledger->confirm(held_obs, settings, at("2026-11-20T16:01"), Manual{"guard Li", "fee unpaid"},
-                                         true);
+    const auto refused =
+        ledger->confirm(held_obs, settings, at("2026-11-20T16:01"), Manual{"guard Li", "fee unpaid"}, true);
     EXPECT_EQ(refused.reason, Reason::DenyGuardRefused);
     EXPECT_EQ(visitsAt("2026-11-20T16:01", VisitFilter{.inside_only = true}).size(), 1u);
     const auto ok = ledger->confirm(held_obs, settings, at("2026-11-20T16:05"), Manual{"guard Li", "fee paid"}, false);
@@ -376,7 +376,7 @@ TEST_F(Rule5_Overstay, SweepReportsEachOverstayOnce) {
 // ---- Exit matching -------------------------------------------------------------------------------------------
 
 class Rule_ExitMatching : public LedgerTest {
-protected:
+  protected:
     std::vector<Voucher> v;
     void SetUp() override {
         LedgerTest::SetUp();
@@ -422,16 +422,16 @@ TEST_F(Rule7_Vehicles, ResidentOpensBothWaysWithoutAVisit) {
 }
 
 TEST_F(Rule7_Vehicles, ResidentUntilDateExpires) {
-    ASSERT_TRUE(ledger->addVehicle(Vehicle{"沪R00001", VehicleKind::Resident, "1-101", "2026-11-20"},
-                                   at("2026-11-01T08:00")));
+    ASSERT_TRUE(
+        ledger->addVehicle(Vehicle{"沪R00001", VehicleKind::Resident, "1-101", "2026-11-20"}, at("2026-11-01T08:00")));
     EXPECT_EQ(enter("沪R00001", std::nullopt, "2026-11-20T23:59").reason, Reason::AdmitResident);
     EXPECT_EQ(enter("沪R00001", std::nullopt, "2026-11-21T00:00").reason, Reason::DenyNeedVoucher);
 }
 
 TEST_F(Rule7_Vehicles, UntilMustBeAnIsoDate) {
     for (const std::string bad : {"2026/11/20", "20-11-2026", "2026-11-31", "2026-11-20T10:00", "tomorrow", ""}) {
-        const auto r = ledger->addVehicle(Vehicle{"沪R00001", VehicleKind::Resident, "1-101", bad},
-                                          at("2026-11-01T08:00"));
+        const auto r =
+            ledger->addVehicle(Vehicle{"沪R00001", VehicleKind::Resident, "1-101", bad}, at("2026-11-01T08:00"));
         ASSERT_FALSE(r.has_value()) << bad;
         EXPECT_EQ(r.error().kind, LedgerError::Kind::Invalid);
         EXPECT_TRUE(contains(r.error().message, "YYYY-MM-DD")) << r.error().message;
@@ -462,7 +462,7 @@ TEST_F(Rule7_Vehicles, UnknownCarAsksForAVoucherAndIsReleasedUnmatchedAtTheExit)
 // ---- Rule 8: fail closed at entry, open at exit, spool ---------------------------------------------------------
 
 class Rule8_FailClosed : public LedgerTest {
-protected:
+  protected:
     std::vector<Voucher> v;
     void SetUp() override {
         LedgerTest::SetUp();
@@ -586,10 +586,14 @@ TEST_F(Rule8_FailClosed, MalformedSpoolLinesAreSkippedAndNeverThrow) {
     {
         std::ofstream junk(spoolPath(), std::ios::app);
         junk << "not json at all\n"
-             << R"({"event_id":5,"at":"2026-11-20T04:00:00.000Z"})" << "\n"
-             << R"({"event_id":"e1","at":"2026-11-20T04:00:00.000Z","token":7,"lane":"x"})" << "\n"
-             << R"({"event_id":"e2","at":"2026-11-20T04:00:00.000Z","plate":"沪A12345"})" << "\n"
-             << R"({"event_id":"e3","at":"yesterday"})" << "\n"
+             << R"({"event_id":5,"at":"2026-11-20T04:00:00.000Z"})"
+             << "\n"
+             << R"({"event_id":"e1","at":"2026-11-20T04:00:00.000Z","token":7,"lane":"x"})"
+             << "\n"
+             << R"({"event_id":"e2","at":"2026-11-20T04:00:00.000Z","plate":"沪A12345"})"
+             << "\n"
+             << R"({"event_id":"e3","at":"yesterday"})"
+             << "\n"
              << R"({"event_id":"e4","at":"2026-11-)";  // torn by a power cut
     }
     Decision d;
@@ -733,7 +737,7 @@ TEST_F(Rule12_ClockBehind, EntryDeniedUntilTheClockCatchesUp) {
 // ---- Rule 13: unread plates ----------------------------------------------------------------------------------
 
 class Rule13_UnreadPlate : public LedgerTest {
-protected:
+  protected:
     std::vector<Voucher> v;
     void SetUp() override {
         LedgerTest::SetUp();
@@ -761,12 +765,13 @@ TEST_F(Rule13_UnreadPlate, GuardHoldsThenConfirmAdmitsAndConsumes) {
 TEST_F(Rule13_UnreadPlate, GuardCanTypeThePlateOrRefuse) {
     const auto held_obs = entryObs("沪?1234", v[0].token, Presence::Unknown, 0.3);
     ASSERT_EQ(ledger->decide(held_obs, settings, at("2026-11-20T10:00")).reason, Reason::HoldPlateUnread);
-    const auto refused = ledger->confirm(held_obs, settings, at("2026-11-20T10:01"), Manual{"guard Li", "no car"}, true);
+    const auto refused =
+        ledger->confirm(held_obs, settings, at("2026-11-20T10:01"), Manual{"guard Li", "no car"}, true);
     EXPECT_EQ(refused.reason, Reason::DenyGuardRefused);
     EXPECT_FALSE(refused.admit);
     EXPECT_EQ(voucherNow(v[0].serial).status, VoucherStatus::Issued);
-    const auto typed = ledger->confirm(held_obs, settings, at("2026-11-20T10:02"), Manual{"guard Li", "read it"},
-                                       false, std::string("沪A12345"));
+    const auto typed = ledger->confirm(held_obs, settings, at("2026-11-20T10:02"), Manual{"guard Li", "read it"}, false,
+                                       std::string("沪A12345"));
     EXPECT_EQ(typed.reason, Reason::AdmitVoucher);
     const auto visits = visitsAt("2026-11-20T10:03");
     ASSERT_EQ(visits.size(), 1u);
@@ -796,7 +801,7 @@ TEST_F(Rule13_UnreadPlate, NeverPolicy) {
 // ---- Rule 14: the card at the exit ----------------------------------------------------------------------------
 
 class Rule14_CardAtExit : public LedgerTest {
-protected:
+  protected:
     std::vector<Voucher> v;
     void SetUp() override {
         LedgerTest::SetUp();

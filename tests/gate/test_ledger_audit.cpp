@@ -13,13 +13,14 @@ using testing::LedgerTest;
 constexpr YearMonth kNov{2026, 11};
 
 class Rule9_Audit : public LedgerTest {
-protected:
+  protected:
     void SetUp() override {
         LedgerTest::SetUp();
         household("12-301");
         household("5-502", "elderly-only");
         const auto v = issue("12-301", kNov, 2);
-        ASSERT_TRUE(ledger->addVehicle(Vehicle{"沪R00001", VehicleKind::Resident, "5-502", {}}, at("2026-11-01T10:00")));
+        ASSERT_TRUE(
+            ledger->addVehicle(Vehicle{"沪R00001", VehicleKind::Resident, "5-502", {}}, at("2026-11-01T10:00")));
         ASSERT_EQ(enter("沪A12345", v[0].token, "2026-11-20T10:00").reason, Reason::AdmitVoucher);
         ASSERT_EQ(enter("沪A12345", v[1].token, "2026-11-20T10:05").reason, Reason::DenyAlreadyInside);
         ASSERT_EQ(leave("沪A12345", "2026-11-20T12:00").reason, Reason::ReleaseVisit);
@@ -110,7 +111,8 @@ TEST_F(Rule9_Audit, RechainingWithoutTheKeyIsDetected) {
     {
         SQLite::Statement q(db, "SELECT at, kind, payload, subject_commitment FROM audit_log ORDER BY seq");
         while (q.executeStep()) {
-            chain.push_back(AuditRow{.at = q.getColumn(0).getString(), .kind = q.getColumn(1).getString(),
+            chain.push_back(AuditRow{.at = q.getColumn(0).getString(),
+                                     .kind = q.getColumn(1).getString(),
                                      .payload = q.getColumn(2).getString(),
                                      .subject_commitment = q.getColumn(3).getString()});
         }

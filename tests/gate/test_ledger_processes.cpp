@@ -50,7 +50,7 @@ void writeAll(int fd, const void* buf, std::size_t size) {
 }
 
 class Rule4_Concurrency : public LedgerTest {
-protected:
+  protected:
     // The race is about locking, not durability: on tmpfs fsync costs nothing, so a few hundred rounds stay fast,
     // while the file locks and the WAL index are the same as on disk.
     testing::TempDir shm{fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path()};
@@ -85,10 +85,10 @@ TEST_F(Rule4_Concurrency, TwoProcessesSameVoucherSameInstantExactlyOneAdmitted) 
                 writeAll(ready[1], "r", 1);
                 char c = 0;
                 if (!readAll(go[k][0], &c, 1)) break;
-                const auto d = mine.decide(entryObs(plateFor(k == 0 ? 'A' : 'B', round),
-                                                    vouchers[static_cast<std::size_t>(round)].token),
-                                           settings, start + seconds(round));
-                const char code = d.reason == Reason::AdmitVoucher     ? 'A'
+                const auto d = mine.decide(
+                    entryObs(plateFor(k == 0 ? 'A' : 'B', round), vouchers[static_cast<std::size_t>(round)].token),
+                    settings, start + seconds(round));
+                const char code = d.reason == Reason::AdmitVoucher      ? 'A'
                                   : d.reason == Reason::DenyVoucherUsed ? 'U'
                                                                         : 'X';
                 writeAll(result[k][1], &code, 1);
@@ -132,8 +132,7 @@ TEST_F(Rule4_Concurrency, TwoProcessesSameVoucherSameInstantExactlyOneAdmitted) 
     ledger = open();
     EXPECT_EQ(count("SELECT COUNT(*) FROM visits"), kRounds);
     EXPECT_EQ(count("SELECT COUNT(DISTINCT serial) FROM visits"), kRounds);
-    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE payload LIKE '%\"reason\":\"DENY_VOUCHER_USED\"%'"),
-              kRounds);
+    EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log WHERE payload LIKE '%\"reason\":\"DENY_VOUCHER_USED\"%'"), kRounds);
     const auto verdict = ledger->verifyAudit(std::nullopt);
     EXPECT_TRUE(verdict.ok) << verdict.problem;
 }

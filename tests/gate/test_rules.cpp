@@ -13,7 +13,7 @@ using std::chrono::minutes;
 constexpr YearMonth kNov{2026, 11};
 
 class RulesFixture : public ::testing::Test {
-protected:
+  protected:
     SiteZone zone = SiteZone::make("Asia/Shanghai").value();
     RuleSettings settings;
 
@@ -34,8 +34,12 @@ protected:
         f.voucher->visit_entered_at = entered;
         f.voucher->visit_deadline = entered + settings.stay_max;
         if (still_inside) {
-            f.inside.push_back(OpenVisitFacts{.id = 41, .serial = f.voucher->serial, .unit = f.voucher->unit,
-                                              .plate = plate, .plate_unread = plate.empty(), .entered_at = entered,
+            f.inside.push_back(OpenVisitFacts{.id = 41,
+                                              .serial = f.voucher->serial,
+                                              .unit = f.voucher->unit,
+                                              .plate = plate,
+                                              .plate_unread = plate.empty(),
+                                              .entered_at = entered,
                                               .deadline = entered + settings.stay_max});
         } else {
             f.voucher->visit_exited_at = entered + hours(1);
@@ -55,8 +59,12 @@ protected:
         return o;
     }
     static OpenVisitFacts insideCar(std::int64_t id, std::string plate, TimePoint entered, Duration stay = hours(4)) {
-        return OpenVisitFacts{.id = id, .serial = static_cast<std::uint32_t>(100 + id), .unit = "5-202",
-                              .plate = plate, .plate_unread = plate.empty(), .entered_at = entered,
+        return OpenVisitFacts{.id = id,
+                              .serial = static_cast<std::uint32_t>(100 + id),
+                              .unit = "5-202",
+                              .plate = plate,
+                              .plate_unread = plate.empty(),
+                              .entered_at = entered,
                               .deadline = entered + stay};
     }
     Ruling run(const Observation& o, const LedgerFacts& f, TimePoint now) const {
@@ -131,8 +139,7 @@ TEST_F(PureRule3_Validity, TokensThatDoNotVerifyAreForgedAndRetiredKeysRevoked) 
     LedgerFacts never_issued;
     never_issued.token = TokenPayload{kTokenVersion1, 1, 999, kNov};
     never_issued.token_unknown_serial = true;
-    EXPECT_EQ(run(entry("沪A12345"), never_issued, at("2026-11-20T10:00")).decision.reason,
-              Reason::DenyVoucherForged);
+    EXPECT_EQ(run(entry("沪A12345"), never_issued, at("2026-11-20T10:00")).decision.reason, Reason::DenyVoucherForged);
 }
 
 // ---- Rule 4: single use, no stacking; 4a re-admission --------------------------------------------------------
@@ -404,8 +411,7 @@ TEST_F(PureRule12_ClockBehind, EntryFailsClosedWhenTheClockReadsEarlierThanTheLe
     LedgerFacts resident;
     resident.plate_resident = true;
     resident.newest_record = at("2026-11-20T10:00");
-    EXPECT_EQ(run(entry("沪R00001", false), resident, at("2026-11-20T09:00")).decision.reason,
-              Reason::DenyClockBehind);
+    EXPECT_EQ(run(entry("沪R00001", false), resident, at("2026-11-20T09:00")).decision.reason, Reason::DenyClockBehind);
     EXPECT_EQ(run(entry("沪A12345"), f, at("2026-11-20T10:00")).decision.reason, Reason::AdmitVoucher);
 }
 

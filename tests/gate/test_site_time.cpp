@@ -68,8 +68,8 @@ TEST(SiteTime, ParseErrorsNameTheExpectedForms) {
     for (std::string_view bad :
          {"", "now", "2026-11", "2026-13-01", "2026-02-30", "2026-11-20T24:00", "2026-11-20T10:60",
           "2026-11-20T10:00:61", "2026-11-20T10", "2026/11/20 10:00", "20-11-2026", "2026-11-20T10:00:00+8",
-          "2026-11-20T10:00:00+15:00", "2026-11-20T10:00:00 UTC", "2026-11-20Z", "2026-11-20T10:00:00.",
-          "1969-12-31", "2026-11-20x"}) {
+          "2026-11-20T10:00:00+15:00", "2026-11-20T10:00:00 UTC", "2026-11-20Z", "2026-11-20T10:00:00.", "1969-12-31",
+          "2026-11-20x"}) {
         const auto r = z.parse(bad);
         ASSERT_FALSE(r.has_value()) << bad;
         EXPECT_NE(r.error().find("2026-11-20T10:00:00"), std::string::npos) << r.error();
@@ -91,18 +91,17 @@ TEST(SiteTime, FormattingInTheSiteZone) {
 }
 
 TEST(SiteTime, IsoUtcRoundTripAndStrictParse) {
-    for (std::string_view s : {"2026-11-20T02:00:00.000Z", "1970-01-01T00:00:00.000Z",
-                               "2000-02-29T23:59:59.999Z", "2099-12-31T23:59:59.001Z"}) {
+    for (std::string_view s : {"2026-11-20T02:00:00.000Z", "1970-01-01T00:00:00.000Z", "2000-02-29T23:59:59.999Z",
+                               "2099-12-31T23:59:59.001Z"}) {
         EXPECT_EQ(isoUtc(utc(s)), s);
     }
     const TimePoint t = TimePoint{Duration{1'795'000'123'456}};
     EXPECT_EQ(parseIsoUtc(isoUtc(t)).value(), t);
     EXPECT_EQ(isoUtc(t).size(), 24u);
     EXPECT_LT(isoUtc(utc("2026-11-20T02:00:00.000Z")), isoUtc(utc("2026-11-20T10:00:00.000Z")));
-    for (std::string_view bad :
-         {"2026-11-20T02:00:00Z", "2026-11-20T02:00:00.000", "2026-11-20 02:00:00.000Z",
-          "2026-11-20T02:00:00.000+00:00", "2026-02-30T02:00:00.000Z", "2026-11-20T02:00:00,000Z", "",
-          "2026-11-20T02:00:0a.000Z"}) {
+    for (std::string_view bad : {"2026-11-20T02:00:00Z", "2026-11-20T02:00:00.000", "2026-11-20 02:00:00.000Z",
+                                 "2026-11-20T02:00:00.000+00:00", "2026-02-30T02:00:00.000Z",
+                                 "2026-11-20T02:00:00,000Z", "", "2026-11-20T02:00:0a.000Z"}) {
         const auto r = parseIsoUtc(bad);
         ASSERT_FALSE(r.has_value()) << bad;
         EXPECT_NE(r.error().find("YYYY-MM-DDTHH:MM:SS.mmmZ"), std::string::npos);
@@ -119,8 +118,8 @@ TEST(SiteTime, YearMonthParseIndexAndNextOverYearEnds) {
     EXPECT_EQ((YearMonth{2026, 11}).next(), (YearMonth{2026, 12}));
     EXPECT_LT((YearMonth{2026, 12}), (YearMonth{2027, 1}));
     for (int i = 0; i < 1200; ++i) EXPECT_EQ(YearMonth::fromIndex(i).index(), i);
-    for (std::string_view bad : {"2026-13", "2026-00", "2026-1", "26-11", "2026/11", "1999-12", "7001-01",
-                                 "2026-11-01", " 2026-11", "２０２６-11", "+026-11"}) {
+    for (std::string_view bad : {"2026-13", "2026-00", "2026-1", "26-11", "2026/11", "1999-12", "7001-01", "2026-11-01",
+                                 " 2026-11", "２０２６-11", "+026-11"}) {
         EXPECT_FALSE(YearMonth::parse(bad).has_value()) << bad;
     }
 }

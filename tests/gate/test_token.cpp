@@ -18,8 +18,7 @@ constexpr std::string_view kVectorBytesHex = "01010001e2400142c7357f54ceac974374
 TokenKey keyWithSecret(std::uint8_t id, std::uint8_t first_byte) {
     TokenKey key;
     key.id = id;
-    for (std::size_t i = 0; i < key.secret.size(); ++i)
-        key.secret[i] = static_cast<std::uint8_t>(first_byte + i);
+    for (std::size_t i = 0; i < key.secret.size(); ++i) key.secret[i] = static_cast<std::uint8_t>(first_byte + i);
     key.created = parseIsoUtc("2026-11-01T00:00:00.000Z").value();
     return key;
 }
@@ -102,11 +101,11 @@ TEST(Token, MalformedInputs) {
     std::string lower(kVectorToken);
     for (std::size_t i = 4; i < lower.size(); ++i) lower[i] = static_cast<char>(std::tolower(lower[i]));
     for (const std::string& text :
-         {std::string(), std::string("VG1:"), std::string("hello"), std::string(kVectorToken.substr(0, 42)),
-          lower, std::string("vg1:") + std::string(kVectorToken.substr(4)),
-          std::string("VG1;") + std::string(kVectorToken.substr(4)),
-          std::string("VG1:") + std::string(38, 'A') + "1", std::string("VG1:") + std::string(39, '8'),
-          std::string("VG01:") + std::string(38, 'A'), std::string("https://example.com/?t=VG1:AAAA"),
+         {std::string(), std::string("VG1:"), std::string("hello"), std::string(kVectorToken.substr(0, 42)), lower,
+          std::string("vg1:") + std::string(kVectorToken.substr(4)),
+          std::string("VG1;") + std::string(kVectorToken.substr(4)), std::string("VG1:") + std::string(38, 'A') + "1",
+          std::string("VG1:") + std::string(39, '8'), std::string("VG01:") + std::string(38, 'A'),
+          std::string("https://example.com/?t=VG1:AAAA"),
           std::string("VG1:\0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 43)}) {
         const auto r = decodeToken(text, ring);
         ASSERT_FALSE(r.has_value()) << text;
@@ -128,8 +127,7 @@ TEST(Token, NonZeroTrailingBitsAreMalformedSoEachTokenHasOneSpelling) {
 
 TEST(Token, OtherVersionPrefixIsUnsupported) {
     const KeyRing ring = vectorRing();
-    EXPECT_EQ(decodeToken("VG2:" + std::string(kVectorToken.substr(4)), ring).error(),
-              TokenError::UnsupportedVersion);
+    EXPECT_EQ(decodeToken("VG2:" + std::string(kVectorToken.substr(4)), ring).error(), TokenError::UnsupportedVersion);
     EXPECT_EQ(decodeToken("VG2:ABCDEFGH234567", ring).error(), TokenError::UnsupportedVersion);
     EXPECT_EQ(decodeToken("VG17:" + std::string(50, 'Q'), ring).error(), TokenError::UnsupportedVersion);
     EXPECT_EQ(decodeToken("VG2:abc", ring).error(), TokenError::Malformed);
@@ -141,8 +139,7 @@ TEST(Token, SignedVersionByteOtherThanOneIsUnsupportedButAnAlteredOneIsForged) {
     // Altering the version byte of a genuine token breaks its MAC.
     auto raw = base32Decode(kVectorToken.substr(4)).value();
     raw[0] = 2;
-    const std::string altered =
-        "VG1:" + base32Encode(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
+    const std::string altered = "VG1:" + base32Encode(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
     EXPECT_EQ(decodeToken(altered, ring).error(), TokenError::BadMac);
     // The encoder refuses to sign a version it does not implement.
     TokenPayload v2 = vectorPayload();
@@ -208,8 +205,7 @@ TEST(Token, FlippingAnySingleBitOrCharacterNeverVerifies) {
         for (int bit = 0; bit < 8; ++bit) {
             std::string r = raw;
             r[i] = static_cast<char>(r[i] ^ (1 << bit));
-            const std::string t =
-                "VG1:" + base32Encode(reinterpret_cast<const std::uint8_t*>(r.data()), r.size());
+            const std::string t = "VG1:" + base32Encode(reinterpret_cast<const std::uint8_t*>(r.data()), r.size());
             const auto res = decodeToken(t, ring);
             ASSERT_FALSE(res.has_value()) << "byte " << i << " bit " << bit;
             // Byte 1 is the key id: flipping it names a key this ring lacks; every other flip breaks the MAC.

@@ -15,9 +15,7 @@ namespace {
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 std::string trimAscii(std::string_view s) {
-    auto sp = [](char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-    };
+    auto sp = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
     while (!s.empty() && sp(s.front())) s.remove_prefix(1);
     while (!s.empty() && sp(s.back())) s.remove_suffix(1);
     return std::string(s);
@@ -82,8 +80,7 @@ TEST(TokenFuzz, RandomAndMutatedInputsNeverCrashNorFalselyVerify) {
         input.clear();
         switch (pick(8)) {
             case 0: {  // random bytes; lengths spread evenly over magnitudes up to 10 kB
-                const std::size_t n =
-                    std::min<std::size_t>(pick(std::size_t{1} << (1 + pick(14))), pool.size());
+                const std::size_t n = std::min<std::size_t>(pick(std::size_t{1} << (1 + pick(14))), pool.size());
                 text = std::string_view(pool).substr(pick(pool.size() - n + 1), n);
                 break;
             }
@@ -104,8 +101,7 @@ TEST(TokenFuzz, RandomAndMutatedInputsNeverCrashNorFalselyVerify) {
             case 4: {  // insertions, including NUL bytes
                 input = base;
                 for (std::size_t k = 0, n = 1 + pick(3); k < n; ++k)
-                    input.insert(input.begin() + static_cast<std::ptrdiff_t>(pick(input.size() + 1)),
-                                 randomChar());
+                    input.insert(input.begin() + static_cast<std::ptrdiff_t>(pick(input.size() + 1)), randomChar());
                 break;
             }
             case 5: {  // case flips

@@ -16,7 +16,7 @@
 namespace vg::vision::testing {
 
 class ManualFrameClock final : public FrameClock {
-public:
+  public:
     SteadyTime now() const override {
         std::lock_guard lock(m_);
         return now_;
@@ -43,7 +43,7 @@ public:
         return slept_;
     }
 
-private:
+  private:
     mutable std::mutex m_;
     SteadyTime now_{std::chrono::hours(1000)};
     std::chrono::steady_clock::duration slept_{};
@@ -58,7 +58,7 @@ struct Step {
 };
 
 class ScriptedSource final : public FrameSource {
-public:
+  public:
     explicit ScriptedSource(ManualFrameClock& clock) : clock_(clock) {}
 
     void push(Step s) {
@@ -110,7 +110,7 @@ public:
     // Like a real source, it describes itself differently once closed (a folder forgets its file count).
     std::string describe() const override { return open_ ? "scripted (open)" : "scripted (closed)"; }
 
-private:
+  private:
     ManualFrameClock& clock_;
     mutable std::mutex m_;
     std::condition_variable_any cv_;
@@ -123,7 +123,7 @@ private:
 
 // Records worker events and frames; waitFor() blocks (no sleeping) until a predicate over the record holds.
 class Recorder {
-public:
+  public:
     void onEvent(const WorkerEvent& e) {
         {
             std::lock_guard lock(m_);
@@ -157,7 +157,7 @@ public:
     std::vector<cv::Point> offsets_;
     std::vector<cv::Size> sizes_;
 
-private:
+  private:
     std::mutex m_;
     std::condition_variable cv_;
 };

@@ -1,15 +1,13 @@
 // Frame sources: a folder of images (sorted, paced, looping, disappearing), a video file written here with
 // cv::VideoWriter (own rate, as fast as possible, looping, deleted mid-stream), a missing device, source
 // selection from the config string.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
-
-#include <fmt/format.h>
 
 #include "tests/vision/test_frame_fakes.h"
 
@@ -21,9 +19,10 @@ using namespace std::chrono_literals;
 using testing::ManualFrameClock;
 
 class TempDir {
-public:
+  public:
     TempDir() {
-        path_ = fs::temp_directory_path() / ("vg_frames_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
+        path_ =
+            fs::temp_directory_path() / ("vg_frames_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
         fs::remove_all(path_);
         fs::create_directories(path_);
     }
@@ -33,7 +32,7 @@ public:
     }
     const fs::path& path() const { return path_; }
 
-private:
+  private:
     static inline int counter_ = 0;
     fs::path path_;
 };
@@ -176,7 +175,7 @@ TEST(VideoFileSource, PlaysAtItsOwnRateThenEnds) {
         values.push_back((valueOf(*f) + 20) / 40);
     }
     EXPECT_EQ(values, (std::vector<int>{1, 2, 3, 4, 5}));  // MJPG is lossy: compare coarsely
-    EXPECT_EQ(clock.now() - t0, 200ms);                     // 4 periods of 50 ms
+    EXPECT_EQ(clock.now() - t0, 200ms);                    // 4 periods of 50 ms
     auto end = src->read({});
     ASSERT_FALSE(end);
     EXPECT_EQ(end.error().kind, SourceError::Kind::Ended);
@@ -244,8 +243,9 @@ TEST(FolderSource, WorkerPlaysAFolderThroughTheCallback) {
     testing::Recorder rec;
     SourceOptions opt;
     opt.fps = -1;
-    FrameWorker worker(makeFrameSource(dir.path().string(), opt, clock), {}, clock,
-                       [&](const Frame& f) { rec.onFrame(f); }, [&](const WorkerEvent& e) { rec.onEvent(e); });
+    FrameWorker worker(
+        makeFrameSource(dir.path().string(), opt, clock), {}, clock, [&](const Frame& f) { rec.onFrame(f); },
+        [&](const WorkerEvent& e) { rec.onEvent(e); });
     worker.start();
     ASSERT_TRUE(rec.waitFor([](testing::Recorder& r) {
         return r.count(WorkerEvent::Kind::SourceEnded) == 1 && !r.values_.empty() && r.values_.back() == 180;

@@ -1,11 +1,11 @@
 // FrameWorker: newest frame wins (stale frames dropped and counted), stall -> CAMERA_LOST -> reopen with backoff
 // -> CAMERA_RECOVERED, a refused stream retried while another lane keeps working, ROI crop, clean stop.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <latch>
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
 
 #include "tests/vision/test_frame_fakes.h"
 
@@ -131,8 +131,9 @@ TEST(FrameWorker, StallIsReportedOnceThenReopenedWithBackoffAndRecovered) {
     opt.stall_after = 5s;
     opt.initial_backoff = 500ms;
     opt.max_backoff = 4s;
-    FrameWorker worker(std::move(source), opt, clock, [&](const Frame& f) { rec.onFrame(f); },
-                       [&](const WorkerEvent& e) { rec.onEvent(e); });
+    FrameWorker worker(
+        std::move(source), opt, clock, [&](const Frame& f) { rec.onFrame(f); },
+        [&](const WorkerEvent& e) { rec.onEvent(e); });
     worker.start();
 
     src.push({std::nullopt, 7, 0ms});
@@ -170,7 +171,8 @@ TEST(FrameWorker, RoiCropsBeforeTheCallbackAndReportsTheOffset) {
     Recorder rec;
     WorkerOptions opt;
     opt.roi = cv::Rect(10, 5, 30, 100);  // taller than the 64x48 frame: clipped
-    FrameWorker worker(std::move(source), opt, clock, [&](const Frame& f) { rec.onFrame(f); }, nullptr);
+    FrameWorker worker(
+        std::move(source), opt, clock, [&](const Frame& f) { rec.onFrame(f); }, nullptr);
     worker.start();
     src.push({std::nullopt, 3, 0ms});
     ASSERT_TRUE(rec.waitFor([](Recorder& r) { return r.values_.size() == 1; }));
@@ -184,8 +186,9 @@ TEST(FrameWorker, EndOfAFilePlayedOnceIsReportedAndNotRetried) {
     auto source = std::make_unique<ScriptedSource>(clock);
     ScriptedSource& src = *source;
     Recorder rec;
-    FrameWorker worker(std::move(source), {}, clock, [&](const Frame& f) { rec.onFrame(f); },
-                       [&](const WorkerEvent& e) { rec.onEvent(e); });
+    FrameWorker worker(
+        std::move(source), {}, clock, [&](const Frame& f) { rec.onFrame(f); },
+        [&](const WorkerEvent& e) { rec.onEvent(e); });
     worker.start();
     src.push({std::nullopt, 1, 0ms});
     src.push({SourceError{SourceError::Kind::Ended, "clip.avi ended"}, 0, 0ms});
@@ -216,14 +219,16 @@ TEST(FrameWorker, RefusedStreamIsReportedAndRetriedWhileAnotherLaneKeepsWorking)
     so.open_timeout = 2000ms;
     so.read_timeout = 2000ms;
     const std::string url = "rtsp://user:secret@127.0.0.1:" + std::to_string(freeLoopbackPort()) + "/lane1";
-    FrameWorker stream_worker(makeFrameSource(url, so, clock), {}, clock, [&](const Frame& f) { cam_rec.onFrame(f); },
-                              [&](const WorkerEvent& e) { cam_rec.onEvent(e); });
+    FrameWorker stream_worker(
+        makeFrameSource(url, so, clock), {}, clock, [&](const Frame& f) { cam_rec.onFrame(f); },
+        [&](const WorkerEvent& e) { cam_rec.onEvent(e); });
 
     auto other_source = std::make_unique<ScriptedSource>(clock);
     ScriptedSource& other = *other_source;
     Recorder other_rec;
-    FrameWorker other_worker(std::move(other_source), {}, clock, [&](const Frame& f) { other_rec.onFrame(f); },
-                             [&](const WorkerEvent& e) { other_rec.onEvent(e); });
+    FrameWorker other_worker(
+        std::move(other_source), {}, clock, [&](const Frame& f) { other_rec.onFrame(f); },
+        [&](const WorkerEvent& e) { other_rec.onEvent(e); });
     stream_worker.start();
     other_worker.start();
 
@@ -246,7 +251,8 @@ TEST(FrameWorker, RefusedStreamIsReportedAndRetriedWhileAnotherLaneKeepsWorking)
 
 TEST(FrameWorker, StopJoinsPromptlyEvenWhileTheSourceWaits) {
     ManualFrameClock clock;
-    FrameWorker worker(std::make_unique<ScriptedSource>(clock), {}, clock, [](const Frame&) {}, nullptr);
+    FrameWorker worker(
+        std::make_unique<ScriptedSource>(clock), {}, clock, [](const Frame&) {}, nullptr);
     worker.start();
     worker.stop();
     worker.stop();

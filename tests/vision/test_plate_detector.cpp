@@ -14,8 +14,7 @@
 namespace vg::vision {
 namespace {
 
-const std::filesystem::path kRefDir =
-    std::filesystem::path(VG_TEST_DATA_DIR) / "plates" / "detector_reference";
+const std::filesystem::path kRefDir = std::filesystem::path(VG_TEST_DATA_DIR) / "plates" / "detector_reference";
 
 PlateDetector loadOrFail() {
     auto d = PlateDetector::loadDefault();
@@ -31,16 +30,14 @@ TEST(PlateDetector, CommittedModelMatchesTheTrainingScriptsOutputs) {
     const float tol = expected.at("tolerance").get<float>();
     ASSERT_GE(expected.at("samples").size(), 3U);
     for (const auto& s : expected.at("samples")) {
-        const cv::Mat img =
-            cv::imread((kRefDir / s.at("file").get<std::string>()).string(), cv::IMREAD_COLOR);
+        const cv::Mat img = cv::imread((kRefDir / s.at("file").get<std::string>()).string(), cv::IMREAD_COLOR);
         ASSERT_FALSE(img.empty()) << s.at("file");
         ASSERT_EQ(img.cols, s.at("width").get<int>());
         const cv::Mat out = det.logits(img);
         ASSERT_EQ(out.cols, img.cols / det.metadata().stride);
         ASSERT_EQ(out.rows, img.rows / det.metadata().stride);
         for (const auto& p : s.at("probes")) {
-            EXPECT_NEAR(out.at<float>(p[0].get<int>(), p[1].get<int>()), p[2].get<float>(), tol)
-                << s.at("file");
+            EXPECT_NEAR(out.at<float>(p[0].get<int>(), p[1].get<int>()), p[2].get<float>(), tol) << s.at("file");
         }
         double maxV = 0;
         cv::minMaxLoc(out, nullptr, &maxV);
@@ -85,18 +82,17 @@ TEST(PlateDetector, EmptyOddOrTinyFramesGiveNoOutlines) {
 TEST(PlateDetector, MetadataIsCheckedAndAMissingModelIsAnError) {
     EXPECT_FALSE(parseDetectorMetadata("[]"));
     EXPECT_FALSE(parseDetectorMetadata(R"({"input": {"scale": 0.1}})"));
-    EXPECT_FALSE(parseDetectorMetadata(
-        R"({"input": {"scale": 0.0039, "mean": 0.5, "channels": 1}, "output": {"stride": 4}})"));
-    EXPECT_FALSE(parseDetectorMetadata(
-        R"({"input": {"scale": 0.0039, "mean": 0.5, "multiple": 16}, "output": {"stride": 5}})"));
+    EXPECT_FALSE(
+        parseDetectorMetadata(R"({"input": {"scale": 0.0039, "mean": 0.5, "channels": 1}, "output": {"stride": 4}})"));
+    EXPECT_FALSE(
+        parseDetectorMetadata(R"({"input": {"scale": 0.0039, "mean": 0.5, "multiple": 16}, "output": {"stride": 5}})"));
     const auto ok = parseDetectorMetadata(
         R"({"input": {"scale": 0.0039, "mean": 0.5, "multiple": 16}, "output": {"stride": 4, "threshold": 0.4}})");
     ASSERT_TRUE(ok);
     EXPECT_EQ(ok->stride, 4);
     EXPECT_FLOAT_EQ(ok->threshold, 0.4F);
-    const auto missing =
-        PlateDetector::load("/nonexistent/plate_detector.onnx",
-                            std::filesystem::path(VG_SOURCE_DIR) / "vision/models/plate_detector.json");
+    const auto missing = PlateDetector::load(
+        "/nonexistent/plate_detector.onnx", std::filesystem::path(VG_SOURCE_DIR) / "vision/models/plate_detector.json");
     ASSERT_FALSE(missing);
     EXPECT_NE(missing.error().find("not found"), std::string::npos) << missing.error();
 }

@@ -4,10 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <set>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "vision/qr_reader.h"
 

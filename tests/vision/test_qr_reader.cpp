@@ -4,10 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <set>
-
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "vision/qr_reader.h"
 
@@ -106,8 +105,9 @@ TEST(QrReader, RegionOfInterestLimitsTheSearchAndCornersStayInFrameCoordinates) 
 
     QrOptions elsewhere;
     // The widest strip of the frame left or right of the code.
-    elsewhere.roi = code.x > img.cols - (code.x + code.width) ? cv::Rect(0, 0, code.x - 5, img.rows)
-                                                              : cv::Rect(code.x + code.width + 5, 0, img.cols, img.rows);
+    elsewhere.roi = code.x > img.cols - (code.x + code.width)
+                        ? cv::Rect(0, 0, code.x - 5, img.rows)
+                        : cv::Rect(code.x + code.width + 5, 0, img.cols, img.rows);
     EXPECT_TRUE(QrReader(elsewhere).read(img).empty());
 }
 

@@ -1,22 +1,20 @@
 // The relay drivers that talk to a module: modbus-tcp against a real libmodbus server on loopback, serial (LCUS
 // frames) against a pseudo-terminal. Each switch is checked where the module sees it; a module that goes away is a
 // fault naming the driver and the module, never a silent success.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <modbus.h>
+#include <pty.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <fcntl.h>
-#include <pty.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <boost/asio/io_context.hpp>
-#include <modbus.h>
 
 #include "gate/relay/relay.h"
 #include "gate/relay/serial_relay.h"
@@ -32,7 +30,7 @@ NowFn fixedNow() {
 
 // A Modbus TCP relay module on 127.0.0.1: 16 coils; every coil value the module holds after each request is logged.
 class FakeModbusModule {
-public:
+  public:
     FakeModbusModule() {
         mapping_ = modbus_mapping_new(16, 0, 0, 0);
         for (int attempt = 0; attempt < 50 && listen_fd_ < 0; ++attempt) {
@@ -68,7 +66,7 @@ public:
         return log_;
     }
 
-private:
+  private:
     void serve() {
         while (!stopped_) {
             int listener = listen_fd_;

@@ -1,13 +1,12 @@
 // The relay drivers as the daemon uses them: what the sim records, fail-closed errors naming the driver,
 // the max_hold cap, start-up release, presence inputs.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include <boost/asio/io_context.hpp>
-#include <fmt/format.h>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "gate/relay/presence_input.h"
 #include "gate/relay/relay.h"
@@ -28,7 +27,7 @@ std::vector<nlohmann::json> readLines(const fs::path& p) {
 }
 
 class RelayTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / fmt::format("vg-relay-{}-{}", ::getpid(), counter_++);
         fs::create_directories(dir_);
