@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gate/ledger_internal.h"
+#include "gate/parse_number.h"
 
 namespace vg::gate {
 
@@ -144,7 +145,10 @@ Ledger::~Ledger() = default;
 int Ledger::schemaVersion() const {
     SQLite::Statement q(impl_->db, "SELECT value FROM meta WHERE key = 'schema_version'");
     if (!q.executeStep()) return 0;
-    return std::stoi(q.getColumn(0).getString());
+    const std::string text = q.getColumn(0).getString();
+    const auto version = parseNumber<int>(text);
+    if (!version) throw std::runtime_error("ledger: schema_version in table meta is not a number: '" + text + "'");
+    return *version;
 }
 
 }  // namespace vg::gate

@@ -16,11 +16,15 @@
 #include <numeric>
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/option_number.h"
+#include "gate/parse_number.h"
 #include "synth.h"
 #include "vision/plate_pipeline.h"
 #include "vision/plate_voter.h"
@@ -29,6 +33,13 @@ namespace fs = std::filesystem;
 using vg::vision::PlateRead;
 
 namespace {
+
+// A number field of a labels CSV row; a malformed one is an error that names the field.
+float csvNumber(const std::map<std::string, std::string>& row, const std::string& field) {
+    const std::string& text = row.at(field);
+    if (const auto v = vg::gate::parseNumber<float>(text)) return *v;
+    throw std::runtime_error("labels: field " + field + " is not a number: '" + text + "'");
+}
 
 struct Args {
     fs::path data = "/work/shared/data/plates";
@@ -231,11 +242,11 @@ int main(int argc, char** argv) {
         else if (k == "--sets")
             a.sets = next();
         else if (k == "--gen")
-            a.gen = std::stoi(next());
+            a.gen = vg::bench::optionNumber<int>(k, next());
         else if (k == "--passes")
-            a.passes = std::stoi(next());
+            a.passes = vg::bench::optionNumber<int>(k, next());
         else if (k == "--confidence")
-            a.confidence = std::stof(next());
+            a.confidence = vg::bench::optionNumber<float>(k, next());
         else if (k == "--dump")
             a.dump = next();
         else if (k == "--flat")
@@ -329,15 +340,19 @@ int main(int argc, char** argv) {
             vg::vision::PlateQuad truth;
             if (set == "easypr") {
                 truth = vg::vision::quadFromRotatedRect(cv::RotatedRect(
-                    {std::stof(row.at("plate_cx")), std::stof(row.at("plate_cy"))},
-                    {std::stof(row.at("plate_w")), std::stof(row.at("plate_h"))}, std::stof(row.at("rotation_deg"))));
+                    {csvNumber(row, "plate_cx"), csvNumber(row, "plate_cy")},
+                    {csvNumber(row, "plate_w"), csvNumber(row, "plate_h")}, csvNumber(row, "rotation_deg")));
             } else {
                 std::array<cv::Point2f, 4> pts;
                 std::stringstream vs(row.at("four_vertices"));
                 std::string v;
                 for (std::size_t k = 0; k < 4 && std::getline(vs, v, ';'); ++k) {
                     const auto amp = v.find('&');
-                    pts[k] = cv::Point2f(std::stof(v.substr(0, amp)), std::stof(v.substr(amp + 1)));
+                    const auto x = vg::gate::parseNumber<float>(v.substr(0, amp));
+                    const auto y =
+                        amp == std::string::npos ? std::nullopt : vg::gate::parseNumber<float>(v.substr(amp + 1));
+                    if (!x || !y) throw std::runtime_error("labels: four_vertices is not x&y;...: '" + v + "'");
+                    pts[k] = cv::Point2f(*x, *y);
                 }
                 truth = vg::vision::orderQuad(pts);
             }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/option_number.h"
 #include "bench/qr/frame_synth.h"
 #include "vision/qr_reader.h"
 
@@ -204,13 +205,13 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i], v = argv[i + 1];
         if (a == "--frames")
-            frames = std::stoi(v);
+            frames = vg::bench::optionNumber<int>(a, v);
         else if (a == "--no-code")
-            no_code = std::stoi(v);
+            no_code = vg::bench::optionNumber<int>(a, v);
         else if (a == "--plate")
-            plate = std::stoi(v);
+            plate = vg::bench::optionNumber<int>(a, v);
         else if (a == "--seed")
-            seed = std::stoull(v);
+            seed = vg::bench::optionNumber<std::uint64_t>(a, v);
         else if (a == "--photos")
             photos = v;
     }

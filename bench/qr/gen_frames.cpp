@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/option_number.h"
 #include "bench/qr/frame_synth.h"
 #include "cli/cards_pdf.h"
 
@@ -38,13 +39,13 @@ int main(int argc, char** argv) {
         const std::string a = argv[i];
         const std::string v = i + 1 < argc ? argv[i + 1] : "";
         if (a == "--count")
-            count = std::stoi(v), ++i;
+            count = vg::bench::optionNumber<int>(a, v), ++i;
         else if (a == "--no-code")
-            no_code = std::stoi(v), ++i;
+            no_code = vg::bench::optionNumber<int>(a, v), ++i;
         else if (a == "--seed")
-            seed = std::stoull(v), ++i;
+            seed = vg::bench::optionNumber<std::uint64_t>(a, v), ++i;
         else if (a == "--quality")
-            quality = std::stoi(v), ++i;
+            quality = vg::bench::optionNumber<int>(a, v), ++i;
         else if (a == "--size") {
             std::sscanf(v.c_str(), "%dx%d", &size.width, &size.height);
             ++i;
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
             page = true;
         else if (a == "--only") {
             std::stringstream list(v);
-            for (std::string item; std::getline(list, item, ',');) only.push_back(std::stoi(item));
+            for (std::string item; std::getline(list, item, ',');)
+                only.push_back(vg::bench::optionNumber<int>(a, item));
             ++i;
         } else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());

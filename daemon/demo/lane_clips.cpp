@@ -19,6 +19,7 @@
 #include <sstream>
 #include <string>
 
+#include "bench/option_number.h"
 #include "bench/plates/synth.h"
 #include "cli/cards_pdf.h"
 
@@ -37,7 +38,7 @@ std::map<std::string, std::string> parseLine(const std::string& line) {
 
 int toInt(const std::map<std::string, std::string>& m, const std::string& key, int fallback) {
     const auto it = m.find(key);
-    return it == m.end() ? fallback : std::stoi(it->second);
+    return it == m.end() ? fallback : vg::bench::optionNumber<int>("scene field " + key, it->second);
 }
 
 cv::Mat emptyLane(std::mt19937& rng) {
@@ -67,9 +68,9 @@ int main(int argc, char** argv) {
     for (int i = 3; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--start")
-            index = std::stoi(argv[i + 1]);
+            index = vg::bench::optionNumber<int>(a, argv[i + 1]);
         else if (a == "--fps")
-            fps = std::stod(argv[i + 1]);
+            fps = vg::bench::optionNumber<double>(a, argv[i + 1]);
         else {
             std::fprintf(stderr, "vg-lane-clips: unknown option %s\n", a.c_str());
             return 2;

@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "gate/parse_number.h"
+
 namespace vg::testing {
 
 namespace fs = std::filesystem;
@@ -135,7 +137,8 @@ inline std::pair<int, std::string> httpGet(int port, const std::string& path) {
     ::close(fd);
     if (reply.size() < 12) return {0, reply};
     const auto body = reply.find("\r\n\r\n");
-    return {std::stoi(reply.substr(9, 3)), body == std::string::npos ? "" : reply.substr(body + 4)};
+    return {gate::parseNumber<int>(reply.substr(9, 3)).value_or(0),
+            body == std::string::npos ? "" : reply.substr(body + 4)};
 }
 
 struct LaneSpec {
