@@ -141,7 +141,10 @@ void registerDeviceCommands(CLI::App& app, Command& command) {
     scan->add_option("IMAGE", *images, "image files")->required();
     scan->callback([&command, images] {
         command.needs_config = false;
-        command.run = [images](CliContext& ctx) { return runScan(*images, ctx.json(), ctx.out(), ctx.err()); };
+        command.run = [images](CliContext& ctx) {
+            const vision::SystemFrameClock clock;
+            return runScan(*images, ctx.json(), ctx.out(), ctx.err(), clock);
+        };
     });
 
     registerGuardCommand(app, command, "confirm",

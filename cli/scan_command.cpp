@@ -70,7 +70,8 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 }  // namespace
 
-int runScan(const std::vector<std::string>& images, bool json_output, std::ostream& out, std::ostream& err) {
+int runScan(const std::vector<std::string>& images, bool json_output, std::ostream& out, std::ostream& err,
+            const vision::FrameClock& clock) {
     if (images.empty()) {
         err << "scan: give at least one image file\n";
         return 2;
@@ -82,7 +83,7 @@ int runScan(const std::vector<std::string>& images, bool json_output, std::ostre
     const float min_plate_confidence = defaultMinPlateConfidence();
     int status = 0;
     for (const auto& path : images) {
-        const auto t0 = std::chrono::steady_clock::now();
+        const auto t0 = clock.now();
         std::optional<std::string> error = unreadableReason(path);
         cv::Mat image;
         if (!error) {
@@ -99,7 +100,7 @@ int runScan(const std::vector<std::string>& images, bool json_output, std::ostre
             codes = reader.read(image);
             plates = platesIn(plate_pipeline ? &*plate_pipeline : nullptr, image, min_plate_confidence);
         }
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        const double ms = std::chrono::duration<double, std::milli>(clock.now() - t0).count();
         const double ms_rounded = std::round(ms * 10) / 10;
 
         if (error) {

@@ -4,15 +4,18 @@
 // with a reason and the command goes on with the rest.
 // Exit status: 0 when every image could be read (whether or not it holds a code); 2 when at least one input file
 // could not be read (PRODUCT.md: "2 an unreadable input file"), even if the others were scanned.
-// Single-threaded; never throws.
+// `clock` times each image (the "ms" it reports). Single-threaded; never throws.
 #pragma once
 
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "vision/frame_source.h"
+
 namespace vg::cli {
 
-int runScan(const std::vector<std::string>& images, bool json, std::ostream& out, std::ostream& err);
+int runScan(const std::vector<std::string>& images, bool json, std::ostream& out, std::ostream& err,
+            const vision::FrameClock& clock);
 
 }  // namespace vg::cli

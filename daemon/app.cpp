@@ -113,7 +113,7 @@ LaneOptions laneOptionsFor(const config::Settings& s, const config::LaneSettings
     return o;
 }
 
-App::App(std::filesystem::path config_path, config::Settings settings)
+App::App(std::filesystem::path config_path, config::Settings settings, AppServices services)
     : config_path_(std::move(config_path)),
       settings_(std::move(settings)),
       signals_(io_, SIGHUP, SIGTERM, SIGINT),
@@ -121,6 +121,9 @@ App::App(std::filesystem::path config_path, config::Settings settings)
       sweep_timer_(io_),
       watchdog_timer_(io_),
       status_timer_(io_),
+      clock_(services.clock),
+      frame_clock_(services.frame_clock),
+      notifier_(services.notifier),
       zone_(zoneOrThrow(settings_.site.timezone)) {
     setupLogging();
     ledger_ = openLedger();
@@ -154,6 +157,7 @@ std::unique_ptr<gate::Ledger> App::openLedger() const {
 
 void App::setupLane(const config::LaneSettings& ls) {
     auto unit = std::make_unique<LaneUnit>();
+    unit->heartbeat = std::make_unique<LaneHeartbeat>(frame_clock_);
     unit->settings = ls;
     unit->ledger = openLedger();
     unit->decider = std::make_unique<LedgerDecider>(*unit->ledger);
@@ -175,7 +179,7 @@ void App::setupLane(const config::LaneSettings& ls) {
     const bool tts = ls.announcer && ls.announcer->driver == config::AnnouncerDriver::Tts;
     unit->announcer = makeAnnouncer(ls.name, tts, ls.announcer ? ls.announcer->voice : "");
     unit->lane = std::make_unique<Lane>(laneOptionsFor(settings_, ls), *unit->decider, *unit->relay, *unit->announcer,
-                                        unit->presence.get(), clock_, zone_, metrics_);
+                                        unit->presence.get(), clock_, frame_clock_, zone_, metrics_);
     unit->lane->setDecisionHandler([this](const gate::Decision& d) {
         const bool ok = d.reason != gate::Reason::DenyInternal && !d.spooled;
         boost::asio::post(io_, [this, ok] {
@@ -239,7 +243,7 @@ void App::recordFault(std::string_view kind, const nlohmann::json& payload) {
 int App::run() {
     waitSignals();
     for (auto& unit : lanes_) {
-        unit->heartbeat_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+        unit->heartbeat->beat();
         unit->thread = std::thread([u = unit.get()] { u->io.run(); });
     }
     for (auto& unit : lanes_) {

@@ -42,6 +42,7 @@
 #include "daemon/decider.h"
 #include "daemon/http_server.h"
 #include "daemon/lane.h"
+#include "daemon/lane_watch.h"
 #include "daemon/metrics.h"
 #include "daemon/notifier.h"
 #include "gate/ledger.h"
@@ -59,9 +60,16 @@ std::string checkDaemonSettings(const config::Settings& s);
 gate::RuleSettings ruleSettingsFor(const config::Settings& s, const config::LaneDefaults& lane);
 LaneOptions laneOptionsFor(const config::Settings& s, const config::LaneSettings& lane);
 
+// What the App takes from the composition root (main.cpp): its clocks and systemd's notifier. They outlive the App.
+struct AppServices {
+    gate::Clock& clock;               // decisions, records, the status page
+    vision::FrameClock& frame_clock;  // frames, lane heartbeats, stop()'s deadline (steady)
+    Notifier& notifier;
+};
+
 class App {
   public:
-    App(std::filesystem::path config_path, config::Settings settings);
+    App(std::filesystem::path config_path, config::Settings settings, AppServices services);
     ~App();
     App(const App&) = delete;
     App& operator=(const App&) = delete;
@@ -85,8 +93,8 @@ class App {
         std::unique_ptr<Lane> lane;
         std::vector<std::unique_ptr<CameraFeed>> cameras;
         mutable std::mutex status_mutex;
-        LaneStatus status;                          // snapshot for the main thread
-        std::atomic<std::int64_t> heartbeat_ns{0};  // steady clock of the lane's last tick
+        LaneStatus status;                         // snapshot for the main thread
+        std::unique_ptr<LaneHeartbeat> heartbeat;  // beaten by the lane's thread on every tick
         std::thread thread;
         bool abandoned = false;  // main thread: stop() gave up waiting for this lane's release
     };
@@ -132,9 +140,9 @@ class App {
     boost::asio::steady_timer sweep_timer_;
     boost::asio::steady_timer watchdog_timer_;
     boost::asio::steady_timer status_timer_;
-    gate::SystemClock clock_;
-    vision::SystemFrameClock frame_clock_;
-    SystemdNotifier notifier_;
+    gate::Clock& clock_;
+    vision::FrameClock& frame_clock_;
+    Notifier& notifier_;
     Metrics metrics_;
     gate::SiteZone zone_;
     std::unique_ptr<gate::Ledger> ledger_;  // the main thread's connection: sweep, events, health

@@ -33,18 +33,9 @@ void App::stopLaneThreads() {
     std::erase(lanes_, nullptr);
 }
 
-std::chrono::milliseconds App::stallLimit() const {
-    if (auto every = notifier_.watchdogInterval()) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(*every / 2);
-    }
-    return 10s;
-}
+std::chrono::milliseconds App::stallLimit() const { return daemon::stallLimit(notifier_.watchdogInterval()); }
 
-bool App::stalled(const LaneUnit& unit) const {
-    const auto idle = std::chrono::steady_clock::now().time_since_epoch() -
-                      std::chrono::steady_clock::duration(unit.heartbeat_ns.load());
-    return idle > stallLimit();
-}
+bool App::stalled(const LaneUnit& unit) const { return unit.heartbeat->stalled(stallLimit()); }
 
 void App::snapshot(LaneUnit& unit) {
     LaneStatus s = unit.lane->status();
@@ -71,7 +62,7 @@ void App::tickLoop() {
         for (auto& unit : lanes_) {
             postToLane(*unit, [u = unit.get()] {
                 u->lane->tick();
-                u->heartbeat_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+                u->heartbeat->beat();
             });
         }
         tickLoop();
@@ -82,15 +73,12 @@ void App::watchdogLoop(std::chrono::microseconds every) {
     // Petted by the main loop itself, and only while every lane's thread has ticked within half of
     // WatchdogSec (every = WatchdogSec/4): if a handler or a driver call hangs, the pets stop and systemd
     // restarts the service.
-    bool lanes_alive = true;
-    for (const auto& unit : lanes_) {
-        if (stalled(*unit)) {
-            lanes_alive = false;
-            spdlog::error("LANE_STALLED {}", dumpJson({{"lane", unit->settings.name},
-                                                       {"note", "no watchdog pet until its thread ticks again"}}));
-        }
+    std::vector<WatchedLane> watched;
+    for (const auto& unit : lanes_) watched.push_back({unit->settings.name, unit->heartbeat.get()});
+    for (const std::string& lane : petWatchdogIfAlive(notifier_, watched, stallLimit())) {
+        spdlog::error("LANE_STALLED {}",
+                      dumpJson({{"lane", lane}, {"note", "no watchdog pet until its thread ticks again"}}));
     }
-    if (lanes_alive) notifier_.notify("WATCHDOG=1");
     watchdog_timer_.expires_after(every);
     watchdog_timer_.async_wait([this, every](const boost::system::error_code& ec) {
         if (ec || stopping_) return;
@@ -107,7 +95,7 @@ void App::stop() {
     // flight there (if any) has finished: a lane whose driver hangs holds back neither another lane's release
     // nor the exit. The wait is as long as a stalled lane may take while running (LANE_STALLED), and within
     // systemd's stop timeout.
-    const auto deadline = std::chrono::steady_clock::now() + stallLimit();
+    const auto deadline = frame_clock_.now() + stallLimit();
     std::vector<std::future<relay::RelayResult>> released;
     for (auto& unit : lanes_) {
         auto done = std::make_shared<std::promise<relay::RelayResult>>();

@@ -25,6 +25,7 @@ gate::TimePoint toGate(vision::FrameTime t) { return std::chrono::time_point_cas
 CameraFeed::CameraFeed(CameraFeedOptions options, vision::FrameClock& clock, Metrics& metrics, Post post, Event event,
                        std::unique_ptr<PlateSeer> plates)
     : options_(std::move(options)),
+      clock_(clock),
       metrics_(metrics),
       post_(std::move(post)),
       plates_(std::move(plates)),
@@ -63,10 +64,9 @@ void CameraFeed::announceStreaming(const vision::Frame& frame) {
 
 void CameraFeed::readQr(const vision::Frame& frame) {
     announceStreaming(frame);
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = clock_.now();
     const auto reads = qr_.read(frame.image, frame.captured);
-    metrics_.observeDecode(options_.lane, "qr",
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    metrics_.observeDecode(options_.lane, "qr", std::chrono::duration<double>(clock_.now() - t0).count());
     for (const auto& r : reads) {
         LaneObservation o;
         o.kind = LaneObservation::Kind::Qr;
@@ -78,10 +78,9 @@ void CameraFeed::readQr(const vision::Frame& frame) {
 
 void CameraFeed::readPlates(const vision::Frame& frame) {
     announceStreaming(frame);
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = clock_.now();
     auto reads = plates_->read(frame.image, toGate(frame.captured));
-    metrics_.observeDecode(options_.lane, "plate",
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    metrics_.observeDecode(options_.lane, "plate", std::chrono::duration<double>(clock_.now() - t0).count());
     LaneObservation looked;
     looked.kind = LaneObservation::Kind::PlateFrame;
     looked.frame_time = toGate(frame.captured);

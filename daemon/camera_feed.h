@@ -60,6 +60,7 @@ class CameraFeed {
     void readQr(const vision::Frame& frame);
     void readPlates(const vision::Frame& frame);
     CameraFeedOptions options_;
+    vision::FrameClock& clock_;  // times the reads for the metrics
     Metrics& metrics_;
     Post post_;
     std::unique_ptr<PlateSeer> plates_;

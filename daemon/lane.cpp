@@ -56,13 +56,15 @@ bool isHold(Reason r) { return r == Reason::HoldPlateUnread || r == Reason::Hold
 }  // namespace
 
 Lane::Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer& announcer,
-           relay::PresenceInput* presence, const gate::Clock& clock, const gate::SiteZone& zone, Metrics& metrics)
+           relay::PresenceInput* presence, const gate::Clock& clock, const vision::FrameClock& steady,
+           const gate::SiteZone& zone, Metrics& metrics)
     : options_(std::move(options)),
       decider_(decider),
       relay_(relay),
       announcer_(announcer),
       presence_(presence),
       clock_(clock),
+      steady_(steady),
       zone_(zone),
       metrics_(metrics),
       voter_(voterOptions(options_)) {
@@ -296,15 +298,14 @@ gate::Presence Lane::samplePresence() {
 
 void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoint> card_frame) {
     obs.presence = samplePresence();
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = steady_.now();
     const gate::Decision d = decider_.decide(obs, options_.rules, now, options_.dry_run, std::nullopt);
     if (d.spool_replayed > 0) {
         // The ledger is writable again: the exits decided while it was not are now in it (rule 8).
         spdlog::info("SPOOL_REPLAYED {}",
                      dumpJson(nlohmann::json{{"decisions", d.spool_replayed}, {"lane", options_.name}}));
     }
-    metrics_.observeDecision(options_.name,
-                             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    metrics_.observeDecision(options_.name, std::chrono::duration<double>(steady_.now() - t0).count());
     act(d, obs, now, card_frame);
 }
 

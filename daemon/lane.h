@@ -24,6 +24,7 @@
 #include "gate/relay/presence_input.h"
 #include "gate/relay/relay.h"
 #include "gate/rules.h"
+#include "vision/frame_source.h"
 #include "vision/plate_voter.h"
 
 namespace vg::daemon {
@@ -68,7 +69,8 @@ struct LaneStatus {
 class Lane {
   public:
     Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer& announcer,
-         relay::PresenceInput* presence, const gate::Clock& clock, const gate::SiteZone& zone, Metrics& metrics);
+         relay::PresenceInput* presence, const gate::Clock& clock, const vision::FrameClock& steady,
+         const gate::SiteZone& zone, Metrics& metrics);
 
     void onObservation(const LaneObservation& obs);
     void tick();  // deadlines: plate_timeout, pair_window, repeat_window
@@ -141,6 +143,7 @@ class Lane {
     Announcer& announcer_;
     relay::PresenceInput* presence_;
     const gate::Clock& clock_;
+    const vision::FrameClock& steady_;  // times the ledger call for the metrics
     const gate::SiteZone& zone_;
     Metrics& metrics_;
     vision::PlateVoter voter_;

@@ -56,7 +56,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        vg::daemon::App app(config_path, std::move(*settings));
+        // The composition root: the real clocks and systemd's notifier.
+        vg::gate::SystemClock clock;
+        vg::vision::SystemFrameClock frame_clock;
+        vg::daemon::SystemdNotifier notifier;
+        vg::daemon::App app(config_path, std::move(*settings), {clock, frame_clock, notifier});
         const int rc = app.run();
         if (app.abandonedLanes()) {
             // A lane's thread is still inside a driver call: end here, without destructors that would pull its

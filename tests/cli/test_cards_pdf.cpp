@@ -14,9 +14,12 @@
 #include "cli/scan_command.h"
 #include "gate/key_ring.h"
 #include "gate/token.h"
+#include "vision/test_frame_fakes.h"
 
 namespace vg::cli {
 namespace {
+
+const vision::testing::ManualFrameClock kClock;  // scan's "ms" reads 0
 
 namespace fs = std::filesystem;
 
@@ -68,7 +71,7 @@ TEST(CardsPdf, AMonthOfCardsReadsBackEveryTokenOnceAtFullSize) {
     ASSERT_EQ(pages.size(), 5u);
 
     std::ostringstream out, err;
-    ASSERT_EQ(runScan(pages, true, out, err), 0) << err.str();
+    ASSERT_EQ(runScan(pages, true, out, err, kClock), 0) << err.str();
     std::map<std::string, int> seen;
     std::istringstream lines(out.str());
     double smallest_mm = 1e9;

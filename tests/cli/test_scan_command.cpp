@@ -8,9 +8,12 @@
 #include <sstream>
 
 #include "cli/scan_command.h"
+#include "vision/test_frame_fakes.h"
 
 namespace vg::cli {
 namespace {
+
+const vision::testing::ManualFrameClock kClock;  // scan's "ms" reads 0
 
 namespace fs = std::filesystem;
 
@@ -43,8 +46,8 @@ TEST(ScanCommand, ReportsEveryImageInOrderAndGoesOnPastBadOnes) {
     const fs::path missing = dir / "missing.png";
 
     std::ostringstream out, err;
-    const int status =
-        runScan({good, corrupt.string(), missing.string(), kQr + "nocode_008.jpg", dir.string()}, true, out, err);
+    const int status = runScan({good, corrupt.string(), missing.string(), kQr + "nocode_008.jpg", dir.string()}, true,
+                               out, err, kClock);
     fs::remove_all(dir);
 
     EXPECT_EQ(status, 2);
@@ -73,7 +76,7 @@ TEST(ScanCommand, AllReadableIsExitZeroAndTextModeIsReadable) {
     std::string good;
     const std::string token = firstLabelledCode(&good);
     std::ostringstream out, err;
-    EXPECT_EQ(runScan({good, kQr + "nocode_009.jpg"}, false, out, err), 0);
+    EXPECT_EQ(runScan({good, kQr + "nocode_009.jpg"}, false, out, err, kClock), 0);
     EXPECT_TRUE(err.str().empty()) << err.str();
     EXPECT_NE(out.str().find(good + ": 1 QR code"), std::string::npos) << out.str();
     EXPECT_NE(out.str().find("QR " + token), std::string::npos);
@@ -82,7 +85,7 @@ TEST(ScanCommand, AllReadableIsExitZeroAndTextModeIsReadable) {
 
 TEST(ScanCommand, NoImagesIsABadCommandLine) {
     std::ostringstream out, err;
-    EXPECT_EQ(runScan({}, true, out, err), 2);
+    EXPECT_EQ(runScan({}, true, out, err, kClock), 2);
     EXPECT_TRUE(out.str().empty());
 }
 

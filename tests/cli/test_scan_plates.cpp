@@ -10,9 +10,12 @@
 #include <sstream>
 
 #include "cli/scan_command.h"
+#include "vision/test_frame_fakes.h"
 
 namespace vg::cli {
 namespace {
+
+const vision::testing::ManualFrameClock kClock;  // scan's "ms" reads 0
 
 namespace fs = std::filesystem;
 
@@ -21,7 +24,7 @@ const fs::path kModel = fs::path(VG_SOURCE_DIR) / "vision" / "models" / "plate_r
 
 nlohmann::json scanOne(const fs::path& image) {
     std::ostringstream out, err;
-    EXPECT_EQ(runScan({image.string()}, true, out, err), 0) << err.str();
+    EXPECT_EQ(runScan({image.string()}, true, out, err, kClock), 0) << err.str();
     return nlohmann::json::parse(out.str());
 }
 

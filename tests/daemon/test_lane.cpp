@@ -8,6 +8,7 @@
 #include "fakes/fake_decider.h"
 #include "fakes/fake_relay.h"
 #include "fakes/manual_clock.h"
+#include "vision/test_frame_fakes.h"
 
 namespace vg::daemon {
 namespace {
@@ -37,7 +38,8 @@ class LaneTest : public ::testing::Test {
         return o;
     }
     Lane& make(LaneOptions o) {
-        lane_ = std::make_unique<Lane>(std::move(o), decider_, relay_, announcer_, nullptr, clock_, zone_, metrics_);
+        lane_ = std::make_unique<Lane>(std::move(o), decider_, relay_, announcer_, nullptr, clock_, steady_, zone_,
+                                       metrics_);
         return *lane_;
     }
     // One frame 40 ms later (25 fps).
@@ -100,6 +102,7 @@ class LaneTest : public ::testing::Test {
 
     boost::asio::io_context io_;
     fakes::ManualClock clock_{kStart};
+    vision::testing::ManualFrameClock steady_;
     gate::SiteZone zone_;
     fakes::FakeDecider decider_;
     fakes::FakeRelay relay_;
