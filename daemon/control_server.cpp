@@ -71,7 +71,7 @@ struct Session : std::enable_shared_from_this<Session> {
 }  // namespace
 
 ControlServer::ControlServer(boost::asio::io_context& io, std::filesystem::path path, Handler handler)
-    : io_(io), path_(std::move(path)), handler_(std::move(handler)), acceptor_(io) {
+    : path_(std::move(path)), handler_(std::move(handler)), acceptor_(io) {
     std::error_code ec;
     if (std::filesystem::is_socket(path_, ec)) std::filesystem::remove(path_, ec);  // a stale one from a crash
     using boost::asio::local::stream_protocol;

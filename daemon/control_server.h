@@ -31,7 +31,6 @@ class ControlServer {
 
   private:
     void accept();
-    boost::asio::io_context& io_;
     std::filesystem::path path_;
     Handler handler_;
     boost::asio::local::stream_protocol::acceptor acceptor_;

@@ -147,7 +147,7 @@ class CaptureSource final : public FrameSource {
 class VideoFileSource final : public FrameSource {
   public:
     VideoFileSource(std::filesystem::path file, SourceOptions opt, FrameClock& clock)
-        : file_(std::move(file)), opt_(std::move(opt)), clock_(clock), pacer_(clock, 0) {}
+        : file_(std::move(file)), opt_(std::move(opt)), pacer_(clock, 0) {}
 
     std::expected<void, SourceError> open() override {
         pacer_.reset();
@@ -206,8 +206,7 @@ class VideoFileSource final : public FrameSource {
 
     std::filesystem::path file_;
     SourceOptions opt_;
-    FrameClock& clock_;
-    Pacer pacer_;
+    Pacer pacer_;  // holds the clock
     cv::VideoCapture cap_;
     bool played_any_ = false;
 };
@@ -215,10 +214,7 @@ class VideoFileSource final : public FrameSource {
 class FolderSource final : public FrameSource {
   public:
     FolderSource(std::filesystem::path folder, SourceOptions opt, FrameClock& clock)
-        : folder_(std::move(folder)),
-          opt_(std::move(opt)),
-          clock_(clock),
-          pacer_(clock, opt_.fps == 0 ? 10 : opt_.fps) {}
+        : folder_(std::move(folder)), opt_(std::move(opt)), pacer_(clock, opt_.fps == 0 ? 10 : opt_.fps) {}
 
     std::expected<void, SourceError> open() override {
         pacer_.reset();
@@ -288,8 +284,7 @@ class FolderSource final : public FrameSource {
   private:
     std::filesystem::path folder_;
     SourceOptions opt_;
-    FrameClock& clock_;
-    Pacer pacer_;
+    Pacer pacer_;  // holds the clock
     std::vector<std::filesystem::path> files_;
     std::size_t next_ = 0;
 };

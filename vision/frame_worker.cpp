@@ -39,13 +39,13 @@ const char* toString(WorkerEvent::Kind k) {
 
 FrameWorker::FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions options, FrameClock& clock,
                          FrameCallback on_frame, EventCallback on_event)
-    : FrameWorker(std::move(source), std::move(options), clock, std::vector<Consumer>{{"frames", std::move(on_frame)}},
+    : FrameWorker(std::move(source), options, clock, std::vector<Consumer>{{"frames", std::move(on_frame)}},
                   std::move(on_event)) {}
 
 FrameWorker::FrameWorker(std::unique_ptr<FrameSource> source, WorkerOptions options, FrameClock& clock,
                          std::vector<Consumer> consumers, EventCallback on_event)
     : source_(std::move(source)),
-      options_(std::move(options)),
+      options_(options),
       clock_(clock),
       on_event_(std::move(on_event)),
       description_(source_ ? source_->describe() : std::string("no source")) {

@@ -44,7 +44,8 @@ std::expected<DetectorMetadata, std::string> parseDetectorMetadata(const std::st
 }
 
 PlateDetector::PlateDetector(cv::dnn::Net net, cv::dnn::Net refineNet, DetectorMetadata meta, DetectorOptions options)
-    : net_(std::move(net)), refineNet_(std::move(refineNet)), meta_(std::move(meta)), options_(options) {}
+    // cv::dnn::Net is a shared handle without a move constructor: copying it is the cheap way.
+    : net_(net), refineNet_(refineNet), meta_(std::move(meta)), options_(options) {}
 
 std::expected<PlateDetector, std::string> PlateDetector::load(const std::filesystem::path& onnxPath,
                                                               const std::filesystem::path& metadataPath,
@@ -72,7 +73,7 @@ std::expected<PlateDetector, std::string> PlateDetector::load(const std::filesys
             return std::unexpected("plate detector metadata: input multiple " + std::to_string(meta->multiple) +
                                    " does not divide the closer look's input");
         }
-        PlateDetector d(std::move(net), std::move(refineNet), std::move(*meta), options);
+        PlateDetector d(net, refineNet, std::move(*meta), options);
         // One run at the smallest size proves the graph works before a lane relies on it.
         const cv::Mat probe(d.meta_.multiple * 2, d.meta_.multiple * 2, CV_8UC3, cv::Scalar(128, 128, 128));
         if (d.logits(probe).empty()) return std::unexpected("plate detector model does not run: " + onnxPath.string());

@@ -70,7 +70,7 @@ std::expected<ReaderMetadata, std::string> parseReaderMetadata(const std::string
 }
 
 PlateReader::PlateReader(cv::dnn::Net net, ReaderMetadata meta, GrammarOptions grammar)
-    : net_(std::move(net)), meta_(std::move(meta)), grammar_(meta_.charset, meta_.blank, grammar) {}
+    : net_(net), meta_(std::move(meta)), grammar_(meta_.charset, meta_.blank, grammar) {}
 
 std::expected<PlateReader, std::string> PlateReader::load(const std::filesystem::path& onnxPath,
                                                           const std::filesystem::path& metadataPath,
@@ -86,7 +86,7 @@ std::expected<PlateReader, std::string> PlateReader::load(const std::filesystem:
         if (net.empty()) return std::unexpected("empty network in " + onnxPath.string());
         net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
         net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-        PlateReader reader(std::move(net), std::move(*meta), grammar);
+        PlateReader reader(net, std::move(*meta), grammar);
         // One dry run: a model that loads but cannot run (unsupported layer shapes) should fail at start-up.
         const cv::Mat probe(reader.meta_.height, reader.meta_.width, CV_8U, cv::Scalar(128));
         const cv::Mat out = reader.rawOutput(probe);

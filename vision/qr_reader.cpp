@@ -88,7 +88,7 @@ constexpr int kDoubleBelow = 400;  // short side below which the rescaled varian
 
 }  // namespace
 
-QrReader::QrReader(QrOptions options) : options_(std::move(options)) {}
+QrReader::QrReader(QrOptions options) : options_(options) {}
 
 std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time, QrTrace* trace) const {
     std::vector<QrRead> out;
