@@ -3,6 +3,7 @@
 #   ./bootstrap.sh demo          install what is missing, build, run the bundled demo
 #   ./bootstrap.sh test [asan]   install what is missing, build, run the whole test suite (optionally ASan+UBSan)
 #   ./bootstrap.sh build [asan]  install and build only
+#   ./bootstrap.sh lint          install the style tools, configure, run tools/lint.sh (clang-format, bans, clang-tidy)
 #   ./bootstrap.sh deps          install the Debian packages only
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,9 +22,12 @@ PACKAGES=(
   libcairo2-dev fonts-noto-cjk fonts-opendin poppler-utils espeak-ng
 )
 
+# The style tools (tools/lint.sh): Debian 12's clang-format and clang-tidy 16 (14 cannot parse C++23's std::expected).
+LINT_PACKAGES=(clang-format clang-tidy-16 python3 git)
+
 install_deps() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -44,6 +48,11 @@ build() {
 cmd=${1:-}
 case "$cmd" in
   deps) install_deps ;;
+  lint)
+    install_deps "${LINT_PACKAGES[@]}"
+    cmake --preset default >/dev/null  # compile_commands.json for clang-tidy
+    exec "$here/tools/lint.sh" build/default
+    ;;
   build) install_deps; build "${2:-default}" ;;
   test)
     install_deps
@@ -57,7 +66,7 @@ case "$cmd" in
     exec "$here/daemon/demo/run-demo.sh" "$here/build/default"
     ;;
   *)
-    sed -n '2,7p' "$0" >&2
+    sed -n '2,8p' "$0" >&2
     exit 2
     ;;
 esac
