@@ -27,8 +27,9 @@ constexpr Variant kDetectorVariants[] = {{1.0F, 1.0F}, {1.06F, 1.12F}};
 // The detector outlines (best first) that may get a closer look when unsure: each costs a small network run (about
 // 2 ms).
 constexpr int kDetectorRefinements = 3;
-// A read of the detector's outlines at or above this lowest character confidence settles the frame: the classical
-// proposals are not searched (they cost more than the detector and its reads together).
+// A read at or above this lowest character confidence *after the second looks* settles the frame: once a detector
+// outline's read does, the classical proposals are not searched (they cost more than the detector and its reads
+// together); once a classical one does, the remaining proposals are not read.
 constexpr float kSettledConfidence = 0.9F;
 // The classical proposals are read this many at a time, best-scored first, until a confirmed read settles the frame.
 constexpr std::size_t kProposalsPerBatch = 3;
@@ -217,6 +218,11 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
         return static_cast<double>(cv::getTickCount() - t0) * 1000.0 / cv::getTickFrequency();
     };
     std::vector<Pending> reads;
+    // The frame's monochrome test and each read's plate colour are taken once, when the read is made: settle() runs
+    // again after each batch of classical proposals.
+    const cv::Rect area = options.roi.area() > 0 ? (options.roi & cv::Rect(0, 0, frame.cols, frame.rows))
+                                                 : cv::Rect(0, 0, frame.cols, frame.rows);
+    const bool mono = frame.channels() == 1 || isMonochrome(frame(area));
     // Reads every outline hypothesis of `candidates` in one batch and keeps each grammatical decode. Returns, per
     // candidate, the highest confidence among its decodes (0 when none decoded).
     const auto readAll = [&](const std::vector<PlateCandidate>& candidates) {
@@ -255,8 +261,9 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
             // Low reads stay in for now: the plate's colour below may call for the other length.
             if (!d) continue;
             best[owner[k].first] = std::max(best[owner[k].first], d->confidence);
+            const std::string colour = mono ? "unknown" : plateColour(warpPlateColour(frame, owner[k].second));
             reads.push_back(
-                {PlateRead{d->text, {}, d->confidence, d->charConfidence, owner[k].second, d->kind}, probs[k]});
+                {PlateRead{d->text, colour, d->confidence, d->charConfidence, owner[k].second, d->kind}, probs[k]});
         }
         return best;
     };
@@ -328,12 +335,8 @@ std::vector<PlateRead> PlatePipeline::settle(const cv::Mat& frame, std::vector<P
         std::vector<PlateRead> outlines;
     };
     std::vector<Plate> plates;
-    const cv::Rect area = options.roi.area() > 0 ? (options.roi & cv::Rect(0, 0, frame.cols, frame.rows))
-                                                 : cv::Rect(0, 0, frame.cols, frame.rows);
-    const bool mono = frame.channels() == 1 || isMonochrome(frame(area));
     for (Pending& p : reads) {
-        PlateRead& r = p.read;
-        r.colour = mono ? "unknown" : plateColour(warpPlateColour(frame, r.quad));
+        PlateRead& r = p.read;  // its colour was taken when it was read
         // Green new-energy plates have eight characters and blue ones seven (GA 36-2014): a read of the other length
         // lost or invented a character, so read the same crop again at the plate's length and keep the better.
         const int want = r.colour == "green" ? 8 : r.colour == "blue" ? 7 : 0;
