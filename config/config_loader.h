@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/reload.h"  // planReload(), restartRequiredChanges()
 #include "config/settings.h"
 
 namespace vg::config {
@@ -35,10 +36,6 @@ std::expected<Settings, ConfigError> loadFromString(std::string_view toml, std::
 
 // Every key at its documented default; no lanes. Equal to loading an empty file.
 Settings defaults();
-
-// Keys (dotted, e.g. "database.path") whose value differs between old and next and which only take effect
-// after a restart (documented "reloads live: no"). Empty when next can be applied by a SIGHUP reload as is.
-std::vector<std::string> restartRequiredChanges(const Settings& old, const Settings& next);
 
 // Parses "500ms", "90s", "15m", "4h", "2d" and combinations in descending order ("1h30m"). No sign, no
 // fractions, no spaces. Returns nullopt for anything else.

@@ -339,36 +339,8 @@ void App::reload() {
         notifier_.notify("READY=1\nSTATUS=reload failed, old settings kept: " + problem);
         return;
     }
-    auto restart = config::restartRequiredChanges(settings_, *next);
-    // Keys that need a restart keep their running values; everything else applies now.
-    config::Settings applied = *next;
-    applied.vouchers.key_file = settings_.vouchers.key_file;
-    applied.database = settings_.database;
-    applied.database.retention_days = next->database.retention_days;
-    applied.audit = settings_.audit;
-    applied.http = settings_.http;
-    applied.control = settings_.control;
-    applied.site.timezone = settings_.site.timezone;
-    applied.lane = settings_.lane;
-    for (auto& l : applied.lane) {
-        for (const auto& n : next->lane) {
-            if (n.name != l.name || n.direction != l.direction) continue;
-            // Timing, rules, dry_run and the pulse length apply live; devices keep running as they are.
-            const config::LaneSettings devices = l;
-            l = n;
-            l.plate_camera = devices.plate_camera;
-            l.card_camera = devices.card_camera;
-            l.camera_fps = devices.camera_fps;
-            l.camera_loop = devices.camera_loop;
-            l.roi = devices.roi;
-            l.camera_stall_after = devices.camera_stall_after;
-            const auto pulse = n.relay.pulse;
-            l.relay = devices.relay;
-            l.relay.pulse = pulse;
-            l.presence = devices.presence;
-            l.announcer = devices.announcer;
-        }
-    }
+    // Keys that need a restart keep their running values (the key table says which); everything else applies now.
+    auto [applied, restart] = config::planReload(settings_, *next);
     settings_ = std::move(applied);
     // Posted to each lane's loop: the observations already queued are decided under the old options, the next
     // car under the new ones.

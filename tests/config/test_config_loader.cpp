@@ -427,9 +427,9 @@ TEST(ConfigLoader, RestartRequiredChangesNamesLaneDevices) {
     EXPECT_EQ(restartRequiredChanges(base, ok("[[lane]]\nname = \"entry-1\"\ndirection = \"entry\"\n"
                                               "plate_camera = \"rtsp://cam/2\"\n" +
                                               relay)),
-              std::vector<std::string>{"lane[entry-1] cameras"});
+              (std::vector<std::string>{"lane[entry-1].plate_camera", "lane[entry-1].card_camera"}));
     EXPECT_EQ(restartRequiredChanges(base, ok(lane + "[lane.relay]\ndriver = \"sim\"\nfile = \"/tmp/s.jsonl\"\n")),
-              std::vector<std::string>{"lane[entry-1].relay"});
+              std::vector<std::string>{"lane[entry-1].relay.file"});
     EXPECT_EQ(restartRequiredChanges(base, ok("")), std::vector<std::string>{"lane[entry-1] (removed)"});
     for (const KeyDoc& k : keyTable()) {
         const std::string_view key = k.key;
