@@ -10,30 +10,13 @@
 
 #include "config/config_loader.h"
 #include "gate/audit_chain.h"
+#include "options/rule_settings.h"
 
 namespace vg::cli {
 
 namespace {
 // The account the daemon runs as (systemd/voucher-gate.sysusers.conf).
 constexpr const char* kServiceUser = "voucher-gate";
-
-gate::RuleSettings mapRules(const config::Settings& s, const config::LaneDefaults& lane) {
-    gate::RuleSettings r;
-    r.per_month = s.vouchers.per_month;
-    r.eligible_categories = s.vouchers.eligible_categories;
-    r.grace_days = s.vouchers.grace_days;
-    r.stay_max = s.stay.max;
-    r.stay_grace = s.stay.grace;
-    r.overstay_exit = s.stay.overstay_exit == config::OverstayExit::Open ? gate::OnError::Open : gate::OnError::Hold;
-    r.overstay_fee_per_hour = s.stay.overstay_fee_per_hour;
-    r.readmit_window = lane.readmit_window;
-    r.unread_plate = lane.unread_plate == config::UnreadPlate::Guard      ? gate::UnreadPlatePolicy::Guard
-                     : lane.unread_plate == config::UnreadPlate::Presence ? gate::UnreadPlatePolicy::Presence
-                                                                          : gate::UnreadPlatePolicy::Never;
-    r.min_plate_confidence = lane.min_plate_confidence;
-    r.exit_on_error = lane.exit_on_error == config::ExitOnError::Open ? gate::OnError::Open : gate::OnError::Hold;
-    return r;
-}
 }  // namespace
 
 int exitStatusFor(const gate::LedgerError& e) {
@@ -87,7 +70,7 @@ CliResult<gate::RuleSettings> CliContext::ruleSettings(const std::optional<std::
                 return std::unexpected(CliError{kExitUsage, fmt::format("lane {} is an {} lane in the config", *lane,
                                                                         config::toString(l.direction))});
             }
-            return mapRules(settings_, l);
+            return options::ruleSettingsFor(settings_, l);
         }
         if (!settings_.lane.empty()) {
             std::string names;
@@ -96,7 +79,7 @@ CliResult<gate::RuleSettings> CliContext::ruleSettings(const std::optional<std::
                 CliError{kExitUsage, fmt::format("no lane '{}' in the config (lanes: {})", *lane, names)});
         }
     }
-    return mapRules(settings_, settings_.lanes);
+    return options::ruleSettingsFor(settings_, settings_.lanes);
 }
 
 std::filesystem::path CliContext::dbPath() const { return settings_.database.path; }

@@ -15,6 +15,7 @@
 #include "daemon/logging.h"
 #include "gate/audit_chain.h"
 #include "gate/key_ring.h"
+#include "options/rule_settings.h"
 
 namespace vg::daemon {
 
@@ -26,18 +27,6 @@ gate::SiteZone zoneOrThrow(const std::string& name) {
     auto z = gate::SiteZone::make(name);
     if (!z) throw std::runtime_error("site.timezone: " + z.error());
     return *z;
-}
-
-gate::UnreadPlatePolicy map(config::UnreadPlate u) {
-    switch (u) {
-        case config::UnreadPlate::Guard:
-            return gate::UnreadPlatePolicy::Guard;
-        case config::UnreadPlate::Presence:
-            return gate::UnreadPlatePolicy::Presence;
-        case config::UnreadPlate::Never:
-            return gate::UnreadPlatePolicy::Never;
-    }
-    return gate::UnreadPlatePolicy::Guard;
 }
 
 relay::RelayOptions relayOptionsFor(const config::LaneSettings& ls) {
@@ -84,27 +73,11 @@ std::string checkDaemonSettings(const config::Settings& s) {
     return "";
 }
 
-gate::RuleSettings ruleSettingsFor(const config::Settings& s, const config::LaneDefaults& lane) {
-    gate::RuleSettings r;
-    r.per_month = s.vouchers.per_month;
-    r.eligible_categories = s.vouchers.eligible_categories;
-    r.grace_days = s.vouchers.grace_days;
-    r.stay_max = s.stay.max;
-    r.stay_grace = s.stay.grace;
-    r.overstay_exit = s.stay.overstay_exit == config::OverstayExit::Hold ? gate::OnError::Hold : gate::OnError::Open;
-    r.overstay_fee_per_hour = s.stay.overstay_fee_per_hour;
-    r.readmit_window = lane.readmit_window;
-    r.unread_plate = map(lane.unread_plate);
-    r.min_plate_confidence = lane.min_plate_confidence;
-    r.exit_on_error = lane.exit_on_error == config::ExitOnError::Hold ? gate::OnError::Hold : gate::OnError::Open;
-    return r;
-}
-
 LaneOptions laneOptionsFor(const config::Settings& s, const config::LaneSettings& ls) {
     LaneOptions o;
     o.name = ls.name;
     o.direction = ls.direction == config::Direction::Entry ? gate::Direction::Entry : gate::Direction::Exit;
-    o.rules = ruleSettingsFor(s, ls);
+    o.rules = options::ruleSettingsFor(s, ls);
     o.pair_window = ls.pair_window;
     o.repeat_window = ls.repeat_window;
     o.plate_timeout = ls.plate_timeout;
@@ -296,7 +269,7 @@ void App::sweepLoop() {
 }
 
 void App::sweep() {
-    const auto rules = ruleSettingsFor(settings_, settings_.lanes);
+    const auto rules = options::ruleSettingsFor(settings_, settings_.lanes);
     const auto now = clock_.now();
     // Each call may wait busy_timeout on a locked ledger (on the main thread, never a lane's): stop at the
     // first failure.

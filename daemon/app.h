@@ -56,8 +56,7 @@ namespace vg::daemon {
 // Returns "" when the settings are usable, otherwise the problem naming the key.
 std::string checkDaemonSettings(const config::Settings& s);
 
-// Config -> the options each library takes.
-gate::RuleSettings ruleSettingsFor(const config::Settings& s, const config::LaneDefaults& lane);
+// Config -> the lane's options (the rules part: options::ruleSettingsFor, shared with the CLI).
 LaneOptions laneOptionsFor(const config::Settings& s, const config::LaneSettings& lane);
 
 // What the App takes from the composition root (main.cpp): its clocks and systemd's notifier. They outlive the App.
