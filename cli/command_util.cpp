@@ -28,23 +28,6 @@ std::string formatStay(gate::Duration d) {
     return fmt::format("{} h {:02} min", minutes / 60, minutes % 60);
 }
 
-nlohmann::json toJson(CliContext& ctx, const gate::Decision& d) {
-    nlohmann::json j{{"reason", gate::toString(d.reason)},       {"admit", d.admit},         {"lane", d.lane},
-                     {"direction", gate::toString(d.direction)}, {"at", ctx.localIso(d.at)}, {"plate", d.plate},
-                     {"plate_unread", d.plate_unread},           {"message", d.message}};
-    if (d.visit) j["visit"] = *d.visit;
-    if (d.deadline) j["deadline"] = ctx.localIso(*d.deadline);
-    if (d.serial) j["serial"] = *d.serial;
-    if (!d.unit.empty()) j["unit"] = d.unit;
-    if (d.first_used_at) j["first_used_at"] = ctx.localIso(*d.first_used_at);
-    if (!d.first_used_plate.empty()) j["first_used_plate"] = d.first_used_plate;
-    if (d.overstay) j["overstay_minutes"] = std::chrono::duration_cast<std::chrono::minutes>(*d.overstay).count();
-    if (d.fee) j["fee"] = *d.fee;
-    if (d.audit_seq) j["audit_seq"] = d.audit_seq;
-    if (d.spooled) j["spooled"] = true;
-    return j;
-}
-
 std::string toText(CliContext&, const gate::Decision& d) {
     std::string text = fmt::format("{}: {}", gate::toString(d.reason), d.message);
     if (d.visit) text += fmt::format(" [visit {}]", *d.visit);

@@ -1,5 +1,6 @@
 // Small helpers shared by the command files: reporting an error with its exit status, JSON renderings of
-// the domain values, parsing of serials. Single-threaded, no state.
+// the domain values (a decision's: gate/decision_json.h, shared with the daemon), parsing of serials. Single-threaded,
+// no state.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,6 @@ int fail(CliContext& ctx, int status, const std::string& message);
 std::optional<std::uint32_t> parseSerial(std::string_view text);
 std::string formatStay(gate::Duration d);  // "3 h 05 min"
 
-nlohmann::json toJson(CliContext& ctx, const gate::Decision& d);
 std::string toText(CliContext& ctx, const gate::Decision& d);
 nlohmann::json toJson(CliContext& ctx, const gate::Voucher& v);
 nlohmann::json toJson(CliContext& ctx, const gate::Visit& v);

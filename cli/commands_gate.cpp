@@ -7,6 +7,7 @@
 
 #include "cli/command_util.h"
 #include "cli/commands.h"
+#include "gate/decision_json.h"
 
 namespace vg::cli {
 
@@ -49,7 +50,7 @@ int runPass(CliContext& ctx, const PassOpts& o, gate::Direction direction) {
         return fail(ctx, ledger.error());
     }
     const auto d = (*ledger)->decide(obs, *settings, ctx.now(), o.dry_run, manual);
-    json j = toJson(ctx, d);
+    json j = gate::decisionJson(d, ctx.zone());
     if (o.dry_run) j["dry_run"] = true;
     std::string text = toText(ctx, d) + (o.dry_run ? " (dry run: nothing written)" : "");
     if (d.spool_replayed > 0) {

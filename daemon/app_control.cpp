@@ -8,8 +8,8 @@
 
 #include "daemon/app.h"
 #include "daemon/control_command.h"
-#include "daemon/decision_json.h"
 #include "daemon/logging.h"
+#include "gate/decision_json.h"
 
 namespace vg::daemon {
 
@@ -120,7 +120,7 @@ void App::control(const nlohmann::json& request, const ControlServer::Reply& rep
                      publishStatus();
                      nlohmann::json out{{"ok", outcome->ok}};
                      if (!outcome->error.empty()) out["error"] = outcome->error;
-                     if (outcome->decision) out["decision"] = decisionJson(*outcome->decision, zone_);
+                     if (outcome->decision) out["decision"] = gate::decisionJson(*outcome->decision, zone_);
                      if (outcome->audit_seq != 0) out["audit_seq"] = outcome->audit_seq;
                      if (!outcome->relay_state.empty()) out["relay_state"] = outcome->relay_state;
                      reply(out);

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
-#include "daemon/decision_json.h"
 #include "daemon/logging.h"
+#include "gate/decision_json.h"
 #include "vision/plate_grammar.h"
 
 namespace vg::daemon {
@@ -312,7 +312,7 @@ void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoi
 void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint now,
                std::optional<TimePoint> card_frame) {
     last_ = d;
-    auto line = decisionJson(d, zone_);
+    auto line = gate::decisionJson(d, zone_);
     if (options_.dry_run) line["dry_run"] = true;
     if (d.admit || isHold(d.reason)) {
         spdlog::info("DECISION {}", dumpJson(line));

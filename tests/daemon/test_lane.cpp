@@ -1,13 +1,17 @@
 // The lane's pass state machine with a manual clock, a recording relay and a small fake ledger: what a driver
 // and the guard would notice (pulses, decisions, announcements), frame by frame, without sleeping.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <sstream>
 
 #include "daemon/lane.h"
 #include "fakes/fake_decider.h"
 #include "fakes/fake_relay.h"
 #include "fakes/manual_clock.h"
+#include "gate/decision_json.h"
 #include "vision/test_frame_fakes.h"
 
 namespace vg::daemon {
@@ -120,6 +124,24 @@ TEST_F(LaneTest, VoucherCarWithCardIn40FramesIsAdmittedOnceWithOnePulse) {
     ASSERT_EQ(announcer_.said.size(), 1u);
     EXPECT_EQ(announcer_.said[0], "欢迎，请于14:00前离场");  // 10:00 Shanghai + 4 h
     EXPECT_EQ(relay_.calls.back().tag, "audit:" + std::to_string(decider_.committed()[0].audit_seq));
+}
+
+TEST_F(LaneTest, TheDecisionLineIsTheJsonTheCliPrintsForTheSameDecision) {
+    // The daemon's DECISION line and `voucher-gate enter --json` both render a decision with gate::decisionJson.
+    std::ostringstream log;
+    auto previous = spdlog::default_logger();
+    auto capture = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+    capture->set_pattern("%v");
+    spdlog::set_default_logger(capture);
+    make(options());
+    shown("沪A12345", kToken, 40);
+    spdlog::set_default_logger(previous);
+    ASSERT_EQ(decider_.committed().size(), 1u);
+    const std::string text = log.str();
+    const auto at = text.find("DECISION ");
+    ASSERT_NE(at, std::string::npos) << text;
+    const auto line = text.substr(at + 9, text.find('\n', at) - at - 9);
+    EXPECT_EQ(nlohmann::json::parse(line), gate::decisionJson(decider_.committed()[0], zone_)) << line;
 }
 
 TEST_F(LaneTest, FramesThatQueuedWhileTheRelayTookSecondsToAnswerAreTheSamePass) {
