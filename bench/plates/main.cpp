@@ -43,11 +43,11 @@ float csvNumber(const std::map<std::string, std::string>& row, const std::string
 
 struct Args {
     fs::path data = "/work/shared/data/plates";
-    fs::path modelDir = VG_MODEL_DIR;
+    fs::path model_dir = VG_MODEL_DIR;
     std::string sets = "lprnet,easypr,ccpd,gen,passes";
     int gen = 150;
     int passes = 100;
-    int framesPerPass = 8;
+    int frames_per_pass = 8;
     float confidence = 0.8F;
     fs::path dump;
     fs::path flat;  // flat plates from flat_plates.py; without it the bench draws its own (DIN glyphs)
@@ -118,11 +118,11 @@ Elapsed msSince(const Stopwatch& t0) {
 
 struct Tally {
     int n = 0;
-    int exact = 0;           // labelled plate among the reads (any confidence)
-    int exactConfident = 0;  // ... among the reads at >= threshold
-    int province = 0;        // province of the read closest to the label is right
-    int confidentWrong = 0;  // an image with a read at >= threshold that is no plate in it
-    int noRead = 0;
+    int exact = 0;            // labelled plate among the reads (any confidence)
+    int exact_confident = 0;  // ... among the reads at >= threshold
+    int province = 0;         // province of the read closest to the label is right
+    int confident_wrong = 0;  // an image with a read at >= threshold that is no plate in it
+    int no_read = 0;
     std::vector<double> ms;    // thread CPU time per frame
     std::vector<double> wall;  // wall time per frame
 };
@@ -131,24 +131,24 @@ struct Tally {
 struct Stages {
     int frames = 0;
     int classical = 0;
-    double detectMs = 0, refineMs = 0, findMs = 0, readMs = 0;
+    double detect_ms = 0, refine_ms = 0, find_ms = 0, read_ms = 0;
     long crops = 0;
 };
 
 void addStages(Stages& s, const vg::vision::PipelineTimings& t) {
     ++s.frames;
     s.classical += t.classical ? 1 : 0;
-    s.detectMs += t.detectMs;
-    s.refineMs += t.refineMs;
-    s.findMs += t.findMs;
-    s.readMs += t.readMs;
+    s.detect_ms += t.detect_ms;
+    s.refine_ms += t.refine_ms;
+    s.find_ms += t.find_ms;
+    s.read_ms += t.read_ms;
     s.crops += t.crops;
 }
 
 struct Report {
     std::string name;
     Tally all;
-    std::map<std::string, Tally> byColour;
+    std::map<std::string, Tally> by_colour;
     Stages stages;
 };
 
@@ -172,7 +172,7 @@ const PlateRead* closest(const std::vector<PlateRead>& reads, const std::string&
 void score(Report& rep, const std::string& colour, const std::vector<PlateRead>& reads, const std::string& label,
            const std::vector<std::string>& allPlates, float threshold, Elapsed ms, bool printErrors,
            const std::string& what) {
-    for (Tally* t : {&rep.all, &rep.byColour[colour]}) {
+    for (Tally* t : {&rep.all, &rep.by_colour[colour]}) {
         ++t->n;
         t->ms.push_back(ms.cpu);
         t->wall.push_back(ms.wall);
@@ -184,9 +184,9 @@ void score(Report& rep, const std::string& colour, const std::vector<PlateRead>&
         });
         const PlateRead* near = closest(reads, label);
         t->exact += any;
-        t->exactConfident += conf;
-        t->confidentWrong += wrong;
-        t->noRead += reads.empty();
+        t->exact_confident += conf;
+        t->confident_wrong += wrong;
+        t->no_read += reads.empty();
         t->province += near != nullptr && firstChar(near->text) == firstChar(label);
         if (printErrors && t == &rep.all && (!conf || wrong)) {
             std::cerr << rep.name << " " << what << " label " << label << " reads:";
@@ -217,13 +217,13 @@ std::string msStats(std::vector<double> ms) {
 
 void print(const Report& r, float threshold) {
     auto row = [&](const std::string& name, const Tally& t) {
-        std::cout << "| " << name << " | " << t.n << " | " << pct(t.exact, t.n) << " | " << pct(t.exactConfident, t.n)
-                  << " | " << pct(t.province, t.n) << " | " << t.confidentWrong << " (" << pct(t.confidentWrong, t.n)
-                  << ") | " << t.noRead << " | " << msStats(t.ms) << " | " << msStats(t.wall) << " |\n";
+        std::cout << "| " << name << " | " << t.n << " | " << pct(t.exact, t.n) << " | " << pct(t.exact_confident, t.n)
+                  << " | " << pct(t.province, t.n) << " | " << t.confident_wrong << " (" << pct(t.confident_wrong, t.n)
+                  << ") | " << t.no_read << " | " << msStats(t.ms) << " | " << msStats(t.wall) << " |\n";
     };
     row(r.name, r.all);
-    for (const auto& [colour, t] : r.byColour) {
-        if (r.byColour.size() > 1) row("  " + r.name + " / " + colour, t);
+    for (const auto& [colour, t] : r.by_colour) {
+        if (r.by_colour.size() > 1) row("  " + r.name + " / " + colour, t);
     }
     (void)threshold;
 }
@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
         if (k == "--data")
             a.data = next();
         else if (k == "--model-dir")
-            a.modelDir = next();
+            a.model_dir = next();
         else if (k == "--sets")
             a.sets = next();
         else if (k == "--gen")
@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
         }
     }
     cv::setNumThreads(1);
-    auto reader = vg::vision::PlateReader::load(a.modelDir / "plate_reader.onnx", a.modelDir / "plate_reader.json");
+    auto reader = vg::vision::PlateReader::load(a.model_dir / "plate_reader.onnx", a.model_dir / "plate_reader.json");
     if (!reader) {
         std::cerr << reader.error() << "\n";
         return 1;
@@ -269,15 +269,15 @@ int main(int argc, char** argv) {
     std::optional<vg::vision::PlateDetector> detector;
     if (a.detector) {
         auto d =
-            vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx", a.modelDir / "plate_detector.json");
+            vg::vision::PlateDetector::load(a.model_dir / "plate_detector.onnx", a.model_dir / "plate_detector.json");
         if (!d) {
             std::cerr << d.error() << "\n";
             return 1;
         }
         detector.emplace(std::move(*d));
     }
-    auto detectorCopy = a.detector ? vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx",
-                                                                     a.modelDir / "plate_detector.json")
+    auto detectorCopy = a.detector ? vg::vision::PlateDetector::load(a.model_dir / "plate_detector.onnx",
+                                                                     a.model_dir / "plate_detector.json")
                                    : std::unexpected(std::string("off"));
     vg::vision::PlatePipeline pipeline(std::move(*reader), {}, std::move(detector));
     const auto wants = [&](const std::string& s) { return a.sets.find(s) != std::string::npos; };
@@ -370,7 +370,7 @@ int main(int argc, char** argv) {
             const cv::Mat crop = pipeline.reader().crop(img, truth);
             const auto d = pipeline.reader().read(std::span<const cv::Mat>(&crop, 1)).front();
             std::vector<PlateRead> boxReads;
-            if (d) boxReads.push_back(PlateRead{d->text, "", d->confidence, d->charConfidence, truth, d->kind});
+            if (d) boxReads.push_back(PlateRead{d->text, "", d->confidence, d->char_confidence, truth, d->kind});
             score(onBox, row.at("plate_colour"), boxReads, label, plates, a.confidence, Elapsed{}, false,
                   row.at("filename"));
         }
@@ -429,7 +429,8 @@ int main(int argc, char** argv) {
                                 scene.image);
                 }
                 const Stopwatch t0;
-                const auto reads = pipeline.read(scene.image, {.roi = scene.roi, .minConfidence = 0.0F, .maxReads = 4});
+                const auto reads =
+                    pipeline.read(scene.image, {.roi = scene.roi, .min_confidence = 0.0F, .max_reads = 4});
                 const Elapsed ms = msSince(t0);
                 addStages(rep.stages, pipeline.lastTimings());
                 score(rep, g.night ? scene.colour + " (night)" : scene.colour, reads, text, {text}, a.confidence, ms,
@@ -444,7 +445,7 @@ int main(int argc, char** argv) {
             const auto style = static_cast<SynthStyle>(i % 3);
             const auto scene = makeScene(synth, style, i + 3000, synth.randomParams(false), {});
             const Stopwatch t0;
-            const auto reads = pipeline.read(scene.image, {.roi = {}, .minConfidence = 0.0F, .maxReads = 4});
+            const auto reads = pipeline.read(scene.image, {.roi = {}, .min_confidence = 0.0F, .max_reads = 4});
             const Elapsed ms = msSince(t0);
             addStages(full.stages, pipeline.lastTimings());
             score(full, scene.colour, reads, scene.text, {scene.text}, a.confidence, ms, a.errors,
@@ -464,9 +465,9 @@ int main(int argc, char** argv) {
         const Stages& s = r.stages;
         if (s.frames == 0) continue;
         const double n = s.frames;
-        std::cout << "- " << r.name << ": " << std::fixed << std::setprecision(1) << s.detectMs / n << " / "
-                  << s.refineMs / n << " / " << s.findMs / n << " (" << pct(s.classical, s.frames) << ") / "
-                  << s.readMs / n << " (" << s.crops / n << ")\n";
+        std::cout << "- " << r.name << ": " << std::fixed << std::setprecision(1) << s.detect_ms / n << " / "
+                  << s.refine_ms / n << " / " << s.find_ms / n << " (" << pct(s.classical, s.frames) << ") / "
+                  << s.read_ms / n << " (" << s.crops / n << ")\n";
         std::cout.unsetf(std::ios::floatfield);
         std::cout << std::setprecision(6);
     }
@@ -476,7 +477,7 @@ int main(int argc, char** argv) {
         // Passes: one car, several frames (approaching: the plate grows), each frame's reads fed to a PlateVoter.
         vg::bench::PlateSynth synth(4242);
         vg::vision::VoterOptions vo;
-        vo.minConfidence = a.confidence;
+        vo.min_confidence = a.confidence;
         int exact = 0;
         int wrong = 0;
         int none = 0;
@@ -486,13 +487,14 @@ int main(int argc, char** argv) {
             const std::string ownText = synth.randomText(style);
             std::string text;
             vg::vision::PlateVoter voter(vo);
-            for (int f = 0; f < a.framesPerPass; ++f) {
+            for (int f = 0; f < a.frames_per_pass; ++f) {
                 auto p = synth.randomParams(night);
-                p.plateWidth = 130 + 20.0 * f;
+                p.plate_width = 130 + 20.0 * f;
                 const auto scene = makeScene(synth, style, i + 2000, p, ownText);
                 text = scene.text;
-                const auto reads = pipeline.read(scene.image, {.roi = scene.roi, .minConfidence = 0.0F, .maxReads = 1});
-                if (!reads.empty()) voter.add(reads.front().text, reads.front().charConfidence, reads.front().colour);
+                const auto reads =
+                    pipeline.read(scene.image, {.roi = scene.roi, .min_confidence = 0.0F, .max_reads = 1});
+                if (!reads.empty()) voter.add(reads.front().text, reads.front().char_confidence, reads.front().colour);
             }
             const auto v = voter.voted();
             if (!v) {
@@ -504,9 +506,9 @@ int main(int argc, char** argv) {
                 if (a.errors) std::cerr << "pass " << i << " label " << text << " voted " << v->text << "\n";
             }
         }
-        std::cout << "\nPasses (" << a.passes << " x " << a.framesPerPass << " frames, voter minFrames " << vo.minFrames
-                  << ", minAgreement " << vo.minAgreement << ", minConfidence " << vo.minConfidence << "): exact "
-                  << pct(exact, a.passes) << ", wrong " << wrong << ", no plate " << none << "\n";
+        std::cout << "\nPasses (" << a.passes << " x " << a.frames_per_pass << " frames, voter minFrames "
+                  << vo.min_frames << ", minAgreement " << vo.min_agreement << ", minConfidence " << vo.min_confidence
+                  << "): exact " << pct(exact, a.passes) << ", wrong " << wrong << ", no plate " << none << "\n";
     }
     return 0;
 }

@@ -31,11 +31,11 @@ struct SynthScene {
 };
 
 struct SynthFrameParams {
-    double plateWidth = 220;  // px in the 1920x1080 frame
+    double plate_width = 220;  // px in the 1920x1080 frame
     bool night = false;
     double blur = 0.5;  // Gaussian sigma
     double noise = 4;   // Gaussian sigma
-    int jpegQuality = 80;
+    int jpeg_quality = 80;
     double tilt = 0.04;   // perspective jitter as a fraction of the plate width
     double rotation = 3;  // degrees
 };

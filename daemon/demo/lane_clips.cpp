@@ -112,10 +112,10 @@ int main(int argc, char** argv) {
             base = plate_scenes[it->second];
         } else if (it != m.end()) {
             vg::bench::SynthFrameParams p;
-            p.plateWidth = 260;
+            p.plate_width = 260;
             p.blur = 0.4;
             p.noise = 2;
-            p.jpegQuality = 90;
+            p.jpeg_quality = 90;
             p.tilt = 0.02;
             p.rotation = 1;
             base = synth.scene(it->second, vg::bench::SynthStyle::Blue, p).image;
