@@ -2,7 +2,8 @@
 //   bench_plates [--data DIR] [--model-dir DIR] [--sets lprnet,easypr,ccpd,gen,passes] [--gen N] [--passes N]
 //                [--no-detector]
 //                [--confidence 0.8] [--dump DIR] [--errors]
-// Real sets are evaluation only: nothing here is tuned to them. Generated scenes come from synth.cpp (in memory;
+// Real sets are evaluation only: nothing here is tuned to them. Generated scenes come from sim/plate_synth.cpp (in
+// memory;
 // --dump writes them as JPEG for inspection, e.g. to /tmp).
 #include <time.h>
 
@@ -25,7 +26,7 @@
 
 #include "bench/option_number.h"
 #include "gate/parse_number.h"
-#include "synth.h"
+#include "sim/plate_synth.h"
 #include "vision/plate_pipeline.h"
 #include "vision/plate_voter.h"
 
@@ -383,37 +384,37 @@ int main(int argc, char** argv) {
             " candidates per image");
     }
 
-    const auto flat = a.flat.empty() ? std::vector<vg::bench::FlatPlate>{} : vg::bench::loadFlatPlates(a.flat);
+    const auto flat = a.flat.empty() ? std::vector<vg::sim::FlatPlate>{} : vg::sim::loadFlatPlates(a.flat);
     if (!a.flat.empty() && flat.empty()) {
         std::cerr << "no flat plates in " << a.flat << "\n";
         return 1;
     }
     // The i-th flat plate of a colour (cycling), for style-driven generation.
-    auto flatOf = [&](const std::string& colour, int i) -> const vg::bench::FlatPlate* {
-        std::vector<const vg::bench::FlatPlate*> pool;
+    auto flatOf = [&](const std::string& colour, int i) -> const vg::sim::FlatPlate* {
+        std::vector<const vg::sim::FlatPlate*> pool;
         for (const auto& f : flat) {
             if (f.colour == colour) pool.push_back(&f);
         }
         return pool.empty() ? nullptr : pool[static_cast<std::size_t>(i) % pool.size()];
     };
-    auto makeScene = [&](vg::bench::PlateSynth& synth, vg::bench::SynthStyle style, int i,
-                         const vg::bench::SynthFrameParams& p, const std::string& fixedText) {
-        const std::string colour = style == vg::bench::SynthStyle::Blue     ? "blue"
-                                   : style == vg::bench::SynthStyle::Yellow ? "yellow"
-                                                                            : "green";
+    auto makeScene = [&](vg::sim::PlateSynth& synth, vg::sim::SynthStyle style, int i,
+                         const vg::sim::SynthFrameParams& p, const std::string& fixedText) {
+        const std::string colour = style == vg::sim::SynthStyle::Blue     ? "blue"
+                                   : style == vg::sim::SynthStyle::Yellow ? "yellow"
+                                                                          : "green";
         if (const auto* f = flatOf(colour, i)) return synth.scene(f->image, f->text, f->colour, p);
         return synth.scene(fixedText.empty() ? synth.randomText(style) : fixedText, style, p);
     };
 
     if (wants("gen")) {
-        using vg::bench::SynthStyle;
+        using vg::sim::SynthStyle;
         struct GenSet {
             const char* name;
             bool night;
         };
         for (const GenSet g : {GenSet{"generated green", false}, GenSet{"generated yellow", false},
                                GenSet{"generated blue", false}, GenSet{"generated night (IR, grey)", true}}) {
-            vg::bench::PlateSynth synth(static_cast<unsigned>(std::hash<std::string>{}(g.name) & 0xffff));
+            vg::sim::PlateSynth synth(static_cast<unsigned>(std::hash<std::string>{}(g.name) & 0xffff));
             Report rep{std::string(g.name) + " 1080p, lane ROI", {}, {}};
             for (int i = 0; i < a.gen; ++i) {
                 const std::string gname = g.name;
@@ -439,7 +440,7 @@ int main(int argc, char** argv) {
             reports.push_back(std::move(rep));
         }
         // The gate's whole 1080p frame, no region: the per-frame cost when a lane has no roi configured.
-        vg::bench::PlateSynth synth(977);
+        vg::sim::PlateSynth synth(977);
         Report full{"generated blue/yellow/green 1080p, whole frame", {}, {}};
         for (int i = 0; i < a.gen; ++i) {
             const auto style = static_cast<SynthStyle>(i % 3);
@@ -475,14 +476,14 @@ int main(int argc, char** argv) {
 
     if (wants("passes")) {
         // Passes: one car, several frames (approaching: the plate grows), each frame's reads fed to a PlateVoter.
-        vg::bench::PlateSynth synth(4242);
+        vg::sim::PlateSynth synth(4242);
         vg::vision::VoterOptions vo;
         vo.min_confidence = a.confidence;
         int exact = 0;
         int wrong = 0;
         int none = 0;
         for (int i = 0; i < a.passes; ++i) {
-            const auto style = static_cast<vg::bench::SynthStyle>(i % 3);
+            const auto style = static_cast<vg::sim::SynthStyle>(i % 3);
             const bool night = i % 5 == 4;
             const std::string ownText = synth.randomText(style);
             std::string text;

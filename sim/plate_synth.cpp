@@ -1,4 +1,4 @@
-#include "synth.h"
+#include "sim/plate_synth.h"
 
 #include <algorithm>
 #include <array>
@@ -11,7 +11,7 @@
 
 #include "vision/plate_grammar.h"
 
-namespace vg::bench {
+namespace vg::sim {
 namespace {
 
 constexpr std::array<const char*, 31> kProvinces{"京", "津", "沪", "渝", "冀", "豫", "云", "辽", "黑", "湘", "皖",
@@ -32,7 +32,7 @@ struct StrokeGlyph {
 
 const std::vector<StrokeGlyph>& plateFontGlyphs() {
     static const std::vector<StrokeGlyph> glyphs{
-#include "plate_font_glyphs.inc"
+#include "sim/plate_font_glyphs.inc"
     };
     return glyphs;
 }
@@ -305,4 +305,4 @@ SynthScene PlateSynth::scene(const cv::Mat& plate, const std::string& text, cons
     return {img, roi, q, text, colour};
 }
 
-}  // namespace vg::bench
+}  // namespace vg::sim
