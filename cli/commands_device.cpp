@@ -8,7 +8,7 @@
 #include <set>
 #include <tuple>
 
-#include "cli/cards_pdf.h"
+#include "cards/cards_pdf.h"
 #include "cli/command_util.h"
 #include "cli/commands.h"
 #include "cli/control_client.h"
@@ -85,13 +85,13 @@ int runCards(CliContext& ctx, const CardsOpts& o) {
     if (!vouchers) return fail(ctx, toCliError(vouchers.error()));
     auto households = (*ledger)->households(false);
     if (!households) return fail(ctx, toCliError(households.error()));
-    std::vector<CardSpec> cards;
+    std::vector<cards::CardSpec> cards;
     std::set<std::string> units_seen;
     for (const auto& v : *vouchers) {
         // Only cards that can still be used: a used or revoked voucher's card would be refused at the gate.
         if (v.status != gate::VoucherStatus::Issued) continue;
         if (!o.units.empty() && std::find(o.units.begin(), o.units.end(), v.unit) == o.units.end()) continue;
-        CardSpec card{.unit = v.unit, .month = v.month, .serial = v.serial, .token = v.token};
+        cards::CardSpec card{.unit = v.unit, .month = v.month, .serial = v.serial, .token = v.token};
         for (const auto& h : *households) {
             if (h.unit == v.unit && !h.contact.empty()) card.contact = h.contact;
         }
@@ -110,15 +110,15 @@ int runCards(CliContext& ctx, const CardsOpts& o) {
         return fail(ctx, kExitUsage,
                     fmt::format("no unused vouchers for {}: issue them first with `voucher-gate issue`", month->str()));
     }
-    std::sort(cards.begin(), cards.end(), [](const CardSpec& a, const CardSpec& b) {
+    std::sort(cards.begin(), cards.end(), [](const cards::CardSpec& a, const cards::CardSpec& b) {
         return std::tie(a.unit, a.serial) < std::tie(b.unit, b.serial);
     });
     const auto& s = ctx.settings();
-    CardSheetOptions opt{.site_name = s.site.name,
-                         .stay_max = std::chrono::duration_cast<std::chrono::minutes>(s.stay.max),
-                         .per_month = s.vouchers.per_month,
-                         .grace_days = s.vouchers.grace_days};
-    if (auto r = renderCardsPdf(cards, opt, o.out); !r) return fail(ctx, kExitInternal, r.error());
+    cards::CardSheetOptions opt{.site_name = s.site.name,
+                                .stay_max = std::chrono::duration_cast<std::chrono::minutes>(s.stay.max),
+                                .per_month = s.vouchers.per_month,
+                                .grace_days = s.vouchers.grace_days};
+    if (auto r = cards::renderCardsPdf(cards, opt, o.out); !r) return fail(ctx, kExitInternal, r.error());
     ctx.emit(json{{"ok", true}, {"out", o.out}, {"cards", cards.size()}, {"households", units_seen.size()}},
              fmt::format("{} cards for {} households written to {}: print at 100 % (actual size) on matte stock "
                          "with a laser printer (docs/cards.md)",

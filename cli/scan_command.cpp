@@ -54,9 +54,9 @@ double round3(double v) { return std::round(v * 1000) / 1000; }
 json platesIn(vision::PlatePipeline* plates, const cv::Mat& image, float minConfidence) {
     json a = json::array();
     if (plates == nullptr) return a;
-    for (const auto& r : plates->read(image, {.roi = {}, .minConfidence = minConfidence, .maxReads = 4})) {
+    for (const auto& r : plates->read(image, {.roi = {}, .min_confidence = minConfidence, .max_reads = 4})) {
         json chars = json::array();
-        for (const float c : r.charConfidence) chars.push_back(round3(c));
+        for (const float c : r.char_confidence) chars.push_back(round3(c));
         a.push_back({{"text", r.text},
                      {"colour", r.colour},
                      {"confidence", round3(r.confidence)},

@@ -19,8 +19,8 @@ namespace {
 
 vision::VoterOptions voterOptions(const LaneOptions& o) {
     vision::VoterOptions v;
-    v.minFrames = o.vote_frames;
-    v.minConfidence = static_cast<float>(o.rules.min_plate_confidence);
+    v.min_frames = o.vote_frames;
+    v.min_confidence = static_cast<float>(o.rules.min_plate_confidence);
     return v;
 }
 

@@ -18,14 +18,14 @@ class PipelineSeer final : public PlateSeer {
     std::vector<LaneObservation> read(const cv::Mat& image, gate::TimePoint frame_time) override {
         vision::PlateReadOptions o;
         if (roi_) o.roi = *roi_;
-        o.minConfidence = 0.2F;  // junk below this would only dilute the vote
-        o.maxReads = 1;          // one car at a barrier: the best read of the frame
+        o.min_confidence = 0.2F;  // junk below this would only dilute the vote
+        o.max_reads = 1;          // one car at a barrier: the best read of the frame
         std::vector<LaneObservation> out;
         for (const auto& r : pipeline_.read(image, o)) {
             LaneObservation obs;
             obs.kind = LaneObservation::Kind::Plate;
             obs.text = r.text;
-            obs.char_confidence = r.charConfidence;
+            obs.char_confidence = r.char_confidence;
             obs.confidence = r.confidence;
             obs.frame_time = frame_time;
             out.push_back(std::move(obs));

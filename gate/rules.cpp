@@ -84,8 +84,9 @@ class Builder {
     std::string local(TimePoint t) const { return zone_.formatLocal(t); }
     std::string plateOrUnread(const std::string& p) const { return p.empty() ? "an unread plate" : p; }
 
-    const RuleSettings& settings_;
-    const SiteZone& zone_;
+    // Read by the rule functions below as b.settings_ / b.zone_ (public, yet named like the members they are).
+    const RuleSettings& settings_;  // NOLINT(readability-identifier-naming)
+    const SiteZone& zone_;          // NOLINT(readability-identifier-naming)
 
   private:
     Ruling ruling_;

@@ -40,12 +40,11 @@ class SystemFrameClock final : public FrameClock {
 };
 
 struct Frame {
-    cv::Mat image;  // BGR (or what the source delivers); a ROI view after FrameWorker cropping
+    cv::Mat image;  // BGR (or what the source delivers)
     // Wall clock. A live camera: when the frame was read from it. A file or folder played at a rate: when the
     // frame was due in that playback (as a camera's sensor would stamp it), so decoding it counts as latency.
     FrameTime captured{};
     std::uint64_t index = 0;  // counts frames read from this source since the worker started
-    cv::Point offset{0, 0};   // position of image's top-left pixel in the full camera frame (ROI crop)
 };
 
 struct SourceError {

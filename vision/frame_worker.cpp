@@ -159,13 +159,6 @@ void FrameWorker::captureLoop(std::stop_token stop) {
             backoff = options_.initial_backoff;
             waiting_since = now;
             frame->index = index++;
-            if (options_.roi) {
-                const cv::Rect r = *options_.roi & cv::Rect(0, 0, frame->image.cols, frame->image.rows);
-                if (r.area() > 0) {
-                    frame->image = frame->image(r);
-                    frame->offset = r.tl();
-                }
-            }
             const bool recovered = lost;
             lost = false;
             {

@@ -8,9 +8,9 @@
 //  - Between the capture thread and each consumer sits a one-slot mailbox: a new frame replaces one not yet taken
 //    (counted as dropped for that consumer), so a slow callback never works on stale frames and never queues
 //    memory, and a slow consumer (plate search) never delays a quick one (QR) on the same camera.
-//  - Each consumer's on_frame runs on ITS processing thread, one call at a time, with the newest frame already
-//    cropped to the ROI (Frame::offset says where the crop sits). Consumers share the frame's pixels and must
-//    not write to them. on_event runs on the CAPTURE thread. Both must be quick or hand the work on (the daemon
+//  - Each consumer's on_frame runs on ITS processing thread, one call at a time, with the newest frame (the whole
+//    camera frame: a consumer that searches a region crops it itself). Consumers share the frame's pixels and
+//    must not write to them. on_event runs on the CAPTURE thread. Both must be quick or hand the work on (the daemon
 //    posts to its lane's loop) and must not call stop() of their own worker.
 //  - stats() may be called from any thread at any time.
 // Stall and loss: a source that yields no frame for `stall_after` (or fails to open/read) is reported once as
@@ -76,7 +76,6 @@ struct WorkerOptions {
     std::chrono::milliseconds stall_after{5000};  // lanes.camera_stall_after
     std::chrono::milliseconds initial_backoff{500};
     std::chrono::milliseconds max_backoff{30000};
-    std::optional<cv::Rect> roi;  // crop before processing (clipped to the frame)
 };
 
 class FrameWorker {

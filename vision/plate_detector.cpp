@@ -117,11 +117,12 @@ std::vector<DetectedPlate> PlateDetector::detect(const cv::Mat& frame, const cv:
     if (area.width < meta_.multiple || area.height < meta_.multiple) return {};
     // The scale is the whole frame's, whatever the region: a plate is searched at the same size with or
     // without a lane region, and a region costs its share of the budget.
-    const double s = std::min(options_.maxUpscale, std::sqrt(options_.pixelBudget / full.area()));
+    const double s = std::min(options_.max_upscale, std::sqrt(options_.pixel_budget / full.area()));
     const cv::Size input(roundTo(area.width * s, meta_.multiple), roundTo(area.height * s, meta_.multiple));
     std::vector<DetectedPlate> out = detectAt(net_, frame, area, input);
     std::ranges::sort(out, [](const DetectedPlate& a, const DetectedPlate& b) { return a.score > b.score; });
-    if (static_cast<int>(out.size()) > options_.maxOutlines) out.resize(static_cast<std::size_t>(options_.maxOutlines));
+    if (static_cast<int>(out.size()) > options_.max_outlines)
+        out.resize(static_cast<std::size_t>(options_.max_outlines));
     return out;
 }
 
@@ -193,7 +194,7 @@ std::vector<DetectedPlate> PlateDetector::detectAt(cv::dnn::Net& net, const cv::
         const double longSide = std::max(rr.size.width, rr.size.height);
         const double shortSide = std::max(1.0F, std::min(rr.size.width, rr.size.height));
         const double aspect = longSide / shortSide;
-        if (aspect < options_.minAspect || aspect > options_.maxAspect) continue;
+        if (aspect < options_.min_aspect || aspect > options_.max_aspect) continue;
         const cv::Rect box = cv::boundingRect(c) & cv::Rect(0, 0, w, h);
         double maxProb = 0;
         cv::minMaxLoc(up(box), nullptr, &maxProb, nullptr, nullptr, mask(box));
@@ -203,7 +204,7 @@ std::vector<DetectedPlate> PlateDetector::detectAt(cv::dnn::Net& net, const cv::
             p.y = static_cast<float>(p.y / sy + area.y);
         }
         const double width = std::hypot(q[1].x - q[0].x, q[1].y - q[0].y);
-        if (width < options_.minPlateWidth) continue;
+        if (width < options_.min_plate_width) continue;
         out.push_back({q, static_cast<float>(maxProb)});
     }
     return out;

@@ -37,12 +37,12 @@ struct DetectorOptions {
     // on one core of this box (cost grows with the pixels; a lane region costs its share). A 1080p frame is
     // searched at 0.24, where a gate's 200-360 px plates are 48-86 px wide; the network was trained on plates
     // 18-200 px wide.
-    double pixelBudget = 384.0 * 288.0;
-    double maxUpscale = 2.0;    // small frames are enlarged at most this much
-    double minPlateWidth = 24;  // in frame pixels
-    double minAspect = 1.3;     // the blob's rotated rectangle, long side over short side
-    double maxAspect = 8.0;
-    int maxOutlines = 4;
+    double pixel_budget = 384.0 * 288.0;
+    double max_upscale = 2.0;     // small frames are enlarged at most this much
+    double min_plate_width = 24;  // in frame pixels
+    double min_aspect = 1.3;      // the blob's rotated rectangle, long side over short side
+    double max_aspect = 8.0;
+    int max_outlines = 4;
 };
 
 struct DetectedPlate {

@@ -84,10 +84,10 @@ PlateQuad outlineOf(const std::vector<cv::Point>& contour, const cv::RotatedRect
 class Proposer {
   public:
     Proposer(const FinderOptions& o, double scale, cv::Size work)
-        : minWidth_(std::max(16.0, o.minPlateWidth * scale)),
-          maxWidth_(o.maxPlateWidthFraction * work.width),
-          minAspect_(o.minAspect),
-          maxAspect_(o.maxAspect) {}
+        : minWidth_(std::max(16.0, o.min_plate_width * scale)),
+          maxWidth_(o.max_plate_width_fraction * work.width),
+          minAspect_(o.min_aspect),
+          maxAspect_(o.max_aspect) {}
 
     // Contours of a binary mask that look like a plate (or the character band of one).
     // edgeIntegral is the integral of the 0/1 edge map at `integralScale` times the mask's resolution.
@@ -294,7 +294,7 @@ std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Re
     // allocations cost more in page faults than the image processing itself.
     Scratch& w = scratch_;
     const cv::Mat region = frame(area);
-    const double scale = std::min(1.0, static_cast<double>(options_.workWidth) / area.width);
+    const double scale = std::min(1.0, static_cast<double>(options_.work_width) / area.width);
     cv::Mat work = region;
     if (scale < 1.0) {
         // Linear is several times cheaper than area averaging at non-integer ratios and aliases little above 1/2.
@@ -315,7 +315,7 @@ std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Re
     if (!w.clahe) w.clahe = cv::createCLAHE(2.0, cv::Size(8, 8));
     w.clahe->apply(grey, w.equalised);
     std::vector<Proposal> proposals;
-    const double minW = std::max(16.0, options_.minPlateWidth * scale);
+    const double minW = std::max(16.0, options_.min_plate_width * scale);
     for (const cv::Mat* source : {&w.equalised, &grey}) {
         cv::GaussianBlur(*source, w.blurred, cv::Size(3, 3), 0);
         cv::Sobel(w.blurred, w.gx, CV_16S, 1, 0, 3);
@@ -341,8 +341,8 @@ std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Re
         const double colourScale = half ? 0.5 : 1.0;
         cv::Mat colourWork = work;
         if (half) {
-            cv::resize(work, w.colourWork, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
-            colourWork = w.colourWork;
+            cv::resize(work, w.colour_work, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+            colourWork = w.colour_work;
         }
         const Proposer colourProposer(options_, scale * colourScale, colourWork.size());
         cv::cvtColor(colourWork, w.hsv, cv::COLOR_BGR2HSV);
@@ -386,7 +386,7 @@ std::vector<PlateCandidate> PlateFinder::find(const cv::Mat& frame, const cv::Re
             out, [&](const PlateCandidate& k) { return k.source == c.source && quadOverlap(k.quad, c.quad) > 0.5; });
         if (duplicate) continue;
         out.push_back(std::move(c));
-        if (static_cast<int>(out.size()) >= options_.maxCandidates) break;
+        if (static_cast<int>(out.size()) >= options_.max_candidates) break;
     }
     return out;
 }

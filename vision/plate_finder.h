@@ -17,13 +17,13 @@
 namespace vg::vision {
 
 struct FinderOptions {
-    cv::Rect roi;                        // in frame pixels; empty = the whole frame
-    int workWidth = 960;                 // the region is shrunk to at most this width before searching
-    double minPlateWidth = 48;           // in frame pixels: smaller plates cannot be read at 96 px input anyway
-    double maxPlateWidthFraction = 0.9;  // of the region's width
-    double minAspect = 1.6;  // width / height of the candidate's box (440x140 mm = 3.1; perspective shrinks it)
-    double maxAspect = 7.0;
-    int maxCandidates = 8;  // best-scored candidates kept after merging
+    cv::Rect roi;                           // in frame pixels; empty = the whole frame
+    int work_width = 960;                   // the region is shrunk to at most this width before searching
+    double min_plate_width = 48;            // in frame pixels: smaller plates cannot be read at 96 px input anyway
+    double max_plate_width_fraction = 0.9;  // of the region's width
+    double min_aspect = 1.6;  // width / height of the candidate's box (440x140 mm = 3.1; perspective shrinks it)
+    double max_aspect = 7.0;
+    int max_candidates = 8;  // best-scored candidates kept after merging
 };
 
 // Colour and Edge come from PlateFinder, Detector from the learned PlateDetector (plate_detector.h).
@@ -32,8 +32,8 @@ enum class CandidateSource { Colour, Edge, Detector };
 struct PlateCandidate {
     PlateQuad quad;  // in frame pixels, TL TR BR BL, the plate's own outline (no reader margins)
     CandidateSource source = CandidateSource::Edge;
-    std::string colourHint;  // "blue", "yellow", "green" for colour candidates
-    float score = 0.0F;      // ranking only: edge density and shape
+    std::string colour_hint;  // "blue", "yellow", "green" for colour candidates
+    float score = 0.0F;       // ranking only: edge density and shape
 };
 
 // An edge candidate's outline refined around its character band (see plate_finder.cpp); nothing when no
@@ -50,7 +50,7 @@ class PlateFinder {
 
   private:
     struct Scratch {
-        cv::Mat work, grey, equalised, blurred, gx, edges, binary, integral, closed, opened, colourWork, hsv, mask;
+        cv::Mat work, grey, equalised, blurred, gx, edges, binary, integral, closed, opened, colour_work, hsv, mask;
         cv::Ptr<cv::CLAHE> clahe;
     };
     FinderOptions options_;

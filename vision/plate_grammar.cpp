@@ -129,7 +129,7 @@ PlateGrammar::PlateGrammar(std::vector<std::string> charset, int blank, GrammarO
     if (classes < 2 || blank_ < 0 || blank_ >= classes) {
         throw std::invalid_argument("plate grammar: charset needs at least two classes and a blank inside it");
     }
-    if (options_.beamWidth < 1) options_.beamWidth = 1;
+    if (options_.beam_width < 1) options_.beam_width = 1;
 
     using Slot = std::vector<std::uint8_t>;
     auto slotOf = [&](auto pred) {
@@ -172,7 +172,7 @@ PlateGrammar::PlateGrammar(std::vector<std::string> charset, int blank, GrammarO
     add(PlateKind::Standard, {province, letter, alnum, alnum, alnum, alnum, alnum}, true, 2);
     add(PlateKind::NewEnergySmall, {province, letter, df, alnum, digit, digit, digit, digit}, true, -1);
     add(PlateKind::NewEnergyLarge, {province, letter, digit, digit, digit, digit, digit, df}, true, -1);
-    if (options_.acceptSpecial) {
+    if (options_.accept_special) {
         add(PlateKind::Coach, {province, letter, alnum, alnum, alnum, alnum, exactly("学")}, true, 2);
         add(PlateKind::Police, {province, letter, alnum, alnum, alnum, alnum, exactly("警")}, true, 2);
         add(PlateKind::Trailer, {province, letter, alnum, alnum, alnum, alnum, exactly("挂")}, true, 2);
@@ -189,18 +189,18 @@ PlateGrammar::PlateGrammar(std::vector<std::string> charset, int blank, GrammarO
 bool PlateGrammar::allows(const Template& tpl, const std::vector<int>& prefix, int cls) const {
     const std::size_t pos = prefix.size();
     if (pos >= tpl.slots.size() || tpl.slots[pos][static_cast<std::size_t>(cls)] == 0) return false;
-    if (pos == 1 && tpl.issuerAtSecond) {
+    if (pos == 1 && tpl.issuer_at_second) {
         const auto& allowed = issuer_[static_cast<std::size_t>(prefix[0])];
-        if (options_.issuerLetters) {
+        if (options_.issuer_letters) {
             if (allowed.empty() || allowed[static_cast<std::size_t>(cls)] == 0) return false;
         } else if (charset_[static_cast<std::size_t>(cls)] == "O" && tpl.kind != PlateKind::Police) {
             return false;
         }
     }
-    if (pos >= 2 && tpl.maxSerialLetters >= 0 && isLetter_[static_cast<std::size_t>(cls)] != 0) {
+    if (pos >= 2 && tpl.max_serial_letters >= 0 && isLetter_[static_cast<std::size_t>(cls)] != 0) {
         int letters = 1;
         for (std::size_t i = 2; i < pos; ++i) letters += isLetter_[static_cast<std::size_t>(prefix[i])];
-        if (letters > tpl.maxSerialLetters) return false;
+        if (letters > tpl.max_serial_letters) return false;
     }
     return true;
 }
@@ -298,7 +298,7 @@ std::expected<PlateDecode, DecodeError> PlateGrammar::decode(const cv::Mat& prob
             }
         }
         std::vector<std::pair<std::vector<int>, Beam>> ranked(next.begin(), next.end());
-        const auto keep = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(options_.beamWidth));
+        const auto keep = std::min<std::size_t>(ranked.size(), static_cast<std::size_t>(options_.beam_width));
         std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
                           [](const auto& a, const auto& b) { return a.second.total() > b.second.total(); });
         ranked.resize(keep);
@@ -332,9 +332,9 @@ std::expected<PlateDecode, DecodeError> PlateGrammar::decode(const cv::Mat& prob
     PlateDecode out;
     for (int c : *best) out.text += charset_[static_cast<std::size_t>(c)];
     out.kind = kind;
-    out.logProb = std::log(bestP) + logScale;
-    out.charConfidence = alignConfidence(probs, *best);
-    out.confidence = out.charConfidence.empty() ? 0.0F : std::ranges::min(out.charConfidence);
+    out.log_prob = std::log(bestP) + logScale;
+    out.char_confidence = alignConfidence(probs, *best);
+    out.confidence = out.char_confidence.empty() ? 0.0F : std::ranges::min(out.char_confidence);
     return out;
 }
 

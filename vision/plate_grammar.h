@@ -37,12 +37,12 @@ std::vector<std::string> splitUtf8(std::string_view text);
 struct GrammarOptions {
     // Restrict the letter after the province to the issuing-authority codes of GA 36-2014 Appendix A (plus the
     // historical 皖Q and the provincial police code O). Off: any letter but I.
-    bool issuerLetters = true;
+    bool issuer_letters = true;
     // Accept the special plates (学 警 挂 港 澳 领 使) when the reader's charset has their characters. Off: they are
     // never produced, so such a plate reads with a low confidence or not at all (declined, never forced).
-    bool acceptSpecial = true;
+    bool accept_special = true;
     // CTC prefix-beam width. 8-16 is plenty for plates: the grammar prunes most of the space.
-    int beamWidth = 12;
+    int beam_width = 12;
 };
 
 struct PlateDecode {
@@ -50,9 +50,9 @@ struct PlateDecode {
     PlateKind kind = PlateKind::Standard;
     // Per character: the highest softmax probability its class reaches on the timesteps assigned to it by the best
     // (Viterbi) CTC alignment of `text`. A character the grammar forced in against the network gets a low value.
-    std::vector<float> charConfidence;
-    float confidence = 0.0F;  // the lowest of charConfidence: one bad character makes a bad read
-    double logProb = 0.0;     // log P(text | frame) summed over alignments (beam estimate)
+    std::vector<float> char_confidence;
+    float confidence = 0.0F;  // the lowest of char_confidence: one bad character makes a bad read
+    double log_prob = 0.0;    // log P(text | frame) summed over alignments (beam estimate)
 };
 
 enum class DecodeError : std::uint8_t {
@@ -85,8 +85,8 @@ class PlateGrammar {
     struct Template {
         PlateKind kind;
         std::vector<std::vector<std::uint8_t>> slots;  // per position: allowed[class]
-        bool issuerAtSecond;                           // position 1 checked against the province's issuer letters
-        int maxSerialLetters;                          // letters allowed in positions 2.. (-1: no limit)
+        bool issuer_at_second;                         // position 1 checked against the province's issuer letters
+        int max_serial_letters;                        // letters allowed in positions 2.. (-1: no limit)
     };
 
     bool allows(const Template& tpl, const std::vector<int>& prefix, int cls) const;

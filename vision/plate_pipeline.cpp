@@ -76,15 +76,15 @@ bool colourFits(PlateKind kind, const std::string& colour) {
 // (lprnet_crops 0.8% instead of 1.5%) but cost voted passes with the voter of the time (116 of 120 generated passes
 // instead of 119), so they are not taken.
 struct Look {
-    float marginX;
-    float marginY;
+    float margin_x;
+    float margin_y;
 };
 constexpr Look kSecondLooks[] = {{0.02F, 0.05F}, {0.11F, 0.20F}};
 
 // The plate outline that PlateReader::crop (which adds the model's margins) turns into the look's crop.
 PlateQuad lookQuad(const PlateQuad& q, const Look& look, const ReaderMetadata& meta) {
-    return growQuad(q, static_cast<float>((1 + 2 * look.marginX) / (1 + 2 * meta.marginX)),
-                    static_cast<float>((1 + 2 * look.marginY) / (1 + 2 * meta.marginY)));
+    return growQuad(q, static_cast<float>((1 + 2 * look.margin_x) / (1 + 2 * meta.margin_x)),
+                    static_cast<float>((1 + 2 * look.margin_y) / (1 + 2 * meta.margin_y)));
 }
 
 cv::Mat warpPlateColour(const cv::Mat& frame, const PlateQuad& quad) {
@@ -102,7 +102,7 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
     constexpr float kOverturnedCap = 0.5F;
     const std::vector<std::string> own = splitUtf8(read.text);
     const std::size_t n = own.size();
-    if (read.charConfidence.size() != n) return;  // not a read this pipeline made
+    if (read.char_confidence.size() != n) return;  // not a read this pipeline made
     struct Seen {
         std::vector<std::string> chars;
         const std::vector<float>* conf;
@@ -111,18 +111,18 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
     bool unreadable = false;
     for (const auto& look : looks) {
         std::vector<std::string> chars = look ? splitUtf8(look->text) : std::vector<std::string>{};
-        if (!look || chars.size() != n || look->charConfidence.size() != n) {
+        if (!look || chars.size() != n || look->char_confidence.size() != n) {
             unreadable = true;
             continue;
         }
-        seen.push_back({std::move(chars), &look->charConfidence});
+        seen.push_back({std::move(chars), &look->char_confidence});
     }
 
     // The settled text: per position the character with the most summed confidence (ties keep the read's own).
     std::vector<std::string> settled = own;
     for (std::size_t i = 0; i < n; ++i) {
         const auto summed = [&](const std::string& ch) {
-            float sum = ch == own[i] ? read.charConfidence[i] : 0.0F;
+            float sum = ch == own[i] ? read.char_confidence[i] : 0.0F;
             for (const Seen& b : seen) sum += b.chars[i] == ch ? (*b.conf)[i] : 0.0F;
             return sum;
         };
@@ -148,7 +148,7 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
     }
 
     for (std::size_t i = 0; i < n; ++i) {
-        float c = read.charConfidence[i];
+        float c = read.char_confidence[i];
         // A character the looks overturned is a better guess, never a confident one (the read itself saw another), and
         // never more confident than the character it replaces.
         if (settled[i] != own[i]) c = std::min({c, 1.0F - c, kOverturnedCap});
@@ -156,9 +156,9 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
             if (s.chars[i] != settled[i]) c = std::min(c, 1.0F - (*s.conf)[i]);
         }
         if (unreadable) c = std::min(c, 0.5F);
-        read.charConfidence[i] = c;
+        read.char_confidence[i] = c;
     }
-    if (n > 0) read.confidence = std::ranges::min(read.charConfidence);
+    if (n > 0) read.confidence = std::ranges::min(read.char_confidence);
 }
 
 PlatePipeline::PlatePipeline(PlateReader reader, FinderOptions finder, std::optional<PlateDetector> detector)
@@ -176,20 +176,20 @@ std::expected<PlateRead, DecodeError> PlatePipeline::readCrop(const cv::Mat& pla
     if (plateImage.empty()) return std::unexpected(DecodeError::BadShape);
     cv::Mat padded = plateImage;
     if (tight) {
-        const int mx = static_cast<int>(std::lround(reader_.metadata().marginX * plateImage.cols));
-        const int my = static_cast<int>(std::lround(reader_.metadata().marginY * plateImage.rows));
+        const int mx = static_cast<int>(std::lround(reader_.metadata().margin_x * plateImage.cols));
+        const int my = static_cast<int>(std::lround(reader_.metadata().margin_y * plateImage.rows));
         cv::copyMakeBorder(plateImage, padded, my, my, mx, mx, cv::BORDER_REPLICATE);
     }
     const cv::Mat crop = reader_.prepare(padded);
     auto decoded = reader_.read(std::span<const cv::Mat>(&crop, 1)).front();
     if (!decoded) return std::unexpected(decoded.error());
-    PlateRead r{decoded->text, "unknown", decoded->confidence, decoded->charConfidence, {}, decoded->kind};
+    PlateRead r{decoded->text, "unknown", decoded->confidence, decoded->char_confidence, {}, decoded->kind};
     const auto w = static_cast<float>(plateImage.cols);
     const auto h = static_cast<float>(plateImage.rows);
     // The plate's own outline for the second looks: the whole image when it is cut at the plate, else the image
     // less the model's margins.
-    const double marginX = reader_.metadata().marginX;
-    const double marginY = reader_.metadata().marginY;
+    const double marginX = reader_.metadata().margin_x;
+    const double marginY = reader_.metadata().margin_y;
     const auto mx = static_cast<float>(tight ? 0.0 : marginX / (1 + 2 * marginX));
     const auto my = static_cast<float>(tight ? 0.0 : marginY / (1 + 2 * marginY));
     r.quad = {{{w * mx, h * my}, {w * (1 - mx), h * my}, {w * (1 - mx), h * (1 - my)}, {w * mx, h * (1 - my)}}};
@@ -252,7 +252,7 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
         }
         const std::int64_t t0 = cv::getTickCount();
         const std::vector<cv::Mat> probs = reader_.probabilities(crops);
-        timings_.readMs += msSince(t0);
+        timings_.read_ms += msSince(t0);
         timings_.crops += static_cast<int>(crops.size());
         std::vector<float> best(candidates.size(), 0.0F);
         for (std::size_t k = 0; k < probs.size(); ++k) {
@@ -263,7 +263,7 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
             best[owner[k].first] = std::max(best[owner[k].first], d->confidence);
             const std::string colour = mono ? "unknown" : plateColour(warpPlateColour(frame, owner[k].second));
             reads.push_back(
-                {PlateRead{d->text, colour, d->confidence, d->charConfidence, owner[k].second, d->kind}, probs[k]});
+                {PlateRead{d->text, colour, d->confidence, d->char_confidence, owner[k].second, d->kind}, probs[k]});
         }
         return best;
     };
@@ -275,7 +275,7 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
     if (detector_) {
         std::int64_t t0 = cv::getTickCount();
         const std::vector<DetectedPlate> outlines = detector_->detect(frame, options.roi);
-        timings_.detectMs = msSince(t0);
+        timings_.detect_ms = msSince(t0);
         std::vector<PlateCandidate> learned;
         for (const DetectedPlate& d : outlines) learned.push_back({d.quad, CandidateSource::Detector, {}, d.score});
         const std::vector<float> best = readAll(learned);
@@ -288,7 +288,7 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
                     closer.push_back({c->quad, CandidateSource::Colour, {}, c->score});
             }
         }
-        timings_.refineMs = msSince(t0);
+        timings_.refine_ms = msSince(t0);
         // Read as they are (one hypothesis each, like a colour blob's outline: the closer look is the plate itself).
         if (!closer.empty()) readAll(closer);
     }
@@ -309,7 +309,7 @@ std::vector<PlateRead> PlatePipeline::readUnchecked(const cv::Mat& frame, const 
     // proposals are not read (each costs a reader call per outline hypothesis).
     const std::int64_t t0 = cv::getTickCount();
     const std::vector<PlateCandidate> proposals = finder_.find(frame, options.roi);
-    timings_.findMs = msSince(t0);
+    timings_.find_ms = msSince(t0);
     timings_.classical = true;
     for (std::size_t first = 0; first < proposals.size(); first += kProposalsPerBatch) {
         const std::size_t last = std::min(proposals.size(), first + kProposalsPerBatch);
@@ -345,13 +345,13 @@ std::vector<PlateRead> PlatePipeline::settle(const cv::Mat& frame, std::vector<P
             if (again && (r.colour == "green" || again->confidence > r.confidence)) {
                 r.text = again->text;
                 r.kind = again->kind;
-                r.charConfidence = again->charConfidence;
+                r.char_confidence = again->char_confidence;
                 r.confidence = again->confidence;
             } else if (r.colour == "green") {
                 continue;
             }
         }
-        if (r.confidence < options.minConfidence || !colourFits(r.kind, r.colour)) continue;
+        if (r.confidence < options.min_confidence || !colourFits(r.kind, r.colour)) continue;
         const auto same = std::ranges::find_if(plates, [&](const Plate& k) {
             const PlateRead& first = k.outlines.front();
             return first.text == r.text || quadOverlap(first.quad, r.quad) > 0.3;
@@ -362,7 +362,7 @@ std::vector<PlateRead> PlatePipeline::settle(const cv::Mat& frame, std::vector<P
             if (distinct && same->outlines.size() < kOutlinesPerPlate) same->outlines.push_back(std::move(r));
             continue;
         }
-        if (static_cast<int>(plates.size()) >= options.maxReads) continue;
+        if (static_cast<int>(plates.size()) >= options.max_reads) continue;
         plates.push_back({{std::move(r)}});
     }
     // The second looks, cached for the frame: the classical stage settles the detector's reads again.
@@ -382,7 +382,7 @@ std::vector<PlateRead> PlatePipeline::settle(const cv::Mat& frame, std::vector<P
         for (const PlateRead* r : fresh) raw.push_back(*r);
         const std::int64_t t0 = cv::getTickCount();
         secondLooks(frame, fresh);
-        timings_.readMs += static_cast<double>(cv::getTickCount() - t0) * 1000.0 / cv::getTickFrequency();
+        timings_.read_ms += static_cast<double>(cv::getTickCount() - t0) * 1000.0 / cv::getTickFrequency();
         timings_.crops += static_cast<int>(fresh.size() * std::size(kSecondLooks));
         for (std::size_t i = 0; i < fresh.size(); ++i) cache.push_back({std::move(raw[i]), *fresh[i]});
     };
@@ -399,7 +399,7 @@ std::vector<PlateRead> PlatePipeline::settle(const cv::Mat& frame, std::vector<P
     std::vector<PlateRead> kept;
     for (Plate& k : plates) {
         std::erase_if(k.outlines, [&](const PlateRead& r) {
-            return r.confidence < options.minConfidence || !colourFits(r.kind, r.colour);
+            return r.confidence < options.min_confidence || !colourFits(r.kind, r.colour);
         });
         if (k.outlines.empty()) continue;
         PlateRead& best = *std::ranges::max_element(

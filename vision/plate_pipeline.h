@@ -21,18 +21,18 @@
 namespace vg::vision {
 
 struct PlateRead {
-    std::string text;                   // UTF-8, e.g. "沪AD12345"
-    std::string colour;                 // blue, yellow, green, white, black, unknown (monochrome frame)
-    float confidence = 0.0F;            // lowest per-character confidence
-    std::vector<float> charConfidence;  // one per character (see PlateDecode)
-    PlateQuad quad;                     // plate outline in frame pixels, TL TR BR BL
+    std::string text;                    // UTF-8, e.g. "沪AD12345"
+    std::string colour;                  // blue, yellow, green, white, black, unknown (monochrome frame)
+    float confidence = 0.0F;             // lowest per-character confidence
+    std::vector<float> char_confidence;  // one per character (see PlateDecode)
+    PlateQuad quad;                      // plate outline in frame pixels, TL TR BR BL
     PlateKind kind = PlateKind::Standard;
 };
 
 struct PlateReadOptions {
-    cv::Rect roi;                // frame pixels; empty = whole frame
-    float minConfidence = 0.0F;  // reads below are dropped (the daemon uses lanes.min_plate_confidence)
-    int maxReads = 4;
+    cv::Rect roi;                 // frame pixels; empty = whole frame
+    float min_confidence = 0.0F;  // reads below are dropped (the daemon uses lanes.min_plate_confidence)
+    int max_reads = 4;
 };
 
 // Second looks: every read the pipeline reports is read again from two other crops of the same outline, one with
@@ -52,10 +52,10 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
 // Where the last read() spent its time (thread-agnostic wall milliseconds from cv::getTickCount) and what it did:
 // for the bench, which reports the stages separately.
 struct PipelineTimings {
-    double detectMs = 0;     // the learned detector's whole-region search
-    double refineMs = 0;     // its closer looks at outlines
-    double findMs = 0;       // the classical proposals
-    double readMs = 0;       // the reader over every outline hypothesis and the second looks
+    double detect_ms = 0;    // the learned detector's whole-region search
+    double refine_ms = 0;    // its closer looks at outlines
+    double find_ms = 0;      // the classical proposals
+    double read_ms = 0;      // the reader over every outline hypothesis and the second looks
     int crops = 0;           // reader inputs
     bool classical = false;  // the classical proposals were searched (no settled read from the detector's outlines)
 };

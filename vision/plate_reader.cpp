@@ -39,15 +39,15 @@ std::expected<ReaderMetadata, std::string> parseReaderMetadata(const std::string
         if (!fetch(in, {"scale"}, m.scale) || !fetch(in, {"mean"}, m.mean)) {
             return std::unexpected("metadata: input.scale/mean missing");
         }
-        fetch(out, {"name", "output_name"}, m.outputName);
+        fetch(out, {"name", "output_name"}, m.output_name);
         std::string layout = "CT";
         fetch(out, {"layout"}, layout);
         if (layout != "CT" && layout != "TC") return std::unexpected("metadata: output.layout must be CT or TC");
-        m.classesFirst = layout == "CT";
+        m.classes_first = layout == "CT";
         fetch(out, {"timesteps", "T"}, m.timesteps);
         std::string kind;
         if (fetch(out, {"values", "activation", "kind"}, kind)) {
-            m.outputIsProbability = kind == "softmax" || kind == "probabilities" || kind == "prob";
+            m.output_is_probability = kind == "softmax" || kind == "probabilities" || kind == "prob";
         }
         if (!fetch(j, {"charset"}, m.charset) && !fetch(out, {"charset"}, m.charset)) {
             return std::unexpected("metadata: charset missing");
@@ -57,7 +57,7 @@ std::expected<ReaderMetadata, std::string> parseReaderMetadata(const std::string
         if (m.classes != static_cast<int>(m.charset.size())) {
             return std::unexpected("metadata: output.classes does not match the charset size");
         }
-        if (!fetch(crop, {"margin_x"}, m.marginX) || !fetch(crop, {"margin_y"}, m.marginY)) {
+        if (!fetch(crop, {"margin_x"}, m.margin_x) || !fetch(crop, {"margin_y"}, m.margin_y)) {
             return std::unexpected("metadata: crop.margin_x/margin_y missing");
         }
     } catch (const nlohmann::json::exception& e) {
@@ -128,8 +128,8 @@ cv::Mat PlateReader::crop(const cv::Mat& image, const PlateQuad& quad) const {
     // margins in that frame, then warped upright at native resolution so the final resize can average (INTER_AREA).
     const std::array<cv::Point2f, 4> unit{{{0, 0}, {1, 0}, {1, 1}, {0, 1}}};
     const cv::Mat toQuad = cv::getPerspectiveTransform(unit.data(), quad.data());
-    const auto mx = static_cast<float>(meta_.marginX);
-    const auto my = static_cast<float>(meta_.marginY);
+    const auto mx = static_cast<float>(meta_.margin_x);
+    const auto my = static_cast<float>(meta_.margin_y);
     std::vector<cv::Point2f> grown{{-mx, -my}, {1 + mx, -my}, {1 + mx, 1 + my}, {-mx, 1 + my}};
     cv::perspectiveTransform(grown, grown, toQuad);
     auto dist = [](cv::Point2f a, cv::Point2f b) { return std::hypot(a.x - b.x, a.y - b.y); };
@@ -168,16 +168,16 @@ cv::Mat PlateReader::blobOf(std::span<const cv::Mat> crops) const {
 
 cv::Mat PlateReader::rawOutput(const cv::Mat& crop) {
     net_.setInput(blobOf(std::span<const cv::Mat>(&crop, 1)));
-    cv::Mat out = meta_.outputName.empty() ? net_.forward() : net_.forward(meta_.outputName);
-    const int rows = meta_.classesFirst ? meta_.classes : meta_.timesteps;
+    cv::Mat out = meta_.output_name.empty() ? net_.forward() : net_.forward(meta_.output_name);
+    const int rows = meta_.classes_first ? meta_.classes : meta_.timesteps;
     return out.reshape(1, rows).clone();
 }
 
 cv::Mat PlateReader::toProbabilities(const cv::Mat& raw) const {
     // raw: one sample, classes*timesteps floats in the metadata layout -> T x C, softmax per timestep.
-    cv::Mat m = raw.reshape(1, meta_.classesFirst ? meta_.classes : meta_.timesteps);
-    cv::Mat tc = meta_.classesFirst ? cv::Mat(m.t()) : m.clone();
-    if (meta_.outputIsProbability) return tc;
+    cv::Mat m = raw.reshape(1, meta_.classes_first ? meta_.classes : meta_.timesteps);
+    cv::Mat tc = meta_.classes_first ? cv::Mat(m.t()) : m.clone();
+    if (meta_.output_is_probability) return tc;
     for (int t = 0; t < tc.rows; ++t) {
         float* row = tc.ptr<float>(t);
         const float top = *std::max_element(row, row + tc.cols);
@@ -198,7 +198,7 @@ std::vector<cv::Mat> PlateReader::probabilities(std::span<const cv::Mat> crops) 
     if (crops.size() > 1 && batchWorks_) {
         try {
             net_.setInput(blobOf(crops));
-            cv::Mat out = meta_.outputName.empty() ? net_.forward() : net_.forward(meta_.outputName);
+            cv::Mat out = meta_.output_name.empty() ? net_.forward() : net_.forward(meta_.output_name);
             if (out.isContinuous() && out.total() == perSample * crops.size()) {
                 const cv::Mat flat = out.reshape(1, static_cast<int>(crops.size()));
                 for (std::size_t i = 0; i < crops.size(); ++i) {

@@ -24,15 +24,15 @@ struct ReaderMetadata {
     int channels = 1;
     double scale = 1.0 / 127.5;  // network input = pixel * scale - mean
     double mean = 1.0;
-    std::string outputName;    // empty: the net's default output
-    bool classesFirst = true;  // output layout "CT" (N x C x T) rather than "TC"
+    std::string output_name;    // empty: the net's default output
+    bool classes_first = true;  // output layout "CT" (N x C x T) rather than "TC"
     int timesteps = 24;
     int classes = 0;
     int blank = 0;
-    bool outputIsProbability = false;  // false: logits or log-softmax, softmax applied here
+    bool output_is_probability = false;  // false: logits or log-softmax, softmax applied here
     std::vector<std::string> charset;
-    double marginX = 0.06;  // fraction of plate width added on each side of the plate quadrilateral
-    double marginY = 0.12;  // fraction of plate height added above and below
+    double margin_x = 0.06;  // fraction of plate width added on each side of the plate quadrilateral
+    double margin_y = 0.12;  // fraction of plate height added above and below
 };
 
 std::expected<ReaderMetadata, std::string> parseReaderMetadata(const std::string& jsonText);

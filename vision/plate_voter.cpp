@@ -18,7 +18,7 @@ void PlateVoter::add(std::string_view text, std::span<const float> charConfidenc
     for (std::size_t i = 0; i < read.chars.size(); ++i) {
         read.conf.push_back(i < charConfidence.size() ? charConfidence[i] : lowest);
     }
-    if (std::ranges::min(read.conf) < options_.minFrameConfidence) return;
+    if (std::ranges::min(read.conf) < options_.min_frame_confidence) return;
     reads_.push_back(std::move(read));
 }
 
@@ -52,17 +52,17 @@ std::optional<VotedPlate> PlateVoter::leader() const {
         const auto summed = [](const std::vector<float>& v) { return std::accumulate(v.begin(), v.end(), 0.0F); };
         const auto win = std::ranges::max_element(
             votes, [&](const auto& a, const auto& b) { return summed(a.second) < summed(b.second); });
-        // The character's confidence: the mean of its best minFrames frames. A weaker frame that agrees adds agreement;
-        // it must not turn three confident frames into a doubtful character.
+        // The character's confidence: the mean of its best min_frames frames. A weaker frame that agrees adds
+        // agreement; it must not turn three confident frames into a doubtful character.
         std::vector<float> best = win->second;
-        const auto k = std::min(best.size(), static_cast<std::size_t>(std::max(1, options_.minFrames)));
+        const auto k = std::min(best.size(), static_cast<std::size_t>(std::max(1, options_.min_frames)));
         std::ranges::partial_sort(best, best.begin() + static_cast<std::ptrdiff_t>(k), std::ranges::greater{});
         out.text += win->first;
-        out.charConfidence.push_back(
+        out.char_confidence.push_back(
             std::accumulate(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(k), 0.0F) / static_cast<float>(k));
         out.agreeing = std::min(out.agreeing, static_cast<int>(win->second.size()));
     }
-    out.confidence = std::ranges::min(out.charConfidence);
+    out.confidence = std::ranges::min(out.char_confidence);
 
     std::map<std::string, int> colours;
     for (const Read& r : reads_) {
@@ -81,9 +81,9 @@ std::optional<VotedPlate> PlateVoter::voted() const {
     auto lead = leader();
     if (!lead) return std::nullopt;
     const bool enough =
-        lead->agreeing >= options_.minFrames &&
-        static_cast<float>(lead->agreeing) >= options_.minAgreement * static_cast<float>(lead->frames) &&
-        lead->confidence >= options_.minConfidence;
+        lead->agreeing >= options_.min_frames &&
+        static_cast<float>(lead->agreeing) >= options_.min_agreement * static_cast<float>(lead->frames) &&
+        lead->confidence >= options_.min_confidence;
     if (!enough) return std::nullopt;
     return lead;
 }

@@ -12,19 +12,20 @@
 namespace vg::vision {
 
 struct VoterOptions {
-    int minFrames = 3;                // frames that must agree on every character before a plate is declared
-    float minAgreement = 0.6F;        // ... and as a fraction of the frames that gave a read in this pass
-    float minConfidence = 0.8F;       // lowest voted per-character confidence for a declared plate
-    float minFrameConfidence = 0.2F;  // reads below this are ignored (they still do not count as disagreement)
+    int min_frames = 3;                 // frames that must agree on every character before a plate is declared
+    float min_agreement = 0.6F;         // ... and as a fraction of the frames that gave a read in this pass
+    float min_confidence = 0.8F;        // lowest voted per-character confidence for a declared plate
+    float min_frame_confidence = 0.2F;  // reads below this are ignored (they still do not count as disagreement)
 };
 
 struct VotedPlate {
     std::string text;
-    std::string colour;                 // majority colour of the frames that read `text` exactly ("" if none given)
-    std::vector<float> charConfidence;  // per character: mean confidence of the best minFrames frames that voted for it
-    float confidence = 0.0F;            // lowest of charConfidence
-    int frames = 0;                     // reads counted in this pass
-    int agreeing = 0;                   // frames agreeing with the winner at its least agreed character
+    std::string colour;  // majority colour of the frames that read `text` exactly ("" if none given)
+    std::vector<float>
+        char_confidence;      // per character: mean confidence of the best min_frames frames that voted for it
+    float confidence = 0.0F;  // lowest of char_confidence
+    int frames = 0;           // reads counted in this pass
+    int agreeing = 0;         // frames agreeing with the winner at its least agreed character
 };
 
 class PlateVoter {

@@ -2,7 +2,8 @@
 //   bench_plates [--data DIR] [--model-dir DIR] [--sets lprnet,easypr,ccpd,gen,passes] [--gen N] [--passes N]
 //                [--no-detector]
 //                [--confidence 0.8] [--dump DIR] [--errors]
-// Real sets are evaluation only: nothing here is tuned to them. Generated scenes come from synth.cpp (in memory;
+// Real sets are evaluation only: nothing here is tuned to them. Generated scenes come from sim/plate_synth.cpp (in
+// memory;
 // --dump writes them as JPEG for inspection, e.g. to /tmp).
 #include <time.h>
 
@@ -25,7 +26,7 @@
 
 #include "bench/option_number.h"
 #include "gate/parse_number.h"
-#include "synth.h"
+#include "sim/plate_synth.h"
 #include "vision/plate_pipeline.h"
 #include "vision/plate_voter.h"
 
@@ -43,11 +44,11 @@ float csvNumber(const std::map<std::string, std::string>& row, const std::string
 
 struct Args {
     fs::path data = "/work/shared/data/plates";
-    fs::path modelDir = VG_MODEL_DIR;
+    fs::path model_dir = VG_MODEL_DIR;
     std::string sets = "lprnet,easypr,ccpd,gen,passes";
     int gen = 150;
     int passes = 100;
-    int framesPerPass = 8;
+    int frames_per_pass = 8;
     float confidence = 0.8F;
     fs::path dump;
     fs::path flat;  // flat plates from flat_plates.py; without it the bench draws its own (DIN glyphs)
@@ -118,11 +119,11 @@ Elapsed msSince(const Stopwatch& t0) {
 
 struct Tally {
     int n = 0;
-    int exact = 0;           // labelled plate among the reads (any confidence)
-    int exactConfident = 0;  // ... among the reads at >= threshold
-    int province = 0;        // province of the read closest to the label is right
-    int confidentWrong = 0;  // an image with a read at >= threshold that is no plate in it
-    int noRead = 0;
+    int exact = 0;            // labelled plate among the reads (any confidence)
+    int exact_confident = 0;  // ... among the reads at >= threshold
+    int province = 0;         // province of the read closest to the label is right
+    int confident_wrong = 0;  // an image with a read at >= threshold that is no plate in it
+    int no_read = 0;
     std::vector<double> ms;    // thread CPU time per frame
     std::vector<double> wall;  // wall time per frame
 };
@@ -131,24 +132,24 @@ struct Tally {
 struct Stages {
     int frames = 0;
     int classical = 0;
-    double detectMs = 0, refineMs = 0, findMs = 0, readMs = 0;
+    double detect_ms = 0, refine_ms = 0, find_ms = 0, read_ms = 0;
     long crops = 0;
 };
 
 void addStages(Stages& s, const vg::vision::PipelineTimings& t) {
     ++s.frames;
     s.classical += t.classical ? 1 : 0;
-    s.detectMs += t.detectMs;
-    s.refineMs += t.refineMs;
-    s.findMs += t.findMs;
-    s.readMs += t.readMs;
+    s.detect_ms += t.detect_ms;
+    s.refine_ms += t.refine_ms;
+    s.find_ms += t.find_ms;
+    s.read_ms += t.read_ms;
     s.crops += t.crops;
 }
 
 struct Report {
     std::string name;
     Tally all;
-    std::map<std::string, Tally> byColour;
+    std::map<std::string, Tally> by_colour;
     Stages stages;
 };
 
@@ -172,7 +173,7 @@ const PlateRead* closest(const std::vector<PlateRead>& reads, const std::string&
 void score(Report& rep, const std::string& colour, const std::vector<PlateRead>& reads, const std::string& label,
            const std::vector<std::string>& allPlates, float threshold, Elapsed ms, bool printErrors,
            const std::string& what) {
-    for (Tally* t : {&rep.all, &rep.byColour[colour]}) {
+    for (Tally* t : {&rep.all, &rep.by_colour[colour]}) {
         ++t->n;
         t->ms.push_back(ms.cpu);
         t->wall.push_back(ms.wall);
@@ -184,9 +185,9 @@ void score(Report& rep, const std::string& colour, const std::vector<PlateRead>&
         });
         const PlateRead* near = closest(reads, label);
         t->exact += any;
-        t->exactConfident += conf;
-        t->confidentWrong += wrong;
-        t->noRead += reads.empty();
+        t->exact_confident += conf;
+        t->confident_wrong += wrong;
+        t->no_read += reads.empty();
         t->province += near != nullptr && firstChar(near->text) == firstChar(label);
         if (printErrors && t == &rep.all && (!conf || wrong)) {
             std::cerr << rep.name << " " << what << " label " << label << " reads:";
@@ -217,13 +218,13 @@ std::string msStats(std::vector<double> ms) {
 
 void print(const Report& r, float threshold) {
     auto row = [&](const std::string& name, const Tally& t) {
-        std::cout << "| " << name << " | " << t.n << " | " << pct(t.exact, t.n) << " | " << pct(t.exactConfident, t.n)
-                  << " | " << pct(t.province, t.n) << " | " << t.confidentWrong << " (" << pct(t.confidentWrong, t.n)
-                  << ") | " << t.noRead << " | " << msStats(t.ms) << " | " << msStats(t.wall) << " |\n";
+        std::cout << "| " << name << " | " << t.n << " | " << pct(t.exact, t.n) << " | " << pct(t.exact_confident, t.n)
+                  << " | " << pct(t.province, t.n) << " | " << t.confident_wrong << " (" << pct(t.confident_wrong, t.n)
+                  << ") | " << t.no_read << " | " << msStats(t.ms) << " | " << msStats(t.wall) << " |\n";
     };
     row(r.name, r.all);
-    for (const auto& [colour, t] : r.byColour) {
-        if (r.byColour.size() > 1) row("  " + r.name + " / " + colour, t);
+    for (const auto& [colour, t] : r.by_colour) {
+        if (r.by_colour.size() > 1) row("  " + r.name + " / " + colour, t);
     }
     (void)threshold;
 }
@@ -238,7 +239,7 @@ int main(int argc, char** argv) {
         if (k == "--data")
             a.data = next();
         else if (k == "--model-dir")
-            a.modelDir = next();
+            a.model_dir = next();
         else if (k == "--sets")
             a.sets = next();
         else if (k == "--gen")
@@ -261,7 +262,7 @@ int main(int argc, char** argv) {
         }
     }
     cv::setNumThreads(1);
-    auto reader = vg::vision::PlateReader::load(a.modelDir / "plate_reader.onnx", a.modelDir / "plate_reader.json");
+    auto reader = vg::vision::PlateReader::load(a.model_dir / "plate_reader.onnx", a.model_dir / "plate_reader.json");
     if (!reader) {
         std::cerr << reader.error() << "\n";
         return 1;
@@ -269,15 +270,15 @@ int main(int argc, char** argv) {
     std::optional<vg::vision::PlateDetector> detector;
     if (a.detector) {
         auto d =
-            vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx", a.modelDir / "plate_detector.json");
+            vg::vision::PlateDetector::load(a.model_dir / "plate_detector.onnx", a.model_dir / "plate_detector.json");
         if (!d) {
             std::cerr << d.error() << "\n";
             return 1;
         }
         detector.emplace(std::move(*d));
     }
-    auto detectorCopy = a.detector ? vg::vision::PlateDetector::load(a.modelDir / "plate_detector.onnx",
-                                                                     a.modelDir / "plate_detector.json")
+    auto detectorCopy = a.detector ? vg::vision::PlateDetector::load(a.model_dir / "plate_detector.onnx",
+                                                                     a.model_dir / "plate_detector.json")
                                    : std::unexpected(std::string("off"));
     vg::vision::PlatePipeline pipeline(std::move(*reader), {}, std::move(detector));
     const auto wants = [&](const std::string& s) { return a.sets.find(s) != std::string::npos; };
@@ -370,7 +371,7 @@ int main(int argc, char** argv) {
             const cv::Mat crop = pipeline.reader().crop(img, truth);
             const auto d = pipeline.reader().read(std::span<const cv::Mat>(&crop, 1)).front();
             std::vector<PlateRead> boxReads;
-            if (d) boxReads.push_back(PlateRead{d->text, "", d->confidence, d->charConfidence, truth, d->kind});
+            if (d) boxReads.push_back(PlateRead{d->text, "", d->confidence, d->char_confidence, truth, d->kind});
             score(onBox, row.at("plate_colour"), boxReads, label, plates, a.confidence, Elapsed{}, false,
                   row.at("filename"));
         }
@@ -383,37 +384,37 @@ int main(int argc, char** argv) {
             " candidates per image");
     }
 
-    const auto flat = a.flat.empty() ? std::vector<vg::bench::FlatPlate>{} : vg::bench::loadFlatPlates(a.flat);
+    const auto flat = a.flat.empty() ? std::vector<vg::sim::FlatPlate>{} : vg::sim::loadFlatPlates(a.flat);
     if (!a.flat.empty() && flat.empty()) {
         std::cerr << "no flat plates in " << a.flat << "\n";
         return 1;
     }
     // The i-th flat plate of a colour (cycling), for style-driven generation.
-    auto flatOf = [&](const std::string& colour, int i) -> const vg::bench::FlatPlate* {
-        std::vector<const vg::bench::FlatPlate*> pool;
+    auto flatOf = [&](const std::string& colour, int i) -> const vg::sim::FlatPlate* {
+        std::vector<const vg::sim::FlatPlate*> pool;
         for (const auto& f : flat) {
             if (f.colour == colour) pool.push_back(&f);
         }
         return pool.empty() ? nullptr : pool[static_cast<std::size_t>(i) % pool.size()];
     };
-    auto makeScene = [&](vg::bench::PlateSynth& synth, vg::bench::SynthStyle style, int i,
-                         const vg::bench::SynthFrameParams& p, const std::string& fixedText) {
-        const std::string colour = style == vg::bench::SynthStyle::Blue     ? "blue"
-                                   : style == vg::bench::SynthStyle::Yellow ? "yellow"
-                                                                            : "green";
+    auto makeScene = [&](vg::sim::PlateSynth& synth, vg::sim::SynthStyle style, int i,
+                         const vg::sim::SynthFrameParams& p, const std::string& fixedText) {
+        const std::string colour = style == vg::sim::SynthStyle::Blue     ? "blue"
+                                   : style == vg::sim::SynthStyle::Yellow ? "yellow"
+                                                                          : "green";
         if (const auto* f = flatOf(colour, i)) return synth.scene(f->image, f->text, f->colour, p);
         return synth.scene(fixedText.empty() ? synth.randomText(style) : fixedText, style, p);
     };
 
     if (wants("gen")) {
-        using vg::bench::SynthStyle;
+        using vg::sim::SynthStyle;
         struct GenSet {
             const char* name;
             bool night;
         };
         for (const GenSet g : {GenSet{"generated green", false}, GenSet{"generated yellow", false},
                                GenSet{"generated blue", false}, GenSet{"generated night (IR, grey)", true}}) {
-            vg::bench::PlateSynth synth(static_cast<unsigned>(std::hash<std::string>{}(g.name) & 0xffff));
+            vg::sim::PlateSynth synth(static_cast<unsigned>(std::hash<std::string>{}(g.name) & 0xffff));
             Report rep{std::string(g.name) + " 1080p, lane ROI", {}, {}};
             for (int i = 0; i < a.gen; ++i) {
                 const std::string gname = g.name;
@@ -429,7 +430,8 @@ int main(int argc, char** argv) {
                                 scene.image);
                 }
                 const Stopwatch t0;
-                const auto reads = pipeline.read(scene.image, {.roi = scene.roi, .minConfidence = 0.0F, .maxReads = 4});
+                const auto reads =
+                    pipeline.read(scene.image, {.roi = scene.roi, .min_confidence = 0.0F, .max_reads = 4});
                 const Elapsed ms = msSince(t0);
                 addStages(rep.stages, pipeline.lastTimings());
                 score(rep, g.night ? scene.colour + " (night)" : scene.colour, reads, text, {text}, a.confidence, ms,
@@ -438,13 +440,13 @@ int main(int argc, char** argv) {
             reports.push_back(std::move(rep));
         }
         // The gate's whole 1080p frame, no region: the per-frame cost when a lane has no roi configured.
-        vg::bench::PlateSynth synth(977);
+        vg::sim::PlateSynth synth(977);
         Report full{"generated blue/yellow/green 1080p, whole frame", {}, {}};
         for (int i = 0; i < a.gen; ++i) {
             const auto style = static_cast<SynthStyle>(i % 3);
             const auto scene = makeScene(synth, style, i + 3000, synth.randomParams(false), {});
             const Stopwatch t0;
-            const auto reads = pipeline.read(scene.image, {.roi = {}, .minConfidence = 0.0F, .maxReads = 4});
+            const auto reads = pipeline.read(scene.image, {.roi = {}, .min_confidence = 0.0F, .max_reads = 4});
             const Elapsed ms = msSince(t0);
             addStages(full.stages, pipeline.lastTimings());
             score(full, scene.colour, reads, scene.text, {scene.text}, a.confidence, ms, a.errors,
@@ -464,9 +466,9 @@ int main(int argc, char** argv) {
         const Stages& s = r.stages;
         if (s.frames == 0) continue;
         const double n = s.frames;
-        std::cout << "- " << r.name << ": " << std::fixed << std::setprecision(1) << s.detectMs / n << " / "
-                  << s.refineMs / n << " / " << s.findMs / n << " (" << pct(s.classical, s.frames) << ") / "
-                  << s.readMs / n << " (" << s.crops / n << ")\n";
+        std::cout << "- " << r.name << ": " << std::fixed << std::setprecision(1) << s.detect_ms / n << " / "
+                  << s.refine_ms / n << " / " << s.find_ms / n << " (" << pct(s.classical, s.frames) << ") / "
+                  << s.read_ms / n << " (" << s.crops / n << ")\n";
         std::cout.unsetf(std::ios::floatfield);
         std::cout << std::setprecision(6);
     }
@@ -474,25 +476,26 @@ int main(int argc, char** argv) {
 
     if (wants("passes")) {
         // Passes: one car, several frames (approaching: the plate grows), each frame's reads fed to a PlateVoter.
-        vg::bench::PlateSynth synth(4242);
+        vg::sim::PlateSynth synth(4242);
         vg::vision::VoterOptions vo;
-        vo.minConfidence = a.confidence;
+        vo.min_confidence = a.confidence;
         int exact = 0;
         int wrong = 0;
         int none = 0;
         for (int i = 0; i < a.passes; ++i) {
-            const auto style = static_cast<vg::bench::SynthStyle>(i % 3);
+            const auto style = static_cast<vg::sim::SynthStyle>(i % 3);
             const bool night = i % 5 == 4;
             const std::string ownText = synth.randomText(style);
             std::string text;
             vg::vision::PlateVoter voter(vo);
-            for (int f = 0; f < a.framesPerPass; ++f) {
+            for (int f = 0; f < a.frames_per_pass; ++f) {
                 auto p = synth.randomParams(night);
-                p.plateWidth = 130 + 20.0 * f;
+                p.plate_width = 130 + 20.0 * f;
                 const auto scene = makeScene(synth, style, i + 2000, p, ownText);
                 text = scene.text;
-                const auto reads = pipeline.read(scene.image, {.roi = scene.roi, .minConfidence = 0.0F, .maxReads = 1});
-                if (!reads.empty()) voter.add(reads.front().text, reads.front().charConfidence, reads.front().colour);
+                const auto reads =
+                    pipeline.read(scene.image, {.roi = scene.roi, .min_confidence = 0.0F, .max_reads = 1});
+                if (!reads.empty()) voter.add(reads.front().text, reads.front().char_confidence, reads.front().colour);
             }
             const auto v = voter.voted();
             if (!v) {
@@ -504,9 +507,9 @@ int main(int argc, char** argv) {
                 if (a.errors) std::cerr << "pass " << i << " label " << text << " voted " << v->text << "\n";
             }
         }
-        std::cout << "\nPasses (" << a.passes << " x " << a.framesPerPass << " frames, voter minFrames " << vo.minFrames
-                  << ", minAgreement " << vo.minAgreement << ", minConfidence " << vo.minConfidence << "): exact "
-                  << pct(exact, a.passes) << ", wrong " << wrong << ", no plate " << none << "\n";
+        std::cout << "\nPasses (" << a.passes << " x " << a.frames_per_pass << " frames, voter minFrames "
+                  << vo.min_frames << ", minAgreement " << vo.min_agreement << ", minConfidence " << vo.min_confidence
+                  << "): exact " << pct(exact, a.passes) << ", wrong " << wrong << ", no plate " << none << "\n";
     }
     return 0;
 }

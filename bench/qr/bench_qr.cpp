@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "bench/option_number.h"
-#include "bench/qr/frame_synth.h"
+#include "sim/frame_synth.h"
 #include "vision/qr_reader.h"
 
 namespace {
@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
             photos = v;
     }
     cv::setNumThreads(1);
-    auto synth = vg::bench::FrameSynth::make(seed);
+    auto synth = vg::sim::FrameSynth::make(seed);
     if (!synth) {
         std::fprintf(stderr, "%s\n", synth.error().c_str());
         return 1;
@@ -270,7 +270,7 @@ int main(int argc, char** argv) {
     for (const cv::Size size : {cv::Size(1280, 720), cv::Size(1920, 1080)}) {
         std::vector<Sample> samples;
         for (int i = 0; i < frames + no_code; ++i) {
-            auto f = synth->frame(static_cast<std::uint64_t>(i), size, vg::bench::CameraKind::Card, i < frames);
+            auto f = synth->frame(static_cast<std::uint64_t>(i), size, vg::sim::CameraKind::Card, i < frames);
             samples.push_back({f.image, f.text, fmt::format("#{} {}", i, f.description)});
         }
         const std::string set = fmt::format("card camera {}p ({} + {} no code)", size.height, frames, no_code);
@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
     if (plate > 0) {
         std::vector<Sample> samples;
         for (int i = 0; i < plate; ++i) {
-            auto f = synth->frame(static_cast<std::uint64_t>(i), {1920, 1080}, vg::bench::CameraKind::Plate, true);
+            auto f = synth->frame(static_cast<std::uint64_t>(i), {1920, 1080}, vg::sim::CameraKind::Plate, true);
             samples.push_back({f.image, f.text, f.description});
         }
         for (const auto& [who, dec] : decoders)

@@ -1,4 +1,4 @@
-// Writes synthetic gate frames (see frame_synth.h) as JPEG files plus labels.csv (file,expected_text,description).
+// Writes synthetic gate frames (see sim/frame_synth.h) as JPEG files plus labels.csv (file,expected_text,description).
 // Usage: qr_gen_frames OUT_DIR [--count N] [--no-code N] [--seed S] [--size 1280x720] [--plate] [--quality Q] [--page]
 //                      [--only I,J,...]
 // --only writes just those frame indices of the sequence (e.g. the misses qr_bench lists, with its --seed and size;
@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "bench/option_number.h"
-#include "bench/qr/frame_synth.h"
-#include "cli/cards_pdf.h"
+#include "cards/cards_pdf.h"
+#include "sim/frame_synth.h"
 
 int main(int argc, char** argv) {
     if (argc < 2) {
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     int count = 20, no_code = 4, quality = 90;
     std::uint64_t seed = 1;
     cv::Size size(1280, 720);
-    auto camera = vg::bench::CameraKind::Card;
+    auto camera = vg::sim::CameraKind::Card;
     bool page = false;
     std::vector<int> only;
     for (int i = 2; i < argc; ++i) {
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
             std::sscanf(v.c_str(), "%dx%d", &size.width, &size.height);
             ++i;
         } else if (a == "--plate")
-            camera = vg::bench::CameraKind::Plate;
+            camera = vg::sim::CameraKind::Plate;
         else if (a == "--page")
             page = true;
         else if (a == "--only") {
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    auto synth = vg::bench::FrameSynth::make(seed);
+    auto synth = vg::sim::FrameSynth::make(seed);
     if (!synth) {
         std::fprintf(stderr, "%s\n", synth.error().c_str());
         return 1;
@@ -84,16 +84,16 @@ int main(int argc, char** argv) {
         labels << name << "," << f.text << ",\"" << f.description << "\"\n";
     }
     if (page) {
-        std::vector<vg::cli::CardSpec> cards;
+        std::vector<vg::cards::CardSpec> cards;
         for (std::size_t i = 0; i < 4 && i < synth->tokens().size(); ++i)
             cards.push_back({fmt::format("{}-{}01", i + 1, i + 3),
                              {2026, 11},
                              static_cast<std::uint32_t>(i + 1),
                              synth->tokens()[i],
                              std::nullopt});
-        vg::cli::CardSheetOptions opt;
+        vg::cards::CardSheetOptions opt;
         opt.site_name = "和平花园";
-        if (auto r = vg::cli::renderCardsPdf(cards, opt, out / "page.pdf"); !r) {
+        if (auto r = vg::cards::renderCardsPdf(cards, opt, out / "page.pdf"); !r) {
             std::fprintf(stderr, "%s\n", r.error().c_str());
             return 1;
         }

@@ -4,12 +4,13 @@
 // (or stdin with "-") adds frames:
 //   frames=40 plate=沪A12345 card=VG1:... card_from=5 card_to=40
 //   frames=20                      (an empty lane)
-// The plate is drawn by the plate benchmark's renderer (bench/plates/synth.h: GA 36-2014 layout into a
+// The plate is drawn by the scene generator (sim/plate_synth.h, also the plate benchmark's: GA 36-2014 layout into a
 // 1920x1080 lane scene), its letters and digits in the plate font's strokes as on a real plate; the card is the
-// real printed card (cli/cards_pdf.h renderCardImage) carrying the token, held at window height, so one camera
+// real printed card (cards/cards_pdf.h renderCardImage) carrying the token, held at window height, so one camera
 // serves both (the card gets ~6 px per module). Deterministic.
 //   vg-lane-clips OUT_DIR|OUT.mkv SCENE_FILE [--start N] [--fps F]
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -19,11 +20,19 @@
 #include <sstream>
 #include <string>
 
-#include "bench/option_number.h"
-#include "bench/plates/synth.h"
-#include "cli/cards_pdf.h"
+#include "cards/cards_pdf.h"
+#include "gate/parse_number.h"
+#include "sim/plate_synth.h"
 
 namespace {
+
+// The number an option or scene field was given, or exit 2 naming it ("12abc" is not 12).
+template <typename T>
+T numberOrExit(const std::string& what, const std::string& text) {
+    if (const auto v = vg::gate::parseNumber<T>(text)) return *v;
+    std::fprintf(stderr, "%s: not a number: '%s'\n", what.c_str(), text.c_str());
+    std::exit(2);
+}
 
 std::map<std::string, std::string> parseLine(const std::string& line) {
     std::map<std::string, std::string> out;
@@ -38,7 +47,7 @@ std::map<std::string, std::string> parseLine(const std::string& line) {
 
 int toInt(const std::map<std::string, std::string>& m, const std::string& key, int fallback) {
     const auto it = m.find(key);
-    return it == m.end() ? fallback : vg::bench::optionNumber<int>("scene field " + key, it->second);
+    return it == m.end() ? fallback : numberOrExit<int>("scene field " + key, it->second);
 }
 
 cv::Mat emptyLane(std::mt19937& rng) {
@@ -68,9 +77,9 @@ int main(int argc, char** argv) {
     for (int i = 3; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--start")
-            index = vg::bench::optionNumber<int>(a, argv[i + 1]);
+            index = numberOrExit<int>(a, argv[i + 1]);
         else if (a == "--fps")
-            fps = vg::bench::optionNumber<double>(a, argv[i + 1]);
+            fps = numberOrExit<double>(a, argv[i + 1]);
         else {
             std::fprintf(stderr, "vg-lane-clips: unknown option %s\n", a.c_str());
             return 2;
@@ -98,7 +107,7 @@ int main(int argc, char** argv) {
         }
     }
     std::istream& in = scene_path == "-" ? std::cin : file;
-    vg::bench::PlateSynth synth(7, vg::bench::GlyphFont::PlateFont);
+    vg::sim::PlateSynth synth(7, vg::sim::GlyphFont::PlateFont);
     std::mt19937 rng(11);
     std::map<std::string, cv::Mat> plate_scenes;  // the same car looks the same each time it comes back
     std::string line;
@@ -111,14 +120,14 @@ int main(int argc, char** argv) {
         if (const auto it = m.find("plate"); it != m.end() && plate_scenes.contains(it->second)) {
             base = plate_scenes[it->second];
         } else if (it != m.end()) {
-            vg::bench::SynthFrameParams p;
-            p.plateWidth = 260;
+            vg::sim::SynthFrameParams p;
+            p.plate_width = 260;
             p.blur = 0.4;
             p.noise = 2;
-            p.jpegQuality = 90;
+            p.jpeg_quality = 90;
             p.tilt = 0.02;
             p.rotation = 1;
-            base = synth.scene(it->second, vg::bench::SynthStyle::Blue, p).image;
+            base = synth.scene(it->second, vg::sim::SynthStyle::Blue, p).image;
             plate_scenes[it->second] = base;
         } else {
             base = emptyLane(rng);
@@ -127,12 +136,12 @@ int main(int argc, char** argv) {
         cv::Mat with_card;
         const auto card_it = m.find("card");
         if (card_it != m.end()) {
-            vg::cli::CardSpec spec;
+            vg::cards::CardSpec spec;
             spec.unit = "demo";
             spec.month = {2026, 11};
             spec.serial = static_cast<std::uint32_t>(scene_no + 1);
             spec.token = card_it->second;
-            auto card = vg::cli::renderCardImage(spec, vg::cli::CardSheetOptions{}, 3.5);
+            auto card = vg::cards::renderCardImage(spec, vg::cards::CardSheetOptions{}, 3.5);
             if (!card) {
                 std::fprintf(stderr, "vg-lane-clips: %s\n", card.error().c_str());
                 return 1;

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/cards_pdf.h"
+#include "cards/cards_pdf.h"
 #include "cli/scan_command.h"
 #include "gate/key_ring.h"
 #include "gate/token.h"
@@ -18,6 +18,14 @@
 
 namespace vg::cli {
 namespace {
+
+using cards::cardRuleLines;
+using cards::CardSheetOptions;
+using cards::CardSpec;
+using cards::encodeQr;
+using cards::kQrModuleMm;
+using cards::kQrQuietModules;
+using cards::renderCardsPdf;
 
 const vision::testing::ManualFrameClock kClock;  // scan's "ms" reads 0
 

@@ -135,8 +135,6 @@ class Recorder {
         {
             std::lock_guard lock(m_);
             values_.push_back(f.image.empty() ? -1 : f.image.at<cv::Vec3b>(0, 0)[0]);
-            offsets_.push_back(f.offset);
-            sizes_.push_back(f.image.size());
         }
         cv_.notify_all();
     }
@@ -154,8 +152,6 @@ class Recorder {
     }
     std::vector<WorkerEvent> events_;
     std::vector<int> values_;
-    std::vector<cv::Point> offsets_;
-    std::vector<cv::Size> sizes_;
 
   private:
     std::mutex m_;

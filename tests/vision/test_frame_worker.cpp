@@ -164,23 +164,6 @@ TEST(FrameWorker, StallIsReportedOnceThenReopenedWithBackoffAndRecovered) {
     EXPECT_EQ(rec.values_, (std::vector<int>{7, 9}));
 }
 
-TEST(FrameWorker, RoiCropsBeforeTheCallbackAndReportsTheOffset) {
-    ManualFrameClock clock;
-    auto source = std::make_unique<ScriptedSource>(clock);
-    ScriptedSource& src = *source;
-    Recorder rec;
-    WorkerOptions opt;
-    opt.roi = cv::Rect(10, 5, 30, 100);  // taller than the 64x48 frame: clipped
-    FrameWorker worker(
-        std::move(source), opt, clock, [&](const Frame& f) { rec.onFrame(f); }, nullptr);
-    worker.start();
-    src.push({std::nullopt, 3, 0ms});
-    ASSERT_TRUE(rec.waitFor([](Recorder& r) { return r.values_.size() == 1; }));
-    worker.stop();
-    EXPECT_EQ(rec.sizes_[0], cv::Size(30, 43));
-    EXPECT_EQ(rec.offsets_[0], cv::Point(10, 5));
-}
-
 TEST(FrameWorker, EndOfAFilePlayedOnceIsReportedAndNotRetried) {
     ManualFrameClock clock;
     auto source = std::make_unique<ScriptedSource>(clock);

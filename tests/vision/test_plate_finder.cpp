@@ -111,7 +111,7 @@ TEST(PlateFinder, FindsABluePlateInAClutteredScene) {
     ASSERT_FALSE(cands.empty());
     EXPECT_GT(bestOverlap(cands, s.truth), 0.6);
     const bool colour = std::ranges::any_of(cands, [&](const PlateCandidate& c) {
-        return c.source == CandidateSource::Colour && c.colourHint == "blue" && quadOverlap(c.quad, s.truth) > 0.7;
+        return c.source == CandidateSource::Colour && c.colour_hint == "blue" && quadOverlap(c.quad, s.truth) > 0.7;
     });
     EXPECT_TRUE(colour);
 }
@@ -122,7 +122,7 @@ TEST(PlateFinder, FindsAPlateOnACarBodyOfItsOwnColour) {
     const Scene s = drawScene(Style::Blue, 200, {640, 400}, 0, 5, cv::Scalar(170, 80, 20));
     const auto cands = PlateFinder().find(s.image);
     const bool colour = std::ranges::any_of(cands, [&](const PlateCandidate& c) {
-        return c.source == CandidateSource::Colour && c.colourHint == "blue" && quadOverlap(c.quad, s.truth) > 0.7;
+        return c.source == CandidateSource::Colour && c.colour_hint == "blue" && quadOverlap(c.quad, s.truth) > 0.7;
     });
     EXPECT_TRUE(colour);
 }

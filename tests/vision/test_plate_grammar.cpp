@@ -64,7 +64,7 @@ TEST(PlateGrammar, ReadsABlueSevenCharacterPlate) {
     ASSERT_TRUE(r) << decodeErrorName(r.error());
     EXPECT_EQ(r->text, "沪A12345");
     EXPECT_EQ(r->kind, PlateKind::Standard);
-    ASSERT_EQ(r->charConfidence.size(), 7U);
+    ASSERT_EQ(r->char_confidence.size(), 7U);
     EXPECT_GT(r->confidence, 0.9F);
 }
 
@@ -75,7 +75,7 @@ TEST(PlateGrammar, ReadsBothGreenEightCharacterForms) {
     ASSERT_TRUE(small);
     EXPECT_EQ(small->text, "沪AD12345");
     EXPECT_EQ(small->kind, PlateKind::NewEnergySmall);
-    EXPECT_EQ(small->charConfidence.size(), 8U);
+    EXPECT_EQ(small->char_confidence.size(), 8U);
     auto large = g.decode(clean(cs, "沪A12345F"));
     ASSERT_TRUE(large);
     EXPECT_EQ(large->text, "沪A12345F");
@@ -126,8 +126,8 @@ TEST(PlateGrammar, NeverEmitsIOrOInTheSerial) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->text, "沪B02341");
     // The forced characters carry their own (lower) confidence and the read reports the lowest one.
-    EXPECT_NEAR(r->charConfidence[2], 0.35F + 0.05F / static_cast<float>(cs.size()), 1e-3);
-    EXPECT_NEAR(r->confidence, r->charConfidence[2], 1e-6);
+    EXPECT_NEAR(r->char_confidence[2], 0.35F + 0.05F / static_cast<float>(cs.size()), 1e-3);
+    EXPECT_NEAR(r->confidence, r->char_confidence[2], 1e-6);
     EXPECT_FALSE(g.classify("沪BO2341"));
     EXPECT_FALSE(g.classify("沪I12345"));
 }
@@ -146,7 +146,7 @@ TEST(PlateGrammar, ReportsTheLowestCharacterConfidenceNotTheMean) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->text, "川A19W28");
     EXPECT_LT(r->confidence, 0.5F);
-    EXPECT_GT(r->charConfidence[1], 0.95F);
+    EXPECT_GT(r->char_confidence[1], 0.95F);
 }
 
 TEST(PlateGrammar, DeclinesASpecialPlateItCannotSpellInsteadOfForcingSevenCharacters) {
@@ -171,7 +171,7 @@ TEST(PlateGrammar, ReadsACoachPlateWhenTheCharsetHasItAndDeclinesWhenSpecialPlat
     EXPECT_EQ(r->kind, PlateKind::Coach);
     EXPECT_TRUE(isSpecialPlateKind(r->kind));
 
-    PlateGrammar strict(cs, 0, GrammarOptions{.issuerLetters = true, .acceptSpecial = false, .beamWidth = 12});
+    PlateGrammar strict(cs, 0, GrammarOptions{.issuer_letters = true, .accept_special = false, .beam_width = 12});
     auto s = strict.decode(clean(cs, "沪A1234学"));
     if (s) {
         EXPECT_LT(s->confidence, 0.2F) << s->text;
@@ -186,7 +186,7 @@ TEST(PlateGrammar, SecondLetterFollowsTheIssuingAuthorities) {
     EXPECT_FALSE(g.classify("琼F12345"));  // Hainan issues A-E only
     EXPECT_TRUE(g.classify("沪Z12345"));
     EXPECT_FALSE(g.classify("沪A12ABC"));  // at most two letters in a serial (GA 36-2014 5.8.1)
-    PlateGrammar loose(cs, 0, GrammarOptions{.issuerLetters = false, .acceptSpecial = true, .beamWidth = 12});
+    PlateGrammar loose(cs, 0, GrammarOptions{.issuer_letters = false, .accept_special = true, .beam_width = 12});
     EXPECT_TRUE(loose.classify("琼F12345"));
 }
 

@@ -61,7 +61,7 @@ TEST(PlatePipeline, FindsAndReadsAPlateInAMonochromeScene) {
     int found = 0;
     for (const auto& ref : refs) {
         const cv::Mat scene = sceneWith(ref.grey, {500, 380}, 300);
-        const auto reads = pipeline->read(scene, {.roi = cv::Rect(300, 200, 800, 480), .minConfidence = 0.5F});
+        const auto reads = pipeline->read(scene, {.roi = cv::Rect(300, 200, 800, 480), .min_confidence = 0.5F});
         for (const auto& r : reads) {
             if (r.confidence >= 0.8F) {
                 EXPECT_EQ(r.text, ref.text);
@@ -70,7 +70,7 @@ TEST(PlatePipeline, FindsAndReadsAPlateInAMonochromeScene) {
         if (reads.empty() || reads.front().text != ref.text) continue;
         ++found;
         EXPECT_EQ(reads.front().colour, plateKindLength(reads.front().kind) == 8 ? "green" : "unknown");
-        EXPECT_EQ(reads.front().charConfidence.size(), splitUtf8(ref.text).size());
+        EXPECT_EQ(reads.front().char_confidence.size(), splitUtf8(ref.text).size());
         // The quad lies on the pasted plate.
         const cv::Rect2f box =
             cv::boundingRect(std::vector<cv::Point2f>(reads.front().quad.begin(), reads.front().quad.end()));
@@ -82,7 +82,7 @@ TEST(PlatePipeline, FindsAndReadsAPlateInAMonochromeScene) {
         EXPECT_TRUE(pipeline->read(scene, {.roi = cv::Rect(0, 0, 400, 300)}).empty());
         cv::Mat colour;
         cv::cvtColor(scene, colour, cv::COLOR_GRAY2BGR);
-        const auto again = pipeline->read(colour, {.roi = cv::Rect(300, 200, 800, 480), .minConfidence = 0.5F});
+        const auto again = pipeline->read(colour, {.roi = cv::Rect(300, 200, 800, 480), .min_confidence = 0.5F});
         ASSERT_FALSE(again.empty());
         EXPECT_EQ(again.front().text, ref.text);
     }
@@ -96,11 +96,11 @@ TEST(PlatePipeline, FramesOfOnePassVoteToThePlate) {
     ASSERT_TRUE(pipeline) << pipeline.error();
     const auto refs = confidentReferences();
     ASSERT_FALSE(refs.empty());
-    PlateVoter voter(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.5F});
+    PlateVoter voter(VoterOptions{.min_frames = 3, .min_agreement = 0.6F, .min_confidence = 0.5F});
     for (int f = 0; f < 5; ++f) {  // the car approaches: the plate grows and moves down
         const cv::Mat scene = sceneWith(refs.front().grey, {480 + 5 * f, 300 + 20 * f}, 240 + 15 * f);
-        const auto reads = pipeline->read(scene, {.roi = {}, .minConfidence = 0.2F, .maxReads = 1});
-        if (!reads.empty()) voter.add(reads.front().text, reads.front().charConfidence, reads.front().colour);
+        const auto reads = pipeline->read(scene, {.roi = {}, .min_confidence = 0.2F, .max_reads = 1});
+        if (!reads.empty()) voter.add(reads.front().text, reads.front().char_confidence, reads.front().colour);
     }
     const auto v = voter.voted();
     ASSERT_TRUE(v);
@@ -108,16 +108,16 @@ TEST(PlatePipeline, FramesOfOnePassVoteToThePlate) {
 }
 
 PlateRead blueRead(std::string text, std::vector<float> conf) {
-    PlateRead r{.text = std::move(text), .colour = "blue", .charConfidence = std::move(conf)};
-    r.confidence = std::ranges::min(r.charConfidence);
+    PlateRead r{.text = std::move(text), .colour = "blue", .char_confidence = std::move(conf)};
+    r.confidence = std::ranges::min(r.char_confidence);
     return r;
 }
 
 PlateRead confidentRead() { return blueRead("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F}); }
 
 PlateDecode look(std::string text, std::vector<float> conf) {
-    PlateDecode d{.text = std::move(text), .charConfidence = std::move(conf)};
-    d.confidence = std::ranges::min(d.charConfidence);
+    PlateDecode d{.text = std::move(text), .char_confidence = std::move(conf)};
+    d.confidence = std::ranges::min(d.char_confidence);
     return d;
 }
 
@@ -144,7 +144,7 @@ TEST_F(SecondLooks, LooksThatAgreeChangeNothing) {
                       look("沪A12345", std::vector<float>(7, 0.99F))};
     confirmBySecondLooks(r, looks, grammar_);
     EXPECT_FLOAT_EQ(r.confidence, 0.95F);
-    EXPECT_EQ(r.charConfidence, confidentRead().charConfidence);
+    EXPECT_EQ(r.char_confidence, confidentRead().char_confidence);
     EXPECT_EQ(r.text, "沪A12345");
 }
 
@@ -156,9 +156,9 @@ TEST_F(SecondLooks, ALookThatReadsAnotherCharacterCapsThatCharacter) {
                       look("沪A12845", {0.9F, 0.9F, 0.9F, 0.9F, 0.6F, 0.9F, 0.9F})};
     confirmBySecondLooks(r, looks, grammar_);
     EXPECT_EQ(r.text, "沪A12345");
-    EXPECT_NEAR(r.charConfidence[4], 0.4F, 1e-6);
+    EXPECT_NEAR(r.char_confidence[4], 0.4F, 1e-6);
     EXPECT_NEAR(r.confidence, 0.4F, 1e-6);
-    EXPECT_FLOAT_EQ(r.charConfidence[3], 0.98F);  // the others keep theirs
+    EXPECT_FLOAT_EQ(r.char_confidence[3], 0.98F);  // the others keep theirs
 }
 
 TEST_F(SecondLooks, TheReadsOwnCharacterCountsWithTheLookThatAgrees) {
@@ -179,7 +179,7 @@ TEST_F(SecondLooks, TwoLooksThatAgreeOverturnAWeakCharacterButLeaveItUnconfident
     confirmBySecondLooks(r, looks, grammar_);
     EXPECT_EQ(r.text, "贵A12345");  // 0.95 summed against 0.35
     // An overturned character is never more confident than the one it replaces (0.35), nor than 0.5.
-    EXPECT_FLOAT_EQ(r.charConfidence[0], 0.35F);
+    EXPECT_FLOAT_EQ(r.char_confidence[0], 0.35F);
     EXPECT_FLOAT_EQ(r.confidence, 0.35F);
     // Even when the looks are sure and the read was not.
     PlateRead weak = blueRead("皖A12345", {0.05F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F});
@@ -211,7 +211,7 @@ TEST_F(SecondLooks, ALookThatCannotReadThePlateAtItsLengthLeavesNoCharacterConfi
         confirmBySecondLooks(r, std::span(&bad, 1), grammar_);
         EXPECT_FLOAT_EQ(r.confidence, 0.5F);
         EXPECT_EQ(r.text, "沪A12345");
-        EXPECT_TRUE(std::ranges::all_of(r.charConfidence, [](float c) { return c <= 0.5F; }));
+        EXPECT_TRUE(std::ranges::all_of(r.char_confidence, [](float c) { return c <= 0.5F; }));
     }
 }
 

@@ -83,11 +83,11 @@ TEST(PlateReaderMetadata, ParsesTheTrainingScriptsFields) {
       "blank": 0, "charset": ["", "沪", "A"], "crop": {"margin_x": 0.06, "margin_y": 0.12}})");
     ASSERT_TRUE(m) << m.error();
     EXPECT_EQ(m->width, 96);
-    EXPECT_TRUE(m->classesFirst);
-    EXPECT_FALSE(m->outputIsProbability);
+    EXPECT_TRUE(m->classes_first);
+    EXPECT_FALSE(m->output_is_probability);
     EXPECT_EQ(m->charset.at(1), "沪");
-    EXPECT_DOUBLE_EQ(m->marginY, 0.12);
-    EXPECT_EQ(m->outputName, "logits");
+    EXPECT_DOUBLE_EQ(m->margin_y, 0.12);
+    EXPECT_EQ(m->output_name, "logits");
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ namespace {
 std::vector<float> conf(std::size_t n, float v) { return std::vector<float>(n, v); }
 
 TEST(PlateVoter, FramesThatDisagreeOnOneCharacterStillYieldTheRightPlate) {
-    PlateVoter voter(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.8F});
+    PlateVoter voter(VoterOptions{.min_frames = 3, .min_agreement = 0.6F, .min_confidence = 0.8F});
     voter.add("沪A12345", conf(7, 0.95F), "blue");
     voter.add("沪A12845", conf(7, 0.9F), "blue");  // one frame misreads 3 as 8
     voter.add("沪A12345", conf(7, 0.93F), "blue");
@@ -28,7 +28,7 @@ TEST(PlateVoter, FramesThatDisagreeOnOneCharacterStillYieldTheRightPlate) {
 }
 
 TEST(PlateVoter, ConfidenceOutweighsACountTieOnACharacter) {
-    PlateVoter voter(VoterOptions{.minFrames = 2, .minAgreement = 0.5F, .minConfidence = 0.5F});
+    PlateVoter voter(VoterOptions{.min_frames = 2, .min_agreement = 0.5F, .min_confidence = 0.5F});
     std::vector<float> strong(7, 0.95F);
     std::vector<float> weak(7, 0.95F);
     weak[6] = 0.3F;
@@ -42,7 +42,7 @@ TEST(PlateVoter, ConfidenceOutweighsACountTieOnACharacter) {
 }
 
 TEST(PlateVoter, TooFewAgreeingFramesGiveNoRead) {
-    PlateVoter voter(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.8F});
+    PlateVoter voter(VoterOptions{.min_frames = 3, .min_agreement = 0.6F, .min_confidence = 0.8F});
     voter.add("沪A12345", conf(7, 0.95F));
     voter.add("沪A12345", conf(7, 0.95F));
     EXPECT_FALSE(voter.voted());  // two frames only
@@ -57,7 +57,7 @@ TEST(PlateVoter, TooFewAgreeingFramesGiveNoRead) {
 }
 
 TEST(PlateVoter, LowConfidenceFramesDoNotDeclareAPlate) {
-    PlateVoter voter(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.8F});
+    PlateVoter voter(VoterOptions{.min_frames = 3, .min_agreement = 0.6F, .min_confidence = 0.8F});
     for (int i = 0; i < 5; ++i) voter.add("沪A12345", conf(7, 0.6F));
     EXPECT_FALSE(voter.voted());
 }
@@ -65,7 +65,7 @@ TEST(PlateVoter, LowConfidenceFramesDoNotDeclareAPlate) {
 TEST(PlateVoter, WeakFramesThatAgreeDoNotHoldBackThreeConfidentOnes) {
     // Three clear frames and, as the car rolls on, two blurred ones that still read the same plate. The weak frames
     // add agreement; they used to pull the plate's mean confidence to 0.69 and hold it back for the whole pass.
-    PlateVoter voter(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.8F});
+    PlateVoter voter(VoterOptions{.min_frames = 3, .min_agreement = 0.6F, .min_confidence = 0.8F});
     for (int i = 0; i < 3; ++i) voter.add("沪A12345", conf(7, 0.95F));
     voter.add("沪A12345", conf(7, 0.3F));
     voter.add("沪A12345", conf(7, 0.3F));
@@ -75,14 +75,14 @@ TEST(PlateVoter, WeakFramesThatAgreeDoNotHoldBackThreeConfidentOnes) {
     EXPECT_EQ(v->agreeing, 5);
     EXPECT_FLOAT_EQ(v->confidence, 0.95F);
     // Two clear frames and many weak ones are still not three confident frames.
-    PlateVoter fewer(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.8F});
+    PlateVoter fewer(VoterOptions{.min_frames = 3, .min_agreement = 0.6F, .min_confidence = 0.8F});
     for (int i = 0; i < 2; ++i) fewer.add("沪A12345", conf(7, 0.95F));
     for (int i = 0; i < 6; ++i) fewer.add("沪A12345", conf(7, 0.3F));
     EXPECT_FALSE(fewer.voted());
 }
 
 TEST(PlateVoter, LengthIsDecidedByMajoritySoAGreenPlateKeepsItsEighthCharacter) {
-    PlateVoter voter(VoterOptions{.minFrames = 3, .minAgreement = 0.6F, .minConfidence = 0.8F});
+    PlateVoter voter(VoterOptions{.min_frames = 3, .min_agreement = 0.6F, .min_confidence = 0.8F});
     voter.add("沪AD12345", conf(8, 0.9F), "green");
     voter.add("沪AD1234", conf(7, 0.9F), "blue");
     voter.add("沪AD12345", conf(8, 0.9F), "green");

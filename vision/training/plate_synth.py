@@ -603,7 +603,7 @@ class Synth:
 
 
 def export_glyphs_inc(path):
-    """The plate-font stroke glyphs as a C++ initialiser list for bench/plates/synth.cpp (the lane clips of the
+    """The plate-font stroke glyphs as a C++ initialiser list for sim/plate_synth.cpp (the lane clips of the
     demo, the daemon's tests and its benchmark draw plates in the plate font with it)."""
     def strokes(polys):
         out = []

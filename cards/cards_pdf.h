@@ -1,9 +1,9 @@
 // Print-ready voucher cards: an A4 PDF (cairo, Noto Sans CJK SC through fontconfig), four cards per page with cut
 // marks. Each card carries the estate's name, 亲情停车券, the unit, the month, the serial, the token as a QR code
 // (level Q, version 3 for a 43-character token, drawn as vector squares, the symbol >= 4.5 cm wide plus a
-// 4-module quiet zone) and the rules in plain Chinese from the live config. Used by `voucher-gate cards` and by
-// the synthetic frame generator (renderCardImage). Pure functions of their inputs; thread-safe; never throw
-// for bad input (errors are values).
+// 4-module quiet zone) and the rules in plain Chinese from the live config. The vg_cards library: used by
+// `voucher-gate cards`, and (renderCardImage) by the scene generators of sim/ and the demo's lane clips. Pure functions
+// of their inputs; thread-safe; never throw for bad input (errors are values).
 #pragma once
 
 #include <chrono>
@@ -17,7 +17,7 @@
 
 #include "gate/site_time.h"
 
-namespace vg::cli {
+namespace vg::cards {
 
 struct CardSpec {
     std::string unit;       // e.g. "12-301"
@@ -61,4 +61,4 @@ std::expected<cv::Mat, std::string> renderCardImage(const CardSpec& card, const 
 // The rule lines printed on a card (plain Chinese), exposed so that tests and docs can show them.
 std::vector<std::string> cardRuleLines(const CardSpec& card, const CardSheetOptions& opt);
 
-}  // namespace vg::cli
+}  // namespace vg::cards

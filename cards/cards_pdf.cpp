@@ -1,4 +1,4 @@
-#include "cli/cards_pdf.h"
+#include "cards/cards_pdf.h"
 
 #include <ZXing/BitMatrix.h>
 #include <ZXing/MultiFormatWriter.h>
@@ -10,7 +10,7 @@
 #include <memory>
 #include <opencv2/imgproc.hpp>
 
-namespace vg::cli {
+namespace vg::cards {
 namespace {
 
 constexpr double kA4WidthMm = 210.0;
@@ -283,4 +283,4 @@ std::expected<cv::Mat, std::string> renderCardImage(const CardSpec& card, const 
     return bgr;
 }
 
-}  // namespace vg::cli
+}  // namespace vg::cards

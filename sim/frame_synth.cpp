@@ -1,4 +1,4 @@
-#include "bench/qr/frame_synth.h"
+#include "sim/frame_synth.h"
 
 #include <fmt/format.h>
 
@@ -9,11 +9,11 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "cli/cards_pdf.h"
+#include "cards/cards_pdf.h"
 #include "gate/key_ring.h"
 #include "gate/token.h"
 
-namespace vg::bench {
+namespace vg::sim {
 namespace {
 
 constexpr double kCardPxPerMm = 10.0;
@@ -161,16 +161,16 @@ std::expected<FrameSynth, std::string> FrameSynth::make(std::uint64_t seed, int 
     std::filesystem::remove(key_file);
     if (!ring) return std::unexpected("key ring: " + ring.error());
 
-    cli::CardSheetOptions opt;
+    cards::CardSheetOptions opt;
     opt.site_name = "和平花园居民委员会";
     const char* units[] = {"12-301", "3-1502", "7号楼402", "21-101", "5-603", "9-1201", "16-204", "2-302"};
     for (int i = 0; i < token_count; ++i) {
         const auto serial = static_cast<std::uint32_t>(1000 + i * 37 + (seed % 1000));
         auto token = gate::encodeToken({gate::kTokenVersion1, 1, serial, gate::YearMonth{2026, 11}}, *ring);
         if (!token) return std::unexpected(std::string("token: ") + std::string(gate::toString(token.error())));
-        cli::CardSpec card{units[i % 8], {2026, 11}, serial, *token, std::nullopt};
+        cards::CardSpec card{units[i % 8], {2026, 11}, serial, *token, std::nullopt};
         std::vector<cv::Point2f> corners;
-        auto img = cli::renderCardImage(card, opt, kCardPxPerMm, &corners);
+        auto img = cards::renderCardImage(card, opt, kCardPxPerMm, &corners);
         if (!img) return std::unexpected("card: " + img.error());
         s.tokens_.push_back(*token);
         s.cards_.push_back(*img);
@@ -207,7 +207,7 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
 
     // Camera: the card camera's lens gives 4.5-5.5 px per module at 1.2 m whatever the resolution; the plate
     // camera frames a car front with a 55-65 degree lens.
-    const double module_m = cli::kQrModuleMm / 1000.0;
+    const double module_m = cards::kQrModuleMm / 1000.0;
     double f = 0, dist = 0;
     if (camera == CameraKind::Card) {
         f = uni(r, 4.5, 5.5) * 1.2 / module_m;
@@ -262,7 +262,7 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
     out.px_per_module = side / 4 / 29;
 
     // Shrink the raster to about 1.5x its size in the frame first: a plain warp would alias.
-    const double scale = std::min(1.0, 1.5 * out.px_per_module / (cli::kQrModuleMm * kCardPxPerMm));
+    const double scale = std::min(1.0, 1.5 * out.px_per_module / (cards::kQrModuleMm * kCardPxPerMm));
     cv::Mat src = prop.image;
     if (scale < 1.0) cv::resize(prop.image, src, {}, scale, scale, cv::INTER_AREA);
     cv::Point2f scaled_src[4];
@@ -372,4 +372,4 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
     return out;
 }
 
-}  // namespace vg::bench
+}  // namespace vg::sim

@@ -1,4 +1,4 @@
-#include "synth.h"
+#include "sim/plate_synth.h"
 
 #include <algorithm>
 #include <array>
@@ -11,7 +11,7 @@
 
 #include "vision/plate_grammar.h"
 
-namespace vg::bench {
+namespace vg::sim {
 namespace {
 
 constexpr std::array<const char*, 31> kProvinces{"京", "津", "沪", "渝", "冀", "豫", "云", "辽", "黑", "湘", "皖",
@@ -32,7 +32,7 @@ struct StrokeGlyph {
 
 const std::vector<StrokeGlyph>& plateFontGlyphs() {
     static const std::vector<StrokeGlyph> glyphs{
-#include "plate_font_glyphs.inc"
+#include "sim/plate_font_glyphs.inc"
     };
     return glyphs;
 }
@@ -188,11 +188,11 @@ cv::Mat PlateSynth::renderPlate(const std::string& text, SynthStyle style) {
 SynthFrameParams PlateSynth::randomParams(bool night) {
     std::uniform_real_distribution<double> u(0, 1);
     SynthFrameParams p;
-    p.plateWidth = 150 + 170 * u(rng_);
+    p.plate_width = 150 + 170 * u(rng_);
     p.night = night;
     p.blur = 1.2 * u(rng_);
     p.noise = 2 + 6 * u(rng_) + (night ? 4 : 0);
-    p.jpegQuality = 50 + static_cast<int>(40 * u(rng_));
+    p.jpeg_quality = 50 + static_cast<int>(40 * u(rng_));
     p.tilt = 0.06 * u(rng_);
     p.rotation = 10 * (u(rng_) - 0.5);
     return p;
@@ -237,7 +237,7 @@ SynthScene PlateSynth::scene(const cv::Mat& plate, const std::string& text, cons
     }
     // Lane region (1100 x 620) somewhere in the frame; the car's rear and the plate inside it.
     const cv::Rect roi(static_cast<int>(u(rng_) * 800), static_cast<int>(u(rng_) * 440), 1100, 620);
-    const double pw = p.plateWidth * (plate.cols * 140.0 / plate.rows / 440.0);  // green plates are 480 mm wide
+    const double pw = p.plate_width * (plate.cols * 140.0 / plate.rows / 440.0);  // green plates are 480 mm wide
     const double ph = pw * plate.rows / plate.cols;
     const cv::Point2f c(static_cast<float>(roi.x + roi.width * (0.3 + 0.4 * u(rng_))),
                         static_cast<float>(roi.y + roi.height * (0.35 + 0.35 * u(rng_))));
@@ -300,9 +300,9 @@ SynthScene PlateSynth::scene(const cv::Mat& plate, const std::string& text, cons
     signedImg += noise16;
     signedImg.convertTo(img, img.type());
     std::vector<uchar> jpg;
-    cv::imencode(".jpg", img, jpg, {cv::IMWRITE_JPEG_QUALITY, p.jpegQuality});
+    cv::imencode(".jpg", img, jpg, {cv::IMWRITE_JPEG_QUALITY, p.jpeg_quality});
     img = cv::imdecode(jpg, p.night ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
     return {img, roi, q, text, colour};
 }
 
-}  // namespace vg::bench
+}  // namespace vg::sim

@@ -1,7 +1,7 @@
-// Synthetic plate scenes for bench/plates: plates drawn to the GA 36-2014 layout with Debian fonts (OSP-DIN for
-// letters and digits by default, Noto Sans CJK for provinces) into a 1920x1080 lane scene. Deliberately a different
-// renderer from the trainer's generator (vision/training/plate_synth.py), so the bench does not only measure the
-// training distribution. Not thread-safe (one FreeType face per instance).
+// Synthetic plate scenes (vg_sim), for bench/plates and the demo's lane clips: plates drawn to the GA 36-2014 layout
+// with Debian fonts (OSP-DIN for letters and digits by default, Noto Sans CJK for provinces) into a 1920x1080 lane
+// scene. Deliberately a different renderer from the trainer's generator (vision/training/plate_synth.py), so the bench
+// does not only measure the training distribution. Not thread-safe (one FreeType face per instance).
 #pragma once
 
 #include <filesystem>
@@ -13,7 +13,7 @@
 
 #include "vision/plate_finder.h"
 
-namespace vg::bench {
+namespace vg::sim {
 
 enum class SynthStyle { Blue, Yellow, Green };
 
@@ -31,11 +31,11 @@ struct SynthScene {
 };
 
 struct SynthFrameParams {
-    double plateWidth = 220;  // px in the 1920x1080 frame
+    double plate_width = 220;  // px in the 1920x1080 frame
     bool night = false;
     double blur = 0.5;  // Gaussian sigma
     double noise = 4;   // Gaussian sigma
-    int jpegQuality = 80;
+    int jpeg_quality = 80;
     double tilt = 0.04;   // perspective jitter as a fraction of the plate width
     double rotation = 3;  // degrees
 };
@@ -70,4 +70,4 @@ class PlateSynth {
     cv::Ptr<cv::freetype::FreeType2> cjk_;
 };
 
-}  // namespace vg::bench
+}  // namespace vg::sim

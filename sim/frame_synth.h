@@ -1,5 +1,5 @@
-// Synthetic gate frames for the QR tests and benchmark: voucher cards exactly as `voucher-gate cards` draws them
-// (cli/cards_pdf.h), carrying real tokens (gate/token.h, a key ring made from the seed), seen by a card camera
+// Synthetic gate frames (vg_sim) for the QR tests and benchmark: voucher cards exactly as `voucher-gate cards` draws
+// them (cards/cards_pdf.h), carrying real tokens (gate/token.h, a key ring made from the seed), seen by a card camera
 // 0.3-1.2 m away (or a plate camera 3-6 m away), tilted up to 45 degrees, with motion and defocus blur, glare,
 // low light and noise, JPEG 30-95, on a phone screen or paper, on generated backgrounds; and frames with no code.
 // Deterministic: the same seed and index give the same frame. Not thread-safe (one synthesiser per thread).
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace vg::bench {
+namespace vg::sim {
 
 enum class CameraKind {
     Card,   // card camera at window height: lens such that the code gets >= 4.5 px/module at 1.2 m
@@ -44,4 +44,4 @@ class FrameSynth {
     std::vector<cv::Point2f> qr_corners_;  // the code's corners on the card raster (same for every card)
 };
 
-}  // namespace vg::bench
+}  // namespace vg::sim
