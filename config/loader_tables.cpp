@@ -66,6 +66,8 @@ RelaySettings readRelay(const Ctx& ctx, const toml::table& laneTable, const std:
     r.coil = s.get("coil", asInt);
     r.timeout = s.get("timeout", asDuration);
     r.channel = s.get("channel", asInt);
+    r.opened_input = s.optional("opened_input", asInt);
+    r.opened_within = s.get("opened_within", asDuration);
     return r;
 }
 

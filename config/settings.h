@@ -110,6 +110,11 @@ struct RelaySettings {
     int coil = 0;                // modbus-tcp, modbus-rtu: coil address (0-based)
     Duration timeout{};          // modbus-tcp, modbus-rtu, serial: response timeout
     int channel = 0;             // serial: relay channel on the board (1-based)
+
+    // modbus-tcp, modbus-rtu: the discrete input the barrier sets once it has opened (none: not read back), and
+    // how long after a pulse it may take.
+    std::optional<int> opened_input;
+    Duration opened_within{};
     bool operator==(const RelaySettings&) const = default;
 };
 

@@ -73,6 +73,8 @@ relay::RelayOptions relayOptionsFor(const config::LaneSettings& ls) {
     o.unit = ls.relay.unit;
     o.coil = ls.relay.coil;
     o.timeout = std::chrono::duration_cast<relay::Duration>(ls.relay.timeout);
+    o.opened_input = ls.relay.opened_input;
+    o.opened_within = std::chrono::duration_cast<relay::Duration>(ls.relay.opened_within);
     o.channel = ls.relay.channel;
     return o;
 }
