@@ -84,6 +84,11 @@ constexpr std::array kKeys{
            "What an exit does on an internal error: \"open\" (spool the decision, let the car out) or \"hold\"."},
     KeyDoc{"lanes.camera_stall_after", R"("5s")", Period, "100ms..10m", kRestart,
            "No frame for this long: the camera is reported lost and reopened."},
+    KeyDoc{"lanes.tailgate_gap", R"("2s")", Period, "100ms..1m", kLive,
+           "Loop detector (a lane with [lane.presence]): a vehicle that reaches the loop within this long after the "
+           "vehicle before it left it, with no pulse and no decision in between, went through on the same pulse: "
+           "TAILGATE_SUSPECTED (logged, audited, shown; nothing opens or closes). Set it to the barrier's closing "
+           "time."},
 
     KeyDoc{"lane.name",
            "",

@@ -25,6 +25,7 @@ LaneDefaults readLaneLevel(const Section& s, const LaneDefaults* base) {
     d.exit_on_error = enumFrom(pick("exit_on_error", asChoice, std::string(toString(b.exit_on_error))),
                                {ExitOnError::Open, ExitOnError::Hold});
     d.camera_stall_after = pick("camera_stall_after", asDuration, b.camera_stall_after);
+    d.tailgate_gap = pick("tailgate_gap", asDuration, b.tailgate_gap);
     return d;
 }
 

@@ -89,6 +89,7 @@ struct LaneDefaults {
     double min_plate_confidence = 0;
     ExitOnError exit_on_error = ExitOnError::Open;
     Duration camera_stall_after{};
+    Duration tailgate_gap{};  // loop detector: TAILGATE_SUSPECTED
     bool operator==(const LaneDefaults&) const = default;
 };
 

@@ -112,6 +112,7 @@ LaneOptions laneOptionsFor(const config::Settings& s, const config::LaneSettings
     o.plate_timeout = ls.plate_timeout;
     o.pulse = ls.relay.pulse;
     o.dry_run = ls.dry_run;
+    o.tailgate_gap = ls.tailgate_gap;
     return o;
 }
 
