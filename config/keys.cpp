@@ -84,6 +84,11 @@ constexpr std::array kKeys{
            "What an exit does on an internal error: \"open\" (spool the decision, let the car out) or \"hold\"."},
     KeyDoc{"lanes.camera_stall_after", R"("5s")", Period, "100ms..10m", kRestart,
            "No frame for this long: the camera is reported lost and reopened."},
+    KeyDoc{"lanes.tailgate_gap", R"("2s")", Period, "100ms..1m", kLive,
+           "Loop detector (a lane with [lane.presence]): a vehicle that reaches the loop within this long after the "
+           "vehicle before it left it, with no pulse and no decision in between, went through on the same pulse: "
+           "TAILGATE_SUSPECTED (logged, audited, shown; nothing opens or closes). Set it to the barrier's closing "
+           "time."},
 
     KeyDoc{"lane.name",
            "",
@@ -183,6 +188,14 @@ constexpr std::array kKeys{
     KeyDoc{"lane.relay.channel", "1", Integer, "1..16", kRestart,
            "Channel of a USB serial relay board (LCUS-type frames A0 <channel> <state> <sum>).", Need::Default,
            "serial"},
+    // The barrier's "opened" read-back (BARRIER_NOT_OPENED).
+    KeyDoc{"lane.relay.opened_input", "", Integer, "0..65535", kRestart,
+           "Modbus discrete input (0-based) that the barrier sets once it has opened; when given, a pulse it does "
+           "not follow within relay.opened_within is logged and audited as BARRIER_NOT_OPENED. Default: not read.",
+           Need::Optional, "modbus-tcp|modbus-rtu", "0"},
+    KeyDoc{"lane.relay.opened_within", R"("2s")", Period, "100ms..60s", kRestart,
+           "How long after a pulse the barrier has to report open on relay.opened_input.", Need::Default,
+           "modbus-tcp|modbus-rtu"},
 
     KeyDoc{"lane.presence", "", Table, "", kRestart,
            "The barrier's vehicle-presence input (loop detector); needed for unread_plate = \"presence\".",

@@ -25,6 +25,7 @@ LaneDefaults readLaneLevel(const Section& s, const LaneDefaults* base) {
     d.exit_on_error = enumFrom(pick("exit_on_error", asChoice, std::string(toString(b.exit_on_error))),
                                {ExitOnError::Open, ExitOnError::Hold});
     d.camera_stall_after = pick("camera_stall_after", asDuration, b.camera_stall_after);
+    d.tailgate_gap = pick("tailgate_gap", asDuration, b.tailgate_gap);
     return d;
 }
 
@@ -66,6 +67,8 @@ RelaySettings readRelay(const Ctx& ctx, const toml::table& laneTable, const std:
     r.coil = s.get("coil", asInt);
     r.timeout = s.get("timeout", asDuration);
     r.channel = s.get("channel", asInt);
+    r.opened_input = s.optional("opened_input", asInt);
+    r.opened_within = s.get("opened_within", asDuration);
     return r;
 }
 

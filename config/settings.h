@@ -89,6 +89,7 @@ struct LaneDefaults {
     double min_plate_confidence = 0;
     ExitOnError exit_on_error = ExitOnError::Open;
     Duration camera_stall_after{};
+    Duration tailgate_gap{};  // loop detector: TAILGATE_SUSPECTED
     bool operator==(const LaneDefaults&) const = default;
 };
 
@@ -110,6 +111,11 @@ struct RelaySettings {
     int coil = 0;                // modbus-tcp, modbus-rtu: coil address (0-based)
     Duration timeout{};          // modbus-tcp, modbus-rtu, serial: response timeout
     int channel = 0;             // serial: relay channel on the board (1-based)
+
+    // modbus-tcp, modbus-rtu: the discrete input the barrier sets once it has opened (none: not read back), and
+    // how long after a pulse it may take.
+    std::optional<int> opened_input;
+    Duration opened_within{};
     bool operator==(const RelaySettings&) const = default;
 };
 

@@ -62,6 +62,8 @@ relay::RelayOptions relayOptionsFor(const config::LaneSettings& ls) {
     o.unit = ls.relay.unit;
     o.coil = ls.relay.coil;
     o.timeout = std::chrono::duration_cast<relay::Duration>(ls.relay.timeout);
+    o.opened_input = ls.relay.opened_input;
+    o.opened_within = std::chrono::duration_cast<relay::Duration>(ls.relay.opened_within);
     o.channel = ls.relay.channel;
     return o;
 }
@@ -83,6 +85,7 @@ LaneOptions laneOptionsFor(const config::Settings& s, const config::LaneSettings
     o.plate_timeout = ls.plate_timeout;
     o.pulse = ls.relay.pulse;
     o.dry_run = ls.dry_run;
+    o.tailgate_gap = ls.tailgate_gap;
     return o;
 }
 

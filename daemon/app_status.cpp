@@ -17,6 +17,7 @@ std::string App::statusLine() const {
         if (!out.empty()) out += "; ";
         out += fmt::format("{}: {}, relay {}", s.name, s.state, s.relay_state);
         if (!s.last_reason.empty()) out += ", last " + s.last_reason;
+        if (!s.last_event.empty()) out += ", event " + s.last_event;
         for (const auto& c : unit->cameras) {
             out += fmt::format(", {} camera {}", c->options().role, vision::toString(c->stats().state));
         }
@@ -82,6 +83,9 @@ nlohmann::json App::health(bool& healthy) {
                           {"stalled", lane_stalled}};
         if (!s.last_reason.empty()) lj["last_reason"] = s.last_reason;
         if (!s.held_reason.empty()) lj["waiting_for_guard"] = s.held_reason;
+        if (!s.presence.empty()) lj["presence"] = s.presence;
+        if (!s.last_event.empty())
+            lj["last_event"] = {{"event", s.last_event}, {"at", zone_.isoLocal(*s.last_event_at)}};
         lanes.push_back(lj);
     }
     auto head = ledger_->auditHead();

@@ -69,7 +69,14 @@ Lane::Lane(LaneOptions options, Decider& decider, relay::Relay& relay, Announcer
       metrics_(metrics),
       voter_(voterOptions(options_)) {
     relay_.setEventHandler([this](std::string_view event, const relay::RelayError* e) {
-        if (e != nullptr) {
+        if (event == "BARRIER_NOT_OPENED") {
+            // The admission is committed and the pulse went out (rule 10): a fault to look at, not a decision.
+            laneEvent(event,
+                      nlohmann::json{{"lane", options_.name},
+                                     {"driver", std::string(relay_.driver())},
+                                     {"error", e != nullptr ? e->message : std::string{}}},
+                      true);
+        } else if (e != nullptr) {
             relayFault(*e, event);
         } else {
             spdlog::warn("{} {}", event, dumpJson(nlohmann::json{{"lane", options_.name}}));
@@ -88,6 +95,7 @@ void Lane::stop() {
     stopped_ = true;
     card_.reset();
     plate_.reset();
+    loop_window_.reset();
 }
 
 void Lane::onObservation(const LaneObservation& o) {
@@ -105,6 +113,7 @@ void Lane::onObservation(const LaneObservation& o) {
             break;
         case LaneObservation::Kind::Presence:
             presence_seen_ = o.present ? gate::Presence::Present : gate::Presence::Absent;
+            watchLoop(*presence_seen_, now);
             break;
     }
 }
@@ -228,6 +237,8 @@ void Lane::onCard(const LaneObservation& o, TimePoint now) {
 void Lane::tick() {
     if (stopped_) return;
     const TimePoint now = clock_.now();
+    if (presence_ != nullptr) watchLoop(samplePresence(), now);
+    expireLoopWindow(now);
     if (card_ && now >= card_->plate_deadline) {
         const PendingCard card = *card_;
         card_.reset();
@@ -296,8 +307,69 @@ gate::Presence Lane::samplePresence() {
     return presence_seen_.value_or(gate::Presence::Unknown);
 }
 
+void Lane::watchLoop(gate::Presence p, TimePoint now) {
+    if (p == gate::Presence::Unknown) return;  // a failing input tells nothing about edges
+    const bool arrived = p == gate::Presence::Present && loop_ != gate::Presence::Present;
+    const bool left = p == gate::Presence::Absent && loop_ == gate::Presence::Present;
+    loop_ = p;
+    if (arrived) loop_since_ = now;
+    if (left) loop_since_.reset();
+    if (!loop_window_) return;
+    LoopWindow& w = *loop_window_;
+    if (arrived && !w.first_at) {
+        w.first_at = now;
+    } else if (arrived && w.first_left && now - *w.first_left <= options_.tailgate_gap) {
+        // Vehicle, clear, vehicle on one pulse: the second one followed the first through the open barrier.
+        const LoopWindow seen = w;
+        loop_window_.reset();  // once per pulse
+        laneEvent("TAILGATE_SUSPECTED",
+                  nlohmann::json{{"lane", options_.name},
+                                 {"pulse_at", zone_.isoLocal(seen.pulsed_at)},
+                                 {"decision", seen.tag},
+                                 {"first_vehicle_at", zone_.isoLocal(*seen.first_at)},
+                                 {"first_vehicle_left_at", zone_.isoLocal(*seen.first_left)},
+                                 {"second_vehicle_at", zone_.isoLocal(now)}},
+                  false);
+        return;
+    } else if (left && w.first_at && !w.first_left) {
+        w.first_left = now;
+    }
+    expireLoopWindow(now);
+}
+
+void Lane::expireLoopWindow(TimePoint now) {
+    if (!loop_window_) return;
+    const LoopWindow& w = *loop_window_;
+    // The first vehicle has been off the loop for tailgate_gap: the barrier has closed behind it, and a vehicle
+    // that comes now waits in front of it.
+    const bool closed_behind =
+        w.first_left && loop_ != gate::Presence::Present && now - *w.first_left > options_.tailgate_gap;
+    const bool nobody_came = !w.first_at && now - w.pulsed_at > options_.pair_window;
+    if (closed_behind || nobody_came) loop_window_.reset();
+}
+
+void Lane::openLoopWindow(TimePoint now, std::string tag) {
+    if (presence_ == nullptr && !presence_seen_) return;  // no loop detector on this lane
+    if (presence_ != nullptr) watchLoop(samplePresence(), now);
+    loop_window_ =
+        LoopWindow{now, std::move(tag), loop_ == gate::Presence::Present ? loop_since_ : std::nullopt, std::nullopt};
+}
+
+void Lane::laneEvent(std::string_view code, const nlohmann::json& payload, bool fault) {
+    const TimePoint now = clock_.now();
+    spdlog::log(fault ? spdlog::level::err : spdlog::level::warn, "{} {}", code, dumpJson(payload));
+    metrics_.countEvent(options_.name, std::string(code));
+    last_event_ = std::string(code);
+    last_event_at_ = now;
+    if (auto r = decider_.recordEvent(code, payload.dump(), now, ""); !r) {
+        spdlog::error("AUDIT_FAULT {}",
+                      dumpJson(nlohmann::json{{"lane", options_.name}, {"event", code}, {"error", r.error().message}}));
+    }
+}
+
 void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoint> card_frame) {
     obs.presence = samplePresence();
+    watchLoop(obs.presence, now);
     const auto t0 = steady_.now();
     const gate::Decision d = decider_.decide(obs, options_.rules, now, options_.dry_run, std::nullopt);
     if (d.spool_replayed > 0) {
@@ -312,6 +384,7 @@ void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoi
 void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint now,
                std::optional<TimePoint> card_frame) {
     last_ = d;
+    loop_window_.reset();  // a decided car is its own pass; if it opens, its pulse starts a new window
     auto line = gate::decisionJson(d, zone_);
     if (options_.dry_run) line["dry_run"] = true;
     if (d.admit || isHold(d.reason)) {
@@ -363,6 +436,7 @@ bool Lane::pulseFor(const gate::Decision& d, TimePoint now, std::optional<TimePo
         relayFault(r.error(), "pulse");
         return false;
     }
+    openLoopWindow(clock_.now(), tag);
     if (card_frame) {
         metrics_.observeCardToRelay(options_.name, std::chrono::duration<double>(now - *card_frame).count());
     }
@@ -423,11 +497,15 @@ ControlOutcome Lane::confirm(const gate::Manual& manual, bool refuse, const std:
 }
 
 ControlOutcome Lane::open(const gate::Manual& manual) {
-    return manualAction("MANUAL_OPEN", "open", manual, true,
-                        [&](const std::string& tag) { return relay_.pulse(options_.pulse, tag); });
+    return manualAction("MANUAL_OPEN", "open", manual, true, [&](const std::string& tag) {
+        auto r = relay_.pulse(options_.pulse, tag);
+        if (r) openLoopWindow(clock_.now(), tag);
+        return r;
+    });
 }
 
 ControlOutcome Lane::holdOpen(const gate::Manual& manual) {
+    loop_window_.reset();  // an emergency: everyone goes through, nobody tailgates
     return manualAction("MANUAL_HOLD_OPEN", "hold-open", manual, true,
                         [&](const std::string& tag) { return relay_.hold(tag); });
 }
@@ -479,6 +557,13 @@ LaneStatus Lane::status() const {
     if (last_) {
         s.last_reason = std::string(gate::toString(last_->reason));
         s.last_decision_at = last_->at;
+    }
+    s.last_event = last_event_;
+    s.last_event_at = last_event_at_;
+    if (presence_ != nullptr || presence_seen_) {
+        s.presence = loop_ == gate::Presence::Present  ? "present"
+                     : loop_ == gate::Presence::Absent ? "absent"
+                                                       : "unknown";
     }
     return s;
 }

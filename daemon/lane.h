@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,10 @@ struct LaneOptions {
     int vote_frames = 3;   // plate reads that must agree before a plate is declared
     // Frames looked at for this long without a plate read: the car has gone, the next read starts a new vote.
     Duration pass_gap{2000};
+    // Loop detector (a lane with a presence input): a vehicle that reaches the loop within this long after the
+    // vehicle before it left it, with no pulse and no decision in between, went through on the same pulse
+    // (TAILGATE_SUSPECTED). Longer than that, the barrier has closed behind the first vehicle.
+    Duration tailgate_gap{2000};
 };
 
 // The guard's command result (control socket).
@@ -64,6 +69,11 @@ struct LaneStatus {
     std::optional<gate::TimePoint> last_decision_at;
     std::string held_reason;  // set while a car waits for the guard
     bool dry_run = false;
+    // The last fault or suspicion the guard should see that is not a decision (TAILGATE_SUSPECTED,
+    // BARRIER_NOT_OPENED); "" before the first.
+    std::string last_event;
+    std::optional<gate::TimePoint> last_event_at;
+    std::string presence;  // the loop: "present", "absent", "unknown"; "" on a lane without a presence input
 };
 
 class Lane {
@@ -111,6 +121,15 @@ class Lane {
         std::string token;
         gate::TimePoint last_seen{};
     };
+    // The loop detector's window: it opens when the lane pulses the barrier and closes at the next pulse, the next
+    // decision, a hold-open, once the first vehicle has been off the loop for tailgate_gap, or when no vehicle
+    // reached the loop within pair_window of the pulse.
+    struct LoopWindow {
+        gate::TimePoint pulsed_at{};
+        std::string tag;                          // the pulse's decision ("audit:42", "manual:7")
+        std::optional<gate::TimePoint> first_at;  // the first vehicle reached the loop (maybe before the pulse)
+        std::optional<gate::TimePoint> first_left;
+    };
     struct Recent {
         std::string plate;  // "" = none
         std::string token;  // "" = none
@@ -135,6 +154,11 @@ class Lane {
     bool recentPlate(const std::string& plate, gate::TimePoint now);
     bool recentCard(const std::string& token, gate::TimePoint now);
     gate::Presence samplePresence();
+    void watchLoop(gate::Presence p, gate::TimePoint now);  // presence edges, TAILGATE_SUSPECTED
+    void expireLoopWindow(gate::TimePoint now);
+    void openLoopWindow(gate::TimePoint now, std::string tag);
+    // A fault or suspicion that is no decision: journal, audit log, metrics, and the lane's status for the guard.
+    void laneEvent(std::string_view code, const nlohmann::json& payload, bool fault);
     std::int64_t audit(std::string_view kind, const gate::Manual& manual, std::string& error);
 
     LaneOptions options_;
@@ -155,6 +179,11 @@ class Lane {
     std::optional<ShownCard> shown_card_;
     std::vector<Recent> recent_;
     std::optional<gate::Presence> presence_seen_;
+    gate::Presence loop_ = gate::Presence::Unknown;  // the loop's last known state
+    std::optional<gate::TimePoint> loop_since_;      // when the vehicle now on the loop reached it
+    std::optional<LoopWindow> loop_window_;
+    std::string last_event_;
+    std::optional<gate::TimePoint> last_event_at_;
     std::optional<gate::Decision> last_;
     bool stopped_ = false;
     std::function<void(const gate::Decision&)> on_decision_;

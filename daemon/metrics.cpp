@@ -82,6 +82,10 @@ void Metrics::countRelayFault(const std::string& lane, const std::string& driver
     std::lock_guard lock(mutex_);
     ++relay_faults_[{lane, driver}];
 }
+void Metrics::countEvent(const std::string& lane, const std::string& event) {
+    std::lock_guard lock(mutex_);
+    ++events_[{lane, event}];
+}
 void Metrics::countOverstays(std::uint64_t n) {
     std::lock_guard lock(mutex_);
     overstays_ += n;
@@ -95,6 +99,12 @@ std::uint64_t Metrics::decisions(const std::string& lane, const std::string& rea
     std::lock_guard lock(mutex_);
     const auto it = decisions_.find({lane, reason});
     return it == decisions_.end() ? 0 : it->second;
+}
+
+std::uint64_t Metrics::events(const std::string& lane, const std::string& event) const {
+    std::lock_guard lock(mutex_);
+    const auto it = events_.find({lane, event});
+    return it == events_.end() ? 0 : it->second;
 }
 
 std::uint64_t Metrics::relayFaults() const {
@@ -152,6 +162,13 @@ std::string Metrics::render(const std::vector<CameraGauge>& cameras) const {
     for (const auto& [k, v] : relay_faults_) {
         out +=
             fmt::format("vg_relay_faults_total{{lane=\"{}\",driver=\"{}\"}} {}\n", escapeLabel(k.first), k.second, v);
+    }
+    out +=
+        "# HELP vg_lane_events_total Faults and suspicions that are no decision (TAILGATE_SUSPECTED, "
+        "BARRIER_NOT_OPENED), by lane and event.\n";
+    out += "# TYPE vg_lane_events_total counter\n";
+    for (const auto& [k, v] : events_) {
+        out += fmt::format("vg_lane_events_total{{lane=\"{}\",event=\"{}\"}} {}\n", escapeLabel(k.first), k.second, v);
     }
     out += "# HELP vg_overstays_total Visits that became overstays (OVERSTAY_STARTED).\n";
     out += "# TYPE vg_overstays_total counter\n";

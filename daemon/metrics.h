@@ -49,12 +49,15 @@ class Metrics {
     void observeCardToRelay(const std::string& lane, double seconds);
     void countDecision(const std::string& lane, const std::string& reason);
     void countRelayFault(const std::string& lane, const std::string& driver);
+    // Faults and suspicions that are no decision: TAILGATE_SUSPECTED, BARRIER_NOT_OPENED.
+    void countEvent(const std::string& lane, const std::string& event);
     void countOverstays(std::uint64_t n);
     void setCarsInside(std::int64_t n);
 
     std::string render(const std::vector<CameraGauge>& cameras) const;
     std::uint64_t decisions(const std::string& lane, const std::string& reason) const;
     std::uint64_t relayFaults() const;
+    std::uint64_t events(const std::string& lane, const std::string& event) const;
 
   private:
     Histogram& histogram(std::map<std::string, Histogram>& m, const std::string& key);
@@ -64,6 +67,7 @@ class Metrics {
     std::map<std::string, Histogram> card_to_relay_;  // key: lane
     std::map<std::pair<std::string, std::string>, std::uint64_t> decisions_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> relay_faults_;
+    std::map<std::pair<std::string, std::string>, std::uint64_t> events_;
     std::uint64_t overstays_ = 0;
     std::int64_t cars_inside_ = -1;
 };

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <optional>
 
 namespace vg::relay {
 namespace {
@@ -26,8 +27,11 @@ class ModbusRelay final : public Relay {
         : Relay(std::move(executor), options.lane, options.max_hold, std::move(now)),
           ctx_(std::move(ctx)),
           coil_(options.coil),
+          opened_input_(options.opened_input),
           driver_(std::move(driver)),
-          where_(std::move(where)) {}
+          where_(std::move(where)) {
+        if (opened_input_) watchOpened(options.opened_within);
+    }
 
     ~ModbusRelay() override {
         // On the way out the coil is switched off once more; errors cannot be reported any more (the next start-up
@@ -68,9 +72,23 @@ class ModbusRelay final : public Relay {
         return std::unexpected(RelayError{driver_, fmt::format("{}: coil {}: {}", where_, coil_, first_error)});
     }
 
+    // The barrier's "opened" output, wired to a discrete input of the module (function 02).
+    std::expected<bool, RelayError> openedInput() override {
+        std::uint8_t state = 0;
+        if (modbus_read_input_bits(ctx_.get(), *opened_input_, 1, &state) != 1) {
+            return std::unexpected(RelayError{
+                driver_, fmt::format("{}: cannot read discrete input {}: {}", where_, *opened_input_, lastError())});
+        }
+        return state != 0;
+    }
+    std::string openedName() const override {
+        return fmt::format("{}: discrete input {}", where_, opened_input_.value_or(0));
+    }
+
   private:
     ModbusPtr ctx_;
     int coil_;
+    std::optional<int> opened_input_;
     std::string driver_;
     std::string where_;
 };

@@ -3,7 +3,9 @@
 // once on a fresh connection (a module that rebooted, a TCP link that timed out), then reported. A pulse is
 // ended by an asio timer, as for gpio, so a crash mid-pulse leaves the coil on until start-up releases it again
 // (modules with a hardware pulse mode do not have this window; not used here). Calls block the lane's thread (never
-// another lane) for at most `timeout` per request. Its lane's thread only.
+// another lane) for at most `timeout` per request. With `opened_input`, each pulse is followed by reading that
+// discrete input (the barrier's "opened" output) every 100 ms for up to `opened_within`; it not coming on is
+// BARRIER_NOT_OPENED (relay.h). Its lane's thread only.
 #pragma once
 
 #include <expected>

@@ -2,9 +2,16 @@
 // the max_hold cap, and fail-closed error handling.
 #include "gate/relay/relay.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <boost/asio/error.hpp>
 
 namespace vg::relay {
+
+namespace {
+constexpr Duration kOpenedPoll{100};
+}  // namespace
 
 std::string_view toString(RelayState s) {
     switch (s) {
@@ -33,7 +40,7 @@ std::string_view Relay::name(Action a) {
 }
 
 Relay::Relay(boost::asio::any_io_executor executor, std::string lane, Duration max_hold, NowFn now)
-    : lane_(std::move(lane)), max_hold_(max_hold), now_(std::move(now)), timer_(executor) {}
+    : lane_(std::move(lane)), max_hold_(max_hold), now_(std::move(now)), timer_(executor), opened_timer_(executor) {}
 
 Relay::~Relay() = default;
 
@@ -66,7 +73,32 @@ RelayResult Relay::pulse(Duration duration, std::string_view tag) {
             endPulse();
         }
     });
+    if (opened_within_) {
+        opened_timer_.cancel();
+        const auto polls = (*opened_within_ + kOpenedPoll - Duration{1}) / kOpenedPoll;
+        pollOpened(static_cast<int>(std::max<Duration::rep>(polls, 1)), std::string(tag), {});
+    }
     return {};
+}
+
+void Relay::pollOpened(int polls_left, std::string tag, std::string last_error) {
+    opened_timer_.expires_after(std::min(kOpenedPoll, *opened_within_));
+    opened_timer_.async_wait([this, polls_left, tag = std::move(tag),
+                              last_error = std::move(last_error)](const boost::system::error_code& ec) mutable {
+        if (ec == boost::asio::error::operation_aborted) return;
+        auto opened = openedInput();
+        if (opened && *opened) return;  // the barrier has opened
+        if (!opened) last_error = opened.error().message;
+        if (polls_left > 1) {
+            pollOpened(polls_left - 1, std::move(tag), std::move(last_error));
+            return;
+        }
+        const RelayError e{
+            std::string(driver()),
+            fmt::format("{} did not report the barrier open within {} ms of pulse {}{}", openedName(),
+                        opened_within_->count(), tag, last_error.empty() ? "" : "; last read failed: " + last_error)};
+        report("BARRIER_NOT_OPENED", &e);
+    });
 }
 
 void Relay::endPulse() {
@@ -79,6 +111,7 @@ void Relay::endPulse() {
 
 RelayResult Relay::hold(std::string_view tag) {
     timer_.cancel();
+    opened_timer_.cancel();
     if (auto r = set(true, Action::Hold, max_hold_, tag); !r) {
         fault(r.error(), false);
         return r;
@@ -95,6 +128,7 @@ RelayResult Relay::hold(std::string_view tag) {
 
 RelayResult Relay::release(std::string_view tag) {
     timer_.cancel();
+    opened_timer_.cancel();
     if (auto r = set(false, Action::Release, Duration{0}, tag); !r) {
         fault(r.error(), false);
         return r;

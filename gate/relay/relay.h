@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,10 @@ struct RelayOptions {
     int coil = 0;                  // modbus-tcp, modbus-rtu: coil address (0-based)
     Duration timeout{1000};        // modbus-tcp, modbus-rtu, serial: per request
     int channel = 1;               // serial: relay channel on the board (1-based)
+    // modbus-tcp, modbus-rtu: the discrete input the barrier sets once it has opened. When given, each pulse is
+    // followed by polling it; not set within opened_within is the BARRIER_NOT_OPENED event.
+    std::optional<int> opened_input;
+    Duration opened_within{2000};
 };
 
 class Relay {
@@ -75,8 +80,9 @@ class Relay {
     RelayState state() const { return state_; }
     const std::string& lane() const { return lane_; }
     Duration maxHold() const { return max_hold_; }
-    // Called when an asynchronous step (the end of a timed pulse, the max_hold cap) fails or fires, so the
-    // lane can log RELAY_FAULT / HOLD_CAPPED. Errors of a call are returned by that call instead. Optional.
+    // Called when an asynchronous step (the end of a timed pulse, the max_hold cap, the opened read-back) fails or
+    // fires, so the lane can log RELAY_FAULT / HOLD_CAPPED / BARRIER_NOT_OPENED. Errors of a call are returned by
+    // that call instead. Optional.
     void setEventHandler(std::function<void(std::string_view event, const RelayError*)> handler) {
         on_event_ = std::move(handler);
     }
@@ -89,15 +95,27 @@ class Relay {
     virtual RelayResult set(bool on, Action action, Duration duration, std::string_view tag) = 0;
     WallTime now() const { return now_(); }
     static std::string_view name(Action a);
+    // The opened read-back: drivers that can read the barrier's "opened" output call watchOpened() once (after
+    // each successful pulse the output is then polled every 100 ms for up to `within`) and override openedInput()
+    // (true once the barrier reports open) and openedName() (what it reads, for the event's message).
+    void watchOpened(Duration within) { opened_within_ = within; }
+    virtual std::expected<bool, RelayError> openedInput() { return false; }
+    virtual std::string openedName() const { return "the opened input"; }
+    void report(std::string_view event, const RelayError* e) {
+        if (on_event_) on_event_(event, e);
+    }
 
   private:
     void endPulse();
     void fault(const RelayError& e, bool asynchronous);
+    void pollOpened(int polls_left, std::string tag, std::string last_error);
 
     std::string lane_;
     Duration max_hold_;
     NowFn now_;
     boost::asio::steady_timer timer_;
+    std::optional<Duration> opened_within_;
+    boost::asio::steady_timer opened_timer_;
     RelayState state_ = RelayState::Released;
     std::function<void(std::string_view, const RelayError*)> on_event_;
 };

@@ -124,6 +124,28 @@ TEST(ConfigLoader, KeyOfAnotherRelayDriverIsNamed) {
     EXPECT_THAT(e.message, HasSubstr("only for driver \"modbus-tcp\", but driver is \"sim\""));
 }
 
+TEST(ConfigLoader, TheBarriersOpenedInputIsAnOptionalModbusKey) {
+    const std::string modbus =
+        "[[lane]]\nname = \"entry-1\"\ndirection = \"entry\"\nplate_camera = \"/dev/video0\"\n"
+        "[lane.relay]\ndriver = \"modbus-tcp\"\nhost = \"10.0.0.5\"\n";
+    const Settings none = ok(modbus);
+    EXPECT_FALSE(none.lane[0].relay.opened_input.has_value());  // not read back unless configured
+    EXPECT_EQ(none.lane[0].relay.opened_within, 2s);
+    const Settings s = ok(modbus + "opened_input = 4\nopened_within = \"3s\"\n");
+    EXPECT_EQ(s.lane[0].relay.opened_input, 4);
+    EXPECT_EQ(s.lane[0].relay.opened_within, 3s);
+    EXPECT_EQ(errorOf(modbus + "opened_input = 70000\n").key, "lane[entry-1].relay.opened_input");
+    const ConfigError e = errorOf(std::string(kLane) + "opened_input = 4\n");
+    EXPECT_EQ(e.key, "lane[entry-1].relay.opened_input");
+    EXPECT_THAT(e.message, HasSubstr("only for driver"));
+}
+
+TEST(ConfigLoader, TailgateGapIsALanesKeyALaneMayOverride) {
+    EXPECT_EQ(ok(std::string(kLane)).lane[0].tailgate_gap, 2s);
+    EXPECT_EQ(ok("[lanes]\ntailgate_gap = \"5s\"\n" + std::string(kLane)).lane[0].tailgate_gap, 5s);
+    EXPECT_EQ(errorOf("[lanes]\ntailgate_gap = \"5m\"\n").key, "lanes.tailgate_gap");
+}
+
 TEST(ConfigLoader, WrongTypeNamesWhatWasExpected) {
     const ConfigError e = errorOf("[vouchers]\nper_month = \"two\"\n");
     EXPECT_EQ(e.key, "vouchers.per_month");

@@ -1,6 +1,7 @@
 // The real voucher-gated on folder cameras made by vg-lane-clips and sim relays: what the barrier does, counted
 // from the sim relay file and the daemon's DECISION lines; the guard through the control socket; reload and
 // stop through signals. Waits poll files with deadlines; nothing sleeps a fixed time to let things happen.
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -360,6 +361,102 @@ TEST(DaemonIntegration, AStopWithOneLaneStuckReleasesTheOtherLanesAndExitsNaming
     EXPECT_FALSE(events(s.log(), "STOPPED").empty()) << s.logText();
     auto verify = s.cli("audit verify");  // the decision logged before the stuck pulse is in the ledger, intact
     EXPECT_EQ(verify.rc, 0) << verify.out;
+}
+
+// The loop detector through a sim presence input the test writes (the file's first byte '1': a vehicle).
+class Loop {
+  public:
+    explicit Loop(Site& s) : site_(s), file_(s.dir / "loop-entry-1") {}
+    std::string config() const { return "[lane.presence]\ndriver = \"sim\"\nfile = \"" + file_.string() + "\"\n"; }
+    void set(bool vehicle) const {
+        const fs::path next = file_.string() + ".next";
+        std::ofstream(next) << (vehicle ? '1' : '0');
+        fs::rename(next, file_);  // the daemon reads the old byte or the new one, never an empty file
+    }
+    Json lane() const { return control(site_.socket(), {{"cmd", "status"}})["status"]["lanes"][0]; }
+    // Until the daemon's lane has sampled the loop in that state (its status says so).
+    bool seen(const std::string& state) const {
+        return waitFor([&] { return lane().value("presence", "") == state; }, 20s);
+    }
+
+  private:
+    Site& site_;
+    fs::path file_;
+};
+
+TEST(DaemonIntegration, ASecondVehicleOnTheLoopOnOnePulseIsTailgateSuspectedLoggedAuditedAndShown) {
+    Site s("tailgate");
+    s.lanes = {{"entry-1"}};
+    Loop loop(s);
+    s.lanes[0].extra = loop.config();
+    // The barrier takes 30 s to close here: how fast the test moves never matters.
+    s.lanes_section += "tailgate_gap = \"30s\"\n";
+    (void)s.issue(1);
+    s.makeClip("entry-1", "frames=5\n");
+    s.startDaemon();
+    ASSERT_TRUE(loop.seen("absent")) << s.logText();
+    loop.set(true);  // a car at the barrier
+    ASSERT_TRUE(loop.seen("present")) << s.logText();
+    const Json open{{"cmd", "open"}, {"lane", "entry-1"}, {"operator", "王"}, {"reason", "card left at home"}};
+    const Json opened = control(s.socket(), open);
+    ASSERT_TRUE(opened.value("ok", false)) << opened.dump();
+    loop.set(false);  // it drives through
+    ASSERT_TRUE(loop.seen("absent")) << s.logText();
+    loop.set(true);  // and another one follows before the barrier is down
+    ASSERT_TRUE(waitFor([&] { return !events(s.log(), "TAILGATE_SUSPECTED").empty(); }, 20s)) << s.logText();
+
+    const auto logged = events(s.log(), "TAILGATE_SUSPECTED");
+    ASSERT_EQ(logged.size(), 1u) << s.logText();
+    const Json& t = logged[0];
+    EXPECT_EQ(t["lane"], "entry-1");
+    EXPECT_EQ(t["decision"], "manual:" + std::to_string(opened["audit_seq"].get<int>()));
+    EXPECT_LE(t["first_vehicle_at"].get<std::string>(), t["pulse_at"].get<std::string>());  // waiting at the pulse
+    // Site time to the second: the edges come in order, maybe within one second.
+    EXPECT_LE(t["first_vehicle_at"].get<std::string>(), t["first_vehicle_left_at"].get<std::string>());
+    EXPECT_LE(t["first_vehicle_left_at"].get<std::string>(), t["second_vehicle_at"].get<std::string>());
+    // Nothing opened or closed for it: the one pulse is the guard's.
+    const auto actions = relayActions(s.relayFile("entry-1"));
+    ASSERT_EQ(actions.size(), 2u);  // released at start-up, the guard's pulse
+    EXPECT_EQ(actions[1]["action"], "pulse");
+    EXPECT_TRUE(s.decisions().empty());
+    // Shown to the guard: the control socket's status, /healthz, /metrics.
+    ASSERT_TRUE(waitFor(
+        [&] { return loop.lane().value("last_event", Json::object()).value("event", "") == "TAILGATE_SUSPECTED"; },
+        10s))
+        << loop.lane().dump();
+    const auto health = Json::parse(httpGet(s.port, "/healthz").second);
+    EXPECT_EQ(health["lanes"][0]["last_event"]["event"], "TAILGATE_SUSPECTED") << health.dump();
+    EXPECT_EQ(health["lanes"][0]["last_event"]["at"], t["second_vehicle_at"]);
+    EXPECT_NE(httpGet(s.port, "/metrics")
+                  .second.find("vg_lane_events_total{lane=\"entry-1\",event=\"TAILGATE_SUSPECTED\"} 1"),
+              std::string::npos);
+    // In the audit log with both times.
+    {
+        SQLite::Database db((s.dir / "ledger.db").string(), SQLite::OPEN_READONLY);
+        SQLite::Statement q(db, "SELECT payload FROM audit_log WHERE kind = 'TAILGATE_SUSPECTED'");
+        ASSERT_TRUE(q.executeStep());
+        const auto audited = Json::parse(q.getColumn(0).getString());
+        EXPECT_EQ(audited["first_vehicle_at"], t["first_vehicle_at"]);
+        EXPECT_EQ(audited["second_vehicle_at"], t["second_vehicle_at"]);
+        EXPECT_FALSE(q.executeStep());
+    }
+    expectCleanStop(s);
+}
+
+TEST(DaemonIntegration, UnreadPlatePresenceAdmitsTheCardAloneWithAVehicleOnTheLoop) {
+    // Rule 13 "presence" with the lane's input: the card alone opens while the loop sees a vehicle.
+    Site s("presence");
+    s.lanes = {{"entry-1"}};
+    Loop loop(s);
+    s.lanes[0].extra = "unread_plate = \"presence\"\n" + loop.config();
+    const auto tokens = s.issue(1);
+    loop.set(true);
+    s.makeClip("entry-1", "frames=5\nframes=30 card=" + tokens[0] + "\nframes=20\n");
+    s.startDaemon();
+    ASSERT_TRUE(s.waitDecisions(1)) << s.logText();
+    EXPECT_EQ(reasons(s), std::vector<std::string>{"ADMIT_VOUCHER_PLATE_UNREAD"}) << s.logText();
+    EXPECT_EQ(pulses(s, "entry-1"), 1);
+    expectCleanStop(s);
 }
 
 TEST(DaemonIntegration, ClockSetBackDeniesEntries) {

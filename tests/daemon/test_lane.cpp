@@ -24,6 +24,14 @@ const gate::TimePoint kStart = gate::TimePoint{std::chrono::sys_days{std::chrono
 const std::string kToken = "VG1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const std::string kToken2 = "VG1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 
+// The barrier's loop detector as the test sets it.
+class FakePresence final : public relay::PresenceInput {
+  public:
+    std::string_view driver() const override { return "fake"; }
+    relay::Presence read() override { return value; }
+    relay::Presence value = relay::Presence::Absent;
+};
+
 class LaneTest : public ::testing::Test {
   protected:
     LaneTest() : zone_(*gate::SiteZone::make("Asia/Shanghai")), relay_(io_.get_executor()) {
@@ -41,8 +49,8 @@ class LaneTest : public ::testing::Test {
         o.pulse = 500ms;
         return o;
     }
-    Lane& make(LaneOptions o) {
-        lane_ = std::make_unique<Lane>(std::move(o), decider_, relay_, announcer_, nullptr, clock_, steady_, zone_,
+    Lane& make(LaneOptions o, relay::PresenceInput* presence = nullptr) {
+        lane_ = std::make_unique<Lane>(std::move(o), decider_, relay_, announcer_, presence, clock_, steady_, zone_,
                                        metrics_);
         return *lane_;
     }
@@ -454,6 +462,143 @@ TEST_F(LaneTest, RelayFaultIsRecordedNamingTheDriver) {
     EXPECT_NE(decider_.events.back().second.find("\"driver\":\"fake\""), std::string::npos);
     EXPECT_EQ(metrics_.relayFaults(), 1u);
     EXPECT_EQ(announcer_.said.back(), "系统故障，请联系门卫");
+}
+
+// The loop detector: vehicle, clear, vehicle on one pulse.
+class LaneLoopTest : public LaneTest {
+  protected:
+    // A voucher car on the loop (since `on_loop_for` before its decision) admitted with one pulse.
+    void admitOnTheLoop() {
+        make(options(), &loop_);
+        loop_.value = relay::Presence::Present;
+        stall(300ms);  // the car rolls onto the loop in front of the barrier
+        shown("沪A12345", kToken, 5);
+        ASSERT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher});
+        ASSERT_EQ(relay_.pulses(), 1);
+    }
+    void loop(relay::Presence p, gate::Duration after) {
+        clock_.advance(after);
+        loop_.value = p;
+        lane_->tick();
+    }
+    std::vector<std::string> eventKinds() const {
+        std::vector<std::string> out;
+        for (const auto& e : decider_.events) out.push_back(e.first);
+        return out;
+    }
+    FakePresence loop_;
+};
+
+TEST_F(LaneLoopTest, ASecondVehicleThroughOnOnePulseIsTailgateSuspectedWithBothTimes) {
+    admitOnTheLoop();
+    const auto first_at = kStart;  // the loop's first sample that saw the car (stall's first tick is +100 ms)
+    const std::size_t relay_calls = relay_.calls.size();
+    loop(relay::Presence::Absent, 1s);  // the first car has gone through
+    const auto left_at = clock_.now();
+    loop(relay::Presence::Present, 800ms);  // bumper to bumper: the barrier had no time to close
+    const auto second_at = clock_.now();
+    ASSERT_EQ(eventKinds(), std::vector<std::string>{"TAILGATE_SUSPECTED"});
+    const auto payload = nlohmann::json::parse(decider_.events[0].second);
+    EXPECT_EQ(payload["lane"], "entry-1");
+    EXPECT_EQ(payload["first_vehicle_at"], zone_.isoLocal(first_at + 100ms));
+    EXPECT_EQ(payload["first_vehicle_left_at"], zone_.isoLocal(left_at));
+    EXPECT_EQ(payload["second_vehicle_at"], zone_.isoLocal(second_at));
+    EXPECT_EQ(payload["decision"], relay_.calls.back().tag);
+    // Shown to the guard; nothing opened or closed, no decision taken.
+    EXPECT_EQ(lane_->status().last_event, "TAILGATE_SUSPECTED");
+    EXPECT_EQ(lane_->status().last_event_at, second_at);
+    EXPECT_EQ(lane_->status().last_reason, "ADMIT_VOUCHER");
+    EXPECT_EQ(lane_->status().presence, "present");
+    EXPECT_EQ(metrics_.events("entry-1", "TAILGATE_SUSPECTED"), 1u);
+    EXPECT_EQ(relay_.calls.size(), relay_calls);
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher});
+    // Once per pulse: the second car leaving and a third following it are not counted again.
+    loop(relay::Presence::Absent, 1s);
+    loop(relay::Presence::Present, 500ms);
+    EXPECT_EQ(eventKinds().size(), 1u);
+}
+
+TEST_F(LaneLoopTest, AVehicleThatComesAfterTheBarrierHadTimeToCloseIsTheNextCarNotATailgate) {
+    admitOnTheLoop();
+    loop(relay::Presence::Absent, 1s);
+    loop(relay::Presence::Present, 2100ms);  // longer than tailgate_gap (2 s): waiting in front of a closed barrier
+    EXPECT_TRUE(eventKinds().empty());
+    EXPECT_EQ(lane_->status().last_event, "");
+}
+
+TEST_F(LaneLoopTest, ALongerTailgateGapCatchesASlowerFollower) {
+    auto o = options();
+    o.tailgate_gap = 5s;
+    make(o, &loop_);
+    loop_.value = relay::Presence::Present;
+    stall(300ms);
+    shown("沪A12345", kToken, 5);
+    loop(relay::Presence::Absent, 1s);
+    loop(relay::Presence::Present, 4s);
+    EXPECT_EQ(eventKinds(), std::vector<std::string>{"TAILGATE_SUSPECTED"});
+}
+
+TEST_F(LaneLoopTest, ASecondPulseBetweenTheTwoVehiclesIsNoTailgate) {
+    admitOnTheLoop();
+    loop(relay::Presence::Absent, 1s);
+    ASSERT_TRUE(lane_->open({"王", "second car's card is wet"}).ok);  // the guard lets the next car in
+    loop(relay::Presence::Present, 500ms);
+    loop(relay::Presence::Absent, 1s);
+    EXPECT_EQ(eventKinds(), std::vector<std::string>{"MANUAL_OPEN"});
+}
+
+TEST_F(LaneLoopTest, VehicleClearVehicleWithoutAnyPulseIsNoTailgate) {
+    make(options(), &loop_);
+    loop(relay::Presence::Present, 1s);
+    loop(relay::Presence::Absent, 1s);  // a car that turned round
+    loop(relay::Presence::Present, 500ms);
+    EXPECT_TRUE(eventKinds().empty());
+    EXPECT_EQ(relay_.pulses(), 0);
+}
+
+TEST_F(LaneLoopTest, ALoopThatCannotBeReadNeitherInventsNorHidesEdges) {
+    admitOnTheLoop();
+    loop(relay::Presence::Unknown, 500ms);  // the input fails for a moment: no edge
+    loop(relay::Presence::Present, 100ms);
+    EXPECT_TRUE(eventKinds().empty());
+    loop(relay::Presence::Absent, 1s);
+    loop(relay::Presence::Unknown, 300ms);
+    loop(relay::Presence::Present, 300ms);
+    EXPECT_EQ(eventKinds(), std::vector<std::string>{"TAILGATE_SUSPECTED"});
+}
+
+TEST_F(LaneLoopTest, UnreadPlateAtEntryAndTheCardAtTheExitAreDecidedWithTheLoopsState) {
+    // Rule 13 "presence" and rule 14 get the loop as it is when the lane decides, from the lane's input.
+    make(options(), &loop_);
+    loop_.value = relay::Presence::Present;
+    card(kToken);
+    wait(8100ms);  // plate_timeout: rule 13
+    ASSERT_FALSE(decider_.committed().empty());
+    EXPECT_EQ(decider_.calls.back().obs.presence, gate::Presence::Present);
+    EXPECT_FALSE(decider_.calls.back().obs.plate);
+
+    decider_.calls.clear();
+    make(options(gate::Direction::Exit), &loop_);
+    loop_.value = relay::Presence::Absent;  // a card carried out on foot
+    card(kToken2);
+    wait(8100ms);
+    ASSERT_FALSE(decider_.calls.empty());
+    EXPECT_EQ(decider_.calls.back().obs.presence, gate::Presence::Absent);
+    EXPECT_EQ(decider_.calls.back().obs.token, kToken2);
+}
+
+TEST_F(LaneLoopTest, BarrierNotOpenedAfterACommittedAdmissionIsAFaultShownToTheGuardNotADecision) {
+    admitOnTheLoop();
+    relay_.barrierNotOpened("discrete input 4 did not report the barrier open within 2000 ms of pulse audit:1");
+    ASSERT_EQ(eventKinds(), std::vector<std::string>{"BARRIER_NOT_OPENED"});
+    const auto payload = nlohmann::json::parse(decider_.events[0].second);
+    EXPECT_EQ(payload["driver"], "fake");
+    EXPECT_NE(payload["error"].get<std::string>().find("discrete input 4"), std::string::npos);
+    EXPECT_EQ(lane_->status().last_event, "BARRIER_NOT_OPENED");
+    EXPECT_EQ(metrics_.events("entry-1", "BARRIER_NOT_OPENED"), 1u);
+    EXPECT_EQ(metrics_.relayFaults(), 0u);
+    EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher});  // the admission stands (rule 10)
+    EXPECT_EQ(relay_.pulses(), 1);
 }
 
 TEST_F(LaneTest, DryRunLaneDecidesWithoutWritingOrEnergising) {

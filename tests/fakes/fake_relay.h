@@ -24,6 +24,12 @@ class FakeRelay final : public relay::Relay {
     bool fail = false;
     std::function<void()> on_pulse;  // runs inside each pulse, e.g. a module that takes seconds to answer
 
+    // The driver's opened read-back timed out after a pulse (as the modbus drivers report it).
+    void barrierNotOpened(const std::string& message) {
+        const relay::RelayError e{"fake", message};
+        report("BARRIER_NOT_OPENED", &e);
+    }
+
     int pulses() const {
         int n = 0;
         for (const auto& c : calls) n += c.action == "pulse";

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
@@ -28,11 +29,19 @@ NowFn fixedNow() {
     return [] { return WallTime{std::chrono::sys_days{std::chrono::year{2026} / 11 / 20}}; };
 }
 
-// A Modbus TCP relay module on 127.0.0.1: 16 coils; every coil value the module holds after each request is logged.
+// A Modbus TCP relay module on 127.0.0.1: 16 coils and 16 discrete inputs; every coil value the module holds after
+// each request is logged, and each request's function code with the (steady) time it arrived. With
+// barrier_opens_input set, discrete input barrier_opens_input comes on when coil 3 does (a barrier that reports
+// it has opened).
 class FakeModbusModule {
   public:
-    FakeModbusModule() {
-        mapping_ = modbus_mapping_new(16, 0, 0, 0);
+    struct Request {
+        int function = 0;  // 1 read coils, 2 read discrete inputs, 5 write coil
+        int coil = 0;      // coil 3 after the request
+        std::chrono::steady_clock::time_point at;
+    };
+    explicit FakeModbusModule(int barrier_opens_input = -1) : barrier_opens_input_(barrier_opens_input) {
+        mapping_ = modbus_mapping_new(16, 16, 0, 0);
         for (int attempt = 0; attempt < 50 && listen_fd_ < 0; ++attempt) {
             port_ = 20000 + static_cast<int>((::getpid() * 7 + attempt * 131) % 20000);
             ctx_ = modbus_new_tcp("127.0.0.1", port_);
@@ -65,6 +74,16 @@ class FakeModbusModule {
         logged_.wait_for(lock, 5s, [&] { return log_.size() >= n; });
         return log_;
     }
+    std::vector<Request> requests(std::size_t n) {
+        std::unique_lock lock(mutex_);
+        logged_.wait_for(lock, 5s, [&] { return requests_.size() >= n; });
+        return requests_;
+    }
+    int count(int function) {
+        std::lock_guard lock(mutex_);
+        return static_cast<int>(std::count_if(requests_.begin(), requests_.end(),
+                                              [&](const Request& r) { return r.function == function; }));
+    }
 
   private:
     void serve() {
@@ -78,10 +97,15 @@ class FakeModbusModule {
                 const int n = modbus_receive(ctx_, query);
                 if (n < 0) break;
                 if (n == 0) continue;
+                const auto at = std::chrono::steady_clock::now();
                 modbus_reply(ctx_, query, n, mapping_);
+                if (barrier_opens_input_ >= 0 && mapping_->tab_bits[3] != 0) {
+                    mapping_->tab_input_bits[barrier_opens_input_] = 1;
+                }
                 {
                     std::lock_guard lock(mutex_);
                     log_.push_back(mapping_->tab_bits[3]);
+                    requests_.push_back({query[modbus_get_header_length(ctx_)], mapping_->tab_bits[3], at});
                 }
                 logged_.notify_all();
             }
@@ -91,6 +115,7 @@ class FakeModbusModule {
         ::close(listen_fd_);
     }
 
+    int barrier_opens_input_ = -1;
     modbus_t* ctx_ = nullptr;
     modbus_mapping_t* mapping_ = nullptr;
     int port_ = 0;
@@ -101,6 +126,7 @@ class FakeModbusModule {
     std::mutex mutex_;
     std::condition_variable logged_;
     std::vector<int> log_;
+    std::vector<Request> requests_;
 };
 
 RelayOptions modbusOptions(int port) {
@@ -157,6 +183,102 @@ TEST(ModbusTcpRelay, AModuleThatGoesAwayMakesThePulseFailInsteadOfPretending) {
     EXPECT_EQ(r.error().driver, "modbus-tcp");
     EXPECT_NE(r.error().message.find("coil 3"), std::string::npos) << r.error().message;
     EXPECT_NE((*relay)->state(), RelayState::Pulsing);
+}
+
+TEST(ModbusTcpRelay, ThePulseSwitchesTheCoilOnThenOffNoSoonerThanThePulseLength) {
+    // The module's own arrival times (a steady clock in this process): the switch-off request cannot arrive before
+    // the pulse's timer, started after the module acknowledged the switch-on, has run for `pulse`. No upper bound:
+    // on a loaded box the end may come late, and the order and the lower bound are what a barrier relies on.
+    FakeModbusModule module;
+    ASSERT_TRUE(module.ok());
+    boost::asio::io_context io;
+    auto relay = makeRelay(io.get_executor(), modbusOptions(module.port()), fixedNow());
+    ASSERT_TRUE(relay) << relay.error().str();
+    ASSERT_EQ(module.requests(2).size(), 2u);  // start-up: write 0, read back
+    ASSERT_TRUE((*relay)->pulse(300ms, "audit:7"));
+    io.run();
+    const auto r = module.requests(6);
+    ASSERT_EQ(r.size(), 6u);
+    std::vector<std::pair<int, int>> seen;
+    for (const auto& q : r) seen.emplace_back(q.function, q.coil);
+    EXPECT_EQ(seen, (std::vector<std::pair<int, int>>{{5, 0}, {1, 0}, {5, 1}, {1, 1}, {5, 0}, {1, 0}}));
+    EXPECT_GE(r[4].at - r[2].at, 300ms) << "the coil went off before the pulse was over";
+    EXPECT_EQ((*relay)->state(), RelayState::Released);
+}
+
+TEST(ModbusTcpRelay, AModuleThatStopsAnsweringMidPulseIsARelayFaultWhenThePulseEnds) {
+    FakeModbusModule module;
+    ASSERT_TRUE(module.ok());
+    boost::asio::io_context io;
+    auto relay = makeRelay(io.get_executor(), modbusOptions(module.port()), fixedNow());
+    ASSERT_TRUE(relay) << relay.error().str();
+    std::vector<std::pair<std::string, std::string>> events;
+    (*relay)->setEventHandler([&](std::string_view event, const RelayError* e) {
+        events.emplace_back(std::string(event), e != nullptr ? e->str() : "");
+    });
+    ASSERT_TRUE((*relay)->pulse(50ms, "audit:12"));
+    module.stop();  // the board dies with the coil on
+    io.run();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].first, "RELAY_FAULT");
+    EXPECT_NE(events[0].second.find("modbus-tcp: 127.0.0.1:" + std::to_string(module.port())), std::string::npos)
+        << events[0].second;
+    EXPECT_NE(events[0].second.find("coil 3"), std::string::npos) << events[0].second;
+    EXPECT_EQ((*relay)->state(), RelayState::Faulted);
+}
+
+RelayOptions withOpenedInput(RelayOptions o) {
+    o.opened_input = 4;
+    o.opened_within = 300ms;
+    return o;
+}
+
+TEST(ModbusTcpRelay, ABarrierThatNeverReportsOpenIsBarrierNotOpenedNamingTheInput) {
+    FakeModbusModule module;  // the barrier's "opened" output never comes on
+    ASSERT_TRUE(module.ok());
+    boost::asio::io_context io;
+    auto relay = makeRelay(io.get_executor(), withOpenedInput(modbusOptions(module.port())), fixedNow());
+    ASSERT_TRUE(relay) << relay.error().str();
+    std::vector<std::pair<std::string, std::string>> events;
+    (*relay)->setEventHandler([&](std::string_view event, const RelayError* e) {
+        events.emplace_back(std::string(event), e != nullptr ? e->str() : "");
+    });
+    ASSERT_TRUE((*relay)->pulse(100ms, "audit:11"));
+    io.run();  // the pulse ends, the input is polled for 300 ms
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].first, "BARRIER_NOT_OPENED");
+    EXPECT_NE(events[0].second.find("discrete input 4"), std::string::npos) << events[0].second;
+    EXPECT_NE(events[0].second.find("within 300 ms of pulse audit:11"), std::string::npos) << events[0].second;
+    EXPECT_EQ(module.requests(9).size(), 9u);
+    EXPECT_EQ(module.count(2), 3);                       // read every 100 ms for 300 ms
+    EXPECT_EQ((*relay)->state(), RelayState::Released);  // the pulse itself went fine
+}
+
+TEST(ModbusTcpRelay, ABarrierThatReportsOpenIsQuiet) {
+    FakeModbusModule module(4);  // input 4 comes on with the coil
+    ASSERT_TRUE(module.ok());
+    boost::asio::io_context io;
+    auto relay = makeRelay(io.get_executor(), withOpenedInput(modbusOptions(module.port())), fixedNow());
+    ASSERT_TRUE(relay) << relay.error().str();
+    std::vector<std::string> events;
+    (*relay)->setEventHandler([&](std::string_view event, const RelayError*) { events.emplace_back(event); });
+    ASSERT_TRUE((*relay)->pulse(100ms, "audit:13"));
+    io.run();
+    EXPECT_TRUE(events.empty());
+    EXPECT_EQ(module.requests(7).size(), 7u);
+    EXPECT_EQ(module.count(2), 1);  // seen open at the first look
+}
+
+TEST(ModbusTcpRelay, WithoutAnOpenedInputNothingIsReadBack) {
+    FakeModbusModule module;
+    ASSERT_TRUE(module.ok());
+    boost::asio::io_context io;
+    auto relay = makeRelay(io.get_executor(), modbusOptions(module.port()), fixedNow());
+    ASSERT_TRUE(relay) << relay.error().str();
+    ASSERT_TRUE((*relay)->pulse(100ms, "audit:14"));
+    io.run();
+    EXPECT_EQ(module.requests(6).size(), 6u);
+    EXPECT_EQ(module.count(2), 0);
 }
 
 TEST(SerialRelay, WritesLcusFramesForStartupPulseAndItsEnd) {
