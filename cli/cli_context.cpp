@@ -128,10 +128,9 @@ CliResult<gate::Ledger*> CliContext::ledger(bool create) {
                 return std::unexpected(CliError{kExitInternal, s.error()});
             }
         }
-    } else if (!std::filesystem::exists(db, ec)) {
-        return std::unexpected(CliError{kExitInternal, fmt::format("no ledger at {}: run `voucher-gate init` first "
-                                                                   "(database.path, or --db)",
-                                                                   db.string())});
+    } else if (auto there = gate::checkLedgerInitialised(db); !there) {
+        // The daemon refuses the same files with the same words (gate::checkLedgerInitialised).
+        return std::unexpected(CliError{kExitInternal, there.error().message + " (or pass --db)"});
     }
     auto keys = loadKeys();
     if (!keys) return std::unexpected(keys.error());

@@ -57,8 +57,16 @@ nlohmann::json toJson(CliContext& ctx, const gate::Visit& v) {
                      {"entry_lane", v.entry_lane},
                      {"entered_at", ctx.localIso(v.entered_at)},
                      {"deadline", ctx.localIso(v.deadline)},
-                     {"inside", !v.exited_at.has_value()}};
+                     {"inside", !v.exited_at.has_value() && !v.voided_at.has_value()}};
     if (v.plate_purged) j["plate_purged"] = true;
+    if (v.voided_at) {
+        // A voided visit stays on record: who voided it, when and why.
+        j["voided"] = true;
+        j["voided_at"] = ctx.localIso(*v.voided_at);
+        j["void_operator"] = v.void_operator;
+        j["void_reason"] = v.void_reason;
+        j["voucher_restored"] = v.voucher_restored;
+    }
     if (v.exited_at) {
         j["exited_at"] = ctx.localIso(*v.exited_at);
         j["exit_lane"] = v.exit_lane;

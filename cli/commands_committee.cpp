@@ -36,6 +36,7 @@ json reportJson(const gate::MonthReport& r) {
                                   {"used", h.used},
                                   {"unused", h.unused},
                                   {"revoked", h.revoked},
+                                  {"replaced", h.replaced},
                                   {"visits", h.visits},
                                   {"total_stay_minutes", minutesOf(h.total_stay)},
                                   {"longest_stay_minutes", minutesOf(h.longest_stay)},
@@ -52,26 +53,27 @@ json reportJson(const gate::MonthReport& r) {
 std::string reportText(const gate::MonthReport& r, const std::string& site) {
     std::ostringstream o;
     o << fmt::format("Family parking vouchers — {}{}\n\n", r.month.str(), site.empty() ? "" : " — " + site);
-    o << fmt::format("{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>6} {:>11} {:>11} {:>9}\n", "unit", "category", "issued",
-                     "used", "unused", "revoked", "visits", "total stay", "longest", "overstays");
+    o << fmt::format("{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>8} {:>6} {:>11} {:>11} {:>9}\n", "unit", "category",
+                     "issued", "used", "unused", "revoked", "replaced", "visits", "total stay", "longest", "overstays");
     gate::HouseholdReport sum;
     for (const auto& h : r.households) {
-        o << fmt::format("{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>6} {:>11} {:>11} {:>9}\n", h.unit, h.category,
-                         h.issued, h.used, h.unused, h.revoked, h.visits, formatStay(h.total_stay),
+        o << fmt::format("{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>8} {:>6} {:>11} {:>11} {:>9}\n", h.unit, h.category,
+                         h.issued, h.used, h.unused, h.revoked, h.replaced, h.visits, formatStay(h.total_stay),
                          formatStay(h.longest_stay), h.overstays);
         sum.issued += h.issued;
         sum.used += h.used;
         sum.unused += h.unused;
         sum.revoked += h.revoked;
+        sum.replaced += h.replaced;
         sum.visits += h.visits;
         sum.overstays += h.overstays;
         sum.total_stay += h.total_stay;
         sum.longest_stay = std::max(sum.longest_stay, h.longest_stay);
         sum.fees += h.fees;
     }
-    o << fmt::format("{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>6} {:>11} {:>11} {:>9}\n", "total",
+    o << fmt::format("{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>8} {:>6} {:>11} {:>11} {:>9}\n", "total",
                      fmt::format("{} households", r.households.size()), sum.issued, sum.used, sum.unused, sum.revoked,
-                     sum.visits, formatStay(sum.total_stay), formatStay(sum.longest_stay), sum.overstays);
+                     sum.replaced, sum.visits, formatStay(sum.total_stay), formatStay(sum.longest_stay), sum.overstays);
     if (sum.fees > 0) o << fmt::format("\nOverstay fees owed: {:.2f} yuan\n", sum.fees);
     if (!r.shared_plates.empty()) {
         o << "\nPlates that used several households' vouchers:\n";
@@ -93,12 +95,12 @@ std::string reportCsv(const gate::MonthReport& r) {
     // UTF-8 with a BOM so that spreadsheet programs show Chinese text correctly when the file is opened.
     std::ostringstream o;
     o << "\xEF\xBB\xBF";
-    o << "month,unit,category,issued,used,unused,revoked,visits,total_stay_minutes,longest_stay_minutes,overstays,"
-         "fees\r\n";
+    o << "month,unit,category,issued,used,unused,revoked,replaced,visits,total_stay_minutes,longest_stay_minutes,"
+         "overstays,fees\r\n";
     for (const auto& h : r.households) {
-        o << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{:.2f}\r\n", r.month.str(), csvField(h.unit),
-                         csvField(h.category), h.issued, h.used, h.unused, h.revoked, h.visits, minutesOf(h.total_stay),
-                         minutesOf(h.longest_stay), h.overstays, h.fees);
+        o << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{:.2f}\r\n", r.month.str(), csvField(h.unit),
+                         csvField(h.category), h.issued, h.used, h.unused, h.revoked, h.replaced, h.visits,
+                         minutesOf(h.total_stay), minutesOf(h.longest_stay), h.overstays, h.fees);
     }
     o << fmt::format("# audit head,{}\r\n", r.audit_head.str());
     return o.str();

@@ -102,8 +102,6 @@ void registerVisits(CLI::App& app, Command& command) {
             auto r = (*ledger)->voidVisit(o->id, gate::Manual{o->operator_name, o->reason}, o->restore, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
             json j = toJson(ctx, *r);
-            j["voided"] = true;
-            j["voucher_restored"] = o->restore;
             ctx.emit(j, fmt::format("visit {} void{}", o->id,
                                     o->restore ? fmt::format("; voucher {} can be used again", r->serial) : ""));
             return kExitOk;
@@ -126,12 +124,17 @@ void registerVisits(CLI::App& app, Command& command) {
             auto r = (*ledger)->visits(filter, *settings, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
             for (const auto& x : *r) {
-                ctx.emit(toJson(ctx, x),
-                         fmt::format("{:>5} {:<10} {:<10} in {}  deadline {}  {}{}", x.id, x.unit,
-                                     x.plate.empty() ? (x.plate_unread ? "(unread)" : "(purged)") : x.plate,
-                                     ctx.local(x.entered_at), ctx.local(x.deadline),
-                                     x.exited_at ? "out " + ctx.local(*x.exited_at) : std::string("inside"),
-                                     x.overstay ? fmt::format("  OVERSTAY {}", formatStay(*x.overstay)) : ""));
+                std::string where = x.exited_at ? "out " + ctx.local(*x.exited_at) : std::string("inside");
+                if (x.voided_at && !x.exited_at) where = "-";
+                std::string text = fmt::format("{:>5} {:<10} {:<10} in {}  deadline {}  {}{}", x.id, x.unit,
+                                               x.plate.empty() ? (x.plate_unread ? "(unread)" : "(purged)") : x.plate,
+                                               ctx.local(x.entered_at), ctx.local(x.deadline), where,
+                                               x.overstay ? fmt::format("  OVERSTAY {}", formatStay(*x.overstay)) : "");
+                if (x.voided_at) {
+                    text += fmt::format("  VOID {} by {}: {}{}", ctx.local(*x.voided_at), x.void_operator,
+                                        x.void_reason, x.voucher_restored ? " (voucher given back)" : "");
+                }
+                ctx.emit(toJson(ctx, x), text);
             }
             return kExitOk;
         };

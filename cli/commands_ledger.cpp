@@ -233,6 +233,26 @@ void registerVerify(CLI::App& app, Command& command) {
                     j["status"] = gate::toString(v->status);
                     if (v->visit) j["visit"] = *v->visit;
                     text += fmt::format(", unit {}, {}", v->unit, gate::toString(v->status));
+                    if (v->revoked_at) {
+                        // The gate refuses this card: say so first, and exit as a refusal.
+                        j["valid"] = false;
+                        j["error"] = v->replaced_by ? "replaced" : "revoked";
+                        j["revoked_at"] = ctx.localIso(*v->revoked_at);
+                        if (!v->revoke_reason.empty()) j["revoke_reason"] = v->revoke_reason;
+                        if (v->replaced_by) j["replaced_by"] = *v->replaced_by;
+                        text = v->replaced_by
+                                   ? fmt::format(
+                                         "REPLACED: voucher {} for {} (unit {}) was replaced by voucher {} on "
+                                         "{}: this card is refused at the gate, use the new one",
+                                         v->serial, payload->month.str(), v->unit, *v->replaced_by,
+                                         ctx.local(*v->revoked_at))
+                                   : fmt::format(
+                                         "REVOKED: voucher {} for {} (unit {}) was revoked on {}{}: this "
+                                         "card is refused at the gate",
+                                         v->serial, payload->month.str(), v->unit, ctx.local(*v->revoked_at),
+                                         v->revoke_reason.empty() ? "" : " (" + v->revoke_reason + ")");
+                        status = kExitRefused;
+                    }
                 } else {
                     j["valid"] = false;
                     j["error"] = "not-issued";

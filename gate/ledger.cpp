@@ -105,6 +105,38 @@ CREATE INDEX audit_log_at ON audit_log(at);
 
 }  // namespace
 
+LedgerResult<void> checkLedgerInitialised(const std::filesystem::path& path) {
+    auto notInitialised = [&](const std::string& what) -> LedgerResult<void> {
+        return std::unexpected(LedgerError{
+            LedgerError::Kind::NotFound,
+            fmt::format("{} {}: check database.path (and that its disk is mounted), or run `voucher-gate init` to "
+                        "create the ledger",
+                        path.string(), what)});
+    };
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (!std::filesystem::exists(status)) return notInitialised("does not exist: no ledger there");
+    if (!std::filesystem::is_regular_file(status)) return notInitialised("is not a file: no ledger there");
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) return notInitialised(fmt::format("cannot be read ({})", ec.message()));
+    if (size == 0) return notInitialised("is an empty file (0 bytes), not a ledger");
+    try {
+        SQLite::Database db(path.string(), SQLite::OPEN_READONLY);
+        SQLite::Statement meta(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+        meta.executeStep();
+        if (meta.getColumn(0).getInt() == 0) {
+            return notInitialised("is an SQLite database that `voucher-gate init` never set up (no schema version)");
+        }
+        SQLite::Statement version(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+        if (!version.executeStep() || parseNumber<int>(version.getColumn(0).getString()).value_or(0) < 1) {
+            return notInitialised("is an SQLite database that `voucher-gate init` never set up (no schema version)");
+        }
+    } catch (const SQLite::Exception& e) {
+        return notInitialised(fmt::format("is not a voucher-gate ledger ({})", e.what()));
+    }
+    return {};
+}
+
 Ledger::Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone zone)
     : options_(std::move(options)), audit_key_(audit_key), keys_(std::move(keys)), zone_(std::move(zone)) {
     try {

@@ -47,6 +47,13 @@ struct LedgerError {
 template <class T>
 using LedgerResult = std::expected<T, LedgerError>;
 
+// Whether `path` holds a ledger made by `voucher-gate init`: a file that exists, is not empty, is an SQLite
+// database and has a schema version. Everything but `init` checks this before opening a ledger, so that a
+// mistyped path or an unmounted disk is an error and never a new, empty ledger that has forgotten every used
+// voucher. The error (Kind::NotFound) names the path and `voucher-gate init`. Opens the file read-only and
+// creates or changes nothing; never throws.
+LedgerResult<void> checkLedgerInitialised(const std::filesystem::path& path);
+
 struct Household {
     std::int64_t id = 0;
     std::string unit;
@@ -91,8 +98,10 @@ struct Visit {
     std::string exit_lane;
     std::optional<Duration> overstay;
     std::optional<double> fee;
-    std::optional<TimePoint> voided_at;
+    std::optional<TimePoint> voided_at;  // a voided visit stays on record (listed, marked void)
     std::string void_reason;
+    std::string void_operator;      // who voided it
+    bool voucher_restored = false;  // its voucher was given back when it was voided
     bool operator==(const Visit&) const = default;
 };
 
@@ -107,6 +116,8 @@ struct Vehicle {
     bool operator==(const Vehicle&) const = default;
 };
 
+// Voided visits are listed too (marked by voided_at), except by inside_only and overstayed_only: a voided visit
+// is no car inside and no overstay.
 struct VisitFilter {
     bool inside_only = false;
     bool overstayed_only = false;    // past deadline + grace, still inside or gone
@@ -116,7 +127,8 @@ struct VisitFilter {
 struct HouseholdReport {
     std::string unit;
     std::string category;
-    int issued = 0, used = 0, unused = 0, revoked = 0, visits = 0, overstays = 0;
+    // issued counts each slot once: a replaced card is counted in `replaced`, its replacement in issued.
+    int issued = 0, used = 0, unused = 0, revoked = 0, replaced = 0, visits = 0, overstays = 0;
     Duration total_stay{0}, longest_stay{0};
     double fees = 0;
 };

@@ -51,7 +51,10 @@ LedgerResult<MonthReport> Ledger::report(YearMonth month, const RuleSettings& se
                 const bool revoked = vq.getColumn(1).getInt() != 0;
                 const bool replaced = vq.getColumn(2).getInt() != 0;
                 const bool used = vq.getColumn(3).getInt() != 0;
-                if (replaced) continue;  // its replacement is counted instead
+                if (replaced) {
+                    ++h.replaced;  // its replacement is counted as issued instead
+                    continue;
+                }
                 ++h.issued;
                 if (used) {
                     ++h.used;

@@ -46,7 +46,8 @@ auto guarded(F&& f) -> decltype(f()) {
 inline constexpr const char* kVisitColumns =
     "v.id, v.serial, h.unit, v.plate, v.plate_unread, v.plate_purged, v.entry_lane, v.entered_at, "
     "v.deadline, "
-    "v.exited_at, v.exit_lane, v.overstay_ms, v.fee, v.voided_at, v.void_reason";
+    "v.exited_at, v.exit_lane, v.overstay_ms, v.fee, v.voided_at, v.void_reason, v.void_operator, "
+    "v.voucher_restored";
 // The query voucherRow() reads, up to its WHERE clause.
 inline constexpr const char* kVoucherSelect =
     "SELECT v.serial, h.unit, v.month, v.slot, v.key_id, v.token, v.issued_at, v.revoked_at, "

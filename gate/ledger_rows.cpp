@@ -103,6 +103,8 @@ Visit Ledger::Impl::visitRow(SQLite::Statement& q) {
     if (!q.getColumn(12).isNull()) v.fee = q.getColumn(12).getDouble();
     v.voided_at = optTime(q.getColumn(13));
     v.void_reason = q.getColumn(14).getString();
+    v.void_operator = q.getColumn(15).getString();
+    v.voucher_restored = q.getColumn(16).getInt() != 0;
     return v;
 }
 

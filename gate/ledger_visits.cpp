@@ -41,6 +41,8 @@ LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, boo
         tx.commit();
         v.voided_at = now;
         v.void_reason = manual.reason;
+        v.void_operator = manual.operator_name;
+        v.voucher_restored = restore_voucher;
         return v;
     });
 }
@@ -48,10 +50,12 @@ LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, boo
 LedgerResult<std::vector<Visit>> Ledger::visits(const VisitFilter& filter, const RuleSettings& settings,
                                                 TimePoint now) {
     return guarded([&]() -> LedgerResult<std::vector<Visit>> {
+        // Voided visits stay listed (marked void): a correction must not make a visit disappear from the record.
         std::string sql = fmt::format(
             "SELECT {} FROM visits v JOIN households h ON h.id = v.household_id "
-            "WHERE v.voided_at IS NULL ",
+            "WHERE 1 ",
             kVisitColumns);
+        if (filter.inside_only || filter.overstayed_only) sql += "AND v.voided_at IS NULL ";
         if (filter.inside_only) sql += "AND v.exited_at IS NULL ";
         if (filter.overstayed_only) {
             sql +=
@@ -70,7 +74,7 @@ LedgerResult<std::vector<Visit>> Ledger::visits(const VisitFilter& filter, const
         std::vector<Visit> out;
         while (q.executeStep()) {
             Visit v = impl_->visitRow(q);
-            if (!v.exited_at && !v.overstay) v.overstay = overstayAt(v.deadline, now, settings);
+            if (!v.exited_at && !v.voided_at && !v.overstay) v.overstay = overstayAt(v.deadline, now, settings);
             out.push_back(std::move(v));
         }
         return out;

@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "cli_runner.h"
 
@@ -144,6 +146,130 @@ TEST(CliEndToEnd, EndedMonthAndBadConfig) {
     EXPECT_EQ(box.run("household list").status, 2) << "a corrupt config is a bad input";
 }
 
+nlohmann::json lineOf(const vg::test::CliRun& r, int line) {
+    std::size_t start = 0;
+    for (int i = 0; i < line; ++i) start = r.out.find('\n', start) + 1;
+    return nlohmann::json::parse(r.out.substr(start, r.out.find('\n', start) - start));
+}
+
+// Issue 16: `verify` of a card the gate refuses (revoked, or replaced by a new card) is a refusal (exit 3) that
+// says so first; it used to print "valid token ... revoked" and exit 0.
+TEST(CliEndToEnd, VerifyOfARevokedOrReplacedCardIsARefusalThatSaysSoFirst) {
+    CliSandbox box;
+    ASSERT_EQ(box.run("init").status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone").status, 0);
+    auto issued = box.run("--now 2026-11-02T09:05 --json issue 12-301 --month 2026-11 --count 2");
+    ASSERT_EQ(issued.status, 0) << issued.out;
+    const auto lost = lineOf(issued, 0);
+    const auto old = lineOf(issued, 1);
+    ASSERT_EQ(box.run("--now 2026-11-03T09:00 voucher revoke " + std::to_string(lost["serial"].get<int>()) +
+                      " --reason 'lost at the market'")
+                  .status,
+              0);
+    auto revoked = box.run("--now 2026-11-03T10:00 verify " + lost["token"].get<std::string>());
+    EXPECT_EQ(revoked.status, 3) << revoked.out;
+    EXPECT_EQ(revoked.out.rfind("REVOKED: voucher " + std::to_string(lost["serial"].get<int>()), 0), 0u) << revoked.out;
+    EXPECT_NE(revoked.out.find("lost at the market"), std::string::npos) << revoked.out;
+    auto revoked_json = box.run("--now 2026-11-03T10:00 --json verify " + lost["token"].get<std::string>());
+    EXPECT_EQ(revoked_json.status, 3);
+    EXPECT_EQ(revoked_json.json()["valid"], false) << revoked_json.out;
+    EXPECT_EQ(revoked_json.json()["error"], "revoked") << revoked_json.out;
+    EXPECT_EQ(revoked_json.json()["status"], "revoked") << revoked_json.out;
+    EXPECT_EQ(revoked_json.json()["revoke_reason"], "lost at the market") << revoked_json.out;
+
+    auto replaced =
+        box.run("--now 2026-11-03T11:00 --json voucher replace " + std::to_string(old["serial"].get<int>()));
+    ASSERT_EQ(replaced.status, 0) << replaced.out;
+    const auto fresh = replaced.json();
+    auto old_card = box.run("--now 2026-11-03T12:00 verify " + old["token"].get<std::string>());
+    EXPECT_EQ(old_card.status, 3) << old_card.out;
+    EXPECT_EQ(old_card.out.rfind("REPLACED: voucher " + std::to_string(old["serial"].get<int>()), 0), 0u)
+        << old_card.out;
+    EXPECT_NE(old_card.out.find("replaced by voucher " + std::to_string(fresh["serial"].get<int>())), std::string::npos)
+        << old_card.out;
+    auto old_json = box.run("--now 2026-11-03T12:00 --json verify " + old["token"].get<std::string>());
+    EXPECT_EQ(old_json.json()["error"], "replaced") << old_json.out;
+    EXPECT_EQ(old_json.json()["replaced_by"], fresh["serial"]) << old_json.out;
+
+    auto new_card = box.run("--now 2026-11-03T12:00 verify " + fresh["token"].get<std::string>());
+    EXPECT_EQ(new_card.status, 0) << new_card.out;
+    EXPECT_EQ(new_card.out.rfind("valid token", 0), 0u) << new_card.out;
+}
+
+// Issue 16: a replaced card is counted in the month report (text, csv, json); it used to count nowhere.
+TEST(CliEndToEnd, TheReportCountsReplacedCards) {
+    CliSandbox box;
+    ASSERT_EQ(box.run("init").status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone").status, 0);
+    auto issued = box.run("--now 2026-11-02T09:05 --json issue 12-301 --month 2026-11 --count 2");
+    ASSERT_EQ(issued.status, 0) << issued.out;
+    ASSERT_EQ(
+        box.run("--now 2026-11-03T11:00 voucher replace " + std::to_string(lineOf(issued, 0)["serial"].get<int>()))
+            .status,
+        0);
+    auto json = box.run("--now 2026-11-04T09:00 report --month 2026-11 --format json");
+    ASSERT_EQ(json.status, 0) << json.out;
+    const auto h = json.json()["households"][0];
+    EXPECT_EQ(h["replaced"], 1) << json.out;
+    EXPECT_EQ(h["revoked"], 0) << json.out;
+    EXPECT_EQ(h["issued"], 2) << json.out;  // the slot is counted once, through the new card
+    EXPECT_EQ(h["unused"], 2) << json.out;
+    auto csv = box.run("--now 2026-11-04T09:00 report --month 2026-11 --format csv");
+    EXPECT_NE(csv.out.find("month,unit,category,issued,used,unused,revoked,replaced,visits,"), std::string::npos)
+        << csv.out;
+    EXPECT_NE(csv.out.find("2026-11,12-301,living-alone,2,0,2,0,1,0,"), std::string::npos) << csv.out;
+    auto text = box.run("--now 2026-11-04T09:00 report --month 2026-11");
+    std::istringstream lines(text.out);
+    std::string header, row;
+    while (std::getline(lines, header) && header.rfind("unit", 0) != 0) {
+    }
+    std::getline(lines, row);
+    EXPECT_NE(header.find("replaced"), std::string::npos) << text.out;
+    std::istringstream cells(row);
+    std::vector<std::string> c;
+    for (std::string w; cells >> w;) c.push_back(w);
+    ASSERT_GE(c.size(), 8u) << row;
+    EXPECT_EQ(c[0], "12-301");
+    EXPECT_EQ(c[6], "1") << "the replaced column: " << row;
+}
+
+// Issue 16: `visit void` keeps the visit on record: `visits` lists it, marked void, with who voided it and why (it
+// used to disappear). A voided visit is no car inside.
+TEST(CliEndToEnd, AVoidedVisitStaysListedMarkedVoidWithWhoAndWhy) {
+    CliSandbox box;
+    ASSERT_EQ(box.run("init").status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone").status, 0);
+    auto issued = box.run("--now 2026-11-02T09:05 --json issue 12-301 --month 2026-11 --count 1");
+    ASSERT_EQ(issued.status, 0) << issued.out;
+    auto entered =
+        box.run("--now 2026-11-20T10:00 --json enter --lane entry-1 --plate 沪A12345 --voucher " + tokenOf(issued, 0));
+    ASSERT_EQ(entered.status, 0) << entered.out;
+    const int visit_id = entered.json()["visit"].get<int>();
+    const auto visit = std::to_string(visit_id);
+    ASSERT_EQ(box.run("--now 2026-11-20T10:05 visit void " + visit +
+                      " --operator 'guard Li' --reason 'car turned back at the barrier'")
+                  .status,
+              0);
+    auto listed = box.run("--now 2026-11-20T10:10 --json visits");
+    ASSERT_EQ(listed.status, 0) << listed.out;
+    ASSERT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 1) << listed.out;
+    const auto v = listed.json();
+    EXPECT_EQ(v["visit"].get<int>(), visit_id);
+    EXPECT_EQ(v["voided"], true) << listed.out;
+    EXPECT_EQ(v["void_operator"], "guard Li") << listed.out;
+    EXPECT_EQ(v["void_reason"], "car turned back at the barrier") << listed.out;
+    EXPECT_EQ(v["voided_at"], "2026-11-20T10:05:00+08:00") << listed.out;
+    EXPECT_EQ(v["voucher_restored"], false) << listed.out;
+    EXPECT_EQ(v["inside"], false) << listed.out;
+    auto text = box.run("--now 2026-11-20T10:10 visits");
+    EXPECT_NE(text.out.find("VOID 2026-11-20 10:05 by guard Li: car turned back at the barrier"), std::string::npos)
+        << text.out;
+    EXPECT_EQ(box.run("--now 2026-11-20T10:10 --json visits --inside").out, "");
+    EXPECT_EQ(box.run("--now 2026-11-21T10:10 --json visits --overstayed").out, "");
+    auto month = box.run("--now 2026-11-20T10:10 --json visits --month 2026-11");
+    EXPECT_EQ(std::count(month.out.begin(), month.out.end(), '\n'), 1) << month.out;
+}
+
 TEST(CliEndToEnd, ReportCsvOpensInASpreadsheet) {
     CliSandbox box;
     ASSERT_EQ(box.run("init").status, 0);
@@ -155,7 +281,7 @@ TEST(CliEndToEnd, ReportCsvOpensInASpreadsheet) {
                             0),
               0u)
         << "UTF-8 with BOM";
-    EXPECT_NE(csv.out.find("2026-11,12-301,living-alone,0,0,0,0,0,0,0,0,0.00"), std::string::npos);
+    EXPECT_NE(csv.out.find("2026-11,12-301,living-alone,0,0,0,0,0,0,0,0,0,0.00"), std::string::npos);
 }
 
 }  // namespace

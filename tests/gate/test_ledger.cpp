@@ -291,6 +291,27 @@ TEST_F(Rule4a_Readmission, VoidWithoutRestoringKeepsTheVoucherConsumed) {
     EXPECT_EQ(enter("沪A12345", v[0].token, "2026-11-20T10:22").reason, Reason::DenyVoucherUsed);
 }
 
+// Issue 16: a voided visit stays on record (listed, marked void, with who voided it and why), but is no car
+// inside and no overstay.
+TEST_F(Rule4a_Readmission, AVoidedVisitStaysListedWithWhoAndWhy) {
+    household("12-301");
+    const auto v = issue("12-301", kNov, 1);
+    const auto first = enter("沪A12345", v[0].token, "2026-11-20T10:00");
+    ASSERT_TRUE(first.visit);
+    ASSERT_TRUE(ledger->voidVisit(*first.visit, Manual{"guard Li", "wrong car"}, false, at("2026-11-20T10:20")));
+    const auto all = visitsAt("2026-11-20T10:21");
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].id, *first.visit);
+    EXPECT_EQ(all[0].voided_at, at("2026-11-20T10:20"));
+    EXPECT_EQ(all[0].void_operator, "guard Li");
+    EXPECT_EQ(all[0].void_reason, "wrong car");
+    EXPECT_FALSE(all[0].voucher_restored);
+    EXPECT_EQ(visitsAt("2026-11-21T10:21", VisitFilter{.month = kNov}).size(), 1u);
+    EXPECT_TRUE(visitsAt("2026-11-21T10:21", VisitFilter{.inside_only = true}).empty());
+    EXPECT_TRUE(visitsAt("2026-11-21T10:21", VisitFilter{.overstayed_only = true}).empty());
+    EXPECT_FALSE(visitsAt("2026-11-21T10:21")[0].overstay);
+}
+
 // ---- Rule 5 / 6: allowed stay, overstay, exit ------------------------------------------------------------------
 
 class Rule5_Overstay : public LedgerTest {
@@ -919,6 +940,7 @@ TEST_F(Report, FiguresPerHouseholdSharedPlatesAndTheAuditHead) {
     EXPECT_EQ(hc.unit, "3-303");
     EXPECT_EQ(hc.issued, 2);  // the replaced card is counted once, through its replacement
     EXPECT_EQ(hc.revoked, 1);
+    EXPECT_EQ(hc.replaced, 1);  // issue 16: ... and as replaced
     EXPECT_EQ(hc.unused, 1);
     EXPECT_EQ(hc.used, 0);
     const auto& hd = r->households[3];
@@ -945,6 +967,47 @@ TEST_F(Report, ACarStillInsideCountsUpToNow) {
     EXPECT_EQ(r.households[0].total_stay, hours(6));
     EXPECT_EQ(r.households[0].overstays, 1);
     EXPECT_EQ(r.cars_inside_now, 1);
+}
+
+// Issue 16: what the daemon and the CLI check before opening a ledger (everything but `init`): a missing, empty or
+// never-initialised file is an error naming the path and `voucher-gate init`, and the check changes nothing.
+class LedgerInitialised : public LedgerTest {};
+
+namespace fs = std::filesystem;
+
+TEST_F(LedgerInitialised, AMissingEmptyOrForeignFileIsNotALedgerAndIsLeftAsItWas) {
+    EXPECT_TRUE(checkLedgerInitialised(dbPath()).has_value());
+    const fs::path missing = dir.path() / "elsewhere" / "ledger.db";
+    auto r = checkLedgerInitialised(missing);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().kind, LedgerError::Kind::NotFound);
+    EXPECT_NE(r.error().message.find(missing.string()), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("voucher-gate init"), std::string::npos) << r.error().message;
+    EXPECT_FALSE(fs::exists(missing));
+
+    const fs::path empty = dir.path() / "empty.db";
+    std::ofstream(empty).close();
+    r = checkLedgerInitialised(empty);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("empty"), std::string::npos) << r.error().message;
+    EXPECT_EQ(fs::file_size(empty), 0u);
+
+    const fs::path foreign = dir.path() / "foreign.db";
+    {
+        SQLite::Database db(foreign.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("CREATE TABLE notes(x TEXT)");
+    }
+    r = checkLedgerInitialised(foreign);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("never set up"), std::string::npos) << r.error().message;
+
+    const fs::path text = dir.path() / "notes.txt";
+    std::ofstream(text) << "not a database at all, just some text that is long enough to have a header\n";
+    r = checkLedgerInitialised(text);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_NE(r.error().message.find("voucher-gate init"), std::string::npos) << r.error().message;
+
+    EXPECT_FALSE(checkLedgerInitialised(dir.path()).has_value()) << "a directory is no ledger";
 }
 
 class Backup : public LedgerTest {};
