@@ -120,6 +120,8 @@ Fields makeFields() {
         f, "lanes.exit_on_error", [](auto& x) -> auto& { return x.exit_on_error; });
     laneLevel(
         f, "lanes.camera_stall_after", [](auto& x) -> auto& { return x.camera_stall_after; });
+    laneLevel(
+        f, "lanes.tailgate_gap", [](auto& x) -> auto& { return x.tailgate_gap; });
 
     using L = LaneSettings;
     auto& l = f.lane;
@@ -171,6 +173,10 @@ Fields makeFields() {
         "lane.relay.timeout", [](auto& x) -> auto& { return x.relay.timeout; }));
     l.push_back(field<L>(
         "lane.relay.channel", [](auto& x) -> auto& { return x.relay.channel; }));
+    l.push_back(field<L>(
+        "lane.relay.opened_input", [](auto& x) -> auto& { return x.relay.opened_input; }));
+    l.push_back(field<L>(
+        "lane.relay.opened_within", [](auto& x) -> auto& { return x.relay.opened_within; }));
     l.push_back(optionalTable<L>("lane.presence", &L::presence));
     l.push_back(inTable<L>(
         "lane.presence.driver", &L::presence, [](auto& x) -> auto& { return x.driver; }));
