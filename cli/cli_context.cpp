@@ -162,6 +162,12 @@ void CliContext::emit(const nlohmann::json& object, const std::string& text) {
     }
 }
 
+std::string CliContext::unixUser() const {
+    const uid_t uid = ::geteuid();
+    if (const passwd* pw = ::getpwuid(uid); pw != nullptr && pw->pw_name != nullptr) return pw->pw_name;
+    return "uid " + std::to_string(uid);
+}
+
 void CliContext::handOverFiles() {
     if (::geteuid() != 0) return;
     const passwd* pw = ::getpwnam(kServiceUser);

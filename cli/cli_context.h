@@ -73,6 +73,9 @@ class CliContext {
     void emit(const nlohmann::json& object, const std::string& text);
     // Gives the files this run may have created to the service user and group when running as root.
     void handOverFiles();
+    // Who runs this command, for the audit rows of the changes it makes: the Unix user's login name (by the
+    // effective uid; "uid N" when it has none).
+    std::string unixUser() const;
     std::string local(gate::TimePoint t) const { return zone_->formatLocal(t); }
     std::string localIso(gate::TimePoint t) const { return zone_->isoLocal(t); }
 

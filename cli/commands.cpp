@@ -6,6 +6,7 @@ void registerCommands(CLI::App& app, Command& command) {
     registerLedgerCommands(app, command);
     registerGateCommands(app, command);
     registerCommitteeCommands(app, command);
+    registerAccountCommands(app, command);
     registerDeviceCommands(app, command);
 }
 

@@ -25,5 +25,6 @@ void registerLedgerCommands(CLI::App& app, Command& command);     // init, house
 void registerGateCommands(CLI::App& app, Command& command);       // enter, exit, visit, visits, vehicle
 void registerCommitteeCommands(CLI::App& app, Command& command);  // report, audit, backup, cards
 void registerDeviceCommands(CLI::App& app, Command& command);     // scan, confirm, open, hold-open, release
+void registerAccountCommands(CLI::App& app, Command& command);    // user
 
 }  // namespace vg::cli

@@ -19,7 +19,7 @@ namespace vg::gate {
 
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Migrations, applied in order inside one transaction each. Never edit a shipped entry: append a new one.
 const std::vector<std::string> kMigrations = {
@@ -100,6 +100,16 @@ CREATE TABLE spool_applied(event_id TEXT PRIMARY KEY, applied_at TEXT NOT NULL);
     // the clock was behind must not make the clock look right. Also serves the retention purge's range scan.
     R"sql(
 CREATE INDEX audit_log_at ON audit_log(at);
+)sql",
+    // Console accounts (issue 15): never deleted, only disabled, so audit rows naming them stay meaningful.
+    R"sql(
+CREATE TABLE accounts(
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK(role IN ('viewer', 'committee', 'management', 'guard', 'admin')),
+  password_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  password_changed_at TEXT NOT NULL,
+  disabled_at TEXT);
 )sql",
 };
 

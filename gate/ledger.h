@@ -149,6 +149,22 @@ struct Manual {
     std::string reason;
 };
 
+// Console accounts (PRODUCT.md "user"): what each role may do is the console's business; the ledger keeps the
+// account, its Argon2id password hash and whether it is disabled. Accounts are never deleted, only disabled, so
+// the audit rows that name them keep meaning something.
+enum class Role { Viewer, Committee, Management, Guard, Admin };
+std::string_view toString(Role r);
+std::optional<Role> parseRole(std::string_view text);
+
+struct Account {
+    std::string name;
+    Role role = Role::Viewer;
+    TimePoint created_at{};
+    TimePoint password_changed_at{};
+    std::optional<TimePoint> disabled_at;
+    bool operator==(const Account&) const = default;
+};
+
 class Ledger {
   public:
     // Opens (creating or migrating the schema) with the given keys and zone; throws std::runtime_error.
@@ -211,6 +227,19 @@ class Ledger {
     LedgerResult<void> backup(const std::filesystem::path& dest_db, TimePoint now);
     // Replays spooled exit decisions (rule 8) when the ledger is writable; returns how many were applied.
     LedgerResult<int> replaySpool(const RuleSettings& settings, TimePoint now);
+
+    // Console accounts. `by` is who made the change (the Unix user from the CLI, the account from the console),
+    // recorded in the audit row. Names are 1-32 characters of a-z, 0-9, '.', '_', '-', starting with a letter
+    // or digit; passwords as gate/password.h says. Adding an existing name, even a disabled one, is refused.
+    LedgerResult<Account> addAccount(const std::string& name, Role role, const std::string& password,
+                                     const std::string& by, TimePoint now);
+    LedgerResult<void> setPassword(const std::string& name, const std::string& password, const std::string& by,
+                                   TimePoint now);
+    LedgerResult<void> disableAccount(const std::string& name, const std::string& by, TimePoint now);
+    LedgerResult<std::vector<Account>> accounts();
+    // The account when the name exists, is not disabled and the password matches; otherwise a Refused error
+    // that does not say which of the three failed (the console logs and rate-limits failures).
+    LedgerResult<Account> authenticate(const std::string& name, const std::string& password);
 
   private:
     Decision decideOnce(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
