@@ -14,6 +14,7 @@
 #include "cli/control_client.h"
 #include "cli/scan_command.h"
 #include "gate/decision.h"
+#include "gate/input_check.h"
 
 namespace vg::cli {
 
@@ -61,10 +62,18 @@ void registerGuardCommand(CLI::App& app, Command& command, const std::string& na
     }
     sub->callback([&command, o, name] {
         command.run = [o, name](CliContext& ctx) {
+            for (auto [field, value] :
+                 {std::pair{"--lane", &o->lane}, {"--operator", &o->operator_name}, {"--reason", &o->reason}}) {
+                if (auto problem = gate::textProblem(field, *value)) return fail(ctx, kExitUsage, *problem);
+            }
             json request{{"cmd", name}, {"lane", o->lane}, {"operator", o->operator_name}, {"reason", o->reason}};
             if (name == "confirm") {
                 request["refuse"] = o->refuse;
-                if (!o->plate.empty()) request["plate"] = o->plate;
+                if (!o->plate.empty()) {
+                    auto plate = gate::checkPlate("--plate", o->plate);
+                    if (!plate) return fail(ctx, kExitUsage, plate.error());
+                    request["plate"] = *plate;
+                }
             }
             return sendToDaemon(ctx, request);
         };
@@ -76,7 +85,13 @@ struct CardsOpts {
     std::vector<std::string> units;
 };
 
-int runCards(CliContext& ctx, const CardsOpts& o) {
+int runCards(CliContext& ctx, const CardsOpts& given) {
+    CardsOpts o = given;
+    for (auto& unit : o.units) {
+        auto key = gate::lookupKey("UNIT", unit);
+        if (!key) return fail(ctx, kExitUsage, key.error());
+        unit = *key;
+    }
     auto month = gate::YearMonth::parse(o.month);
     if (!month) return fail(ctx, kExitUsage, "--month: use YYYY-MM, e.g. 2026-12");
     auto ledger = ctx.ledger();

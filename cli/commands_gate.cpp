@@ -2,12 +2,19 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <memory>
+#include <sstream>
 
 #include "cli/command_util.h"
 #include "cli/commands.h"
+#include "cli/input_args.h"
 #include "gate/decision_json.h"
+#include "gate/input_check.h"
+#include "gate/text_encoding.h"
 
 namespace vg::cli {
 
@@ -20,9 +27,19 @@ struct PassOpts {
     bool dry_run = false;
 };
 
-int runPass(CliContext& ctx, const PassOpts& o, gate::Direction direction) {
+int runPass(CliContext& ctx, const PassOpts& given, gate::Direction direction) {
+    PassOpts o = given;
     if (o.plate.empty() && o.voucher.empty()) {
         return fail(ctx, kExitUsage, "give --plate and/or --voucher: what did the lane see?");
+    }
+    for (auto [field, value] :
+         {std::pair{"--lane", &o.lane}, {"--operator", &o.operator_name}, {"--reason", &o.reason}}) {
+        if (auto problem = gate::textProblem(field, *value)) return fail(ctx, kExitUsage, *problem);
+    }
+    if (!o.plate.empty()) {
+        auto plate = gate::checkPlate("--plate", o.plate);
+        if (!plate) return fail(ctx, kExitUsage, plate.error());
+        o.plate = *plate;
     }
     const bool manual_given = !o.operator_name.empty() || !o.reason.empty();
     if ((!o.at.empty() || manual_given) && (o.operator_name.empty() || o.reason.empty())) {
@@ -97,6 +114,9 @@ void registerVisits(CLI::App& app, Command& command) {
     v->add_flag("--restore-voucher", o->restore, "give the voucher back to the household");
     v->callback([&command, o] {
         command.run = [o](CliContext& ctx) {
+            for (auto [field, value] : {std::pair{"--operator", &o->operator_name}, {"--reason", &o->reason}}) {
+                if (auto problem = gate::textProblem(field, *value)) return fail(ctx, kExitUsage, *problem);
+            }
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
             auto r = (*ledger)->voidVisit(o->id, gate::Manual{o->operator_name, o->reason}, o->restore, ctx.now());
@@ -143,9 +163,12 @@ void registerVisits(CLI::App& app, Command& command) {
 
 struct VehicleOpts {
     std::string plate, kind, unit, until, file;
+    bool replace = false;
 };
 
 std::optional<std::string> checkVehicle(const std::string& kind, const std::string& until) {
+    if (auto problem = gate::textProblem("kind", kind)) return problem;
+    if (auto problem = gate::textProblem("until", until)) return problem;
     if (kind != "resident" && kind != "blocked") return fmt::format("kind '{}' must be resident or blocked", kind);
     if (!until.empty()) {
         const bool shape = until.size() == 10 && until[4] == '-' && until[7] == '-';
@@ -156,12 +179,37 @@ std::optional<std::string> checkVehicle(const std::string& kind, const std::stri
     return std::nullopt;
 }
 
-gate::Vehicle makeVehicle(const std::string& plate, const std::string& kind, const std::string& unit,
-                          const std::string& until) {
-    return gate::Vehicle{.plate = plate,
+// One registration as typed (a command line or a CSV row): the plate by the plate grammar, the unit by
+// site.unit_pattern, kind and until by their rules. `where` prefixes the field names ("" or "row 3: ").
+std::expected<gate::Vehicle, std::string> vehicleFrom(const gate::InputChecker& checker, const std::string& where,
+                                                      const std::string& plate, const std::string& kind,
+                                                      const std::string& unit, const std::string& until) {
+    auto p = gate::checkPlate(where + "plate", plate);
+    if (!p) return std::unexpected(p.error());
+    if (auto problem = checkVehicle(kind, until)) return std::unexpected(where + *problem);
+    std::string u;
+    if (!unit.empty()) {
+        auto checked = checker.unit(where + "unit", unit);
+        if (!checked) return std::unexpected(checked.error());
+        u = *checked;
+    }
+    return gate::Vehicle{.plate = *p,
                          .kind = kind == "resident" ? gate::VehicleKind::Resident : gate::VehicleKind::Blocked,
-                         .unit = unit,
+                         .unit = u,
                          .until = until.empty() ? std::nullopt : std::optional(until)};
+}
+
+json vehicleJson(const gate::Vehicle& v) {
+    json j{{"plate", v.plate}, {"kind", gate::toString(v.kind)}, {"unit", v.unit}};
+    if (v.until) j["until"] = *v.until;
+    return j;
+}
+
+std::string vehicleText(const gate::Vehicle& v) {
+    std::string out(gate::toString(v.kind));
+    if (!v.unit.empty()) out += fmt::format(" of unit {}", v.unit);
+    if (v.until) out += fmt::format(" until {}", *v.until);
+    return out;
 }
 
 std::vector<std::string> splitCsvLine(const std::string& line) {
@@ -196,34 +244,92 @@ std::vector<std::string> splitCsvLine(const std::string& line) {
     return fields;
 }
 
-int runImport(CliContext& ctx, const std::string& file) {
-    std::ifstream in(file);
+// Import is all or nothing: every row is checked (and every refused row reported, with its row number, field and
+// rule) before anything is stored, and the rows are stored in one transaction.
+int runImport(CliContext& ctx, const std::string& file, bool replace) {
+    std::ifstream in(file, std::ios::binary);
     if (!in) return fail(ctx, kExitUsage, fmt::format("cannot read {}", file));
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto decoded = gate::decodeTextFile(bytes);
+    if (!decoded) {
+        return fail(ctx, kExitUsage, fmt::format("{}: {}; nothing was imported", file, decoded.error()));
+    }
+    const gate::InputChecker checker = inputChecker(ctx);
     std::vector<gate::Vehicle> rows;
+    std::vector<int> row_numbers;
+    std::map<std::string, std::size_t> index_of_plate;  // into rows
+    int data_rows = 0;
+    std::vector<std::pair<int, std::string>> refused;
+    std::istringstream lines(decoded->utf8);
     std::string line;
     int n = 0;
-    while (std::getline(in, line)) {
+    while (std::getline(lines, line)) {
         ++n;
-        if (n == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
-        if (line.empty() || line.starts_with('#')) continue;
+        if (line.empty() || line == "\r" || line.starts_with('#')) continue;
         auto f = splitCsvLine(line);
-        if (n == 1 && !f.empty() && (f[0] == "plate" || f[0] == "PLATE")) continue;  // header
+        if (n == 1 && !f.empty() && (f[0] == "plate" || f[0] == "PLATE" || f[0] == "车牌" || f[0] == "车牌号")) {
+            continue;  // header
+        }
+        ++data_rows;
+        const std::string where = fmt::format("row {}: ", n);
         if (f.size() < 2 || f.size() > 4 || f[0].empty()) {
-            return fail(ctx, kExitUsage,
-                        fmt::format("{}:{}: expected plate,kind[,unit[,until]]; nothing was imported", file, n));
+            refused.emplace_back(n, fmt::format("{}expected plate,kind[,unit[,until]], got {} field{}", where, f.size(),
+                                                f.size() == 1 ? "" : "s"));
+            continue;
         }
         f.resize(4);
-        if (auto problem = checkVehicle(f[1], f[3])) {
-            return fail(ctx, kExitUsage, fmt::format("{}:{}: {}; nothing was imported", file, n, *problem));
+        auto v = vehicleFrom(checker, where, f[0], f[1], f[2], f[3]);
+        if (!v) {
+            refused.emplace_back(n, v.error());
+            continue;
         }
-        rows.push_back(makeVehicle(f[0], f[1], f[2], f[3]));
+        if (auto [it, fresh] = index_of_plate.emplace(v->plate, rows.size()); !fresh) {
+            refused.emplace_back(
+                n, fmt::format("{}plate {} is already on row {}", where, v->plate, row_numbers[it->second]));
+            continue;
+        }
+        rows.push_back(std::move(*v));
+        row_numbers.push_back(n);
     }
+    // Rows that are not registrations at all are a bad input file (exit 2); rows that would only replace a
+    // registration are refused by a rule (exit 3).
+    const bool bad_rows = !refused.empty();
     auto ledger = ctx.ledger();
     if (!ledger) return fail(ctx, ledger.error());
-    for (const auto& v : rows) {
-        if (auto r = (*ledger)->addVehicle(v, ctx.now()); !r) return fail(ctx, toCliError(r.error()));
+    if (!replace) {
+        auto existing = (*ledger)->vehicles();
+        if (!existing) return fail(ctx, toCliError(existing.error()));
+        for (const auto& old : *existing) {
+            const auto it = index_of_plate.find(old.plate);
+            if (it == index_of_plate.end() || rows[it->second] == old) continue;
+            const int row = row_numbers[it->second];
+            refused.emplace_back(row, fmt::format("row {}: {} is already registered as {}: registering it as {} would "
+                                                  "replace that; give --replace to do so",
+                                                  row, old.plate, vehicleText(old), vehicleText(rows[it->second])));
+        }
     }
-    ctx.emit(json{{"ok", true}, {"imported", rows.size()}}, fmt::format("{} vehicles imported", rows.size()));
+    if (!refused.empty()) {
+        std::ranges::stable_sort(refused, {}, &std::pair<int, std::string>::first);
+        for (const auto& [row, why] : refused) {
+            ctx.err() << "voucher-gate: " << file << ": " << why << '\n';
+            if (ctx.json()) ctx.out() << json{{"ok", false}, {"row", row}, {"error", why}}.dump() << '\n';
+        }
+        return fail(ctx, bad_rows ? kExitUsage : kExitRefused,
+                    fmt::format("{}: {} of {} row{} refused (read as {}); nothing was imported: correct them and "
+                                "import the file again",
+                                file, refused.size(), data_rows, data_rows == 1 ? "" : "s", decoded->encoding));
+    }
+    auto changes = (*ledger)->importVehicles(rows, ctx.now(), replace);
+    if (!changes) return fail(ctx, toCliError(changes.error()));
+    json replaced = json::array();
+    std::string text = fmt::format("{} vehicles imported (read as {})", rows.size(), decoded->encoding);
+    for (const auto& c : *changes) {
+        if (!c.replaced) continue;
+        replaced.push_back(json{{"plate", c.stored.plate}, {"was", vehicleJson(*c.replaced)}});
+        text += fmt::format("\n{}: replaced {} by {}", c.stored.plate, vehicleText(*c.replaced), vehicleText(c.stored));
+    }
+    ctx.emit(json{{"ok", true}, {"imported", rows.size()}, {"encoding", decoded->encoding}, {"replaced", replaced}},
+             text);
     return kExitOk;
 }
 
@@ -236,16 +342,25 @@ void registerVehicle(CLI::App& app, Command& command) {
     add->add_option("--kind", o->kind, "resident or blocked")->required();
     add->add_option("--unit", o->unit);
     add->add_option("--until", o->until, "last valid day, YYYY-MM-DD");
+    add->add_flag("--replace", o->replace, "change the kind, unit or validity of a plate already registered");
     add->callback([&command, o] {
         command.run = [o](CliContext& ctx) {
-            if (auto problem = checkVehicle(o->kind, o->until)) return fail(ctx, kExitUsage, *problem);
+            auto v = vehicleFrom(inputChecker(ctx), "", o->plate, o->kind, o->unit, o->until);
+            if (!v) return fail(ctx, kExitUsage, v.error());
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
-            if (auto r = (*ledger)->addVehicle(makeVehicle(o->plate, o->kind, o->unit, o->until), ctx.now()); !r) {
-                return fail(ctx, toCliError(r.error()));
+            auto change = (*ledger)->addVehicle(*v, ctx.now(), o->replace);
+            if (!change) return fail(ctx, toCliError(change.error()));
+            json j{{"ok", true}, {"plate", v->plate}, {"kind", o->kind}};
+            std::string text = fmt::format("{} registered as {}", v->plate, vehicleText(*v));
+            if (change->replaced) {
+                j["replaced"] = vehicleJson(*change->replaced);
+                text += fmt::format(" (replaced: {})", vehicleText(*change->replaced));
+            } else if (change->unchanged) {
+                j["unchanged"] = true;
+                text += " (already registered so: nothing changed)";
             }
-            ctx.emit(json{{"ok", true}, {"plate", gate::normalizePlate(o->plate)}, {"kind", o->kind}},
-                     fmt::format("{} registered as {}", gate::normalizePlate(o->plate), o->kind));
+            ctx.emit(j, text);
             return kExitOk;
         };
     });
@@ -253,11 +368,14 @@ void registerVehicle(CLI::App& app, Command& command) {
     remove->add_option("PLATE", o->plate)->required();
     remove->callback([&command, o] {
         command.run = [o](CliContext& ctx) {
+            // Not checked by the grammar: a plate registered before the checks existed must stay removable.
+            auto key = gate::lookupKey("plate", o->plate);
+            if (!key) return fail(ctx, kExitUsage, key.error());
+            const std::string plate = gate::normalizePlate(*key);
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
-            if (auto r = (*ledger)->removeVehicle(o->plate, ctx.now()); !r) return fail(ctx, toCliError(r.error()));
-            ctx.emit(json{{"ok", true}, {"plate", gate::normalizePlate(o->plate)}},
-                     fmt::format("{} removed", gate::normalizePlate(o->plate)));
+            if (auto r = (*ledger)->removeVehicle(plate, ctx.now()); !r) return fail(ctx, toCliError(r.error()));
+            ctx.emit(json{{"ok", true}, {"plate", plate}}, fmt::format("{} removed", plate));
             return kExitOk;
         };
     });
@@ -268,18 +386,18 @@ void registerVehicle(CLI::App& app, Command& command) {
             auto r = (*ledger)->vehicles();
             if (!r) return fail(ctx, toCliError(r.error()));
             for (const auto& v : *r) {
-                json j{{"plate", v.plate}, {"kind", gate::toString(v.kind)}, {"unit", v.unit}};
-                if (v.until) j["until"] = *v.until;
-                ctx.emit(j, fmt::format("{:<10} {:<9} {:<10} {}", v.plate, gate::toString(v.kind), v.unit,
-                                        v.until ? "until " + *v.until : ""));
+                ctx.emit(vehicleJson(v), fmt::format("{:<10} {:<9} {:<10} {}", v.plate, gate::toString(v.kind), v.unit,
+                                                     v.until ? "until " + *v.until : ""));
             }
             return kExitOk;
         };
     });
-    auto* import = veh->add_subcommand("import", "import plate,kind[,unit[,until]] rows from a CSV file");
+    auto* import = veh->add_subcommand(
+        "import", "import plate,kind[,unit[,until]] rows from a CSV file (UTF-8 or GBK; all or nothing)");
     import->add_option("FILE", o->file)->required();
+    import->add_flag("--replace", o->replace, "let rows change registrations that already exist");
     import->callback([&command, o] {
-        command.run = [o](CliContext& ctx) { return runImport(ctx, o->file);
+        command.run = [o](CliContext& ctx) { return runImport(ctx, o->file, o->replace);
 };
 }  // namespace
 );

@@ -6,6 +6,8 @@
 
 #include "cli/command_util.h"
 #include "cli/commands.h"
+#include "cli/input_args.h"
+#include "gate/input_check.h"
 #include "gate/token.h"
 
 namespace vg::cli {
@@ -48,9 +50,17 @@ void registerHousehold(CLI::App& app, Command& command) {
     add->add_option("--phone", o->phone, "contact phone");
     add->callback([&command, o] {
         command.run = [o](CliContext& ctx) {
+            const gate::InputChecker checker = inputChecker(ctx);
+            auto unit = checker.unit("unit", o->unit);
+            if (!unit) return fail(ctx, kExitUsage, unit.error());
+            auto phone = checker.phone("--phone", o->phone);
+            if (!phone) return fail(ctx, kExitUsage, phone.error());
+            for (auto [field, value] : {std::pair{"--category", &o->category}, {"--contact", &o->contact}}) {
+                if (auto problem = gate::textProblem(field, *value)) return fail(ctx, kExitUsage, *problem);
+            }
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
-            auto h = (*ledger)->addHousehold(o->unit, o->category, o->contact, o->phone,
+            auto h = (*ledger)->addHousehold(*unit, o->category, o->contact, *phone,
                                              ctx.settings().vouchers.eligible_categories, ctx.now());
             if (!h) return fail(ctx, toCliError(h.error()));
             ctx.emit(json{{"ok", true},
@@ -87,12 +97,14 @@ void registerHousehold(CLI::App& app, Command& command) {
     remove->add_option("UNIT", o->unit)->required();
     remove->callback([&command, o] {
         command.run = [o](CliContext& ctx) {
+            auto unit = gate::lookupKey("unit", o->unit);
+            if (!unit) return fail(ctx, kExitUsage, unit.error());
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
-            auto r = (*ledger)->removeHousehold(o->unit, ctx.now());
+            auto r = (*ledger)->removeHousehold(*unit, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
-            ctx.emit(json{{"ok", true}, {"unit", o->unit}},
-                     fmt::format("household {} removed; its unused vouchers no longer work", o->unit));
+            ctx.emit(json{{"ok", true}, {"unit", *unit}},
+                     fmt::format("household {} removed; its unused vouchers no longer work", *unit));
             return kExitOk;
         };
     });
@@ -120,9 +132,11 @@ void registerIssue(CLI::App& app, Command& command) {
             int status = 0;
             auto month = monthArg(ctx, o->month, status);
             if (!month) return status;
+            auto unit = gate::lookupKey("unit", o->unit);
+            if (!unit) return fail(ctx, kExitUsage, unit.error());
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
-            auto issued = (*ledger)->issue(o->unit, *month, o->count, ctx.settings().vouchers.per_month,
+            auto issued = (*ledger)->issue(*unit, *month, o->count, ctx.settings().vouchers.per_month,
                                            ctx.settings().vouchers.eligible_categories, ctx.now());
             if (!issued) return fail(ctx, toCliError(issued.error()));
             for (const auto& v : *issued) ctx.emit(toJson(ctx, v), fmt::format("{} {}", v.serial, v.token));
@@ -150,9 +164,11 @@ void registerVoucher(CLI::App& app, Command& command) {
                 month = monthArg(ctx, o->month, status);
                 if (!month) return status;
             }
+            auto unit = gate::lookupKey("--unit", o->unit);
+            if (!unit) return fail(ctx, kExitUsage, unit.error());
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
-            auto list_result = (*ledger)->vouchers(o->unit.empty() ? std::nullopt : std::optional(o->unit), month);
+            auto list_result = (*ledger)->vouchers(unit->empty() ? std::nullopt : std::optional(*unit), month);
             if (!list_result) return fail(ctx, toCliError(list_result.error()));
             for (const auto& x : *list_result) {
                 ctx.emit(toJson(ctx, x),
@@ -176,6 +192,7 @@ void registerVoucher(CLI::App& app, Command& command) {
             int status = 0;
             auto serial = serialArg(ctx, o->serial, status);
             if (!serial) return status;
+            if (auto problem = gate::textProblem("--reason", o->reason)) return fail(ctx, kExitUsage, *problem);
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
             auto r = (*ledger)->revoke(*serial, o->reason, ctx.now());

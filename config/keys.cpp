@@ -24,6 +24,16 @@ constexpr std::array kKeys{
            "The estate's name (UTF-8, e.g. \"春光苑\"), printed on cards and pages."},
     KeyDoc{"site.timezone", R"("Asia/Shanghai")", TimeZone, "", kRestart,
            "Time zone (tz database name) for months, reports and messages; times are stored in UTC."},
+    KeyDoc{"site.unit_pattern", R"('^[0-9A-Za-z]{1,6}(-[0-9A-Za-z]{1,6}){0,3}$')", Pattern, "", kLive,
+           "What a unit looks like (ECMAScript regular expression, matched against the whole unit after full-width "
+           "letters and digits become ASCII): `household add` and `vehicle add`/`import` refuse a unit that does not "
+           "match. The default takes 12-301, 3-2-1201, A-301. It matches bytes: write Chinese text literally "
+           "('^[0-9]{1,3}号楼[0-9]{3,4}$'), not inside [...]."},
+    KeyDoc{"site.phone_pattern", R"('^([+]86[- ]?)?(1[3-9][0-9]{9}|(0[0-9]{2,3}-?)?[0-9]{7,8}(-[0-9]{1,6})?)$')",
+           Pattern, "", kLive,
+           "What a household's contact phone number looks like (ECMAScript regular expression, whole number): the "
+           "default takes Chinese mobile numbers (13812345678, +86 138...) and landlines with or without area code "
+           "and extension (021-62345678, 62345678-123)."},
 
     KeyDoc{"vouchers.per_month", "2", Integer, "1..31", kLive, "Vouchers a household may receive per calendar month."},
     KeyDoc{"vouchers.eligible_categories", R"(["living-alone", "elderly-only"])", StringList, "", kLive,
@@ -330,6 +340,8 @@ std::string_view toString(KeyType t) {
             return "time zone";
         case Listen:
             return "address";
+        case Pattern:
+            return "regular expression";
         case Camera:
             return "camera source";
         case Roi:
@@ -459,7 +471,9 @@ std::string renderConfigurationMarkdown() {
     auto row = [](const KeyDoc& k, std::string_view shown) {
         std::string range = k.type == Choice ? choicesText(k.range) : std::string(k.range);
         if (!k.drivers.empty()) range += (range.empty() ? "" : "; ") + std::string("driver ") + driversText(k);
-        std::string def = defaultText(k);
+        std::string def;
+        // A '|' ends a table cell even inside a code span (a regular expression's alternation): escape it.
+        for (char c : defaultText(k)) def += c == '|' ? std::string("\\|") : std::string(1, c);
         if (k.need == Need::Default) def = fmt::format("`{}`", def);
         return fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", shown, def, toString(k.type), range, reloadText(k),
                            k.doc);

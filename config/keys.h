@@ -20,6 +20,7 @@ enum class KeyType {
     StringList,  // non-empty array of non-empty strings
     TimeZone,    // a tz database name
     Listen,      // "host:port"
+    Pattern,     // a regular expression (ECMAScript), checked when the file is loaded
     Camera,      // a frame source (see docs/configuration.md)
     Roi,         // [x, y, w, h]
     Table,       // a sub-table (lane.relay, lane.presence, lane.announcer)

@@ -111,6 +111,7 @@ std::string asChoice(const Section& s, const toml::node& n, const KeyDoc& k, con
 std::filesystem::path asPath(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
 std::vector<std::string> asStringList(const Section& s, const toml::node& n, const KeyDoc&, const std::string& key);
 std::string asTimeZone(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
+std::string asPattern(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
 std::string asListen(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
 std::string asCamera(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key);
 std::array<int, 4> asRoi(const Section& s, const toml::node& n, const KeyDoc&, const std::string& key);

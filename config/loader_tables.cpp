@@ -185,6 +185,8 @@ Settings parseSettings(const Ctx& ctx, const toml::table& root) {
         Section s = topSection(ctx, root, "site");
         out.site.name = s.get("name", asString);
         out.site.timezone = s.get("timezone", asTimeZone);
+        out.site.unit_pattern = s.get("unit_pattern", asPattern);
+        out.site.phone_pattern = s.get("phone_pattern", asPattern);
     }
     {
         Section s = topSection(ctx, root, "vouchers");

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <regex>
 #include <system_error>
 
 #include "config/loader_internal.h"
@@ -162,6 +163,18 @@ std::string asTimeZone(const Section& s, const toml::node& n, const KeyDoc& k, c
              fmt::format("{} is not a time zone of the tz database (e.g. \"Asia/Shanghai\"; see "
                          "/usr/share/zoneinfo)",
                          inQuotes(v)));
+    }
+    return v;
+}
+
+std::string asPattern(const Section& s, const toml::node& n, const KeyDoc& k, const std::string& key) {
+    std::string v = asString(s, n, k, key);
+    if (v.empty()) fail(s.ctx(), key, n.source(), "must not be empty (give a regular expression)");
+    try {
+        const std::regex compiled(v, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+        fail(s.ctx(), key, n.source(),
+             fmt::format("{} is not a regular expression (ECMAScript): {}", inQuotes(v), e.what()));
     }
     return v;
 }

@@ -72,6 +72,10 @@ Fields makeFields() {
     s.push_back(field<Settings>(
         "site.timezone", [](auto& x) -> auto& { return x.site.timezone; }));
     s.push_back(field<Settings>(
+        "site.unit_pattern", [](auto& x) -> auto& { return x.site.unit_pattern; }));
+    s.push_back(field<Settings>(
+        "site.phone_pattern", [](auto& x) -> auto& { return x.site.phone_pattern; }));
+    s.push_back(field<Settings>(
         "vouchers.per_month", [](auto& x) -> auto& { return x.vouchers.per_month; }));
     s.push_back(field<Settings>(
         "vouchers.eligible_categories", [](auto& x) -> auto& { return x.vouchers.eligible_categories; }));

@@ -34,8 +34,10 @@ std::string_view toString(PresenceDriver v);
 std::string_view toString(AnnouncerDriver v);
 
 struct SiteSettings {
-    std::string name;      // UTF-8, may be empty
-    std::string timezone;  // a tz database name, checked at load
+    std::string name;           // UTF-8, may be empty
+    std::string timezone;       // a tz database name, checked at load
+    std::string unit_pattern;   // ECMAScript regex a unit must match, checked at load
+    std::string phone_pattern;  // ECMAScript regex a phone number must match, checked at load
     bool operator==(const SiteSettings&) const = default;
 };
 

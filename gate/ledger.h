@@ -116,6 +116,15 @@ struct Vehicle {
     bool operator==(const Vehicle&) const = default;
 };
 
+// What addVehicle()/importVehicles() did to one plate: the registration now stored and, when the plate was
+// already registered differently, the registration it replaced.
+struct VehicleChange {
+    Vehicle stored;
+    std::optional<Vehicle> replaced;
+    bool unchanged = false;  // the same registration was already there: nothing written
+    bool operator==(const VehicleChange&) const = default;
+};
+
 // Voided visits are listed too (marked by voided_at), except by inside_only and overstayed_only: a voided visit
 // is no car inside and no overstay.
 struct VisitFilter {
@@ -207,8 +216,12 @@ class Ledger {
     LedgerResult<Voucher> revoke(std::uint32_t serial, const std::string& reason, TimePoint now);
     LedgerResult<Voucher> replace(std::uint32_t serial, TimePoint now);  // returns the new voucher
 
-    // Vehicles (rule 7).
-    LedgerResult<void> addVehicle(const Vehicle& v, TimePoint now);
+    // Vehicles (rule 7). The plate's identity is its normalised text (沪a12345 is 沪A12345). A registration that
+    // would change an existing one's kind, unit or validity is refused (Refused, naming the existing one) unless
+    // `replace` is given. importVehicles() is all or nothing: one bad or conflicting row and nothing is stored.
+    LedgerResult<VehicleChange> addVehicle(const Vehicle& v, TimePoint now, bool replace = false);
+    LedgerResult<std::vector<VehicleChange>> importVehicles(const std::vector<Vehicle>& rows, TimePoint now,
+                                                            bool replace = false);
     LedgerResult<void> removeVehicle(const std::string& plate, TimePoint now);
     LedgerResult<std::vector<Vehicle>> vehicles();
 
@@ -246,6 +259,8 @@ class Ledger {
                         const std::optional<Manual>& manual, const std::optional<std::string>& spool_event_id,
                         std::optional<Reason> refusal);
     bool spool(const Observation& obs, TimePoint now);
+    LedgerResult<Vehicle> checkVehicle(const Vehicle& v) const;
+    LedgerResult<VehicleChange> storeVehicle(const Vehicle& v, TimePoint now, bool replace);
 
     struct Impl;
     std::unique_ptr<Impl> impl_;

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "gate/exit_spool.h"
+#include "gate/input_check.h"
 #include "gate/ledger.h"
 #include "gate/ledger_internal.h"
 
@@ -35,7 +36,41 @@ json decisionPayload(const Decision& d) {
     return p;
 }
 
+// Text that cannot be stored as given (not UTF-8, control characters) in what the caller observed. The daemon's
+// readers never produce such text; this stops any other path from half-storing it (or storing it once as raw
+// bytes and once, in the audit row, as U+FFFD).
+std::optional<std::string> observationProblem(const Observation& obs, const std::optional<Manual>& manual) {
+    if (obs.plate) {
+        if (auto p = textProblem("plate", obs.plate->text)) return p;
+    }
+    if (auto p = textProblem("lane", obs.lane)) return p;
+    if (manual) return manualProblem(*manual);
+    return std::nullopt;
+}
+
+Decision refuseObservation(const Observation& obs, const RuleSettings& settings, TimePoint now,
+                           const std::string& problem) {
+    Decision d;
+    if (!textProblem("lane", obs.lane)) d.lane = obs.lane;
+    d.direction = obs.direction;
+    d.at = obs.at.value_or(now);
+    d.plate_unread = true;
+    if (obs.direction == Direction::Entry) {
+        d.reason = Reason::DenyInternal;
+    } else {
+        d.reason = settings.exit_on_error == OnError::Open ? Reason::ReleaseOnError : Reason::HoldOnError;
+    }
+    d.message = fmt::format("{}; nothing was recorded", problem);
+    d.admit = opensBarrier(d.reason);
+    return d;
+}
+
 }  // namespace
+
+std::optional<std::string> ledger_detail::manualProblem(const Manual& manual) {
+    if (auto p = textProblem("operator", manual.operator_name)) return p;
+    return textProblem("reason", manual.reason);
+}
 
 std::int64_t Ledger::Impl::appendAudit(const AuditKey& key, std::string_view kind, const json& payload, TimePoint now,
                                        const json& personal) {
@@ -52,12 +87,12 @@ std::int64_t Ledger::Impl::appendAudit(const AuditKey& key, std::string_view kin
     row.seq = seq;
     row.at = isoUtc(now);
     row.kind = std::string(kind);
-    row.payload = payload.dump(-1, ' ', false, json::error_handler_t::replace);
+    row.payload = payload.dump(-1, ' ', false, json::error_handler_t::strict);
     std::string salt;
     std::string clear;
     if (!personal.is_null() && !personal.empty()) {
         salt = randomSaltHex();
-        clear = personal.dump(-1, ' ', false, json::error_handler_t::replace);
+        clear = personal.dump(-1, ' ', false, json::error_handler_t::strict);
         row.subject_commitment = commitPersonal(salt, clear);
     }
     row.prev_hash = prev;
@@ -155,6 +190,7 @@ std::optional<bool> Ledger::Impl::plateResident(const std::string& plate, const 
 
 Decision Ledger::decide(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
                         const std::optional<Manual>& manual) {
+    if (auto problem = observationProblem(obs, manual)) return refuseObservation(obs, settings, now, *problem);
     std::error_code ec;
     const auto spooled = options_.spool_path.empty() ? 0 : std::filesystem::file_size(options_.spool_path, ec);
     int replayed = 0;
@@ -341,6 +377,9 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
 
 Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, TimePoint now, const Manual& manual,
                          bool refuse, const std::optional<std::string>& plate) {
+    auto problem = observationProblem(held, manual);
+    if (!problem && plate) problem = textProblem("plate", *plate);
+    if (problem) return refuseObservation(held, settings, now, *problem);
     if (refuse) return decideOnce(held, settings, now, false, manual, std::nullopt, Reason::DenyGuardRefused);
     Observation obs = held;
     RuleSettings s = settings;

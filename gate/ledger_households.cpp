@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "gate/input_check.h"
 #include "gate/ledger.h"
 #include "gate/ledger_internal.h"
 
@@ -19,6 +20,11 @@ LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std:
                                              const std::string& contact, const std::string& phone,
                                              const std::vector<std::string>& eligible, TimePoint now) {
     if (unit.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the unit must not be empty"});
+    auto problem = textProblem("unit", unit);
+    if (!problem) problem = textProblem("category", category);
+    if (!problem) problem = textProblem("contact", contact);
+    if (!problem) problem = textProblem("phone", phone);
+    if (problem) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, *problem});
     if (std::find(eligible.begin(), eligible.end(), category) == eligible.end()) {
         std::string list;
         for (const auto& c : eligible) list += (list.empty() ? "" : ", ") + c;
@@ -223,6 +229,9 @@ LedgerResult<Voucher> Ledger::voucher(std::uint32_t serial) {
 
 LedgerResult<Voucher> Ledger::revoke(std::uint32_t serial, const std::string& reason, TimePoint now) {
     if (reason.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "a reason is required"});
+    if (auto problem = textProblem("reason", reason)) {
+        return std::unexpected(LedgerError{LedgerError::Kind::Invalid, *problem});
+    }
     return guarded([&]() -> LedgerResult<Voucher> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);

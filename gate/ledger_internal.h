@@ -28,6 +28,8 @@ std::optional<TimePoint> optTime(const SQLite::Column& c);
 TimePoint reqTime(const SQLite::Column& c);
 
 LedgerError refused(std::string message);
+// "operator: not valid UTF-8 at byte 3 (0xFF)" when the guard's name or reason could not be stored as typed.
+std::optional<std::string> manualProblem(const Manual& manual);
 LedgerError notFound(std::string message);
 // Names the failure and, for the SQLite codes an operator can act on (locked, disk full, not writable), the
 // fix.

@@ -4,6 +4,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 
+#include "gate/input_check.h"
 #include "gate/ledger.h"
 #include "gate/ledger_internal.h"
 
@@ -15,6 +16,7 @@ LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, boo
     if (manual.operator_name.empty() || manual.reason.empty()) {
         return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--operator and --reason are required"});
     }
+    if (auto problem = manualProblem(manual)) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, *problem});
     return guarded([&]() -> LedgerResult<Visit> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);

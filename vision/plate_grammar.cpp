@@ -11,88 +11,11 @@
 namespace vg::vision {
 namespace {
 
-constexpr std::string_view kLetters = "ABCDEFGHJKLMNPQRSTUVWXYZ";  // no I, no O
-
-// Province abbreviation -> issuing-authority letters, GA 36-2014 Appendix A (table A.1). Municipalities use A-Z in
-// order. Additions: 皖Q (巢湖, withdrawn by the 2014 edition but still on the road) and, for every province, O
-// (provincial public-security vehicles, note g), added in code below.
-struct Issuer {
-    std::string_view province;
-    std::string_view letters;
-};
-constexpr std::array<Issuer, 31> kIssuers{{
-    {"京", kLetters},
-    {"津", kLetters},
-    {"沪", kLetters},
-    {"渝", kLetters},
-    {"冀", "ABCDEFGHJRT"},
-    {"晋", "ABCDEFHJKLM"},
-    {"蒙", "ABCDEFGHJKLM"},
-    {"辽", "ABCDEFGHJKLMNP"},
-    {"吉", "ABCDEFGHJK"},
-    {"黑", "ABCDEFGHJKLMNPR"},
-    {"苏", "ABCDEFGHJKLMN"},
-    {"浙", "ABCDEFGHJKL"},
-    {"皖", "ABCDEFGHJKLMNPQRS"},
-    {"闽", "ABCDEFGHJK"},
-    {"赣", "ABCDEFGHJKLM"},
-    {"鲁", "ABCDEFGHJKLMNPQRSUVY"},
-    {"豫", "ABCDEFGHJKLMNPQRSU"},
-    {"鄂", "ABCDEFGHJKLMNPQRS"},
-    {"湘", "ABCDEFGHJKLMNSU"},
-    {"粤", "ABCDEFGHJKLMNPQRSTUVWXY"},
-    {"桂", "ABCDEFGHJKLMNPR"},
-    {"琼", "ABCDE"},
-    {"川", "ABCDEFHJKLMQRSTUVWXYZ"},
-    {"贵", "ABCDEFGHJ"},
-    {"云", "ACDEFGHJKLMNPQRS"},
-    {"藏", "ABCDEFG"},
-    {"陕", "ABCDEFGHJKV"},
-    {"甘", "ABCDEFGHJKLMNP"},
-    {"青", "ABCDEFGH"},
-    {"宁", "ABCDE"},
-    {"新", "ABCDEFGHJKLMNPQR"},
-}};
-
 bool isDigitText(const std::string& s) { return s.size() == 1 && s[0] >= '0' && s[0] <= '9'; }
 bool isLetterText(const std::string& s) { return s.size() == 1 && s[0] >= 'A' && s[0] <= 'Z'; }
 bool isSerialLetterText(const std::string& s) { return isLetterText(s) && s[0] != 'I' && s[0] != 'O'; }
 
 }  // namespace
-
-std::string_view plateKindName(PlateKind kind) {
-    switch (kind) {
-        case PlateKind::Standard:
-            return "standard";
-        case PlateKind::NewEnergySmall:
-            return "new_energy_small";
-        case PlateKind::NewEnergyLarge:
-            return "new_energy_large";
-        case PlateKind::Coach:
-            return "coach";
-        case PlateKind::Police:
-            return "police";
-        case PlateKind::Trailer:
-            return "trailer";
-        case PlateKind::HongKong:
-            return "hong_kong";
-        case PlateKind::Macau:
-            return "macau";
-        case PlateKind::Consulate:
-            return "consulate";
-        case PlateKind::Embassy:
-            return "embassy";
-    }
-    return "unknown";
-}
-
-int plateKindLength(PlateKind kind) {
-    return kind == PlateKind::NewEnergySmall || kind == PlateKind::NewEnergyLarge ? 8 : 7;
-}
-
-bool isSpecialPlateKind(PlateKind kind) {
-    return kind != PlateKind::Standard && kind != PlateKind::NewEnergySmall && kind != PlateKind::NewEnergyLarge;
-}
 
 std::string_view decodeErrorName(DecodeError error) {
     switch (error) {
@@ -102,25 +25,6 @@ std::string_view decodeErrorName(DecodeError error) {
             return "no_plate";
     }
     return "unknown";
-}
-
-std::vector<std::string> splitUtf8(std::string_view text) {
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < text.size();) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t len = 1;
-        if (lead >= 0xF0) {
-            len = 4;
-        } else if (lead >= 0xE0) {
-            len = 3;
-        } else if (lead >= 0xC0) {
-            len = 2;
-        }
-        len = std::min(len, text.size() - i);
-        out.emplace_back(text.substr(i, len));
-        i += len;
-    }
-    return out;
 }
 
 PlateGrammar::PlateGrammar(std::vector<std::string> charset, int blank, GrammarOptions options)
@@ -139,9 +43,7 @@ PlateGrammar::PlateGrammar(std::vector<std::string> charset, int blank, GrammarO
         }
         return slot;
     };
-    auto isProvince = [](const std::string& s) {
-        return std::ranges::any_of(kIssuers, [&](const Issuer& i) { return i.province == s; });
-    };
+    auto isProvince = [](const std::string& s) { return plate::findIssuer(s) != nullptr; };
     auto exactly = [&](std::string_view want) { return slotOf([want](const std::string& s) { return s == want; }); };
 
     const Slot province = slotOf(isProvince);
@@ -152,7 +54,7 @@ PlateGrammar::PlateGrammar(std::vector<std::string> charset, int blank, GrammarO
 
     isLetter_ = slotOf(isLetterText);
     issuer_.assign(charset_.size(), {});
-    for (const Issuer& iss : kIssuers) {
+    for (const plate::Issuer& iss : plate::issuers()) {
         for (int c = 0; c < classes; ++c) {
             if (charset_[static_cast<std::size_t>(c)] != iss.province) continue;
             issuer_[static_cast<std::size_t>(c)] = slotOf([&](const std::string& s) {

@@ -1,6 +1,7 @@
-// Chinese licence-plate grammar (GA 36-2014) and the grammar-constrained CTC decoder of the plate reader.
-// PlateGrammar is immutable after construction and may be shared between threads; decode() is const and allocates
-// only locals. Nothing here throws except the constructor (std::invalid_argument on a malformed charset).
+// The grammar-constrained CTC decoder of the plate reader, built on the text grammar of plates (plate/plate_text.h:
+// provinces, issuing authorities, kinds). PlateGrammar is immutable after construction and may be shared between
+// threads; decode() is const and allocates only locals. Nothing here throws except the constructor
+// (std::invalid_argument on a malformed charset).
 #pragma once
 
 #include <cstdint>
@@ -10,29 +11,17 @@
 #include <string_view>
 #include <vector>
 
+#include "plate/plate_text.h"
+
 namespace vg::vision {
 
-// What a grammatical read is. Standard covers blue (small car) and yellow (large car) 7-character plates.
-enum class PlateKind : std::uint8_t {
-    Standard,        // 沪A12345, serial of 5 with at most two letters (GA 36-2014 5.8.1)
-    NewEnergySmall,  // 沪AD12345: D/F, one letter or digit, four digits
-    NewEnergyLarge,  // 沪A12345D: five digits, D/F
-    Coach,           // 沪A1234学
-    Police,          // 沪A1234警
-    Trailer,         // 沪A1234挂
-    HongKong,        // 粤Z1234港
-    Macau,           // 粤Z1234澳
-    Consulate,       // 沪A1234领
-    Embassy,         // 使123456
-};
-
-std::string_view plateKindName(PlateKind kind);
-// Number of characters of a plate of this kind (7, or 8 for new-energy plates).
-int plateKindLength(PlateKind kind);
-bool isSpecialPlateKind(PlateKind kind);
-
-// Splits UTF-8 text into code points ("沪A12345" -> {"沪","A","1",...}).
-std::vector<std::string> splitUtf8(std::string_view text);
+// The plate kinds, their names and lengths and splitUtf8() moved to the pure text grammar in plate/plate_text.h
+// (shared with `gate`, which checks what people type); they stay reachable here under their old names.
+using plate::isSpecialPlateKind;
+using plate::PlateKind;
+using plate::plateKindLength;
+using plate::plateKindName;
+using plate::splitUtf8;
 
 struct GrammarOptions {
     // Restrict the letter after the province to the issuing-authority codes of GA 36-2014 Appendix A (plus the

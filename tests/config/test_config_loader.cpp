@@ -264,6 +264,20 @@ TEST(ConfigLoader, UnknownTimeZone) {
     EXPECT_EQ(ok("[site]\ntimezone = \"Europe/Berlin\"\n").site.timezone, "Europe/Berlin");
 }
 
+TEST(ConfigLoader, UnitAndPhonePatternsAreRegularExpressionsCheckedAtLoad) {
+    const Settings d = defaults();
+    EXPECT_FALSE(d.site.unit_pattern.empty());
+    EXPECT_FALSE(d.site.phone_pattern.empty());
+    const ConfigError e = errorOf("[site]\nname = \"x\"\nunit_pattern = '^([0-9]+'\n");
+    EXPECT_EQ(e.key, "site.unit_pattern");
+    EXPECT_EQ(e.line, 3);
+    EXPECT_THAT(e.message, HasSubstr("is not a regular expression"));
+    EXPECT_EQ(errorOf("[site]\nphone_pattern = '[0-9'\n").key, "site.phone_pattern");
+    EXPECT_EQ(errorOf("[site]\nphone_pattern = ''\n").key, "site.phone_pattern");
+    EXPECT_EQ(ok("[site]\nunit_pattern = '^[0-9]{1,3}号楼[0-9]{3,4}$'\n").site.unit_pattern,
+              "^[0-9]{1,3}号楼[0-9]{3,4}$");
+}
+
 TEST(ConfigLoader, ListenAddress) {
     EXPECT_EQ(ok("[http]\nlisten = \"[::1]:9000\"\n").http.listen, "[::1]:9000");
     EXPECT_EQ(errorOf("[http]\nlisten = \"127.0.0.1\"\n").key, "http.listen");
@@ -414,6 +428,9 @@ TEST(ConfigLoader, RestartRequiredChangesNamesEveryRestartKey) {
                 break;
             case KeyType::TimeZone:
                 value = "\"Europe/Paris\"";
+                break;
+            case KeyType::Pattern:
+                value = "'^changed$'";
                 break;
             case KeyType::StringList:
                 value = "[\"x\"]";

@@ -205,5 +205,22 @@ TEST(PlateGrammar, RejectsAMatrixOfTheWrongShape) {
     EXPECT_EQ(g.decode(cv::Mat::zeros(10, 5, CV_32F)).error(), DecodeError::BadShape);
 }
 
+TEST(PlateGrammar, AcceptsExactlyWhatTheSharedTextGrammarAccepts) {
+    // The decoder's templates and plate::checkPlateText() (what `gate` checks typed plates with) must agree, or the
+    // gate would refuse to register a plate its camera reads, or the other way round.
+    const auto cs = testCharset(true);
+    for (const bool issuer : {true, false}) {
+        const GrammarOptions options{.issuerLetters = issuer, .acceptSpecial = true, .beamWidth = 12};
+        const PlateGrammar g(cs, 0, options);
+        const plate::PlateRules rules{.issuerLetters = issuer, .acceptSpecial = true};
+        for (const char* text : {"沪A12345", "沪AD12345", "沪A12345F", "沪A1234学", "沪O1234警", "粤Z1234港",
+                                 "使123456", "琼F12345", "沪O12345", "沪A1O345", "沪AABC45", "沪A1234", "粤A1234港",
+                                 "沪AD1234A", "冀Z12345", "沪I12345", "A12345", "沪A123456"}) {
+            EXPECT_EQ(g.classify(text).has_value(), plate::checkPlateText(text, rules).has_value())
+                << text << " with issuer letters " << issuer;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace vg::vision
