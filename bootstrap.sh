@@ -4,6 +4,7 @@
 #   ./bootstrap.sh test [asan]   install what is missing, build, run the whole test suite (optionally ASan+UBSan)
 #   ./bootstrap.sh build [asan]  install and build only
 #   ./bootstrap.sh lint          install the style tools, configure, run tools/lint.sh (clang-format, bans, clang-tidy)
+#   ./bootstrap.sh package       build, make the .deb (cpack) and test-install it into a fresh Debian 12 root
 #   ./bootstrap.sh deps          install the Debian packages only
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +25,10 @@ PACKAGES=(
 
 # The style tools (tools/lint.sh): Debian 12's clang-format and clang-tidy 16 (14 cannot parse C++23's std::expected).
 LINT_PACKAGES=(clang-format clang-tidy-16 python3 git)
+
+# The Debian package and its install check (packaging/test-install.sh): cpack's DEB generator uses dpkg-shlibdeps
+# (dpkg-dev) and file; the check makes a Debian 12 root with debootstrap.
+PACKAGE_PACKAGES=(dpkg-dev file debootstrap)
 
 install_deps() {
   local missing=()
@@ -59,6 +64,11 @@ case "$cmd" in
     preset=${2:-default}
     build "$preset"
     ctest --preset "$preset"
+    ;;
+  package)
+    install_deps "${PACKAGE_PACKAGES[@]}"
+    build default
+    exec "$here/packaging/test-install.sh" "$here/build/default"
     ;;
   demo)
     install_deps

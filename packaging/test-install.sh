@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Builds the Debian package (cpack -G DEB) from BUILD_DIR and tries it the way an installer would, in a fresh
+# Debian 12 root made with debootstrap: apt installs it (dependencies come from Debian), then the files, the service
+# user, the directories and their modes, `systemd-analyze verify` on the installed unit, `--check-config` on the
+# packaged config, `voucher-gate init` as the service user, a re-install that keeps an edited conffile, remove
+# (keeps the ledger and keys) and purge (keeps them too, and says so).
+#   packaging/test-install.sh BUILD_DIR        (as root; ./bootstrap.sh package runs it)
+# The debootstrapped root (with its apt lists) and the downloaded .debs are cached under VG_PACKAGE_CACHE
+# (default /var/cache/voucher-gate-ci): the first run downloads Debian's base and the runtime libraries, later runs
+# only unpack them. VG_PACKAGE_REFRESH=1 makes a new root. VG_DEBIAN_MIRROR overrides the mirror.
+set -euo pipefail
+build=$(cd "${1:?usage: test-install.sh BUILD_DIR}" && pwd)
+cache=${VG_PACKAGE_CACHE:-/var/cache/voucher-gate-ci}
+mirror=${VG_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+suite=bookworm
+base_tar=$cache/$suite-base.tar
+start=$SECONDS
+
+say() { printf 'test-install [%3ds]: %s\n' "$((SECONDS - start))" "$*"; }
+fail() {
+    printf 'test-install: FAIL: %s\n' "$*" >&2
+    exit 1
+}
+[ "$(id -u)" -eq 0 ] || fail "run as root (debootstrap, chroot and mounts need it)"
+for tool in cpack debootstrap dpkg-deb dpkg-shlibdeps chroot findmnt; do
+    command -v "$tool" >/dev/null || fail "$tool is missing (./bootstrap.sh package installs it)"
+done
+
+work=$(mktemp -d /var/tmp/vg-test-install.XXXXXX)
+root=$work/root
+mounts=()
+cleanup() {
+    local i
+    for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
+        umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}" 2>/dev/null || true
+    done
+    # Never delete through a mount that is still there (a bind of the host's /dev or the apt cache).
+    if findmnt -rn -o TARGET | grep -q "^$work"; then
+        echo "test-install: mounts left under $work, not deleting it" >&2
+    else
+        rm -rf "$work"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mount_in() {  # mount_in TARGET mount-args...
+    local target=$1
+    shift
+    mount "$@" "$target"
+    mounts+=("$target")
+}
+in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
+
+# ---- 1. The package -----------------------------------------------------------------------------------------------
+say "building the package in $build"
+cmake --build "$build" --target voucher-gated voucher-gate >/dev/null
+rm -f "$build"/voucher-gate_*.deb
+(cd "$build" && cpack -G DEB >"$work/cpack.log" 2>&1) || {
+    cat "$work/cpack.log" >&2
+    fail "cpack -G DEB failed"
+}
+debs=("$build"/voucher-gate_*.deb)
+[ -f "${debs[0]}" ] || fail "cpack wrote no voucher-gate_*.deb in $build"
+deb=${debs[0]}
+say "built $(basename "$deb") ($(du -h "$deb" | cut -f1)); Depends: $(dpkg-deb -f "$deb" Depends)"
+
+# ---- 2. A fresh Debian 12 root ------------------------------------------------------------------------------------
+mkdir -p "$cache/debootstrap-debs" "$cache/apt-archives/partial"
+if [ ! -f "$base_tar" ] || [ "${VG_PACKAGE_REFRESH:-0}" = 1 ]; then
+    say "making the cached $suite root with debootstrap (first run only)"
+    mkdir -p "$work/base"
+    debootstrap --variant=minbase --cache-dir="$cache/debootstrap-debs" "$suite" "$work/base" "$mirror" \
+        >"$work/debootstrap.log" 2>&1 || {
+        tail -20 "$work/debootstrap.log" >&2
+        fail "debootstrap failed"
+    }
+    cat >"$work/base/etc/apt/sources.list" <<EOF
+deb $mirror $suite main
+deb $mirror $suite-updates main
+deb ${mirror%/debian}/debian-security $suite-security main
+EOF
+    tar -C "$work/base" -cf "$base_tar.new" . && mv "$base_tar.new" "$base_tar"
+    rm -rf "$work/base"
+fi
+say "unpacking a fresh root from $base_tar"
+mkdir -p "$root"
+tar -C "$root" -xf "$base_tar"
+cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 0755 "$root/usr/sbin/policy-rc.d"
+mount_in "$root/proc" -t proc proc
+mount_in "$root/sys" -t sysfs sysfs
+mount_in "$root/dev" --bind /dev
+mount_in "$root/run" -t tmpfs -o mode=0755 tmpfs
+mount_in "$root/var/cache/apt/archives" --bind "$cache/apt-archives"
+
+# ---- 3. Install with apt --------------------------------------------------------------------------------------------
+say "apt-get update and install (dependencies from Debian)"
+in_root apt-get update -qq >"$work/apt.log" 2>&1 || {
+    cat "$work/apt.log" >&2
+    fail "apt-get update in the root failed"
+}
+cp "$deb" "$root/tmp/"
+in_root apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")" >"$work/install.log" 2>&1 || {
+    tail -40 "$work/install.log" >&2
+    fail "apt-get install of the package failed"
+}
+grep -q "voucher-gate is installed but not enabled" "$work/install.log" || fail "postinst did not say what to do next"
+say "installed: $(grep -c '^Setting up' "$work/install.log") packages set up"
+
+# ---- 4. Checks ------------------------------------------------------------------------------------------------------
+expect_mode() {  # expect_mode PATH "MODE USER GROUP"
+    local got
+    # stat inside the root: user names come from the root's /etc/passwd, not the host's.
+    got=$(in_root stat -c '%a %U %G' "$1" 2>/dev/null) || fail "$1 is missing"
+    [ "$got" = "$2" ] || fail "$1 is '$got', expected '$2'"
+}
+for f in /usr/sbin/voucher-gated /usr/bin/voucher-gate; do
+    [ -x "$root$f" ] || fail "$f is missing or not executable"
+done
+for f in /usr/lib/systemd/system/voucher-gated.service /usr/lib/sysusers.d/voucher-gate.conf \
+    /usr/lib/tmpfiles.d/voucher-gate.conf /usr/share/voucher-gate/models/plate_reader.onnx \
+    /usr/share/voucher-gate/models/plate_reader.json /usr/share/voucher-gate/models/plate_detector.onnx \
+    /usr/share/voucher-gate/models/plate_detector.json /usr/share/doc/voucher-gate/operations.md \
+    /usr/share/doc/voucher-gate/configuration.md /etc/voucher-gate/voucher-gate.toml; do
+    [ -f "$root$f" ] || fail "$f is missing"
+done
+unit=$root/usr/lib/systemd/system/voucher-gated.service
+# Every program the unit runs and every file its Documentation= names is in the package.
+for f in $(sed -n 's#^Exec[A-Za-z]*=[-@:+!]*\(/[^ ]*\).*#\1#p' "$unit") \
+    $(sed -n 's#^Documentation=##p' "$unit" | tr ' ' '\n' | sed -n 's#^file:##p'); do
+    [ -e "$root$f" ] || fail "the unit names $f, which is not installed"
+done
+# shellcheck disable=SC2016 # ${Conffiles} is dpkg-query's field, not the shell's
+conffiles=$(in_root dpkg-query -W -f='${Conffiles}\n' voucher-gate)
+grep -q '^ /etc/voucher-gate/voucher-gate.toml ' <<<"$conffiles" ||
+    fail "/etc/voucher-gate/voucher-gate.toml is not a conffile"
+say "files in place; the unit's programs and Documentation= exist; the config is a conffile"
+
+user=$(in_root getent passwd voucher-gate) || fail "no service user voucher-gate"
+[[ "$user" == *:/var/lib/voucher-gate:/usr/sbin/nologin ]] || fail "service user voucher-gate is '$user'"
+groups=" $(in_root id -nG voucher-gate) "
+for g in voucher-gate video dialout; do
+    [[ "$groups" == *" $g "* ]] || fail "voucher-gate is not in group $g (groups:$groups)"
+done
+expect_mode /var/lib/voucher-gate "750 voucher-gate voucher-gate"
+expect_mode /run/voucher-gate "750 voucher-gate voucher-gate"
+expect_mode /etc/voucher-gate "750 root voucher-gate"
+expect_mode /etc/voucher-gate/voucher-gate.toml "640 root voucher-gate"
+state=$(in_root systemctl is-enabled voucher-gated.service 2>/dev/null || true)
+[ "$state" = disabled ] || fail "voucher-gated.service should be installed but not enabled, is '$state'"
+say "user voucher-gate (groups voucher-gate video dialout), directories and modes right, service disabled"
+
+# verify runs inside the root: it needs the installed binaries and systemd's own units, and no running systemd.
+in_root systemd-analyze verify /usr/lib/systemd/system/voucher-gated.service >"$work/verify.log" 2>&1 || {
+    cat "$work/verify.log" >&2
+    fail "systemd-analyze verify on the installed unit"
+}
+[ ! -s "$work/verify.log" ] || {
+    cat "$work/verify.log" >&2
+    fail "systemd-analyze verify printed warnings"
+}
+in_root runuser -u voucher-gate -- voucher-gated --config /etc/voucher-gate/voucher-gate.toml --check-config \
+    >"$work/check.log" 2>&1 || {
+    cat "$work/check.log" >&2
+    fail "voucher-gated --check-config on the packaged config"
+}
+say "systemd-analyze verify clean; --check-config as the service user: $(tail -1 "$work/check.log")"
+
+# The programs find the packaged models (no source tree in this root): scan must not lose its plate reader.
+{ printf 'P5\n64 32\n255\n' && head -c 2048 /dev/zero; } >"$root/tmp/blank.pgm"
+in_root voucher-gate scan /tmp/blank.pgm >"$work/scan.log" 2>&1 || {
+    cat "$work/scan.log" >&2
+    fail "voucher-gate scan"
+}
+! grep -q "plate reader unavailable" "$work/scan.log" || {
+    cat "$work/scan.log" >&2
+    fail "the installed voucher-gate does not find the packaged models"
+}
+
+in_root runuser -u voucher-gate -- voucher-gate init >"$work/init.log" 2>&1 || {
+    cat "$work/init.log" >&2
+    fail "voucher-gate init as the service user"
+}
+expect_mode /var/lib/voucher-gate/voucher.keys "640 voucher-gate voucher-gate"
+expect_mode /var/lib/voucher-gate/audit.key "640 voucher-gate voucher-gate"
+owner=$(in_root stat -c '%U %G' /var/lib/voucher-gate/ledger.db 2>/dev/null) || fail "init made no ledger.db"
+[ "$owner" = "voucher-gate voucher-gate" ] || fail "ledger.db belongs to '$owner'"
+say "models found; init as the service user made ledger.db and the keys (0640 voucher-gate)"
+
+# ---- 5. Re-install, remove, purge --------------------------------------------------------------------------------
+echo "# edited by the installer" >>"$root/etc/voucher-gate/voucher-gate.toml"
+in_root dpkg -i "/tmp/$(basename "$deb")" >"$work/reinstall.log" 2>&1 || {
+    cat "$work/reinstall.log" >&2
+    fail "re-installing the package"
+}
+grep -q "edited by the installer" "$root/etc/voucher-gate/voucher-gate.toml" || fail "re-install lost the edited config"
+expect_mode /etc/voucher-gate/voucher-gate.toml "640 root voucher-gate"
+in_root apt-get remove -y -q voucher-gate >"$work/remove.log" 2>&1 || {
+    cat "$work/remove.log" >&2
+    fail "apt-get remove"
+}
+[ ! -e "$root/usr/sbin/voucher-gated" ] || fail "remove left /usr/sbin/voucher-gated"
+for f in ledger.db voucher.keys audit.key; do
+    [ -f "$root/var/lib/voucher-gate/$f" ] || fail "remove deleted /var/lib/voucher-gate/$f"
+done
+[ -f "$root/etc/voucher-gate/voucher-gate.toml" ] || fail "remove deleted the config (only purge may)"
+in_root apt-get purge -y -q voucher-gate >"$work/purge.log" 2>&1 || {
+    cat "$work/purge.log" >&2
+    fail "apt-get purge"
+}
+for f in ledger.db voucher.keys audit.key; do
+    [ -f "$root/var/lib/voucher-gate/$f" ] || fail "purge deleted /var/lib/voucher-gate/$f"
+done
+[ ! -e "$root/etc/voucher-gate/voucher-gate.toml" ] || fail "purge left the config"
+grep -q "/var/lib/voucher-gate" "$work/purge.log" || fail "purge did not say what it keeps"
+say "re-install kept the edited conffile; remove and purge kept the ledger and keys; purge said so"
+say "PASS $(basename "$deb")"
