@@ -97,7 +97,7 @@ Check checkDigits(const std::vector<std::string>& chars, std::size_t from, std::
 
 Check checkIssuer(const std::vector<std::string>& chars, const Issuer& issuer, bool police, const PlateRules& rules) {
     const std::string& letter = chars[1];
-    if (rules.issuerLetters) {
+    if (rules.issuer_letters) {
         if (letter == "O" || issuer.letters.find(letter[0]) != std::string_view::npos) return {};
         return std::unexpected(
             fmt::format("{} has no issuing authority '{}' (its letters are {}, and O for the "
@@ -177,7 +177,7 @@ std::expected<PlateKind, std::string> checkPlateText(std::string_view plate, con
     const std::size_t n = chars.size();
     if (n == 0) return std::unexpected("it is empty");
     if (chars[0] == "使") {
-        if (!rules.acceptSpecial) return std::unexpected("special plates (学 警 挂 港 澳 领 使) are not accepted");
+        if (!rules.accept_special) return std::unexpected("special plates (学 警 挂 港 澳 领 使) are not accepted");
         if (n != 7) return std::unexpected(fmt::format("an embassy plate is 使 and six digits, this one has {}", n));
         if (auto c = checkDigits(chars, 1, 7, "an embassy plate is 使 and six digits"); !c) {
             return std::unexpected(c.error());
@@ -211,7 +211,7 @@ std::expected<PlateKind, std::string> checkPlateText(std::string_view plate, con
             return PlateKind::Standard;
         }
         const PlateKind kind = special->second;
-        if (!rules.acceptSpecial) return std::unexpected("special plates (学 警 挂 港 澳 领 使) are not accepted");
+        if (!rules.accept_special) return std::unexpected("special plates (学 警 挂 港 澳 领 使) are not accepted");
         if (kind == PlateKind::HongKong || kind == PlateKind::Macau) {
             if (chars[0] != "粤" || chars[1] != "Z") {
                 return std::unexpected(fmt::format("a plate ending in {} starts with 粤Z", chars[6]));

@@ -51,9 +51,9 @@ inline constexpr std::string_view kSerialLetters = "ABCDEFGHJKLMNPQRSTUVWXYZ";
 struct PlateRules {
     // Restrict the letter after the province to that province's issuing authorities (plus O). Off: any letter
     // but I, and O only on police plates.
-    bool issuerLetters = true;
+    bool issuer_letters = true;
     // Accept the special plates (学 警 挂 港 澳 领 使).
-    bool acceptSpecial = true;
+    bool accept_special = true;
 };
 
 // Whether `plate` (canonical: upper-case ASCII, no separators) is a plate, and as what. The error is one sentence

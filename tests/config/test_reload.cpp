@@ -72,6 +72,8 @@ std::string otherValue(const KeyDoc& k, std::string current) {
             return "\"rtsp://cam/2\"";
         case KeyType::Roi:
             return "[1, 2, 30, 40]";
+        case KeyType::Pattern:
+            return "'^[0-9]+$'";
         case KeyType::Table:
             break;
     }

@@ -43,10 +43,10 @@ TEST(PlateText, NamesTheRuleAPhraseBreaks) {
 }
 
 TEST(PlateText, RulesCanBeLoosened) {
-    const PlateRules loose{.issuerLetters = false, .acceptSpecial = true};
+    const PlateRules loose{.issuer_letters = false, .accept_special = true};
     EXPECT_TRUE(checkPlateText("琼F12345", loose));
     EXPECT_FALSE(checkPlateText("沪O12345", loose)) << "O is the police's letter";
-    const PlateRules plain{.issuerLetters = true, .acceptSpecial = false};
+    const PlateRules plain{.issuer_letters = true, .accept_special = false};
     EXPECT_EQ(whyNot("沪A1234学", plain), "special plates (学 警 挂 港 澳 领 使) are not accepted");
 }
 

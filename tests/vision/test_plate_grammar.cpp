@@ -210,9 +210,9 @@ TEST(PlateGrammar, AcceptsExactlyWhatTheSharedTextGrammarAccepts) {
     // gate would refuse to register a plate its camera reads, or the other way round.
     const auto cs = testCharset(true);
     for (const bool issuer : {true, false}) {
-        const GrammarOptions options{.issuerLetters = issuer, .acceptSpecial = true, .beamWidth = 12};
+        const GrammarOptions options{.issuer_letters = issuer, .accept_special = true, .beam_width = 12};
         const PlateGrammar g(cs, 0, options);
-        const plate::PlateRules rules{.issuerLetters = issuer, .acceptSpecial = true};
+        const plate::PlateRules rules{.issuer_letters = issuer, .accept_special = true};
         for (const char* text : {"沪A12345", "沪AD12345", "沪A12345F", "沪A1234学", "沪O1234警", "粤Z1234港",
                                  "使123456", "琼F12345", "沪O12345", "沪A1O345", "沪AABC45", "沪A1234", "粤A1234港",
                                  "沪AD1234A", "冀Z12345", "沪I12345", "A12345", "沪A123456"}) {
