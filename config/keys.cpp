@@ -72,6 +72,12 @@ constexpr std::array kKeys{
     KeyDoc{"http.listen", R"("127.0.0.1:8080")", Listen, "host:port, port 1..65535", kRestart,
            "Address of the pages, /healthz and /metrics."},
 
+    KeyDoc{"log.plates", "false", Boolean, "", kLive,
+           "Whether the daemon's journal DECISION lines carry plates (the plate, the first use's plate, plates in "
+           "the message). Off, they name the visit, voucher and reason only: the journal is kept apart from the "
+           "ledger, where the retention purge (database.retention_days) cannot reach it. Applies to the next "
+           "decision after a reload."},
+
     KeyDoc{"control.socket", R"("/run/voucher-gate/control.sock")", Path, "", kRestart,
            "Local socket for the guard's commands (created by the daemon, group-restricted)."},
 

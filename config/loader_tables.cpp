@@ -1,5 +1,5 @@
 // The tables of voucher-gate.toml read into Settings: no unknown top-level table, then [site], [vouchers],
-// [stay], [database], [audit], [http], [control], the [lanes] defaults and each [[lane]] with its relay,
+// [stay], [database], [audit], [http], [log], [control], the [lanes] defaults and each [[lane]] with its relay,
 // presence and announcer tables, and the checks that span keys (relay.max_hold, unique lane names, a presence
 // input for unread_plate = "presence").
 #include <algorithm>
@@ -160,8 +160,8 @@ std::vector<LaneSettings> readLanes(const Ctx& ctx, const toml::table& root, con
 }
 
 Settings parseSettings(const Ctx& ctx, const toml::table& root) {
-    const std::vector<std::string> sections = {"site", "vouchers", "stay",  "database", "audit",
-                                               "http", "control",  "lanes", "lane"};
+    const std::vector<std::string> sections = {"site", "vouchers", "stay",    "database", "audit",
+                                               "http", "log",      "control", "lanes",    "lane"};
     for (auto&& [key, value] : root) {
         const std::string_view k = key.str();
         if (std::ranges::find(sections, k) != sections.end()) continue;
@@ -212,6 +212,7 @@ Settings parseSettings(const Ctx& ctx, const toml::table& root) {
     }
     out.audit.key_file = topSection(ctx, root, "audit").get("key_file", asPath);
     out.http.listen = topSection(ctx, root, "http").get("listen", asListen);
+    out.log.plates = topSection(ctx, root, "log").get("plates", asBool);
     out.control.socket = topSection(ctx, root, "control").get("socket", asPath);
     out.lanes = readLaneLevel(topSection(ctx, root, "lanes"), nullptr);
     out.lane = readLanes(ctx, root, out.lanes);

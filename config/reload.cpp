@@ -107,6 +107,8 @@ Fields makeFields() {
         "http.listen", [](auto& x) -> auto& { return x.http.listen; }));
     s.push_back(field<Settings>(
         "control.socket", [](auto& x) -> auto& { return x.control.socket; }));
+    s.push_back(field<Settings>(
+        "log.plates", [](auto& x) -> auto& { return x.log.plates; }));
 
     laneLevel(
         f, "lanes.pair_window", [](auto& x) -> auto& { return x.pair_window; });

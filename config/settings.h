@@ -76,6 +76,11 @@ struct HttpSettings {
     bool operator==(const HttpSettings&) const = default;
 };
 
+struct LogSettings {
+    bool plates = false;  // plates in the journal's DECISION lines
+    bool operator==(const LogSettings&) const = default;
+};
+
 struct ControlSettings {
     std::filesystem::path socket;
     bool operator==(const ControlSettings&) const = default;
@@ -162,6 +167,7 @@ struct Settings {
     DatabaseSettings database;
     AuditSettings audit;
     HttpSettings http;
+    LogSettings log;
     ControlSettings control;
     LaneDefaults lanes;
     std::vector<LaneSettings> lane;  // in file order; may be empty (the daemon requires at least one)

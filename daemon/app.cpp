@@ -86,6 +86,7 @@ LaneOptions laneOptionsFor(const config::Settings& s, const config::LaneSettings
     o.pulse = ls.relay.pulse;
     o.dry_run = ls.dry_run;
     o.tailgate_gap = ls.tailgate_gap;
+    o.log_plates = s.log.plates;
     return o;
 }
 
@@ -100,6 +101,7 @@ App::App(std::filesystem::path config_path, config::Settings settings, AppServic
       clock_(services.clock),
       frame_clock_(services.frame_clock),
       notifier_(services.notifier),
+      model_dir_(std::move(services.model_dir)),
       zone_(zoneOrThrow(settings_.site.timezone)) {
     setupLogging();
     ledger_ = openLedger();
@@ -119,10 +121,14 @@ App::~App() {
 }
 
 std::unique_ptr<gate::Ledger> App::openLedger() const {
+    // Never create a ledger here: a new, empty one would have forgotten every used voucher.
+    if (auto there = gate::checkLedgerInitialised(settings_.database.path); !there) {
+        throw NotInitialisedError(there.error().message);
+    }
     auto keys = gate::KeyRing::load(settings_.vouchers.key_file);
-    if (!keys) throw std::runtime_error(keys.error() + " (run `voucher-gate init` first)");
+    if (!keys) throw NotInitialisedError(keys.error() + " (run `voucher-gate init` first)");
     auto audit_key = gate::AuditKey::load(settings_.audit.key_file);
-    if (!audit_key) throw std::runtime_error(audit_key.error() + " (run `voucher-gate init` first)");
+    if (!audit_key) throw NotInitialisedError(audit_key.error() + " (run `voucher-gate init` first)");
     gate::LedgerOptions lo;
     lo.path = settings_.database.path;
     lo.busy_timeout = settings_.database.busy_timeout;
@@ -193,8 +199,17 @@ void App::setupLane(const config::LaneSettings& ls) {
         std::optional<cv::Rect> roi;
         if (plates && ls.roi) roi = cv::Rect((*ls.roi)[0], (*ls.roi)[1], (*ls.roi)[2], (*ls.roi)[3]);
         fo.read_qr = qr;
-        unit->cameras.push_back(std::make_unique<CameraFeed>(fo, frame_clock_, metrics_, post, event,
-                                                             plates ? makePlateSeer(ls.name, roi) : nullptr));
+        fo.read_plates = plates;
+        std::unique_ptr<PlateSeer> seer;
+        if (plates) {
+            auto seer_made = makePlateSeer(ls.name, roi, model_dir_);
+            if (seer_made) {
+                seer = std::move(*seer_made);
+            } else {
+                fo.plate_reader_error = seer_made.error();
+            }
+        }
+        unit->cameras.push_back(std::make_unique<CameraFeed>(fo, frame_clock_, metrics_, post, event, std::move(seer)));
     };
     if (ls.card_camera.empty() || ls.card_camera == ls.plate_camera) {
         feed("plate+card", ls.plate_camera, true, true);
@@ -288,12 +303,13 @@ void App::sweep() {
         return;
     }
     for (const auto& v : *swept) {
-        spdlog::warn("OVERSTAY_STARTED {}", dumpJson({{"visit", v.id},
-                                                      {"plate", v.plate},
-                                                      {"unit", v.unit},
-                                                      {"serial", v.serial},
-                                                      {"entered_at", zone_.isoLocal(v.entered_at)},
-                                                      {"deadline", zone_.isoLocal(v.deadline)}}));
+        nlohmann::json line{{"visit", v.id},
+                            {"unit", v.unit},
+                            {"serial", v.serial},
+                            {"entered_at", zone_.isoLocal(v.entered_at)},
+                            {"deadline", zone_.isoLocal(v.deadline)}};
+        if (settings_.log.plates) line["plate"] = v.plate;  // log.plates: the journal keeps no plates by default
+        spdlog::warn("OVERSTAY_STARTED {}", dumpJson(line));
     }
     metrics_.countOverstays(swept->size());
     gate::VisitFilter inside;

@@ -31,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +53,13 @@
 
 namespace vg::daemon {
 
+// A start-up failure that restarting cannot cure: no ledger made by `voucher-gate init` at database.path (missing,
+// empty, never initialised), or no keys. main() exits with kExitNotInitialised, which the unit does not restart.
+struct NotInitialisedError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+inline constexpr int kExitNotInitialised = 78;  // EX_CONFIG (sysexits.h); RestartPreventExitStatus= in the unit
+
 // What the daemon needs beyond the loader's checks: at least one lane and relay drivers this build has.
 // Returns "" when the settings are usable, otherwise the problem naming the key.
 std::string checkDaemonSettings(const config::Settings& s);
@@ -64,6 +72,7 @@ struct AppServices {
     gate::Clock& clock;               // decisions, records, the status page
     vision::FrameClock& frame_clock;  // frames, lane heartbeats, stop()'s deadline (steady)
     Notifier& notifier;
+    std::filesystem::path model_dir = {};  // the plate models; empty = where the build or installation put them
 };
 
 class App {
@@ -142,6 +151,7 @@ class App {
     gate::Clock& clock_;
     vision::FrameClock& frame_clock_;
     Notifier& notifier_;
+    std::filesystem::path model_dir_;
     Metrics metrics_;
     gate::SiteZone zone_;
     std::unique_ptr<gate::Ledger> ledger_;  // the main thread's connection: sweep, events, health

@@ -3,6 +3,9 @@
 // (/healthz, /metrics with the cameras' gauges).
 #include <fmt/format.h>
 
+#include <cctype>
+#include <string_view>
+
 #include "daemon/app.h"
 #include "daemon/logging.h"
 
@@ -55,6 +58,7 @@ std::vector<CameraGauge> App::cameraGauges() const {
 nlohmann::json App::health(bool& healthy) {
     healthy = true;
     nlohmann::json lanes = nlohmann::json::array();
+    nlohmann::json problems = nlohmann::json::array();  // what makes the box degraded, each naming its lane
     for (const auto& unit : lanes_) {
         const auto s = statusOf(*unit);
         nlohmann::json cams = nlohmann::json::array();
@@ -62,6 +66,16 @@ nlohmann::json App::health(bool& healthy) {
             const auto st = c->stats();
             const bool ok = st.state == vision::WorkerState::Running || st.state == vision::WorkerState::Ended;
             healthy = healthy && ok;
+            if (!ok) {
+                std::string problem = "CAMERA_";
+                for (const char ch : std::string_view(vision::toString(st.state))) {
+                    problem += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+                }
+                problems.push_back({{"lane", unit->settings.name},
+                                    {"camera", c->options().role},
+                                    {"problem", problem},
+                                    {"error", st.last_error}});
+            }
             nlohmann::json readers = nlohmann::json::object();
             for (const auto& r : st.consumers)
                 readers[r.name] = {{"frames_processed", r.frames_processed}, {"frames_dropped", r.frames_dropped}};
@@ -73,10 +87,23 @@ nlohmann::json App::health(bool& healthy) {
                                     ? nlohmann::json(std::chrono::duration<double>(*st.last_frame_age).count())
                                     : nlohmann::json(nullptr);
             if (!st.last_error.empty()) cj["last_error"] = st.last_error;
+            if (c->options().read_plates) {
+                cj["plate_reader"] = c->plateReaderUnavailable() ? "unavailable" : "ok";
+            }
+            if (c->plateReaderUnavailable()) {
+                // Every plate reads as unread: cards wait for the guard, registered cars are not recognised.
+                healthy = false;
+                problems.push_back({{"lane", unit->settings.name},
+                                    {"camera", c->options().role},
+                                    {"problem", "PLATE_READER_UNAVAILABLE"},
+                                    {"error", c->options().plate_reader_error}});
+            }
             cams.push_back(cj);
         }
         const bool lane_stalled = stalled(*unit);  // inside a relay or ledger call for too long (LANE_STALLED)
         healthy = healthy && s.relay_state != "faulted" && !lane_stalled;
+        if (s.relay_state == "faulted") problems.push_back({{"lane", s.name}, {"problem", "RELAY_FAULT"}});
+        if (lane_stalled) problems.push_back({{"lane", s.name}, {"problem", "LANE_STALLED"}});
         nlohmann::json lj{{"name", s.name},         {"direction", s.direction},
                           {"state", s.state},       {"relay", {{"driver", s.relay_driver}, {"state", s.relay_state}}},
                           {"cameras", cams},        {"dry_run", s.dry_run},
@@ -94,11 +121,11 @@ nlohmann::json App::health(bool& healthy) {
     // then.
     const bool clock_sane = clock_.now() > gate::TimePoint{std::chrono::sys_days{std::chrono::year{2025} / 1 / 1}};
     healthy = healthy && ledger_writable && clock_sane && !stopping_;
-    return {{"status", healthy ? "ok" : "degraded"},
-            {"lanes", lanes},
-            {"ledger_writable", ledger_writable},
-            {"clock_sane", clock_sane},
-            {"now", zone_.isoLocal(clock_.now())}};
+    if (!ledger_writable) problems.push_back({{"problem", "LEDGER_NOT_WRITABLE"}});
+    if (!clock_sane) problems.push_back({{"problem", "CLOCK_NOT_SANE"}});
+    if (stopping_) problems.push_back({{"problem", "STOPPING"}});
+    return {{"status", healthy ? "ok" : "degraded"}, {"problems", problems},     {"lanes", lanes},
+            {"ledger_writable", ledger_writable},    {"clock_sane", clock_sane}, {"now", zone_.isoLocal(clock_.now())}};
 }
 
 HttpReply App::http(const std::string& target) {

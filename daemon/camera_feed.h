@@ -8,6 +8,8 @@
 #pragma once
 
 #include <atomic>
+#include <expected>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,9 +31,12 @@ class PlateSeer {
     virtual std::vector<LaneObservation> read(const cv::Mat& image, gate::TimePoint frame_time) = 0;
 };
 
-// The plate reader of one plate camera, or nullptr (logged as PLATE_READER_UNAVAILABLE) when the model
-// cannot be loaded. `roi` (the lane's, in the camera's pixels) restricts the plate search only.
-std::unique_ptr<PlateSeer> makePlateSeer(const std::string& lane, std::optional<cv::Rect> roi = std::nullopt);
+// The plate reader of one plate camera, or why there is none (logged as PLATE_READER_UNAVAILABLE) when the model
+// cannot be loaded. `roi` (the lane's, in the camera's pixels) restricts the plate search only. `model_dir`: the
+// directory holding plate_reader.* and plate_detector.*; empty = where the build or the installation put them.
+std::expected<std::unique_ptr<PlateSeer>, std::string> makePlateSeer(const std::string& lane,
+                                                                     std::optional<cv::Rect> roi = std::nullopt,
+                                                                     const std::filesystem::path& model_dir = {});
 
 struct CameraFeedOptions {
     std::string lane;
@@ -40,6 +45,8 @@ struct CameraFeedOptions {
     vision::SourceOptions source_options;
     vision::WorkerOptions worker_options;
     bool read_qr = true;
+    bool read_plates = false;        // a plate camera of its lane
+    std::string plate_reader_error;  // read_plates, but the plate reader could not be loaded: why
 };
 
 class CameraFeed {
@@ -54,6 +61,8 @@ class CameraFeed {
     void stop();
     vision::WorkerStats stats() const { return worker_->stats(); }
     const CameraFeedOptions& options() const { return options_; }
+    // A plate camera without its plate reader: its lane reads every plate as unread (/healthz: degraded).
+    bool plateReaderUnavailable() const { return options_.read_plates && !plates_; }
 
   private:
     void announceStreaming(const vision::Frame& frame);

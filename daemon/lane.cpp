@@ -132,8 +132,11 @@ void Lane::onPlateFrame(const LaneObservation& o) {
 void Lane::onPlateRead(const LaneObservation& o, TimePoint now) {
     if (!last_read_frame_ || o.frame_time > *last_read_frame_) last_read_frame_ = o.frame_time;
     last_read_at_ = now;
-    spdlog::debug("PLATE_READ {}",
-                  dumpJson(nlohmann::json{{"lane", options_.name}, {"text", o.text}, {"confidence", o.confidence}}));
+    if (spdlog::should_log(spdlog::level::debug)) {
+        nlohmann::json read{{"lane", options_.name}, {"confidence", o.confidence}};
+        if (options_.log_plates) read["text"] = o.text;
+        spdlog::debug("PLATE_READ {}", dumpJson(read));
+    }
     // A read that differs from the current leader in more than two characters is another car: a new vote, so
     // that the reads of the car before (even unconfident ones) cannot outvote it.
     if (const auto leader = voter_.leader(); leader && differentCar(leader->text, o.text)) voter_.reset();
@@ -387,6 +390,15 @@ void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint 
     loop_window_.reset();  // a decided car is its own pass; if it opens, its pulse starts a new window
     auto line = gate::decisionJson(d, zone_);
     if (options_.dry_run) line["dry_run"] = true;
+    if (!options_.log_plates) {
+        // The journal is out of the retention purge's reach: the line names the visit and the reason, no plate.
+        line.erase("plate");
+        line.erase("first_used_plate");
+        if (const auto m = line.find("message"); m != line.end() && m->is_string()) {
+            *m = redactPlates(m->get<std::string>(),
+                              {d.plate, d.first_used_plate, obs.plate ? obs.plate->text : std::string{}});
+        }
+    }
     if (d.admit || isHold(d.reason)) {
         spdlog::info("DECISION {}", dumpJson(line));
     } else {

@@ -40,8 +40,9 @@ struct LaneOptions {
     Duration repeat_window{std::chrono::seconds(60)};
     Duration plate_timeout{std::chrono::seconds(8)};
     Duration pulse{500};
-    bool dry_run = false;  // decide and log, never energise, write nothing to the ledger
-    int vote_frames = 3;   // plate reads that must agree before a plate is declared
+    bool dry_run = false;     // decide and log, never energise, write nothing to the ledger
+    bool log_plates = false;  // log.plates: plates in the journal's DECISION and PLATE_READ lines
+    int vote_frames = 3;      // plate reads that must agree before a plate is declared
     // Frames looked at for this long without a plate read: the car has gone, the next read starts a new vote.
     Duration pass_gap{2000};
     // Loop detector (a lane with a presence input): a vehicle that reaches the loop within this long after the

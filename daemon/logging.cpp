@@ -6,13 +6,71 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <string_view>
 
 namespace vg::daemon {
 
 std::string dumpJson(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+namespace {
+
+constexpr std::string_view kPlateMark = "<plate>";
+
+// The length of the UTF-8 sequence starting with `lead`; 0 for ASCII and stray continuation bytes.
+std::size_t sequenceLength(unsigned char lead) {
+    if (lead >= 0xF0 && lead <= 0xF7) return 4;
+    if (lead >= 0xE0) return 3;
+    if (lead >= 0xC0) return 2;
+    return 0;
+}
+
+bool plateSerialChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+}  // namespace
+
+std::string redactPlates(std::string text, const std::vector<std::string>& known) {
+    std::vector<std::string> plates;
+    for (const auto& p : known) {
+        if (!p.empty()) plates.push_back(p);
+    }
+    // Longest first: a plate that contains another is replaced whole.
+    std::sort(plates.begin(), plates.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    for (const auto& p : plates) {
+        for (auto at = text.find(p); at != std::string::npos; at = text.find(p, at + kPlateMark.size())) {
+            text.replace(at, p.size(), kPlateMark);
+        }
+    }
+    static const std::vector<std::string_view> kSuffixes = {"学", "警", "挂", "港", "澳", "领"};
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t lead = sequenceLength(static_cast<unsigned char>(text[i]));
+        if (lead > 0 && i + lead <= text.size()) {
+            std::size_t end = i + lead;
+            while (end < text.size() && plateSerialChar(text[end])) ++end;
+            if (end - (i + lead) >= 5) {
+                for (const auto suffix : kSuffixes) {
+                    if (std::string_view(text).substr(end, suffix.size()) == suffix) {
+                        end += suffix.size();
+                        break;
+                    }
+                }
+                out += kPlateMark;
+                i = end;
+                continue;
+            }
+            out.append(text, i, lead);
+            i += lead;
+            continue;
+        }
+        out += text[i++];
+    }
+    return out;
 }
 
 namespace {

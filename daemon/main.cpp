@@ -1,6 +1,7 @@
 // voucher-gated: parses the command line, loads the config, runs the App. Exit codes: 0 clean stop or a valid
 // config (--check-config); 1 start-up failure, or a stop that could not release every output; 2 bad command line or
-// invalid config.
+// invalid config; 78 no ledger made by `voucher-gate init` (or no keys) where the config says: the unit does not
+// restart on it (RestartPreventExitStatus=).
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -19,7 +20,8 @@ constexpr std::string_view kUsage =
     "usage: voucher-gated --config FILE [--check-config]\n"
     "  --config FILE    the voucher-gate TOML file (default /etc/voucher-gate/voucher-gate.toml)\n"
     "  --check-config   validate the file (syntax, keys, ranges, lanes, drivers) without opening devices or\n"
-    "                   the database, then exit: 0 valid, 2 invalid\n";
+    "                   the database, then exit: 0 valid, 2 invalid\n"
+    "environment: VOUCHER_GATE_MODEL_DIR=DIR  the plate models (plate_reader.*, plate_detector.*) in DIR\n";
 
 }  // namespace
 
@@ -60,7 +62,10 @@ int main(int argc, char** argv) {
         vg::gate::SystemClock clock;
         vg::vision::SystemFrameClock frame_clock;
         vg::daemon::SystemdNotifier notifier;
-        vg::daemon::App app(config_path, std::move(*settings), {clock, frame_clock, notifier});
+        // VOUCHER_GATE_MODEL_DIR: the plate models somewhere else than where the build or installation put them.
+        const char* model_dir = std::getenv("VOUCHER_GATE_MODEL_DIR");
+        vg::daemon::App app(config_path, std::move(*settings),
+                            {clock, frame_clock, notifier, model_dir != nullptr ? model_dir : ""});
         const int rc = app.run();
         if (app.abandonedLanes()) {
             // A lane's thread is still inside a driver call: end here, without destructors that would pull its
@@ -71,6 +76,9 @@ int main(int argc, char** argv) {
             std::_Exit(rc);
         }
         return rc;
+    } catch (const vg::daemon::NotInitialisedError& e) {
+        std::fprintf(stderr, "voucher-gated: cannot start: %s\n", e.what());
+        return vg::daemon::kExitNotInitialised;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "voucher-gated: cannot start: %s\n", e.what());
         return 1;

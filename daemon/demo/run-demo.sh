@@ -36,6 +36,8 @@ spool_path = "$work/spool.jsonl"
 key_file = "$work/audit.key"
 [http]
 listen = "127.0.0.1:$port"
+[log]
+plates = true  # the demo shows each decision's plate (off by default: the journal keeps no plates)
 [control]
 socket = "$work/control.sock"
 [stay]

@@ -59,6 +59,8 @@ TEST(ConfigLoader, EmptyFileGivesTheDocumentedDefaultsAndNoLanes) {
     EXPECT_EQ(s.database.spool_path, "/var/lib/voucher-gate/spool.jsonl");
     EXPECT_EQ(s.audit.key_file, "/var/lib/voucher-gate/audit.key");
     EXPECT_EQ(s.http.listen, "127.0.0.1:8080");
+    EXPECT_FALSE(s.log.plates);
+    EXPECT_TRUE(ok("[log]\nplates = true\n").log.plates);
     EXPECT_EQ(s.control.socket, "/run/voucher-gate/control.sock");
     EXPECT_EQ(s.lanes.pair_window, 60s);
     EXPECT_EQ(s.lanes.repeat_window, 60s);
@@ -437,6 +439,9 @@ TEST(ConfigLoader, RestartRequiredChangesNamesEveryRestartKey) {
                 break;
             case KeyType::Choice:
                 value = "\"hold\"";
+                break;
+            case KeyType::Boolean:
+                value = "true";  // every boolean defaults to false
                 break;
             default:
                 FAIL() << "no test value for " << key;

@@ -568,6 +568,7 @@ TEST(DaemonIntegration, NotifiesSystemdPetsTheWatchdogAndServesHealthAndMetrics)
               std::string::npos)
         << metrics.second;
     EXPECT_TRUE(h["lanes"][0]["cameras"][0]["readers"].contains("qr")) << health.second;
+    EXPECT_EQ(h["lanes"][0]["cameras"][0]["plate_reader"], "ok") << health.second;
     EXPECT_NE(metrics.second.find("# TYPE vg_decisions_total counter"), std::string::npos);
     EXPECT_EQ(httpGet(s.port, "/nothing").first, 404);
 
@@ -589,6 +590,80 @@ TEST(DaemonIntegration, CheckConfigValidatesWithoutOpeningTheDatabase) {
     auto bad = run(fmt::format("{} --config {} --check-config", VG_DAEMON_BIN, quote(s.config().string())));
     EXPECT_EQ(bad.rc, 2);
     EXPECT_NE(bad.out.find("bogus"), std::string::npos) << bad.out;
+}
+
+// Issue 16: the daemon never creates a ledger. A missing, empty or never-initialised database.path is a start-up
+// error naming the path and `voucher-gate init`, with the exit code the unit does not restart on (78), and the file
+// is left as it was. The CLI refuses the same files with the same words.
+TEST(DaemonIntegration, RefusesToStartWithoutALedgerMadeByInitAndCreatesNothing) {
+    Site s("noledger");
+    s.lanes = {{"entry-1"}};
+    s.writeConfig();
+    ASSERT_EQ(s.cli("init").rc, 0);  // keys and a ledger; the ledger is then taken away
+    const fs::path db = s.dir / "ledger.db";
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+    const bool spool_before = fs::exists(s.dir / "spool.jsonl");
+    // `timeout`: a daemon that starts anyway would run until killed (124), failing the test instead of hanging it.
+    auto start = [&] {
+        return run(fmt::format("timeout 20 {} --config {}", VG_DAEMON_BIN, quote(s.config().string())));
+    };
+    auto expectRefused = [&](const std::string& what) {
+        const auto r = start();
+        EXPECT_EQ(r.rc, 78) << what << ": " << r.out;
+        EXPECT_NE(r.out.find(db.string()), std::string::npos) << what << ": " << r.out;
+        EXPECT_NE(r.out.find("voucher-gate init"), std::string::npos) << what << ": " << r.out;
+        const auto cli = s.cli("household list");
+        EXPECT_EQ(cli.rc, 1) << what << ": " << cli.out;
+        EXPECT_NE(cli.out.find(db.string()), std::string::npos) << what << ": " << cli.out;
+        EXPECT_NE(cli.out.find("voucher-gate init"), std::string::npos) << what << ": " << cli.out;
+        EXPECT_FALSE(fs::exists(db.string() + "-wal")) << what;
+        EXPECT_EQ(fs::exists(s.dir / "spool.jsonl"), spool_before) << what;
+    };
+
+    expectRefused("missing");
+    EXPECT_FALSE(fs::exists(db));
+
+    std::ofstream(db).close();  // 0 bytes: e.g. a file left by a failed copy
+    expectRefused("empty");
+    EXPECT_EQ(fs::file_size(db), 0u);
+
+    fs::remove(db);
+    {
+        SQLite::Database other(db.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        other.exec("CREATE TABLE notes(x TEXT); INSERT INTO notes VALUES('not a ledger')");
+    }
+    const auto before = fs::file_size(db);
+    const auto mtime = fs::last_write_time(db);
+    expectRefused("never initialised");
+    EXPECT_EQ(fs::file_size(db), before);
+    EXPECT_EQ(fs::last_write_time(db), mtime);
+    SQLite::Database check(db.string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(check.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'meta'").getInt(), 0);
+}
+
+// Issue 16: a lane whose plate reader cannot be loaded reads every plate as unread; /healthz says so (503,
+// "degraded", naming the lane and the camera) instead of "ok".
+TEST(DaemonIntegration, HealthIsDegradedNamingTheLaneWhosePlateReaderIsUnavailable) {
+    Site s("nomodel");
+    s.lanes = {{"entry-1"}};
+    (void)s.issue(1);
+    s.makeClip("entry-1", "frames=20\n");
+    s.env = {{"VOUCHER_GATE_MODEL_DIR", (s.dir / "no-models").string()}};
+    s.startDaemon();
+    ASSERT_FALSE(events(s.log(), "PLATE_READER_UNAVAILABLE").empty()) << s.logText();
+    const auto health = httpGet(s.port, "/healthz");
+    EXPECT_EQ(health.first, 503) << health.second;
+    const auto h = Json::parse(health.second);
+    EXPECT_EQ(h["status"], "degraded") << health.second;
+    ASSERT_TRUE(h["problems"].is_array()) << health.second;
+    bool named = false;
+    for (const auto& p : h["problems"]) {
+        named = named || (p["problem"] == "PLATE_READER_UNAVAILABLE" && p["lane"] == "entry-1" &&
+                          p["camera"] == "plate+card" && !p["error"].get<std::string>().empty());
+    }
+    EXPECT_TRUE(named) << health.second;
+    EXPECT_EQ(h["lanes"][0]["cameras"][0]["plate_reader"], "unavailable") << health.second;
+    EXPECT_EQ(s.stopDaemon(), 0);
 }
 
 }  // namespace

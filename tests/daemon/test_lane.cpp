@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "daemon/lane.h"
@@ -677,6 +679,83 @@ TEST_F(LaneTest, ReloadedPlateTimeoutAppliesToTheNextCard) {
     card(kToken);
     wait(2100ms);
     EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::HoldPlateUnread});
+}
+
+// The journal lines the lane writes while it lives: spdlog's default logger replaced by one writing "EVENT {json}"
+// lines to a string, at debug level (PLATE_READ too).
+class JournalCapture {
+  public:
+    JournalCapture() : previous_(spdlog::default_logger()) {
+        auto logger = std::make_shared<spdlog::logger>("lane-test-journal",
+                                                       std::make_shared<spdlog::sinks::ostream_sink_mt>(out_));
+        logger->set_pattern("%v");
+        logger->set_level(spdlog::level::debug);
+        spdlog::set_default_logger(logger);
+    }
+    ~JournalCapture() { spdlog::set_default_logger(previous_); }
+    JournalCapture(const JournalCapture&) = delete;
+    JournalCapture& operator=(const JournalCapture&) = delete;
+    std::string text() const { return out_.str(); }
+    std::vector<std::string> lines(const std::string& event) const {
+        std::vector<std::string> found;
+        std::istringstream in(out_.str());
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind(event + " {", 0) == 0) found.push_back(line.substr(event.size() + 1));
+        }
+        return found;
+    }
+
+  private:
+    std::ostringstream out_;
+    std::shared_ptr<spdlog::logger> previous_;
+};
+
+// Issue 16: the journal is out of the retention purge's reach, so by default its DECISION lines name the visit and
+// the reason but no plate (not the car's, not the first use's), and PLATE_READ lines carry no text; log.plates =
+// true puts them back.
+class LaneJournalTest : public LaneTest {
+  protected:
+    // An admission, then the same card on another car (DENY_VOUCHER_USED names the first use); the two DECISION
+    // lines.
+    std::vector<nlohmann::json> twoDecisions(bool log_plates) {
+        auto o = options();
+        o.log_plates = log_plates;
+        make(o);
+        shown("沪A12345", kToken, 5);
+        wait(2min);
+        shown("沪D77777", kToken, 5);
+        EXPECT_EQ(committedReasons(), (std::vector<Reason>{Reason::AdmitVoucher, Reason::DenyVoucherUsed}));
+        std::vector<nlohmann::json> out;
+        for (const auto& line : journal_.lines("DECISION")) out.push_back(nlohmann::json::parse(line));
+        EXPECT_EQ(out.size(), 2u) << journal_.text();
+        EXPECT_FALSE(journal_.lines("PLATE_READ").empty()) << journal_.text();
+        return out;
+    }
+    JournalCapture journal_;
+};
+
+TEST_F(LaneJournalTest, DecisionLinesNameTheVisitAndReasonButNoPlateByDefault) {
+    const auto d = twoDecisions(false);
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d[0]["reason"], "ADMIT_VOUCHER");
+    EXPECT_EQ(d[0]["visit"], 1);
+    EXPECT_FALSE(d[0].contains("plate")) << d[0];
+    EXPECT_EQ(d[1]["reason"], "DENY_VOUCHER_USED");
+    EXPECT_TRUE(d[1].contains("first_used_at")) << d[1];
+    EXPECT_FALSE(d[1].contains("plate")) << d[1];
+    EXPECT_FALSE(d[1].contains("first_used_plate")) << d[1];
+    // Nowhere in the journal: not in a message, not in a plate read.
+    EXPECT_EQ(journal_.text().find("12345"), std::string::npos) << journal_.text();
+    EXPECT_EQ(journal_.text().find("77777"), std::string::npos) << journal_.text();
+}
+
+TEST_F(LaneJournalTest, LogPlatesPutsThePlatesInTheDecisionLines) {
+    const auto d = twoDecisions(true);
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d[0]["plate"], "沪A12345");
+    EXPECT_EQ(d[1]["plate"], "沪D77777");
+    EXPECT_EQ(d[1]["first_used_plate"], "沪A12345");
+    EXPECT_NE(journal_.lines("PLATE_READ")[0].find("沪A12345"), std::string::npos) << journal_.text();
 }
 
 }  // namespace
