@@ -137,13 +137,16 @@ TEST_F(LaneTest, VoucherCarWithCardIn40FramesIsAdmittedOnceWithOnePulse) {
 }
 
 TEST_F(LaneTest, TheDecisionLineIsTheJsonTheCliPrintsForTheSameDecision) {
-    // The daemon's DECISION line and `voucher-gate enter --json` both render a decision with gate::decisionJson.
+    // The daemon's DECISION line and `voucher-gate enter --json` both render a decision with gate::decisionJson
+    // (with log.plates on; off, the plate fields are left out: LaneJournalTest).
     std::ostringstream log;
     auto previous = spdlog::default_logger();
     auto capture = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
     capture->set_pattern("%v");
     spdlog::set_default_logger(capture);
-    make(options());
+    auto o = options();
+    o.log_plates = true;
+    make(o);
     shown("沪A12345", kToken, 40);
     spdlog::set_default_logger(previous);
     ASSERT_EQ(decider_.committed().size(), 1u);
