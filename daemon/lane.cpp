@@ -311,6 +311,7 @@ gate::Presence Lane::samplePresence() {
 }
 
 void Lane::watchLoop(gate::Presence p, TimePoint now) {
+    loop_sample_ = p;                          // what status() shows, unknown included
     if (p == gate::Presence::Unknown) return;  // a failing input tells nothing about edges
     const bool arrived = p == gate::Presence::Present && loop_ != gate::Presence::Present;
     const bool left = p == gate::Presence::Absent && loop_ == gate::Presence::Present;
@@ -354,8 +355,13 @@ void Lane::expireLoopWindow(TimePoint now) {
 void Lane::openLoopWindow(TimePoint now, std::string tag) {
     if (presence_ == nullptr && !presence_seen_) return;  // no loop detector on this lane
     if (presence_ != nullptr) watchLoop(samplePresence(), now);
-    loop_window_ =
-        LoopWindow{now, std::move(tag), loop_ == gate::Presence::Present ? loop_since_ : std::nullopt, std::nullopt};
+    // The vehicle on the loop is this pulse's first vehicle only if it reached the loop after the previous pulse:
+    // one that was already there is the previous car still passing, and its leaving must not make the next car
+    // (the one this pulse is for) look like a follower.
+    const bool fresh =
+        loop_ == gate::Presence::Present && loop_since_ && (!last_pulse_at_ || *loop_since_ > *last_pulse_at_);
+    loop_window_ = LoopWindow{now, std::move(tag), fresh ? loop_since_ : std::nullopt, std::nullopt};
+    last_pulse_at_ = now;
 }
 
 void Lane::laneEvent(std::string_view code, const nlohmann::json& payload, bool fault) {
@@ -387,7 +393,8 @@ void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoi
 void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint now,
                std::optional<TimePoint> card_frame) {
     last_ = d;
-    loop_window_.reset();  // a decided car is its own pass; if it opens, its pulse starts a new window
+    // The loop window stays open across a refusal: a denied car that follows the admitted one through the open
+    // barrier is exactly the tailgate to catch. An admission's pulse opens a new window (openLoopWindow).
     auto line = gate::decisionJson(d, zone_);
     if (options_.dry_run) line["dry_run"] = true;
     if (!options_.log_plates) {
@@ -573,9 +580,9 @@ LaneStatus Lane::status() const {
     s.last_event = last_event_;
     s.last_event_at = last_event_at_;
     if (presence_ != nullptr || presence_seen_) {
-        s.presence = loop_ == gate::Presence::Present  ? "present"
-                     : loop_ == gate::Presence::Absent ? "absent"
-                                                       : "unknown";
+        s.presence = loop_sample_ == gate::Presence::Present  ? "present"
+                     : loop_sample_ == gate::Presence::Absent ? "absent"
+                                                              : "unknown";
     }
     return s;
 }

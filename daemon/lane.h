@@ -122,8 +122,8 @@ class Lane {
         std::string token;
         gate::TimePoint last_seen{};
     };
-    // The loop detector's window: it opens when the lane pulses the barrier and closes at the next pulse, the next
-    // decision, a hold-open, once the first vehicle has been off the loop for tailgate_gap, or when no vehicle
+    // The loop detector's window: it opens when the lane pulses the barrier and closes at the next pulse, a
+    // hold-open, once the first vehicle has been off the loop for tailgate_gap, or when no vehicle
     // reached the loop within pair_window of the pulse.
     struct LoopWindow {
         gate::TimePoint pulsed_at{};
@@ -180,8 +180,10 @@ class Lane {
     std::optional<ShownCard> shown_card_;
     std::vector<Recent> recent_;
     std::optional<gate::Presence> presence_seen_;
-    gate::Presence loop_ = gate::Presence::Unknown;  // the loop's last known state
-    std::optional<gate::TimePoint> loop_since_;      // when the vehicle now on the loop reached it
+    gate::Presence loop_ = gate::Presence::Unknown;         // the loop's last known state (edges)
+    gate::Presence loop_sample_ = gate::Presence::Unknown;  // its last reading, unknown included (status)
+    std::optional<gate::TimePoint> last_pulse_at_;          // the lane's previous pulse (loop window)
+    std::optional<gate::TimePoint> loop_since_;             // when the vehicle now on the loop reached it
     std::optional<LoopWindow> loop_window_;
     std::string last_event_;
     std::optional<gate::TimePoint> last_event_at_;

@@ -523,6 +523,39 @@ TEST_F(LaneLoopTest, ASecondVehicleThroughOnOnePulseIsTailgateSuspectedWithBothT
     EXPECT_EQ(eventKinds().size(), 1u);
 }
 
+TEST_F(LaneLoopTest, ARefusedCarThatFollowsTheAdmittedOneThroughIsStillATailgate) {
+    admitOnTheLoop();
+    // A second car behind the first shows a forged card while the barrier is still up: refused, no pulse...
+    shown("沪B54321", "VG1:NOTAVALIDTOKENNOTAVALIDTOKENNOTAVALIDTOK", 5);
+    ASSERT_EQ(committedReasons(), (std::vector<Reason>{Reason::AdmitVoucher, Reason::DenyVoucherForged}));
+    ASSERT_EQ(relay_.pulses(), 1);
+    // ...and follows the first one through anyway.
+    loop(relay::Presence::Absent, 1s);
+    loop(relay::Presence::Present, 800ms);
+    EXPECT_EQ(eventKinds(), std::vector<std::string>{"TAILGATE_SUSPECTED"});
+}
+
+TEST_F(LaneLoopTest, TheNextCarsOwnPulseWhileThePreviousCarIsStillOnTheLoopIsNoTailgate) {
+    admitOnTheLoop();
+    // A resident right behind is read and admitted while the first car is still on the loop: its own pulse.
+    decider_.resident_plates.insert("沪C11111");
+    for (int i = 0; i < 5; ++i) {
+        frame();
+        plate("沪C11111");
+    }
+    ASSERT_EQ(relay_.pulses(), 2);
+    loop(relay::Presence::Absent, 1s);      // the first car leaves the loop
+    loop(relay::Presence::Present, 800ms);  // the resident, admitted, rolls on
+    EXPECT_TRUE(eventKinds().empty());
+}
+
+TEST_F(LaneLoopTest, ALoopThatStopsAnsweringShowsUnknownNotItsLastState) {
+    admitOnTheLoop();
+    ASSERT_EQ(lane_->status().presence, "present");
+    loop(relay::Presence::Unknown, 100ms);
+    EXPECT_EQ(lane_->status().presence, "unknown");
+}
+
 TEST_F(LaneLoopTest, AVehicleThatComesAfterTheBarrierHadTimeToCloseIsTheNextCarNotATailgate) {
     admitOnTheLoop();
     loop(relay::Presence::Absent, 1s);
