@@ -88,15 +88,21 @@ void Relay::pollOpened(int polls_left, std::string tag, std::string last_error) 
         if (ec == boost::asio::error::operation_aborted) return;
         auto opened = openedInput();
         if (opened && *opened) return;  // the barrier has opened
-        if (!opened) last_error = opened.error().message;
+        // A read that failed has already held the lane's thread up to the module's timeout: do not poll a module
+        // that stopped answering again and again (20 polls of a 1 s timeout would freeze the lane for 20 s).
+        if (!opened) {
+            last_error = opened.error().message;
+            polls_left = 1;
+        }
         if (polls_left > 1) {
             pollOpened(polls_left - 1, std::move(tag), std::move(last_error));
             return;
         }
-        const RelayError e{
-            std::string(driver()),
-            fmt::format("{} did not report the barrier open within {} ms of pulse {}{}", openedName(),
-                        opened_within_->count(), tag, last_error.empty() ? "" : "; last read failed: " + last_error)};
+        const RelayError e{std::string(driver()),
+                           last_error.empty()
+                               ? fmt::format("{} did not report the barrier open within {} ms of pulse {}",
+                                             openedName(), opened_within_->count(), tag)
+                               : fmt::format("{} could not be read after pulse {}: {}", openedName(), tag, last_error)};
         report("BARRIER_NOT_OPENED", &e);
     });
 }
@@ -139,6 +145,7 @@ RelayResult Relay::release(std::string_view tag) {
 
 void Relay::fault(const RelayError& e, bool asynchronous) {
     state_ = RelayState::Faulted;
+    opened_timer_.cancel();  // a faulted module is not polled for the barrier's read-back
     // Fail closed: whatever went wrong, try to leave the output de-energised.
     (void)set(false, Action::Release, Duration{0}, "fault");
     if (asynchronous && on_event_) on_event_("RELAY_FAULT", &e);
