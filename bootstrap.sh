@@ -10,7 +10,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 
-# Everything the build, the tests and the demo need. Training (vision/training) additionally needs
+# Everything the build, the tests and the demo need (and `cpack -G DEB`: dpkg-dev comes with build-essential, file
+# is listed; the runtime-only tzdata, fonts-noto-cjk and espeak-ng are also the .deb's Depends/Recommends,
+# packaging/CMakeLists.txt). Training (vision/training) additionally needs
 # python3-torch, python3-opencv and fonts, listed in vision/training/README.md; CI never trains.
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
@@ -20,7 +22,7 @@ PACKAGES=(
   libsodium-dev libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgpiod-dev libmodbus-dev libsystemd-dev systemd
   libzxing-dev libhowardhinnant-date-dev tzdata
-  libcairo2-dev fonts-noto-cjk fonts-opendin poppler-utils espeak-ng
+  libcairo2-dev fonts-noto-cjk fonts-opendin poppler-utils espeak-ng file
 )
 
 # The style tools (tools/lint.sh): Debian 12's clang-format and clang-tidy 16 (14 cannot parse C++23's std::expected).
@@ -28,7 +30,7 @@ LINT_PACKAGES=(clang-format clang-tidy-16 python3 git)
 
 # The Debian package and its install check (packaging/test-install.sh): cpack's DEB generator uses dpkg-shlibdeps
 # (dpkg-dev) and file; the check makes a Debian 12 root with debootstrap.
-PACKAGE_PACKAGES=(dpkg-dev file debootstrap)
+PACKAGE_PACKAGES=(dpkg-dev debootstrap)
 
 install_deps() {
   local missing=()
@@ -66,6 +68,8 @@ case "$cmd" in
     ctest --preset "$preset"
     ;;
   package)
+    # The install check mounts and chroots: root only (the other modes use sudo for apt alone).
+    [ "$(id -u)" -eq 0 ] || exec sudo "$0" "$@"
     install_deps "${PACKAGE_PACKAGES[@]}"
     build default
     exec "$here/packaging/test-install.sh" "$here/build/default"
