@@ -22,6 +22,9 @@ constexpr bool kRestart = false;
 constexpr std::array kKeys{
     KeyDoc{"site.name", R"("")", String, "", kLive,
            "The estate's name (UTF-8, e.g. \"春光苑\"), printed on cards and pages."},
+    KeyDoc{"site.phone", R"("")", String, "", kLive,
+           "The management office's phone number (e.g. \"021-62345678\"), printed on cards and the console's pages "
+           "so that a visitor knows whom to call; empty leaves it off."},
     KeyDoc{"site.timezone", R"("Asia/Shanghai")", TimeZone, "", kRestart,
            "Time zone (tz database name) for months, reports and messages; times are stored in UTC."},
     KeyDoc{"site.unit_pattern", R"('^[0-9A-Za-z]{1,6}(-[0-9A-Za-z]{1,6}){0,3}$')", Pattern, "", kLive,
@@ -59,6 +62,9 @@ constexpr std::array kKeys{
            "The SQLite ledger (the CLI's --db overrides it)."},
     KeyDoc{"database.retention_days", "365", Integer, "1..3650", kLive,
            "Days plate data is kept before it is purged; monthly aggregates stay."},
+    KeyDoc{"database.evidence_days", "30", Integer, "1..3650", kLive,
+           "Days the frame each decision was taken on (downscaled) and its plate crop are kept under the state "
+           "directory (evidence/ next to database.path); never longer than database.retention_days."},
     KeyDoc{"database.busy_timeout", R"("2s")", Period, "0s..60s", kRestart,
            "How long a writer waits for another process's lock before failing. Keep it under half of the unit's "
            "WatchdogSec (10 s with the shipped unit): a lane that waits longer counts as stalled (LANE_STALLED), "
@@ -71,6 +77,12 @@ constexpr std::array kKeys{
 
     KeyDoc{"http.listen", R"("127.0.0.1:8080")", Listen, "host:port, port 1..65535", kRestart,
            "Address of the pages, /healthz and /metrics."},
+
+    KeyDoc{"web.listen", R"("127.0.0.1:8081")", Listen, "host:port, port 1..65535", kRestart,
+           "Address of the console (voucher-gate-web; restart that service to apply). Keep it on loopback and put a "
+           "TLS reverse proxy in front to reach it from the estate's LAN (docs/operations.md)."},
+    KeyDoc{"web.session_idle", R"("30m")", Period, "1m..24h", kRestart,
+           "A console session ends after this long unused (restart voucher-gate-web to apply)."},
 
     KeyDoc{"log.plates", "false", Boolean, "", kLive,
            "Whether the daemon's journal DECISION lines carry plates (the plate, the first use's plate, plates in "

@@ -184,6 +184,7 @@ Settings parseSettings(const Ctx& ctx, const toml::table& root) {
     {
         Section s = topSection(ctx, root, "site");
         out.site.name = s.get("name", asString);
+        out.site.phone = s.get("phone", asString);
         out.site.timezone = s.get("timezone", asTimeZone);
         out.site.unit_pattern = s.get("unit_pattern", asPattern);
         out.site.phone_pattern = s.get("phone_pattern", asPattern);
@@ -207,11 +208,17 @@ Settings parseSettings(const Ctx& ctx, const toml::table& root) {
         Section s = topSection(ctx, root, "database");
         out.database.path = s.get("path", asPath);
         out.database.retention_days = s.get("retention_days", asInt);
+        out.database.evidence_days = s.get("evidence_days", asInt);
         out.database.busy_timeout = s.get("busy_timeout", asDuration);
         out.database.spool_path = s.get("spool_path", asPath);
     }
     out.audit.key_file = topSection(ctx, root, "audit").get("key_file", asPath);
     out.http.listen = topSection(ctx, root, "http").get("listen", asListen);
+    {
+        Section s = topSection(ctx, root, "web");
+        out.web.listen = s.get("listen", asListen);
+        out.web.session_idle = s.get("session_idle", asDuration);
+    }
     out.log.plates = topSection(ctx, root, "log").get("plates", asBool);
     out.control.socket = topSection(ctx, root, "control").get("socket", asPath);
     out.lanes = readLaneLevel(topSection(ctx, root, "lanes"), nullptr);

@@ -70,6 +70,8 @@ Fields makeFields() {
     s.push_back(field<Settings>(
         "site.name", [](auto& x) -> auto& { return x.site.name; }));
     s.push_back(field<Settings>(
+        "site.phone", [](auto& x) -> auto& { return x.site.phone; }));
+    s.push_back(field<Settings>(
         "site.timezone", [](auto& x) -> auto& { return x.site.timezone; }));
     s.push_back(field<Settings>(
         "site.unit_pattern", [](auto& x) -> auto& { return x.site.unit_pattern; }));
@@ -98,6 +100,8 @@ Fields makeFields() {
     s.push_back(field<Settings>(
         "database.retention_days", [](auto& x) -> auto& { return x.database.retention_days; }));
     s.push_back(field<Settings>(
+        "database.evidence_days", [](auto& x) -> auto& { return x.database.evidence_days; }));
+    s.push_back(field<Settings>(
         "database.busy_timeout", [](auto& x) -> auto& { return x.database.busy_timeout; }));
     s.push_back(field<Settings>(
         "database.spool_path", [](auto& x) -> auto& { return x.database.spool_path; }));
@@ -105,6 +109,10 @@ Fields makeFields() {
         "audit.key_file", [](auto& x) -> auto& { return x.audit.key_file; }));
     s.push_back(field<Settings>(
         "http.listen", [](auto& x) -> auto& { return x.http.listen; }));
+    s.push_back(field<Settings>(
+        "web.listen", [](auto& x) -> auto& { return x.web.listen; }));
+    s.push_back(field<Settings>(
+        "web.session_idle", [](auto& x) -> auto& { return x.web.session_idle; }));
     s.push_back(field<Settings>(
         "control.socket", [](auto& x) -> auto& { return x.control.socket; }));
     s.push_back(field<Settings>(

@@ -35,6 +35,7 @@ std::string_view toString(AnnouncerDriver v);
 
 struct SiteSettings {
     std::string name;           // UTF-8, may be empty
+    std::string phone;          // the office's phone number, printed on cards and pages; may be empty
     std::string timezone;       // a tz database name, checked at load
     std::string unit_pattern;   // ECMAScript regex a unit must match, checked at load
     std::string phone_pattern;  // ECMAScript regex a phone number must match, checked at load
@@ -61,6 +62,7 @@ struct StaySettings {
 struct DatabaseSettings {
     std::filesystem::path path;
     int retention_days = 0;
+    int evidence_days = 0;  // decision frames kept (the effective value is at most retention_days)
     Duration busy_timeout{};
     std::filesystem::path spool_path;
     bool operator==(const DatabaseSettings&) const = default;
@@ -74,6 +76,12 @@ struct AuditSettings {
 struct HttpSettings {
     std::string listen;  // "host:port" or "[v6]:port", port checked at load
     bool operator==(const HttpSettings&) const = default;
+};
+
+struct WebSettings {
+    std::string listen;  // the console's address, checked at load
+    Duration session_idle{};
+    bool operator==(const WebSettings&) const = default;
 };
 
 struct LogSettings {
@@ -167,6 +175,7 @@ struct Settings {
     DatabaseSettings database;
     AuditSettings audit;
     HttpSettings http;
+    WebSettings web;
     LogSettings log;
     ControlSettings control;
     LaneDefaults lanes;
