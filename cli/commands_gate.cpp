@@ -14,7 +14,7 @@
 #include "cli/input_args.h"
 #include "gate/decision_json.h"
 #include "gate/input_check.h"
-#include "gate/text_encoding.h"
+#include "gate/vehicle_rows.h"
 
 namespace vg::cli {
 
@@ -166,39 +166,6 @@ struct VehicleOpts {
     bool replace = false;
 };
 
-std::optional<std::string> checkVehicle(const std::string& kind, const std::string& until) {
-    if (auto problem = gate::textProblem("kind", kind)) return problem;
-    if (auto problem = gate::textProblem("until", until)) return problem;
-    if (kind != "resident" && kind != "blocked") return fmt::format("kind '{}' must be resident or blocked", kind);
-    if (!until.empty()) {
-        const bool shape = until.size() == 10 && until[4] == '-' && until[7] == '-';
-        if (!shape || !gate::YearMonth::parse(until.substr(0, 7))) {
-            return fmt::format("until '{}' must be a date YYYY-MM-DD", until);
-        }
-    }
-    return std::nullopt;
-}
-
-// One registration as typed (a command line or a CSV row): the plate by the plate grammar, the unit by
-// site.unit_pattern, kind and until by their rules. `where` prefixes the field names ("" or "row 3: ").
-std::expected<gate::Vehicle, std::string> vehicleFrom(const gate::InputChecker& checker, const std::string& where,
-                                                      const std::string& plate, const std::string& kind,
-                                                      const std::string& unit, const std::string& until) {
-    auto p = gate::checkPlate(where + "plate", plate);
-    if (!p) return std::unexpected(p.error());
-    if (auto problem = checkVehicle(kind, until)) return std::unexpected(where + *problem);
-    std::string u;
-    if (!unit.empty()) {
-        auto checked = checker.unit(where + "unit", unit);
-        if (!checked) return std::unexpected(checked.error());
-        u = *checked;
-    }
-    return gate::Vehicle{.plate = *p,
-                         .kind = kind == "resident" ? gate::VehicleKind::Resident : gate::VehicleKind::Blocked,
-                         .unit = u,
-                         .until = until.empty() ? std::nullopt : std::optional(until)};
-}
-
 json vehicleJson(const gate::Vehicle& v) {
     json j{{"plate", v.plate}, {"kind", gate::toString(v.kind)}, {"unit", v.unit}};
     if (v.until) j["until"] = *v.until;
@@ -212,85 +179,22 @@ std::string vehicleText(const gate::Vehicle& v) {
     return out;
 }
 
-std::vector<std::string> splitCsvLine(const std::string& line) {
-    std::vector<std::string> fields;
-    std::string cur;
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                cur += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                cur += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            fields.push_back(cur);
-            cur.clear();
-        } else if (c != '\r') {
-            cur += c;
-        }
-    }
-    fields.push_back(cur);
-    for (auto& f : fields) {
-        while (!f.empty() && (f.front() == ' ' || f.front() == '\t')) f.erase(f.begin());
-        while (!f.empty() && (f.back() == ' ' || f.back() == '\t')) f.pop_back();
-    }
-    return fields;
-}
-
 // Import is all or nothing: every row is checked (and every refused row reported, with its row number, field and
 // rule) before anything is stored, and the rows are stored in one transaction.
 int runImport(CliContext& ctx, const std::string& file, bool replace) {
     std::ifstream in(file, std::ios::binary);
     if (!in) return fail(ctx, kExitUsage, fmt::format("cannot read {}", file));
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto decoded = gate::decodeTextFile(bytes);
-    if (!decoded) {
-        return fail(ctx, kExitUsage, fmt::format("{}: {}; nothing was imported", file, decoded.error()));
+    auto file_rows = gate::parseVehicleFile(bytes, inputChecker(ctx));
+    if (!file_rows) {
+        return fail(ctx, kExitUsage, fmt::format("{}: {}; nothing was imported", file, file_rows.error()));
     }
-    const gate::InputChecker checker = inputChecker(ctx);
-    std::vector<gate::Vehicle> rows;
-    std::vector<int> row_numbers;
+    auto& rows = file_rows->rows;
+    const auto& row_numbers = file_rows->row_numbers;
+    auto& refused = file_rows->refused;
+    const int data_rows = file_rows->data_rows;
     std::map<std::string, std::size_t> index_of_plate;  // into rows
-    int data_rows = 0;
-    std::vector<std::pair<int, std::string>> refused;
-    std::istringstream lines(decoded->utf8);
-    std::string line;
-    int n = 0;
-    while (std::getline(lines, line)) {
-        ++n;
-        if (line.empty() || line == "\r" || line.starts_with('#')) continue;
-        auto f = splitCsvLine(line);
-        if (n == 1 && !f.empty() && (f[0] == "plate" || f[0] == "PLATE" || f[0] == "车牌" || f[0] == "车牌号")) {
-            continue;  // header
-        }
-        ++data_rows;
-        const std::string where = fmt::format("row {}: ", n);
-        if (f.size() < 2 || f.size() > 4 || f[0].empty()) {
-            refused.emplace_back(n, fmt::format("{}expected plate,kind[,unit[,until]], got {} field{}", where, f.size(),
-                                                f.size() == 1 ? "" : "s"));
-            continue;
-        }
-        f.resize(4);
-        auto v = vehicleFrom(checker, where, f[0], f[1], f[2], f[3]);
-        if (!v) {
-            refused.emplace_back(n, v.error());
-            continue;
-        }
-        if (auto [it, fresh] = index_of_plate.emplace(v->plate, rows.size()); !fresh) {
-            refused.emplace_back(
-                n, fmt::format("{}plate {} is already on row {}", where, v->plate, row_numbers[it->second]));
-            continue;
-        }
-        rows.push_back(std::move(*v));
-        row_numbers.push_back(n);
-    }
+    for (std::size_t i = 0; i < rows.size(); ++i) index_of_plate.emplace(rows[i].plate, i);
     // Rows that are not registrations at all are a bad input file (exit 2); rows that would only replace a
     // registration are refused by a rule (exit 3).
     const bool bad_rows = !refused.empty();
@@ -317,18 +221,18 @@ int runImport(CliContext& ctx, const std::string& file, bool replace) {
         return fail(ctx, bad_rows ? kExitUsage : kExitRefused,
                     fmt::format("{}: {} of {} row{} refused (read as {}); nothing was imported: correct them and "
                                 "import the file again",
-                                file, refused.size(), data_rows, data_rows == 1 ? "" : "s", decoded->encoding));
+                                file, refused.size(), data_rows, data_rows == 1 ? "" : "s", file_rows->encoding));
     }
     auto changes = (*ledger)->importVehicles(rows, ctx.now(), replace);
     if (!changes) return fail(ctx, toCliError(changes.error()));
     json replaced = json::array();
-    std::string text = fmt::format("{} vehicles imported (read as {})", rows.size(), decoded->encoding);
+    std::string text = fmt::format("{} vehicles imported (read as {})", rows.size(), file_rows->encoding);
     for (const auto& c : *changes) {
         if (!c.replaced) continue;
         replaced.push_back(json{{"plate", c.stored.plate}, {"was", vehicleJson(*c.replaced)}});
         text += fmt::format("\n{}: replaced {} by {}", c.stored.plate, vehicleText(*c.replaced), vehicleText(c.stored));
     }
-    ctx.emit(json{{"ok", true}, {"imported", rows.size()}, {"encoding", decoded->encoding}, {"replaced", replaced}},
+    ctx.emit(json{{"ok", true}, {"imported", rows.size()}, {"encoding", file_rows->encoding}, {"replaced", replaced}},
              text);
     return kExitOk;
 }
@@ -345,7 +249,7 @@ void registerVehicle(CLI::App& app, Command& command) {
     add->add_flag("--replace", o->replace, "change the kind, unit or validity of a plate already registered");
     add->callback([&command, o] {
         command.run = [o](CliContext& ctx) {
-            auto v = vehicleFrom(inputChecker(ctx), "", o->plate, o->kind, o->unit, o->until);
+            auto v = gate::vehicleFrom(inputChecker(ctx), "", o->plate, o->kind, o->unit, o->until);
             if (!v) return fail(ctx, kExitUsage, v.error());
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());

@@ -174,6 +174,22 @@ struct Account {
     bool operator==(const Account&) const = default;
 };
 
+// One row of the audit chain as stored: its kind (DECISION, VOUCHER_ISSUE, MANUAL_OPEN, ACCOUNT_ADD, ...), the
+// payload JSON that the chain covers, and the clear personal values behind its commitment ("" once purged).
+struct AuditEntry {
+    std::int64_t seq = 0;
+    TimePoint at{};
+    std::string kind;
+    std::string payload;   // a JSON object
+    std::string personal;  // a JSON object, or "" when purged or there was none
+    bool operator==(const AuditEntry&) const = default;
+};
+struct AuditEntryFilter {
+    bool without_decisions = false;      // leave DECISION rows out (the manual actions and admin changes)
+    std::optional<std::int64_t> before;  // rows with seq < before (paging, newest first)
+    int limit = 100;
+};
+
 class Ledger {
   public:
     // Opens (creating or migrating the schema) with the given keys and zone; throws std::runtime_error.
@@ -235,6 +251,8 @@ class Ledger {
     // Committee (rule 9, 11).
     LedgerResult<MonthReport> report(YearMonth month, const RuleSettings& settings, TimePoint now);
     AuditVerdict verifyAudit(const std::optional<AuditHead>& head);
+    // Audit rows newest first (the console's 审计 page).
+    LedgerResult<std::vector<AuditEntry>> auditEntries(const AuditEntryFilter& filter);
     LedgerResult<AuditHead> auditHead();
     LedgerResult<int> purge(TimePoint now);  // plate data older than retention_days; returns rows purged
     LedgerResult<void> backup(const std::filesystem::path& dest_db, TimePoint now);
