@@ -53,7 +53,7 @@ in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-
 
 # ---- 1. The package -----------------------------------------------------------------------------------------------
 say "building the package in $build"
-cmake --build "$build" --target voucher-gated voucher-gate >/dev/null
+cmake --build "$build" --target voucher-gated voucher-gate voucher-gate-web >/dev/null
 rm -f "$build"/voucher-gate_*.deb
 (cd "$build" && cpack -G DEB >"$work/cpack.log" 2>&1) || {
     cat "$work/cpack.log" >&2
@@ -114,21 +114,23 @@ expect_mode() {  # expect_mode PATH "MODE USER GROUP"
     got=$(in_root stat -c '%a %U %G' "$1" 2>/dev/null) || fail "$1 is missing"
     [ "$got" = "$2" ] || fail "$1 is '$got', expected '$2'"
 }
-for f in /usr/sbin/voucher-gated /usr/bin/voucher-gate; do
+for f in /usr/sbin/voucher-gated /usr/sbin/voucher-gate-web /usr/bin/voucher-gate; do
     [ -x "$root$f" ] || fail "$f is missing or not executable"
 done
-for f in /usr/lib/systemd/system/voucher-gated.service /usr/lib/sysusers.d/voucher-gate.conf \
+for f in /usr/lib/systemd/system/voucher-gated.service /usr/lib/systemd/system/voucher-gate-web.service \
+    /usr/lib/sysusers.d/voucher-gate.conf \
     /usr/lib/tmpfiles.d/voucher-gate.conf /usr/share/voucher-gate/models/plate_reader.onnx \
     /usr/share/voucher-gate/models/plate_reader.json /usr/share/voucher-gate/models/plate_detector.onnx \
     /usr/share/voucher-gate/models/plate_detector.json /usr/share/doc/voucher-gate/operations.md \
     /usr/share/doc/voucher-gate/configuration.md /etc/voucher-gate/voucher-gate.toml; do
     [ -f "$root$f" ] || fail "$f is missing"
 done
-unit=$root/usr/lib/systemd/system/voucher-gated.service
-# Every program the unit runs and every file its Documentation= names is in the package.
-for f in $(sed -n 's#^Exec[A-Za-z]*=[-@:+!]*\(/[^ ]*\).*#\1#p' "$unit") \
-    $(sed -n 's#^Documentation=##p' "$unit" | tr ' ' '\n' | sed -n 's#^file:##p'); do
-    [ -e "$root$f" ] || fail "the unit names $f, which is not installed"
+for unit in "$root"/usr/lib/systemd/system/voucher-gated.service "$root"/usr/lib/systemd/system/voucher-gate-web.service; do
+    # Every program the unit runs and every file its Documentation= names is in the package.
+    for f in $(sed -n 's#^Exec[A-Za-z]*=[-@:+!]*\(/[^ ]*\).*#\1#p' "$unit") \
+        $(sed -n 's#^Documentation=##p' "$unit" | tr ' ' '\n' | sed -n 's#^file:##p'); do
+        [ -e "$root$f" ] || fail "$(basename "$unit") names $f, which is not installed"
+    done
 done
 # shellcheck disable=SC2016 # ${Conffiles} is dpkg-query's field, not the shell's
 conffiles=$(in_root dpkg-query -W -f='${Conffiles}\n' voucher-gate)
@@ -146,12 +148,15 @@ expect_mode /var/lib/voucher-gate "750 voucher-gate voucher-gate"
 expect_mode /run/voucher-gate "750 voucher-gate voucher-gate"
 expect_mode /etc/voucher-gate "750 root voucher-gate"
 expect_mode /etc/voucher-gate/voucher-gate.toml "640 root voucher-gate"
-state=$(in_root systemctl is-enabled voucher-gated.service 2>/dev/null || true)
-[ "$state" = disabled ] || fail "voucher-gated.service should be installed but not enabled, is '$state'"
+for u in voucher-gated.service voucher-gate-web.service; do
+    state=$(in_root systemctl is-enabled "$u" 2>/dev/null || true)
+    [ "$state" = disabled ] || fail "$u should be installed but not enabled, is '$state'"
+done
 say "user voucher-gate (groups voucher-gate video dialout), directories and modes right, service disabled"
 
 # verify runs inside the root: it needs the installed binaries and systemd's own units, and no running systemd.
-in_root systemd-analyze verify /usr/lib/systemd/system/voucher-gated.service >"$work/verify.log" 2>&1 || {
+in_root systemd-analyze verify /usr/lib/systemd/system/voucher-gated.service \
+    /usr/lib/systemd/system/voucher-gate-web.service >"$work/verify.log" 2>&1 || {
     cat "$work/verify.log" >&2
     fail "systemd-analyze verify on the installed unit"
 }
