@@ -23,6 +23,7 @@ PACKAGES=(
   libgpiod-dev libmodbus-dev libsystemd-dev systemd
   libzxing-dev libhowardhinnant-date-dev tzdata
   libcairo2-dev fonts-noto-cjk fonts-opendin poppler-utils espeak-ng file
+  libxlsxwriter-dev unzip
 )
 
 # The style tools (tools/lint.sh): Debian 12's clang-format and clang-tidy 16 (14 cannot parse C++23's std::expected).

@@ -153,6 +153,37 @@ struct MonthReport {
     AuditHead audit_head;
 };
 
+// Which decisions decisions() returns: every one matching all the given fields, newest first (by audit row),
+// at most `limit` (1..10000), and only rows before `before_seq` when given (the next page). The plate is compared
+// normalised (沪a12345 finds 沪A12345); since/until bound the decision's own time (since inclusive, until
+// exclusive).
+struct DecisionFilter {
+    std::optional<std::string> plate, unit, lane;
+    std::optional<Reason> reason;
+    std::optional<TimePoint> since, until;
+    int limit = 200;
+    std::optional<std::int64_t> before_seq;
+};
+
+// One decision as its audit row records it (kind DECISION; the guard's MANUAL_OPEN and MANUAL_HOLD_OPEN are
+// ADMIT_MANUAL with no direction). plate, operator_name and message live in the row's personal part: "" after
+// the retention purge (and message "" for rows written before it was recorded, except a manual reason).
+struct DecisionRecord {
+    std::int64_t seq = 0;
+    TimePoint at{};
+    std::string lane;
+    std::string direction;  // "entry", "exit", or "" (a manual opening)
+    Reason reason{};
+    bool admit = false;
+    std::string plate;
+    std::string unit;
+    std::optional<std::uint32_t> serial;
+    std::optional<std::int64_t> visit;
+    std::string operator_name;
+    std::string message;
+    bool operator==(const DecisionRecord&) const = default;
+};
+
 struct Manual {
     std::string operator_name;
     std::string reason;
@@ -253,6 +284,8 @@ class Ledger {
     AuditVerdict verifyAudit(const std::optional<AuditHead>& head);
     // Audit rows newest first (the console's 审计 page).
     LedgerResult<std::vector<AuditEntry>> auditEntries(const AuditEntryFilter& filter);
+    // The decisions matching `filter`, newest first (ledger_decisions.cpp); Invalid for a limit out of range.
+    LedgerResult<std::vector<DecisionRecord>> decisions(const DecisionFilter& filter);
     LedgerResult<AuditHead> auditHead();
     LedgerResult<int> purge(TimePoint now);  // plate data older than retention_days; returns rows purged
     LedgerResult<void> backup(const std::filesystem::path& dest_db, TimePoint now);

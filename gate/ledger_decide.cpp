@@ -302,6 +302,8 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
             json payload = decisionPayload(d);
             json personal = json::object();
             if (!d.plate.empty()) personal["plate"] = d.plate;
+            // The sentence may name plates ("already used ... by 沪A12345"): personal, purged with them.
+            if (!d.message.empty()) personal["message"] = d.message;
             if (obs.plate && !obs.plate->text.empty()) {
                 personal["plate_seen"] = obs.plate->text;
                 payload["plate_confidence"] = obs.plate->confidence;
