@@ -231,6 +231,7 @@ class Ledger {
 
     int schemaVersion() const;
     void setKeys(KeyRing keys) { keys_ = std::move(keys); }
+    void setActor(std::string by) { actor_ = std::move(by); }
     const KeyRing& keys() const { return keys_; }
     const SiteZone& zone() const { return zone_; }
 
@@ -319,6 +320,7 @@ class Ledger {
     AuditKey audit_key_;
     KeyRing keys_;
     SiteZone zone_;
+    std::string actor_;
 };
 
 }  // namespace vg::gate

@@ -35,8 +35,9 @@ class Console {
 
     Response handle(const Request& request);
 
+    struct Impl;  // web/console_internal.h: shared by the page files only
+
   private:
-    struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 

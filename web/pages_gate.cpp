@@ -6,7 +6,8 @@
 
 #include "control/control_client.h"
 #include "options/evidence.h"
-#include "reports/reports.h"
+#include "reports/month_report.h"
+#include "reports/words.h"
 #include "web/console_internal.h"
 
 namespace vg::web {

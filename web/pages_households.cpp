@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cards/cards_pdf.h"
+#include "reports/words.h"
 #include "web/console_internal.h"
 
 namespace vg::web {
@@ -86,8 +87,8 @@ Response households(Call& call) {
 
     std::string categories;
     for (const auto& c : s.vouchers.eligible_categories) {
-        const std::string words = c == "living-alone" ? "独居老人" : c == "elderly-only" ? "纯老家庭" : c;
-        categories += fmt::format("<option value=\"{}\">{}</option>", esc(c), esc(words));
+        categories +=
+            fmt::format("<option value=\"{}\">{}</option>", esc(c), esc(reports::categoryWords(c, reports::Lang::Zh)));
     }
     std::string body = fmt::format(
         "<form class=\"box\" method=\"get\" action=\"/households\"><label>月份<input type=\"month\" name=\"month\" "
@@ -129,8 +130,8 @@ Response households(Call& call) {
             "onsubmit=\"return confirm('确定注销 {0}？历史记录会保留，未用的券作废。')\">{5}"
             "<input type=\"hidden\" name=\"unit\" value=\"{0}\"><button class=\"warn\" type=\"submit\">注销</button>"
             "</form></td></tr>",
-            esc(h.unit), esc(h.category), esc(h.contact), esc(h.phone), vouchers, csrf, m,
-            issued >= s.vouchers.per_month ? " disabled" : "");
+            esc(h.unit), esc(reports::categoryWords(h.category, reports::Lang::Zh)), esc(h.contact), esc(h.phone),
+            vouchers, csrf, m, issued >= s.vouchers.per_month ? " disabled" : "");
     }
     body += fmt::format("<h2>已登记 {} 户（{} 月的停车券）</h2>", n, m);
     body +=

@@ -1,6 +1,7 @@
 // 月度报表: the month per household (the same numbers, words and CSV as `voucher-gate report`), a chart of use over
 // the last twelve months, an A4 view to print and sign, and the CSV and .xlsx downloads.
-#include "reports/reports.h"
+#include "reports/month_report.h"
+#include "reports/words.h"
 #include "web/console_internal.h"
 
 namespace vg::web {
@@ -23,23 +24,6 @@ std::expected<Month, Response> loadMonth(Call& call) {
     return Month{*month, std::move(*r)};
 }
 
-gate::HouseholdReport total(const gate::MonthReport& r) {
-    gate::HouseholdReport sum;
-    for (const auto& h : r.households) {
-        sum.issued += h.issued;
-        sum.used += h.used;
-        sum.unused += h.unused;
-        sum.revoked += h.revoked;
-        sum.replaced += h.replaced;
-        sum.visits += h.visits;
-        sum.overstays += h.overstays;
-        sum.total_stay += h.total_stay;
-        sum.longest_stay = std::max(sum.longest_stay, h.longest_stay);
-        sum.fees += h.fees;
-    }
-    return sum;
-}
-
 std::string table(const gate::MonthReport& r) {
     std::string rows;
     auto row = [](const std::string& unit, const std::string& category, const gate::HouseholdReport& h,
@@ -53,7 +37,8 @@ std::string table(const gate::MonthReport& r) {
             h.fees);
     };
     for (const auto& h : r.households) rows += row(h.unit, h.category, h, h.overstays > 0 ? " class=\"over\"" : "");
-    rows += row("合计", fmt::format("{} 户", r.households.size()), total(r), " style=\"font-weight:bold\"");
+    rows +=
+        row("合计", fmt::format("{} 户", r.households.size()), reports::monthTotals(r), " style=\"font-weight:bold\"");
     return "<div class=\"wrap\"><table><tr><th>户号</th><th>类别</th><th class=\"n\">发放</th><th class=\"n\">已用</th>"
            "<th class=\"n\">未用</th><th class=\"n\">作废</th><th class=\"n\">补发</th><th class=\"n\">停车次数</th>"
            "<th class=\"n\">总停留</th><th class=\"n\">最长停留</th><th class=\"n\">超时</th><th "
@@ -88,7 +73,7 @@ std::string chart(Call& call, gate::YearMonth last) {
         const auto m = gate::YearMonth::fromIndex(last.index() - i);
         auto r = ledger->report(m, rules, now);
         if (!r) return "";
-        const auto sum = total(*r);
+        const auto sum = reports::monthTotals(*r);
         bars.push_back({fmt::format("{}月", m.month), sum.issued, sum.used});
         top = std::max({top, sum.issued, sum.used});
     }

@@ -1,13 +1,14 @@
 // 车辆: resident and blocked cars, with the unit and validity; add, remove, and import a spreadsheet (UTF-8 or
 // GBK/GB18030 CSV, the same rows and words as `voucher-gate vehicle import`; all or nothing).
 #include "gate/vehicle_rows.h"
+#include "reports/words.h"
 #include "web/console_internal.h"
 
 namespace vg::web {
 
 namespace {
 
-std::string kindWords(gate::VehicleKind k) { return k == gate::VehicleKind::Resident ? "住户车辆" : "禁止入内"; }
+std::string kindWords(gate::VehicleKind k) { return std::string(reports::kindWords(k, reports::Lang::Zh)); }
 
 }  // namespace
 

@@ -5,7 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "options/evidence.h"
-#include "reports/reports.h"
+#include "reports/month_report.h"
+#include "reports/words.h"
 #include "web/console_internal.h"
 
 namespace vg::web {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <nlohmann/json.hpp>
+
 #include "web/console_site.h"
 
 namespace vg::testing {
