@@ -23,6 +23,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     app.add_option("--config", global.config_path, "config file (default /etc/voucher-gate/voucher-gate.toml)");
     app.add_option("--db", global.db_path, "ledger file, overrides database.path");
     app.add_flag("--json", global.json, "one JSON object per line");
+    app.add_option("--lang", global.lang, "text and spreadsheets in zh (default) or en; JSON keys never change")
+        ->check(CLI::IsMember({"zh", "en"}));
     app.add_option("--now", global.now, "run as if the clock read TIME (ISO 8601, site time or with offset)");
 
     Command command;

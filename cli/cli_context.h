@@ -1,6 +1,6 @@
 // What every CLI command shares: the loaded settings, the site zone, the clock (--now), the output mode
-// (--json), opening the ledger and keys, and giving created files to the service user. One per invocation,
-// single-threaded. Errors are CliError values carrying their exit status.
+// (--json), the language of text output (--lang), opening the ledger and keys, and giving created files to the service
+// user. One per invocation, single-threaded. Errors are CliError values carrying their exit status.
 #pragma once
 
 #include <expected>
@@ -16,6 +16,7 @@
 #include "gate/ledger.h"
 #include "gate/rules.h"
 #include "gate/site_time.h"
+#include "reports/words.h"
 
 namespace vg::cli {
 
@@ -38,7 +39,8 @@ struct GlobalOptions {
     bool config_given = false;
     std::string db_path;  // overrides database.path when set
     bool json = false;
-    std::string now;  // --now
+    std::string now;          // --now
+    std::string lang = "zh";  // --lang: text and spreadsheets in Chinese (zh) or English (en); JSON never changes
 };
 
 int exitStatusFor(const gate::LedgerError& e);
@@ -56,6 +58,7 @@ class CliContext {
     const gate::SiteZone& zone() const { return *zone_; }
     gate::TimePoint now() const { return now_; }
     bool json() const { return options_.json; }
+    reports::Lang lang() const { return reports::parseLang(options_.lang).value_or(reports::Lang::Zh); }
     std::ostream& out() { return out_; }
     std::ostream& err() { return err_; }
 

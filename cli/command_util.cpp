@@ -23,11 +23,6 @@ std::optional<std::uint32_t> parseSerial(std::string_view text) {
     return value;
 }
 
-std::string formatStay(gate::Duration d) {
-    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(d).count();
-    return fmt::format("{} h {:02} min", minutes / 60, minutes % 60);
-}
-
 std::string toText(CliContext&, const gate::Decision& d) {
     std::string text = fmt::format("{}: {}", gate::toString(d.reason), d.message);
     if (d.visit) text += fmt::format(" [visit {}]", *d.visit);

@@ -20,7 +20,6 @@ int fail(CliContext& ctx, const CliError& e);
 int fail(CliContext& ctx, int status, const std::string& message);
 
 std::optional<std::uint32_t> parseSerial(std::string_view text);
-std::string formatStay(gate::Duration d);  // "3 h 05 min"
 
 std::string toText(CliContext& ctx, const gate::Decision& d);
 nlohmann::json toJson(CliContext& ctx, const gate::Voucher& v);

@@ -8,6 +8,7 @@ void registerCommands(CLI::App& app, Command& command) {
     registerCommitteeCommands(app, command);
     registerAccountCommands(app, command);
     registerDeviceCommands(app, command);
+    registerDecisionCommands(app, command);
 }
 
 }  // namespace vg::cli

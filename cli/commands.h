@@ -26,5 +26,6 @@ void registerGateCommands(CLI::App& app, Command& command);       // enter, exit
 void registerCommitteeCommands(CLI::App& app, Command& command);  // report, audit, backup, cards
 void registerDeviceCommands(CLI::App& app, Command& command);     // scan, confirm, open, hold-open, release
 void registerAccountCommands(CLI::App& app, Command& command);    // user
+void registerDecisionCommands(CLI::App& app, Command& command);   // decisions
 
 }  // namespace vg::cli

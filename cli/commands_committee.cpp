@@ -3,11 +3,12 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "cli/command_util.h"
 #include "cli/commands.h"
+#include "reports/month_report.h"
 
 namespace vg::cli {
 
@@ -15,100 +16,33 @@ namespace {
 
 using nlohmann::json;
 
-std::string csvField(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
+struct ReportOpts {
+    std::string month, format = "text", out, head, dir;
+};
 
-long long minutesOf(gate::Duration d) { return std::chrono::duration_cast<std::chrono::minutes>(d).count(); }
-
-json reportJson(const gate::MonthReport& r) {
-    json households = json::array();
-    for (const auto& h : r.households) {
-        households.push_back(json{{"unit", h.unit},
-                                  {"category", h.category},
-                                  {"issued", h.issued},
-                                  {"used", h.used},
-                                  {"unused", h.unused},
-                                  {"revoked", h.revoked},
-                                  {"replaced", h.replaced},
-                                  {"visits", h.visits},
-                                  {"total_stay_minutes", minutesOf(h.total_stay)},
-                                  {"longest_stay_minutes", minutesOf(h.longest_stay)},
-                                  {"overstays", h.overstays},
-                                  {"fees", h.fees}});
-    }
-    json shared = json::array();
-    for (const auto& s : r.shared_plates) shared.push_back(json{{"plate", s.plate}, {"units", s.units}});
-    return json{{"month", r.month.str()},           {"households", households},
-                {"shared_plates", shared},          {"cars_inside_now", r.cars_inside_now},
-                {"audit_head", r.audit_head.str()}, {"audit_rows", r.audit_head.count}};
-}
-
-std::string reportText(const gate::MonthReport& r, const std::string& site) {
-    std::ostringstream o;
-    o << fmt::format("Family parking vouchers — {}{}\n\n", r.month.str(), site.empty() ? "" : " — " + site);
-    o << fmt::format("{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>8} {:>6} {:>11} {:>11} {:>9}\n", "unit", "category",
-                     "issued", "used", "unused", "revoked", "replaced", "visits", "total stay", "longest", "overstays");
-    gate::HouseholdReport sum;
-    for (const auto& h : r.households) {
-        o << fmt::format("{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>8} {:>6} {:>11} {:>11} {:>9}\n", h.unit, h.category,
-                         h.issued, h.used, h.unused, h.revoked, h.replaced, h.visits, formatStay(h.total_stay),
-                         formatStay(h.longest_stay), h.overstays);
-        sum.issued += h.issued;
-        sum.used += h.used;
-        sum.unused += h.unused;
-        sum.revoked += h.revoked;
-        sum.replaced += h.replaced;
-        sum.visits += h.visits;
-        sum.overstays += h.overstays;
-        sum.total_stay += h.total_stay;
-        sum.longest_stay = std::max(sum.longest_stay, h.longest_stay);
-        sum.fees += h.fees;
-    }
-    o << fmt::format("{:<10} {:<13} {:>6} {:>5} {:>7} {:>7} {:>8} {:>6} {:>11} {:>11} {:>9}\n", "total",
-                     fmt::format("{} households", r.households.size()), sum.issued, sum.used, sum.unused, sum.revoked,
-                     sum.replaced, sum.visits, formatStay(sum.total_stay), formatStay(sum.longest_stay), sum.overstays);
-    if (sum.fees > 0) o << fmt::format("\nOverstay fees owed: {:.2f} yuan\n", sum.fees);
-    if (!r.shared_plates.empty()) {
-        o << "\nPlates that used several households' vouchers:\n";
-        for (const auto& s : r.shared_plates) {
-            std::string units;
-            for (const auto& u : s.units) units += (units.empty() ? "" : ", ") + u;
-            o << fmt::format("  {}: {}\n", s.plate, units);
+// Writes `bytes` to `path` whole, or reports why not (and leaves no half-written file).
+int writeReport(CliContext& ctx, const std::string& path, const std::string& bytes) {
+    namespace fs = std::filesystem;
+    const fs::path dest(path);
+    const fs::path tmp = dest.string() + ".part";
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        f << bytes;
+        f.close();
+        if (!f) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            return fail(ctx, kExitUsage, fmt::format("--out: cannot write {}", path));
         }
     }
-    o << fmt::format("\nCars inside on vouchers now: {}\n", r.cars_inside_now);
-    o << fmt::format(
-        "Audit chain head: {}\n(keep this line: `voucher-gate audit verify --head {}` later proves that "
-        "no row up to here was removed)\n",
-        r.audit_head.str(), r.audit_head.str());
-    return o.str();
-}
-
-std::string reportCsv(const gate::MonthReport& r) {
-    // UTF-8 with a BOM so that spreadsheet programs show Chinese text correctly when the file is opened.
-    std::ostringstream o;
-    o << "\xEF\xBB\xBF";
-    o << "month,unit,category,issued,used,unused,revoked,replaced,visits,total_stay_minutes,longest_stay_minutes,"
-         "overstays,fees\r\n";
-    for (const auto& h : r.households) {
-        o << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{:.2f}\r\n", r.month.str(), csvField(h.unit),
-                         csvField(h.category), h.issued, h.used, h.unused, h.revoked, h.replaced, h.visits,
-                         minutesOf(h.total_stay), minutesOf(h.longest_stay), h.overstays, h.fees);
+    std::error_code ec;
+    fs::rename(tmp, dest, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        return fail(ctx, kExitUsage, fmt::format("--out: cannot write {}: {}", path, ec.message()));
     }
-    o << fmt::format("# audit head,{}\r\n", r.audit_head.str());
-    return o.str();
+    return kExitOk;
 }
-
-struct ReportOpts {
-    std::string month, format = "text", head, dir;
-};
 
 }  // namespace
 
@@ -116,23 +50,41 @@ void registerCommitteeCommands(CLI::App& app, Command& command) {
     auto o = std::make_shared<ReportOpts>();
     auto* report = app.add_subcommand("report", "the month's usage per household, shared plates, the audit head");
     report->add_option("--month", o->month, "YYYY-MM")->required();
-    report->add_option("--format", o->format, "text, csv or json")->check(CLI::IsMember({"text", "csv", "json"}));
+    report->add_option("--format", o->format, "text, csv, json or xlsx (xlsx needs --out)")
+        ->check(CLI::IsMember({"text", "csv", "json", "xlsx"}));
+    report->add_option("--out", o->out, "write the report to FILE instead of standard output");
     report->callback([&command, o] {
         command.run = [o](CliContext& ctx) {
             auto month = gate::YearMonth::parse(o->month);
             if (!month) return fail(ctx, kExitUsage, "--month: use YYYY-MM, e.g. 2026-11");
+            if (o->format == "xlsx" && o->out.empty()) {
+                return fail(ctx, kExitUsage, "--format xlsx writes a file: give it with --out FILE.xlsx");
+            }
             auto settings = ctx.ruleSettings(std::nullopt, std::nullopt);
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
             auto r = (*ledger)->report(*month, *settings, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
-            if (o->format == "json" || ctx.json()) {
-                ctx.out() << reportJson(*r).dump() << '\n';
+            const std::string& site = ctx.settings().site.name;
+            std::string bytes;
+            if (o->format == "xlsx") {
+                auto xlsx = reports::monthXlsx(*r, site, ctx.lang());
+                if (!xlsx) return fail(ctx, kExitInternal, xlsx.error());
+                bytes = std::move(*xlsx);
+            } else if (o->format == "json" || (ctx.json() && o->out.empty())) {
+                bytes = reports::monthJson(*r).dump(-1, ' ', false, json::error_handler_t::replace) + '\n';
             } else if (o->format == "csv") {
-                ctx.out() << reportCsv(*r);
+                bytes = reports::monthCsv(*r, ctx.lang());
             } else {
-                ctx.out() << reportText(*r, ctx.settings().site.name);
+                bytes = reports::monthText(*r, site, ctx.lang());
             }
+            if (o->out.empty()) {
+                ctx.out() << bytes;
+                return kExitOk;
+            }
+            if (int status = writeReport(ctx, o->out, bytes); status != kExitOk) return status;
+            ctx.emit(json{{"ok", true}, {"month", month->str()}, {"format", o->format}, {"out", o->out}},
+                     fmt::format("{} report for {} written to {}", o->format, month->str(), o->out));
             return kExitOk;
         };
     });

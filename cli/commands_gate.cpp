@@ -15,6 +15,7 @@
 #include "gate/decision_json.h"
 #include "gate/input_check.h"
 #include "gate/vehicle_rows.h"
+#include "reports/words.h"
 
 namespace vg::cli {
 
@@ -143,19 +144,38 @@ void registerVisits(CLI::App& app, Command& command) {
             if (!ledger) return fail(ctx, ledger.error());
             auto r = (*ledger)->visits(filter, *settings, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
+            const auto lang = ctx.lang();
+            const bool zh = lang == reports::Lang::Zh;
+            using Align = reports::TextTable::Align;
+            reports::TextTable table({{zh ? "来访" : "visit", Align::Right},
+                                      {zh ? "单元" : "unit"},
+                                      {zh ? "车牌" : "plate"},
+                                      {zh ? "入场" : "entered"},
+                                      {zh ? "限时至" : "deadline"},
+                                      {zh ? "离场" : "left"},
+                                      {zh ? "超时" : "overstay"},
+                                      {zh ? "备注" : "note"}});
             for (const auto& x : *r) {
-                std::string where = x.exited_at ? "out " + ctx.local(*x.exited_at) : std::string("inside");
-                if (x.voided_at && !x.exited_at) where = "-";
-                std::string text = fmt::format("{:>5} {:<10} {:<10} in {}  deadline {}  {}{}", x.id, x.unit,
-                                               x.plate.empty() ? (x.plate_unread ? "(unread)" : "(purged)") : x.plate,
-                                               ctx.local(x.entered_at), ctx.local(x.deadline), where,
-                                               x.overstay ? fmt::format("  OVERSTAY {}", formatStay(*x.overstay)) : "");
-                if (x.voided_at) {
-                    text += fmt::format("  VOID {} by {}: {}{}", ctx.local(*x.voided_at), x.void_operator,
-                                        x.void_reason, x.voucher_restored ? " (voucher given back)" : "");
+                if (ctx.json()) {
+                    ctx.emit(toJson(ctx, x), "");
+                    continue;
                 }
-                ctx.emit(toJson(ctx, x), text);
+                std::string where = x.exited_at ? ctx.local(*x.exited_at) : std::string(zh ? "在场" : "inside");
+                if (x.voided_at && !x.exited_at) where = "-";
+                std::string plate = x.plate;
+                if (plate.empty())
+                    plate = x.plate_unread ? (zh ? "（未识别）" : "(unread)") : (zh ? "（已清除）" : "(purged)");
+                std::string note;
+                if (x.voided_at) {
+                    note = zh ? fmt::format("作废 {}，{}：{}{}", ctx.local(*x.voided_at), x.void_operator,
+                                            x.void_reason, x.voucher_restored ? "（已退券）" : "")
+                              : fmt::format("VOID {} by {}: {}{}", ctx.local(*x.voided_at), x.void_operator,
+                                            x.void_reason, x.voucher_restored ? " (voucher given back)" : "");
+                }
+                table.add({std::to_string(x.id), x.unit, plate, ctx.local(x.entered_at), ctx.local(x.deadline), where,
+                           x.overstay ? reports::formatStay(*x.overstay, lang) : "", note});
             }
+            if (!table.empty()) ctx.out() << table.str();
             return kExitOk;
         };
     });
@@ -289,10 +309,17 @@ void registerVehicle(CLI::App& app, Command& command) {
             if (!ledger) return fail(ctx, ledger.error());
             auto r = (*ledger)->vehicles();
             if (!r) return fail(ctx, toCliError(r.error()));
+            const bool zh = ctx.lang() == reports::Lang::Zh;
+            reports::TextTable table(
+                {{zh ? "车牌" : "plate"}, {zh ? "类型" : "kind"}, {zh ? "单元" : "unit"}, {zh ? "有效期至" : "until"}});
             for (const auto& v : *r) {
-                ctx.emit(vehicleJson(v), fmt::format("{:<10} {:<9} {:<10} {}", v.plate, gate::toString(v.kind), v.unit,
-                                                     v.until ? "until " + *v.until : ""));
+                if (ctx.json()) {
+                    ctx.emit(vehicleJson(v), "");
+                    continue;
+                }
+                table.add({v.plate, std::string(reports::kindWords(v.kind, ctx.lang())), v.unit, v.until.value_or("")});
             }
+            if (!table.empty()) ctx.out() << table.str();
             return kExitOk;
         };
     });

@@ -9,6 +9,7 @@
 #include "cli/input_args.h"
 #include "gate/input_check.h"
 #include "gate/token.h"
+#include "reports/words.h"
 
 namespace vg::cli {
 
@@ -80,6 +81,13 @@ void registerHousehold(CLI::App& app, Command& command) {
             if (!ledger) return fail(ctx, ledger.error());
             auto list_result = (*ledger)->households(o->all);
             if (!list_result) return fail(ctx, toCliError(list_result.error()));
+            const bool zh = ctx.lang() == reports::Lang::Zh;
+            reports::TextTable table({{zh ? "单元" : "unit"},
+                                      {zh ? "类别" : "category"},
+                                      {zh ? "联系人" : "contact"},
+                                      {zh ? "电话" : "phone"},
+                                      {zh ? "登记" : "added"},
+                                      {zh ? "备注" : "note"}});
             for (const auto& h : *list_result) {
                 json j{{"unit", h.unit},
                        {"category", h.category},
@@ -87,9 +95,15 @@ void registerHousehold(CLI::App& app, Command& command) {
                        {"phone", h.phone},
                        {"added", ctx.localIso(h.added)}};
                 if (h.removed) j["removed"] = ctx.localIso(*h.removed);
-                ctx.emit(j, fmt::format("{:<10} {:<14} {:<10} {}{}", h.unit, h.category, h.contact, h.phone,
-                                        h.removed ? " (removed " + ctx.local(*h.removed) + ")" : ""));
+                if (ctx.json()) {
+                    ctx.emit(j, "");
+                    continue;
+                }
+                table.add({h.unit, reports::categoryWords(h.category, ctx.lang()), h.contact, h.phone,
+                           ctx.zone().formatLocal(h.added, "%Y-%m-%d"),
+                           h.removed ? (zh ? "已注销 " : "removed ") + ctx.local(*h.removed) : ""});
             }
+            if (!table.empty()) ctx.out() << table.str();
             return kExitOk;
         };
     });
@@ -170,12 +184,30 @@ void registerVoucher(CLI::App& app, Command& command) {
             if (!ledger) return fail(ctx, ledger.error());
             auto list_result = (*ledger)->vouchers(unit->empty() ? std::nullopt : std::optional(*unit), month);
             if (!list_result) return fail(ctx, toCliError(list_result.error()));
+            const bool zh = ctx.lang() == reports::Lang::Zh;
+            using Align = reports::TextTable::Align;
+            reports::TextTable table({{zh ? "编号" : "serial", Align::Right},
+                                      {zh ? "单元" : "unit"},
+                                      {zh ? "月份" : "month"},
+                                      {zh ? "第几张" : "slot", Align::Right},
+                                      {zh ? "状态" : "status"},
+                                      {zh ? "来访" : "visit", Align::Right},
+                                      {zh ? "备注" : "note"}});
             for (const auto& x : *list_result) {
-                ctx.emit(toJson(ctx, x),
-                         fmt::format("{:>6} {:<10} {} slot {} {:<8}{}{}", x.serial, x.unit, x.month.str(), x.slot,
-                                     gate::toString(x.status), x.visit ? fmt::format(" visit {}", *x.visit) : "",
-                                     x.revoked_at ? " (" + x.revoke_reason + ")" : ""));
+                if (ctx.json()) {
+                    ctx.emit(toJson(ctx, x), "");
+                    continue;
+                }
+                std::string note = x.revoke_reason;
+                if (x.replaced_by) {
+                    note =
+                        zh ? fmt::format("已补办为 {}", *x.replaced_by) : fmt::format("replaced by {}", *x.replaced_by);
+                }
+                table.add({std::to_string(x.serial), x.unit, x.month.str(), std::to_string(x.slot),
+                           std::string(reports::statusWords(x.status, ctx.lang())),
+                           x.visit ? std::to_string(*x.visit) : "", note});
             }
+            if (!table.empty()) ctx.out() << table.str();
             return kExitOk;
         };
     });

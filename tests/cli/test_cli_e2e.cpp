@@ -214,11 +214,11 @@ TEST(CliEndToEnd, TheReportCountsReplacedCards) {
     EXPECT_EQ(h["revoked"], 0) << json.out;
     EXPECT_EQ(h["issued"], 2) << json.out;  // the slot is counted once, through the new card
     EXPECT_EQ(h["unused"], 2) << json.out;
-    auto csv = box.run("--now 2026-11-04T09:00 report --month 2026-11 --format csv");
+    auto csv = box.run("--now 2026-11-04T09:00 --lang en report --month 2026-11 --format csv");
     EXPECT_NE(csv.out.find("month,unit,category,issued,used,unused,revoked,replaced,visits,"), std::string::npos)
         << csv.out;
     EXPECT_NE(csv.out.find("2026-11,12-301,living-alone,2,0,2,0,1,0,"), std::string::npos) << csv.out;
-    auto text = box.run("--now 2026-11-04T09:00 report --month 2026-11");
+    auto text = box.run("--now 2026-11-04T09:00 --lang en report --month 2026-11");
     std::istringstream lines(text.out);
     std::string header, row;
     while (std::getline(lines, header) && header.rfind("unit", 0) != 0) {
@@ -261,9 +261,12 @@ TEST(CliEndToEnd, AVoidedVisitStaysListedMarkedVoidWithWhoAndWhy) {
     EXPECT_EQ(v["voided_at"], "2026-11-20T10:05:00+08:00") << listed.out;
     EXPECT_EQ(v["voucher_restored"], false) << listed.out;
     EXPECT_EQ(v["inside"], false) << listed.out;
-    auto text = box.run("--now 2026-11-20T10:10 visits");
+    auto text = box.run("--now 2026-11-20T10:10 visits --lang en");
     EXPECT_NE(text.out.find("VOID 2026-11-20 10:05 by guard Li: car turned back at the barrier"), std::string::npos)
         << text.out;
+    auto zh = box.run("--now 2026-11-20T10:10 visits");
+    EXPECT_NE(zh.out.find("作废 2026-11-20 10:05，guard Li：car turned back at the barrier"), std::string::npos)
+        << zh.out;
     EXPECT_EQ(box.run("--now 2026-11-20T10:10 --json visits --inside").out, "");
     EXPECT_EQ(box.run("--now 2026-11-21T10:10 --json visits --overstayed").out, "");
     auto month = box.run("--now 2026-11-20T10:10 --json visits --month 2026-11");
@@ -274,14 +277,120 @@ TEST(CliEndToEnd, ReportCsvOpensInASpreadsheet) {
     CliSandbox box;
     ASSERT_EQ(box.run("init").status, 0);
     ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone").status, 0);
-    auto csv = box.run("--now 2026-11-02T09:00 report --month 2026-11 --format csv");
+    auto csv = box.run("--now 2026-11-02T09:00 report --month 2026-11 --format csv --lang en");
     ASSERT_EQ(csv.status, 0);
     EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF"
                             "month,unit,",
                             0),
               0u)
         << "UTF-8 with BOM";
-    EXPECT_NE(csv.out.find("2026-11,12-301,living-alone,0,0,0,0,0,0,0,0,0,0.00"), std::string::npos);
+    EXPECT_NE(csv.out.find("2026-11,12-301,living-alone,0,0,0,0,0,0,0,0,0,0.00\r\n"), std::string::npos);
+}
+
+// Issue 15: the committee reads Chinese by default: the report's text and CSV, and the lists; JSON keys never
+// change; `--format xlsx` writes a spreadsheet to --out and is refused without one.
+TEST(CliEndToEnd, TextAndSpreadsheetsAreInChineseByDefault) {
+    CliSandbox box;
+    box.writeConfig("[site]\nname = \"田林十二村\"\n");
+    ASSERT_EQ(box.run("init").status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone --contact 王秀英").status,
+              0);
+    auto issued = box.run("--now 2026-11-02T09:05 --json issue 12-301 --month 2026-11 --count 2");
+    ASSERT_EQ(issued.status, 0) << issued.out;
+    ASSERT_EQ(
+        box.run("--now 2026-11-20T10:00 enter --lane entry-1 --plate 沪A12345 --voucher " + tokenOf(issued, 0)).status,
+        0);
+    ASSERT_EQ(box.run("--now 2026-11-20T12:05 exit --lane exit-1 --plate 沪A12345").status, 0);
+    ASSERT_EQ(box.run("vehicle add 沪B00000 --kind blocked").status, 0);
+
+    auto csv = box.run("--now 2026-11-21T09:00 report --month 2026-11 --format csv");
+    ASSERT_EQ(csv.status, 0) << csv.out;
+    EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF月份,单元,类别,发放,已用,未用,作废,补办,来访次数,", 0), 0u) << csv.out;
+    EXPECT_NE(csv.out.find("\r\n2026-11,12-301,独居老人,2,1,1,0,0,1,125,125,0,0.00\r\n"), std::string::npos) << csv.out;
+    auto text = box.run("--now 2026-11-21T09:00 report --month 2026-11");
+    EXPECT_EQ(text.out.rfind("田林十二村 亲情停车券月报 2026-11", 0), 0u) << text.out;
+    EXPECT_NE(text.out.find("2小时5分"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("审计链头："), std::string::npos) << text.out;
+    auto json = box.run("--now 2026-11-21T09:00 report --month 2026-11 --format json");
+    EXPECT_EQ(json.json()["households"][0]["category"], "living-alone") << "JSON is never translated";
+
+    EXPECT_EQ(box.run("--now 2026-11-21T09:00 report --month 2026-11 --format xlsx").status, 2) << "xlsx needs --out";
+    EXPECT_FALSE(std::filesystem::exists(box.dir() / "r.xlsx"));
+    auto xlsx = box.run("--now 2026-11-21T09:00 report --month 2026-11 --format xlsx --out r.xlsx");
+    ASSERT_EQ(xlsx.status, 0) << xlsx.out;
+    std::ifstream file(box.dir() / "r.xlsx", std::ios::binary);
+    std::string head(4, '\0');
+    file.read(head.data(), 4);
+    EXPECT_EQ(head, "PK\x03\x04") << "an .xlsx is a zip";
+    EXPECT_EQ(box.run("--lang fr household list").status, 2);
+
+    auto households = box.run("household list");
+    EXPECT_EQ(households.out.rfind("单元", 0), 0u) << households.out;
+    EXPECT_NE(households.out.find("独居老人"), std::string::npos) << households.out;
+    auto vouchers = box.run("voucher list");
+    EXPECT_NE(vouchers.out.find("已使用"), std::string::npos) << vouchers.out;
+    EXPECT_NE(vouchers.out.find("未使用"), std::string::npos) << vouchers.out;
+    auto vehicles = box.run("vehicle list");
+    EXPECT_NE(vehicles.out.find("禁入车辆"), std::string::npos) << vehicles.out;
+    EXPECT_EQ(box.run("--lang en vehicle list").out.find("禁入车辆"), std::string::npos);
+    auto visits = box.run("--now 2026-11-21T09:00 visits");
+    EXPECT_EQ(visits.out.rfind("来访", 0), 0u) << visits.out;
+    EXPECT_EQ(box.run("--json vehicle list").json()["kind"], "blocked");
+}
+
+// Issue 15: `decisions` finds why a car was refused, by plate as typed, with the reason in words and the frame.
+TEST(CliEndToEnd, DecisionsFindsARefusalByPlateWithItsReasonAndFrame) {
+    CliSandbox box;
+    ASSERT_EQ(box.run("init").status, 0);
+    ASSERT_EQ(box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone").status, 0);
+    auto issued = box.run("--now 2026-11-02T09:05 --json issue 12-301 --month 2026-11 --count 1");
+    ASSERT_EQ(issued.status, 0) << issued.out;
+    const auto token = tokenOf(issued, 0);
+    ASSERT_EQ(box.run("--now 2026-11-20T10:00 enter --lane entry-1 --plate 沪A12345 --voucher " + token).status, 0);
+    auto refused = box.run("--now 2026-11-20T18:05 --json enter --lane entry-1 --plate 沪B54321 --voucher " + token);
+    ASSERT_EQ(refused.status, 3) << refused.out;
+    const auto seq = refused.json()["audit_seq"].get<std::int64_t>();
+    std::filesystem::create_directories(box.dir() / "evidence");
+    std::ofstream(box.dir() / "evidence" / (std::to_string(seq) + ".jpg")) << "jpeg";
+
+    auto found = box.run("--json decisions --plate 沪b54321");
+    ASSERT_EQ(found.status, 0) << found.out;
+    ASSERT_EQ(std::count(found.out.begin(), found.out.end(), '\n'), 1) << found.out;
+    const auto j = found.json();
+    EXPECT_EQ(j["seq"], seq);
+    EXPECT_EQ(j["reason"], "DENY_VOUCHER_USED");
+    EXPECT_EQ(j["reason_words"], "停车券已使用过");
+    EXPECT_EQ(j["admit"], false);
+    EXPECT_EQ(j["lane"], "entry-1");
+    EXPECT_EQ(j["direction"], "entry");
+    EXPECT_EQ(j["plate"], "沪B54321");
+    EXPECT_EQ(j["unit"], "12-301");
+    EXPECT_EQ(j["at"], "2026-11-20T18:05:00+08:00");
+    EXPECT_NE(j["message"].get<std::string>().find("already used"), std::string::npos) << found.out;
+    // The frame beside the ledger (database.path is relative here: ./evidence).
+    EXPECT_TRUE(j["evidence"].get<std::string>().ends_with("evidence/" + std::to_string(seq) + ".jpg")) << found.out;
+
+    auto all = box.run("--json decisions");
+    ASSERT_EQ(std::count(all.out.begin(), all.out.end(), '\n'), 2) << all.out;
+    EXPECT_EQ(all.json()["seq"], seq) << "newest first";
+    EXPECT_EQ(lineOf(all, 1)["reason"], "ADMIT_VOUCHER");
+    EXPECT_FALSE(lineOf(all, 1).contains("evidence")) << "no frame on disk: no path";
+    const auto since = box.run("--json decisions --since 2026-11-20T12:00");
+    EXPECT_EQ(std::count(since.out.begin(), since.out.end(), '\n'), 1) << since.out;
+    EXPECT_EQ(box.run("--json decisions --reason ADMIT_VOUCHER --unit 12-301").json()["plate"], "沪A12345");
+    EXPECT_EQ(box.run("--json decisions --lane exit-1").out, "");
+
+    auto text = box.run("decisions --limit 1");
+    EXPECT_EQ(text.out.rfind("记录", 0), 0u) << text.out;
+    EXPECT_NE(text.out.find("停车券已使用过"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("evidence/" + std::to_string(seq) + ".jpg"), std::string::npos) << text.out;
+    EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), 2) << "header and one row: " << text.out;
+    EXPECT_NE(box.run("--lang en decisions --limit 1").out.find("voucher already used"), std::string::npos);
+
+    EXPECT_EQ(box.run("decisions --reason NOPE").status, 2);
+    EXPECT_EQ(box.run("decisions --plate 'hello world'").status, 2);
+    EXPECT_EQ(box.run("decisions --since yesterday").status, 2);
+    EXPECT_EQ(box.run("decisions --limit 0").status, 2);
 }
 
 }  // namespace
