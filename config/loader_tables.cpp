@@ -49,7 +49,7 @@ RelaySettings readRelay(const Ctx& ctx, const toml::table& laneTable, const std:
     r.max_hold = s.get("max_hold", asDuration);
     if (r.max_hold < r.pulse) {
         fail(ctx, s.shown("max_hold"), s.node("max_hold") ? s.node("max_hold")->source() : t->source(),
-             fmt::format("must be at least relay.pulse ({})", formatDuration(r.pulse)));
+             maxHoldShorterThanPulse(r.pulse));
     }
     // A driver's required keys are required only for that driver; defaults apply whatever the driver.
     auto req = [&](std::string_view leaf) { return acceptsDriver(s.doc(leaf), driverName); };
@@ -151,8 +151,7 @@ std::vector<LaneSettings> readLanes(const Ctx& ctx, const toml::table& root, con
         if (lane.direction == Direction::Entry && lane.unread_plate == UnreadPlate::Presence && !lane.presence) {
             const toml::node* where = s.node("unread_plate");
             fail(ctx, s.shown("unread_plate"), where ? where->source() : t.source(),
-                 "\"presence\" needs a [lane.presence] table on this entry lane (or set unread_plate = "
-                 "\"guard\")");
+                 std::string(presenceInputNeeded()));
         }
         lanes.push_back(std::move(lane));
     }
@@ -160,8 +159,8 @@ std::vector<LaneSettings> readLanes(const Ctx& ctx, const toml::table& root, con
 }
 
 Settings parseSettings(const Ctx& ctx, const toml::table& root) {
-    const std::vector<std::string> sections = {"site", "vouchers", "stay",    "database", "audit",
-                                               "http", "log",      "control", "lanes",    "lane"};
+    const std::vector<std::string> sections = {"site", "vouchers", "stay",    "database", "audit", "http",
+                                               "web",  "log",      "control", "lanes",    "lane"};
     for (auto&& [key, value] : root) {
         const std::string_view k = key.str();
         if (std::ranges::find(sections, k) != sections.end()) continue;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "config/config_loader.h"
 #include "config/keys.h"
 
 namespace vg::config {
@@ -243,7 +244,7 @@ bool reloadKnows(std::string_view key) {
 }
 
 ReloadPlan planReload(const Settings& running, const Settings& next) {
-    ReloadPlan plan{next, {}};
+    ReloadPlan plan{next, {}, {}};
     for (const KeyDoc& k : keyTable()) {
         if (!reloadKnows(k.key)) unknownKey(k.key);
         if (k.reloads || k.key.starts_with("lane.")) continue;
@@ -277,7 +278,29 @@ ReloadPlan planReload(const Settings& running, const Settings& next) {
     for (const auto& l : next.lane) {
         if (laneNamed(running, l.name) == nullptr) plan.restart.push_back("lane[" + l.name + "] (added)");
     }
+    if (const auto problem = crossKeyProblem(plan.applied)) plan.refused = problem->key + ": " + problem->message;
     return plan;
+}
+
+std::string maxHoldShorterThanPulse(Duration pulse) {
+    return "must be at least relay.pulse (" + formatDuration(pulse) + ")";
+}
+
+std::string_view presenceInputNeeded() {
+    return "\"presence\" needs a [lane.presence] table on this entry lane (or set unread_plate = \"guard\")";
+}
+
+std::optional<CrossKeyProblem> crossKeyProblem(const Settings& s) {
+    for (const auto& lane : s.lane) {
+        const std::string prefix = "lane[" + lane.name + "]";
+        if (lane.relay.max_hold < lane.relay.pulse) {
+            return CrossKeyProblem{prefix + ".relay.max_hold", maxHoldShorterThanPulse(lane.relay.pulse)};
+        }
+        if (lane.direction == Direction::Entry && lane.unread_plate == UnreadPlate::Presence && !lane.presence) {
+            return CrossKeyProblem{prefix + ".unread_plate", std::string(presenceInputNeeded())};
+        }
+    }
+    return std::nullopt;
 }
 
 std::vector<std::string> restartRequiredChanges(const Settings& old, const Settings& next) {

@@ -4,6 +4,7 @@
 // whole table). Pure; any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +22,24 @@ struct ReloadPlan {
     // "lane[entry-1].relay.driver", and "lane[exit-2] (added)" / "lane[exit-2] (removed)". Empty when the file
     // applies as is.
     std::vector<std::string> restart;
+    // Why the file cannot apply now, "" when it can: `applied` mixes the file's live keys with running
+    // restart-only ones, and together they break a check that spans keys (a pulse longer than the running
+    // relay.max_hold, unread_plate = "presence" on a lane running without a presence input). Worded as the loader
+    // words it at start-up ("lane[entry-1].unread_plate: ..."). A refused plan must change nothing.
+    std::string refused;
 };
+
+// A check that spans keys, failed: the key to name and the loader's message.
+struct CrossKeyProblem {
+    std::string key;  // "lane[entry-1].relay.max_hold"
+    std::string message;
+};
+// The checks that span keys, on read settings (the loader's at start-up, and a reload's mix of kept and applied
+// keys): relay.max_hold at least relay.pulse; an entry lane with unread_plate = "presence" has a presence table.
+std::optional<CrossKeyProblem> crossKeyProblem(const Settings& s);
+// The loader's words for each (one home: the loader uses them too).
+std::string maxHoldShorterThanPulse(Duration pulse);
+std::string_view presenceInputNeeded();
 
 ReloadPlan planReload(const Settings& running, const Settings& next);
 

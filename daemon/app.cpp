@@ -15,6 +15,7 @@
 #include "daemon/logging.h"
 #include "gate/audit_chain.h"
 #include "gate/key_ring.h"
+#include "options/evidence.h"
 #include "options/rule_settings.h"
 
 namespace vg::daemon {
@@ -22,6 +23,29 @@ namespace vg::daemon {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Decisions queued for the evidence writer: a burst of cars on every lane while the disk is slow. Beyond this the
+// evidence is dropped (counted, logged), never the decision.
+constexpr std::size_t kEvidenceQueue = 32;
+// How often the sweep deletes expired evidence: the folder holds a file pair per decision, listing it every
+// sweep_every would be waste.
+constexpr auto kEvidencePurgeEvery = 1h;
+
+// The evidence folder, made 0750 (the service group reads it: the console, `voucher-gate decisions`). A folder
+// that cannot be made is logged; the daemon decides on without evidence (each write then fails, logged).
+std::filesystem::path makeEvidenceDir(const config::Settings& s) {
+    const auto dir = options::evidenceDir(s);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!ec) {
+        std::filesystem::permissions(
+            dir,
+            std::filesystem::perms::owner_all | std::filesystem::perms::group_read | std::filesystem::perms::group_exec,
+            ec);
+    }
+    if (ec) spdlog::error("EVIDENCE_FAILED {}", dumpJson({{"dir", dir.string()}, {"error", ec.message()}}));
+    return dir;
+}
 
 gate::SiteZone zoneOrThrow(const std::string& name) {
     auto z = gate::SiteZone::make(name);
@@ -105,6 +129,7 @@ App::App(std::filesystem::path config_path, config::Settings settings, AppServic
       zone_(zoneOrThrow(settings_.site.timezone)) {
     setupLogging();
     ledger_ = openLedger();
+    evidence_ = std::make_unique<EvidenceWriter>(makeEvidenceDir(settings_), kEvidenceQueue, metrics_);
     for (const auto& ls : settings_.lane) setupLane(ls);  // their threads start in run()
     control_ = std::make_unique<ControlServer>(
         io_, settings_.control.socket,
@@ -118,6 +143,7 @@ App::~App() {
         for (auto& c : unit->cameras) c->stop();
     }
     stopLaneThreads();
+    evidence_.reset();  // after the lanes: writes what they queued
 }
 
 std::unique_ptr<gate::Ledger> App::openLedger() const {
@@ -169,6 +195,8 @@ void App::setupLane(const config::LaneSettings& ls) {
             publishStatus();
         });
     });
+    unit->lane->setEvidenceHandler(
+        [this](std::int64_t audit_seq, const Evidence& e) { (void)evidence_->submit(audit_seq, e); });
     snapshot(*unit);
 
     LaneUnit* u = unit.get();
@@ -240,6 +268,7 @@ int App::run() {
     for (auto& unit : lanes_) {
         for (auto& c : unit->cameras) c->start();
     }
+    evidence_->start();
     startTimers();
     sweep();  // replays a spool left from before a restart, and marks overstays at once
     spdlog::info("STARTED {}", dumpJson({{"config", config_path_.string()},
@@ -289,6 +318,11 @@ void App::sweepLoop() {
 void App::sweep() {
     const auto rules = options::ruleSettingsFor(settings_, settings_.lanes);
     const auto now = clock_.now();
+    // Evidence older than database.evidence_days goes, on the writer's thread (also when the ledger is locked).
+    if (!evidence_purged_ || now - *evidence_purged_ >= kEvidencePurgeEvery || now < *evidence_purged_) {
+        evidence_purged_ = now;
+        evidence_->purge(now - std::chrono::days(options::evidenceDays(settings_)));
+    }
     // Each call may wait busy_timeout on a locked ledger (on the main thread, never a lane's): stop at the
     // first failure.
     auto replayed = ledger_->replaySpool(rules, now);
@@ -323,17 +357,24 @@ void App::reload() {
     notifier_.notify("RELOADING=1");
     auto next = config::load(config_path_);
     std::string problem = next ? checkDaemonSettings(*next) : next.error().str();
+    // Keys that need a restart keep their running values (the key table says which); everything else applies now,
+    // unless the two together break a check that spans keys (the file alone passed the loader's).
+    config::ReloadPlan plan;
+    if (problem.empty()) {
+        plan = config::planReload(settings_, *next);
+        problem = plan.refused;
+    }
     if (!problem.empty()) {
-        spdlog::error("RELOAD_FAILED {}", dumpJson({{"config", config_path_.string()},
-                                                    {"error", problem},
-                                                    {"note", "the running settings are unchanged"}}));
+        nlohmann::json line{
+            {"config", config_path_.string()}, {"error", problem}, {"note", "the running settings are unchanged"}};
+        if (!plan.restart.empty()) line["needs_restart"] = plan.restart;
+        spdlog::error("RELOAD_FAILED {}", dumpJson(line));
         (void)ledger_->recordEvent("RELOAD_FAILED", nlohmann::json{{"error", problem}}.dump(), clock_.now(), "");
         notifier_.notify("READY=1\nSTATUS=reload failed, old settings kept: " + problem);
         return;
     }
-    // Keys that need a restart keep their running values (the key table says which); everything else applies now.
-    auto [applied, restart] = config::planReload(settings_, *next);
-    settings_ = std::move(applied);
+    settings_ = std::move(plan.applied);
+    const std::vector<std::string>& restart = plan.restart;
     // Posted to each lane's loop: the observations already queued are decided under the old options, the next
     // car under the new ones.
     for (auto& unit : lanes_) {

@@ -41,6 +41,7 @@
 #include "daemon/camera_feed.h"
 #include "daemon/control_server.h"
 #include "daemon/decider.h"
+#include "daemon/evidence_writer.h"
 #include "daemon/http_server.h"
 #include "daemon/lane.h"
 #include "daemon/lane_watch.h"
@@ -109,11 +110,6 @@ class App {
 
     // Runs f on the lane's thread, then refreshes the lane's status snapshot.
     void postToLane(LaneUnit& unit, std::function<void()> f);
-    // Gives the lane `deadline` to start f, then calls done(result) on the main thread; a lane that has not started
-    // f by then never runs it, and done gets nothing (a guard's command must not run by surprise later). The main
-    // thread does not wait.
-    template <class F, class Done>
-    void onLaneWithin(LaneUnit& unit, std::chrono::milliseconds deadline, F f, Done done);
     void snapshot(LaneUnit& unit);
     LaneStatus statusOf(const LaneUnit& unit) const;
     void stopLaneThreads();
@@ -154,7 +150,9 @@ class App {
     std::filesystem::path model_dir_;
     Metrics metrics_;
     gate::SiteZone zone_;
-    std::unique_ptr<gate::Ledger> ledger_;  // the main thread's connection: sweep, events, health
+    std::unique_ptr<gate::Ledger> ledger_;            // the main thread's connection: sweep, events, health
+    std::unique_ptr<EvidenceWriter> evidence_;        // decisions' frames, written on its own thread
+    std::optional<gate::TimePoint> evidence_purged_;  // the sweep's last evidence purge (hourly)
     std::vector<std::unique_ptr<LaneUnit>> lanes_;
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<HttpServer> http_;

@@ -1,13 +1,12 @@
 // The guard's commands on the control socket: the request read by parseControlCommand() (control_command.h),
 // checked against the daemon (stopping, the lane, operator and reason) and run on the lane's thread within
-// kLaneAnswer by onLaneWithin(), which never runs a command its lane did not take in time.
+// kLaneAnswer by onLaneWithin() (lane_answer.h), which never runs a command its lane did not take in time.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/post.hpp>
-
 #include "daemon/app.h"
 #include "daemon/control_command.h"
+#include "daemon/lane_answer.h"
 #include "daemon/logging.h"
 #include "gate/decision_json.h"
 
@@ -21,51 +20,6 @@ using namespace std::chrono_literals;
 constexpr auto kLaneAnswer = 5s;
 
 }  // namespace
-
-template <class F, class Done>
-void App::onLaneWithin(LaneUnit& unit, std::chrono::milliseconds deadline, F f, Done done) {
-    using R = decltype(f());
-    // The flags are shared with the lane's thread. The timer and `done` are the main thread's: both are
-    // destroyed there once used, so whichever thread drops the last reference to State destroys nothing but
-    // the flags.
-    struct State {
-        std::mutex m;
-        bool started = false;
-        bool abandoned = false;
-        std::unique_ptr<boost::asio::steady_timer> timer;
-        std::optional<Done> done;
-        void finish(std::optional<R> result) {
-            Done d = std::move(*done);
-            done.reset();
-            d(std::move(result));
-        }
-    };
-    auto state = std::make_shared<State>();
-    state->timer = std::make_unique<boost::asio::steady_timer>(io_, deadline);
-    state->done.emplace(std::move(done));
-    state->timer->async_wait([state](const boost::system::error_code&) {
-        bool abandon = false;
-        {
-            std::lock_guard lock(state->m);
-            abandon = !state->started;  // else running or done: its result answers
-            state->abandoned = abandon;
-        }
-        state->timer.reset();  // its last use
-        if (abandon) state->finish(std::nullopt);
-    });
-    postToLane(unit, [this, state, f = std::move(f)]() mutable {
-        {
-            std::lock_guard lock(state->m);
-            if (state->abandoned) return;
-            state->started = true;
-        }
-        auto r = std::make_shared<R>(f());
-        boost::asio::post(io_, [state, r] {
-            if (state->timer) state->timer->cancel();
-            state->finish(std::move(*r));
-        });
-    });
-}
 
 void App::control(const nlohmann::json& request, const ControlServer::Reply& reply) {
     const auto parsed = parseControlCommand(request);
@@ -105,26 +59,27 @@ void App::control(const nlohmann::json& request, const ControlServer::Reply& rep
         if (cmd == "hold-open") return lane->holdOpen(manual);
         return lane->release(manual);
     };
-    onLaneWithin(*unit, kLaneAnswer, std::move(command),
-                 [this, reply, lane_name, cmd, who = manual.operator_name](std::optional<ControlOutcome> outcome) {
-                     if (!outcome) {
-                         spdlog::error(
-                             "CONTROL_REFUSED {}",
-                             dumpJson({{"lane", lane_name}, {"cmd", cmd}, {"operator", who}, {"error", "lane busy"}}));
-                         const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
-                         return reply({{"ok", false},
-                                       {"error", fmt::format("lane {} is busy: its relay or the ledger has not "
-                                                             "answered for {} s; nothing was done, try again",
-                                                             lane_name, waited)}});
-                     }
-                     publishStatus();
-                     nlohmann::json out{{"ok", outcome->ok}};
-                     if (!outcome->error.empty()) out["error"] = outcome->error;
-                     if (outcome->decision) out["decision"] = gate::decisionJson(*outcome->decision, zone_);
-                     if (outcome->audit_seq != 0) out["audit_seq"] = outcome->audit_seq;
-                     if (!outcome->relay_state.empty()) out["relay_state"] = outcome->relay_state;
-                     reply(out);
-                 });
+    onLaneWithin(
+        io_, [this, unit](std::function<void()> f) { postToLane(*unit, std::move(f)); }, frame_clock_, kLaneAnswer,
+        std::move(command),
+        [this, reply, lane_name, cmd, who = manual.operator_name](std::optional<ControlOutcome> outcome) {
+            if (!outcome) {
+                spdlog::error("CONTROL_REFUSED {}",
+                              dumpJson({{"lane", lane_name}, {"cmd", cmd}, {"operator", who}, {"error", "lane busy"}}));
+                const auto waited = std::chrono::duration_cast<std::chrono::seconds>(kLaneAnswer).count();
+                return reply({{"ok", false},
+                              {"error", fmt::format("lane {} is busy: its relay or the ledger has not "
+                                                    "answered for {} s; nothing was done, try again",
+                                                    lane_name, waited)}});
+            }
+            publishStatus();
+            nlohmann::json out{{"ok", outcome->ok}};
+            if (!outcome->error.empty()) out["error"] = outcome->error;
+            if (outcome->decision) out["decision"] = gate::decisionJson(*outcome->decision, zone_);
+            if (outcome->audit_seq != 0) out["audit_seq"] = outcome->audit_seq;
+            if (!outcome->relay_state.empty()) out["relay_state"] = outcome->relay_state;
+            reply(out);
+        });
 }
 
 }  // namespace vg::daemon

@@ -72,6 +72,7 @@ void CameraFeed::readQr(const vision::Frame& frame) {
         o.kind = LaneObservation::Kind::Qr;
         o.text = r.text;
         o.frame_time = toGate(frame.captured);
+        o.frame = frame.image;
         post_(std::move(o));
     }
 }

@@ -88,7 +88,10 @@ void Lane::setOptions(LaneOptions options) {
     const bool voter_changed = options.vote_frames != options_.vote_frames ||
                                options.rules.min_plate_confidence != options_.rules.min_plate_confidence;
     options_ = std::move(options);
-    if (voter_changed) voter_ = vision::PlateVoter(voterOptions(options_));
+    if (voter_changed) {
+        voter_ = vision::PlateVoter(voterOptions(options_));
+        read_frames_.clear();
+    }
 }
 
 void Lane::stop() {
@@ -123,7 +126,7 @@ void Lane::onPlateFrame(const LaneObservation& o) {
     // Only frames looked at count; a reader that falls behind (seconds between frames on an overloaded box)
     // is not evidence that the car left, and must not throw its votes away one by one.
     if (o.reads == 0 && last_read_frame_ && o.frame_time - *last_read_frame_ > options_.pass_gap) {
-        voter_.reset();
+        resetVote();
         last_read_frame_.reset();
         last_read_at_.reset();
     }
@@ -139,13 +142,16 @@ void Lane::onPlateRead(const LaneObservation& o, TimePoint now) {
     }
     // A read that differs from the current leader in more than two characters is another car: a new vote, so
     // that the reads of the car before (even unconfident ones) cannot outvote it.
-    if (const auto leader = voter_.leader(); leader && differentCar(leader->text, o.text)) voter_.reset();
+    if (const auto leader = voter_.leader(); leader && differentCar(leader->text, o.text)) resetVote();
     voter_.add(o.text, o.char_confidence);
+    if (!o.frame.empty() && (read_frames_.size() < kMaxReadFrames || read_frames_.contains(o.text))) {
+        read_frames_[o.text] = Evidence{o.frame, o.plate_box};
+    }
     if (const auto voted = voter_.voted()) {
         onPlate(gate::PlateSeen{voted->text, voted->confidence}, now);
         // Once this car is decided, the next reads start a fresh vote: the same car re-votes to the same
         // plate (and stays suppressed), the next car is not outvoted by the reads of the one before.
-        if (plate_ && plate_->decided) voter_.reset();
+        if (plate_ && plate_->decided) resetVote();
     }
 }
 
@@ -173,14 +179,15 @@ void Lane::onPlate(const gate::PlateSeen& p, TimePoint now) {
         (void)recentPlate(plate_->seen.text, now);
         return;
     }
-    plate_ = CurrentPlate{p, now, now, false, std::nullopt};
+    plate_ = CurrentPlate{p, now, now, false, std::nullopt, {}};
+    if (const auto it = read_frames_.find(p.text); it != read_frames_.end()) plate_->evidence = it->second;
     // A card waiting for its plate is paired with a plate that appears while it is shown or within pass_gap
     // of its last sighting. A card put away longer ago stays with the car that showed it (rule 13 at its
     // deadline): a car that gave up and backed out must not lend its voucher to the next car.
     if (card_ && now - card_->last_seen <= options_.pass_gap) {
         const PendingCard card = *card_;
         card_.reset();
-        decideNow(observation(p, card.token), now, card.frame_time);
+        decideNow(observation(p, card.token), now, card.frame_time, card.frame);
         return;
     }
     if (held_) return;  // the guard is deciding about the car at the barrier
@@ -223,25 +230,25 @@ void Lane::onCard(const LaneObservation& o, TimePoint now) {
     // Paired only with a plate still in view: a car that left must not lend its plate to the next car's card.
     if (plate_ && now - plate_->last_seen <= std::min(options_.pair_window, options_.pass_gap)) {
         card_.reset();
-        decideNow(observation(plate_->seen, token), now, o.frame_time);
+        decideNow(observation(plate_->seen, token), now, o.frame_time, o.frame);
         return;
     }
     if (options_.direction == gate::Direction::Entry) {
         const gate::Decision probe =
             decider_.decide(observation(std::nullopt, token), options_.rules, now, true, std::nullopt);
         if (finalWithoutPlate(probe.reason)) {
-            decideNow(observation(std::nullopt, token), now, o.frame_time);
+            decideNow(observation(std::nullopt, token), now, o.frame_time, o.frame);
             return;
         }
     }
-    card_ = PendingCard{token, now, now + options_.plate_timeout, o.frame_time};
+    card_ = PendingCard{token, now, now + options_.plate_timeout, o.frame_time, o.frame};
 }
 
 void Lane::tick() {
     if (stopped_) return;
     const TimePoint now = clock_.now();
     if (presence_ != nullptr) watchLoop(samplePresence(), now);
-    expireLoopWindow(now);
+    expireLoopWindow();
     if (card_ && now >= card_->plate_deadline) {
         const PendingCard card = *card_;
         card_.reset();
@@ -251,7 +258,7 @@ void Lane::tick() {
         const bool later_car = plate_ && plate_->first_seen > card.last_seen + options_.pass_gap;
         if (const auto leader = voter_.leader(); leader && !later_car)
             best = gate::PlateSeen{leader->text, leader->confidence};
-        decideNow(observation(best, card.token), now, card.frame_time);
+        decideNow(observation(best, card.token), now, card.frame_time, card.frame);
     }
     if (plate_ && !plate_->decided && plate_->card_deadline && now >= *plate_->card_deadline) {
         decideNow(observation(plate_->seen, std::nullopt), now, std::nullopt);  // DENY_NEED_VOUCHER, once
@@ -263,7 +270,7 @@ void Lane::tick() {
     // No frame looked at for a whole pair_window (the camera is lost, the reader stalled): no pass lasts that
     // long.
     if (last_read_at_ && now - *last_read_at_ > options_.pair_window) {
-        voter_.reset();
+        resetVote();
         last_read_frame_.reset();
         last_read_at_.reset();
     }
@@ -316,39 +323,41 @@ void Lane::watchLoop(gate::Presence p, TimePoint now) {
     const bool arrived = p == gate::Presence::Present && loop_ != gate::Presence::Present;
     const bool left = p == gate::Presence::Absent && loop_ == gate::Presence::Present;
     loop_ = p;
-    if (arrived) loop_since_ = now;
+    const Stamp t{now, steady_.now()};
+    if (arrived) loop_since_ = t;
     if (left) loop_since_.reset();
     if (!loop_window_) return;
     LoopWindow& w = *loop_window_;
     if (arrived && !w.first_at) {
-        w.first_at = now;
-    } else if (arrived && w.first_left && now - *w.first_left <= options_.tailgate_gap) {
+        w.first_at = t;
+    } else if (arrived && w.first_left && t.steady - w.first_left->steady <= options_.tailgate_gap) {
         // Vehicle, clear, vehicle on one pulse: the second one followed the first through the open barrier.
         const LoopWindow seen = w;
         loop_window_.reset();  // once per pulse
         laneEvent("TAILGATE_SUSPECTED",
                   nlohmann::json{{"lane", options_.name},
-                                 {"pulse_at", zone_.isoLocal(seen.pulsed_at)},
+                                 {"pulse_at", zone_.isoLocal(seen.pulsed_at.at)},
                                  {"decision", seen.tag},
-                                 {"first_vehicle_at", zone_.isoLocal(*seen.first_at)},
-                                 {"first_vehicle_left_at", zone_.isoLocal(*seen.first_left)},
+                                 {"first_vehicle_at", zone_.isoLocal(seen.first_at->at)},
+                                 {"first_vehicle_left_at", zone_.isoLocal(seen.first_left->at)},
                                  {"second_vehicle_at", zone_.isoLocal(now)}},
                   false);
         return;
     } else if (left && w.first_at && !w.first_left) {
-        w.first_left = now;
+        w.first_left = t;
     }
-    expireLoopWindow(now);
+    expireLoopWindow();
 }
 
-void Lane::expireLoopWindow(TimePoint now) {
+void Lane::expireLoopWindow() {
     if (!loop_window_) return;
     const LoopWindow& w = *loop_window_;
+    const vision::SteadyTime now = steady_.now();
     // The first vehicle has been off the loop for tailgate_gap: the barrier has closed behind it, and a vehicle
     // that comes now waits in front of it.
     const bool closed_behind =
-        w.first_left && loop_ != gate::Presence::Present && now - *w.first_left > options_.tailgate_gap;
-    const bool nobody_came = !w.first_at && now - w.pulsed_at > options_.pair_window;
+        w.first_left && loop_ != gate::Presence::Present && now - w.first_left->steady > options_.tailgate_gap;
+    const bool nobody_came = !w.first_at && now - w.pulsed_at.steady > options_.pair_window;
     if (closed_behind || nobody_came) loop_window_.reset();
 }
 
@@ -358,10 +367,11 @@ void Lane::openLoopWindow(TimePoint now, std::string tag) {
     // The vehicle on the loop is this pulse's first vehicle only if it reached the loop after the previous pulse:
     // one that was already there is the previous car still passing, and its leaving must not make the next car
     // (the one this pulse is for) look like a follower.
+    const Stamp t{now, steady_.now()};
     const bool fresh =
-        loop_ == gate::Presence::Present && loop_since_ && (!last_pulse_at_ || *loop_since_ > *last_pulse_at_);
-    loop_window_ = LoopWindow{now, std::move(tag), fresh ? loop_since_ : std::nullopt, std::nullopt};
-    last_pulse_at_ = now;
+        loop_ == gate::Presence::Present && loop_since_ && (!last_pulse_at_ || loop_since_->steady > *last_pulse_at_);
+    loop_window_ = LoopWindow{t, std::move(tag), fresh ? loop_since_ : std::nullopt, std::nullopt};
+    last_pulse_at_ = t.steady;
 }
 
 void Lane::laneEvent(std::string_view code, const nlohmann::json& payload, bool fault) {
@@ -376,7 +386,21 @@ void Lane::laneEvent(std::string_view code, const nlohmann::json& payload, bool 
     }
 }
 
-void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoint> card_frame) {
+void Lane::resetVote() {
+    voter_.reset();
+    read_frames_.clear();
+}
+
+Evidence Lane::evidenceFor(const gate::Observation& obs, const cv::Mat& card_image) const {
+    if (obs.plate) {
+        if (plate_ && plate_->seen.text == obs.plate->text && !plate_->evidence.frame.empty()) return plate_->evidence;
+        if (const auto it = read_frames_.find(obs.plate->text); it != read_frames_.end()) return it->second;
+    }
+    return Evidence{card_image, std::nullopt};
+}
+
+void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoint> card_frame,
+                     const cv::Mat& card_image) {
     obs.presence = samplePresence();
     watchLoop(obs.presence, now);
     const auto t0 = steady_.now();
@@ -387,11 +411,11 @@ void Lane::decideNow(gate::Observation obs, TimePoint now, std::optional<TimePoi
                      dumpJson(nlohmann::json{{"decisions", d.spool_replayed}, {"lane", options_.name}}));
     }
     metrics_.observeDecision(options_.name, std::chrono::duration<double>(steady_.now() - t0).count());
-    act(d, obs, now, card_frame);
+    act(d, obs, now, card_frame, evidenceFor(obs, card_image));
 }
 
 void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint now,
-               std::optional<TimePoint> card_frame) {
+               std::optional<TimePoint> card_frame, const Evidence& evidence) {
     last_ = d;
     // The loop window stays open across a refusal: a denied car that follows the admitted one through the open
     // barrier is exactly the tailgate to catch. An admission's pulse opens a new window (openLoopWindow).
@@ -420,6 +444,8 @@ void Lane::act(const gate::Decision& d, const gate::Observation& obs, TimePoint 
     }
     const bool opened = !d.admit || pulseFor(d, now, card_frame);
     if (on_decision_) on_decision_(d);
+    // After the pulse: the evidence is only handed over (a queue), never written on the lane's thread.
+    if (on_evidence_ && d.audit_seq != 0 && !evidence.frame.empty()) on_evidence_(d.audit_seq, evidence);
     if (!opened) {
         announcer_.say("系统故障，请联系门卫");
     } else if (const auto text = announcementFor(d, zone_)) {
@@ -508,7 +534,7 @@ ControlOutcome Lane::confirm(const gate::Manual& manual, bool refuse, const std:
     const gate::Decision d = decider_.confirm(held.obs, options_.rules, now, manual, refuse, plate);
     gate::Observation obs = held.obs;
     if (plate) obs.plate = gate::PlateSeen{*plate, 1.0};
-    act(d, obs, now, std::nullopt);
+    act(d, obs, now, std::nullopt, Evidence{});  // the guard's decision: no frame of its own
     out.ok = true;
     out.decision = d;
     out.relay_state = std::string(relay::toString(relay_.state()));

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 
 #include "daemon/announcer.h"
 #include "daemon/decider.h"
+#include "daemon/evidence_writer.h"
 #include "daemon/lane_observation.h"
 #include "daemon/metrics.h"
 #include "gate/relay/presence_input.h"
@@ -99,6 +101,10 @@ class Lane {
     LaneStatus status() const;
     // Every decision the lane acted on (the App logs; tests and the demo watch).
     void setDecisionHandler(std::function<void(const gate::Decision&)> h) { on_decision_ = std::move(h); }
+    // The frame of every audited decision taken on a camera frame, after its pulse (the App queues it for the
+    // evidence writer; it must not block). Decisions without a frame (a guard's confirm) have none.
+    using EvidenceHandler = std::function<void(std::int64_t audit_seq, const Evidence&)>;
+    void setEvidenceHandler(EvidenceHandler h) { on_evidence_ = std::move(h); }
 
   private:
     struct CurrentPlate {
@@ -107,12 +113,14 @@ class Lane {
         gate::TimePoint last_seen{};
         bool decided = false;
         std::optional<gate::TimePoint> card_deadline;  // entry: waiting for a card until then
+        Evidence evidence;                             // the frame its plate was voted on, when known
     };
     struct PendingCard {
         std::string token;
         gate::TimePoint last_seen{};  // pairs with a plate only within pass_gap of this
         gate::TimePoint plate_deadline{};
         gate::TimePoint frame_time{};
+        cv::Mat frame;  // the frame the card was read in (evidence)
     };
     struct Held {
         gate::Observation obs;
@@ -125,11 +133,17 @@ class Lane {
     // The loop detector's window: it opens when the lane pulses the barrier and closes at the next pulse, a
     // hold-open, once the first vehicle has been off the loop for tailgate_gap, or when no vehicle
     // reached the loop within pair_window of the pulse.
+    // A loop edge or pulse: the gaps between them are measured on the steady clock (an NTP step of the wall clock
+    // must neither hide a tailgate nor invent one); the wall time is what the journal and the audit log show.
+    struct Stamp {
+        gate::TimePoint at{};
+        vision::SteadyTime steady{};
+    };
     struct LoopWindow {
-        gate::TimePoint pulsed_at{};
-        std::string tag;                          // the pulse's decision ("audit:42", "manual:7")
-        std::optional<gate::TimePoint> first_at;  // the first vehicle reached the loop (maybe before the pulse)
-        std::optional<gate::TimePoint> first_left;
+        Stamp pulsed_at;
+        std::string tag;                // the pulse's decision ("audit:42", "manual:7")
+        std::optional<Stamp> first_at;  // the first vehicle reached the loop (maybe before the pulse)
+        std::optional<Stamp> first_left;
     };
     struct Recent {
         std::string plate;  // "" = none
@@ -143,9 +157,13 @@ class Lane {
     void onCard(const LaneObservation& o, gate::TimePoint now);
     gate::Observation observation(const std::optional<gate::PlateSeen>& plate,
                                   const std::optional<std::string>& token) const;
-    void decideNow(gate::Observation obs, gate::TimePoint now, std::optional<gate::TimePoint> card_frame);
+    void decideNow(gate::Observation obs, gate::TimePoint now, std::optional<gate::TimePoint> card_frame,
+                   const cv::Mat& card_image = {});
     void act(const gate::Decision& d, const gate::Observation& obs, gate::TimePoint now,
-             std::optional<gate::TimePoint> card_frame);
+             std::optional<gate::TimePoint> card_frame, const Evidence& evidence);
+    void resetVote();  // a new vote: the voter and the frames of its reads
+    // The frame a decision on `obs` was taken on: its plate's, else the card's (`card_image`, may be empty).
+    Evidence evidenceFor(const gate::Observation& obs, const cv::Mat& card_image) const;
     bool pulseFor(const gate::Decision& d, gate::TimePoint now, std::optional<gate::TimePoint> card_frame);
     void relayFault(const relay::RelayError& e, std::string_view during);
     // open / hold-open / release: audit, then act on the relay (not on a dry_run lane when it energises).
@@ -156,7 +174,7 @@ class Lane {
     bool recentCard(const std::string& token, gate::TimePoint now);
     gate::Presence samplePresence();
     void watchLoop(gate::Presence p, gate::TimePoint now);  // presence edges, TAILGATE_SUSPECTED
-    void expireLoopWindow(gate::TimePoint now);
+    void expireLoopWindow();
     void openLoopWindow(gate::TimePoint now, std::string tag);
     // A fault or suspicion that is no decision: journal, audit log, metrics, and the lane's status for the guard.
     void laneEvent(std::string_view code, const nlohmann::json& payload, bool fault);
@@ -168,10 +186,13 @@ class Lane {
     Announcer& announcer_;
     relay::PresenceInput* presence_;
     const gate::Clock& clock_;
-    const vision::FrameClock& steady_;  // times the ledger call for the metrics
+    const vision::FrameClock& steady_;  // times the ledger call for the metrics, and the loop detector's gaps
     const gate::SiteZone& zone_;
     Metrics& metrics_;
     vision::PlateVoter voter_;
+    // The latest frame of each plate text in the current vote (a few per car; shared pixels, no copies).
+    static constexpr std::size_t kMaxReadFrames = 8;
+    std::map<std::string, Evidence> read_frames_;
     std::optional<gate::TimePoint> last_read_frame_;  // frame time of the last plate read
     std::optional<gate::TimePoint> last_read_at_;     // when it was taken in (clock_)
     std::optional<CurrentPlate> plate_;
@@ -182,14 +203,15 @@ class Lane {
     std::optional<gate::Presence> presence_seen_;
     gate::Presence loop_ = gate::Presence::Unknown;         // the loop's last known state (edges)
     gate::Presence loop_sample_ = gate::Presence::Unknown;  // its last reading, unknown included (status)
-    std::optional<gate::TimePoint> last_pulse_at_;          // the lane's previous pulse (loop window)
-    std::optional<gate::TimePoint> loop_since_;             // when the vehicle now on the loop reached it
+    std::optional<vision::SteadyTime> last_pulse_at_;       // the lane's previous pulse (loop window)
+    std::optional<Stamp> loop_since_;                       // when the vehicle now on the loop reached it
     std::optional<LoopWindow> loop_window_;
     std::string last_event_;
     std::optional<gate::TimePoint> last_event_at_;
     std::optional<gate::Decision> last_;
     bool stopped_ = false;
     std::function<void(const gate::Decision&)> on_decision_;
+    EvidenceHandler on_evidence_;
 };
 
 }  // namespace vg::daemon

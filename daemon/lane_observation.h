@@ -1,6 +1,9 @@
-// What a lane's camera workers and inputs report to the lane, posted to the lane's own loop. Plain values.
+// What a lane's camera workers and inputs report to the lane, posted to the lane's own loop. Plain values; the
+// frame is a cv::Mat sharing the camera frame's pixels (a copy is a reference count, never a pixel copy).
 #pragma once
 
+#include <opencv2/core.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +23,8 @@ struct LaneObservation {
     gate::TimePoint frame_time{};        // capture time of the frame it was read from
     bool present = false;                // presence
     int reads = 0;                       // plate frame: plate reads posted from it
+    cv::Mat frame;                       // plate, QR: the frame it was read from (evidence); may be empty
+    std::optional<cv::Rect> plate_box;   // plate: where in `frame` the plate is
 };
 
 }  // namespace vg::daemon

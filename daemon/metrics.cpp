@@ -90,6 +90,10 @@ void Metrics::countOverstays(std::uint64_t n) {
     std::lock_guard lock(mutex_);
     overstays_ += n;
 }
+void Metrics::countEvidence(const std::string& outcome) {
+    std::lock_guard lock(mutex_);
+    ++evidence_[outcome];
+}
 void Metrics::setCarsInside(std::int64_t n) {
     std::lock_guard lock(mutex_);
     cars_inside_ = n;
@@ -105,6 +109,12 @@ std::uint64_t Metrics::events(const std::string& lane, const std::string& event)
     std::lock_guard lock(mutex_);
     const auto it = events_.find({lane, event});
     return it == events_.end() ? 0 : it->second;
+}
+
+std::uint64_t Metrics::evidence(const std::string& outcome) const {
+    std::lock_guard lock(mutex_);
+    const auto it = evidence_.find(outcome);
+    return it == evidence_.end() ? 0 : it->second;
 }
 
 std::uint64_t Metrics::relayFaults() const {
@@ -170,6 +180,12 @@ std::string Metrics::render(const std::vector<CameraGauge>& cameras) const {
     for (const auto& [k, v] : events_) {
         out += fmt::format("vg_lane_events_total{{lane=\"{}\",event=\"{}\"}} {}\n", escapeLabel(k.first), k.second, v);
     }
+    out +=
+        "# HELP vg_evidence_total Evidence frames of decisions: written, dropped (the writer fell behind), "
+        "failed.\n";
+    out += "# TYPE vg_evidence_total counter\n";
+    for (const auto& [outcome, v] : evidence_)
+        out += fmt::format("vg_evidence_total{{outcome=\"{}\"}} {}\n", outcome, v);
     out += "# HELP vg_overstays_total Visits that became overstays (OVERSTAY_STARTED).\n";
     out += "# TYPE vg_overstays_total counter\n";
     out += fmt::format("vg_overstays_total {}\n", overstays_);

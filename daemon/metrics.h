@@ -52,12 +52,15 @@ class Metrics {
     // Faults and suspicions that are no decision: TAILGATE_SUSPECTED, BARRIER_NOT_OPENED.
     void countEvent(const std::string& lane, const std::string& event);
     void countOverstays(std::uint64_t n);
+    // Evidence frames by outcome: "written", "dropped" (the writer's queue was full), "failed" (encoding, disk).
+    void countEvidence(const std::string& outcome);
     void setCarsInside(std::int64_t n);
 
     std::string render(const std::vector<CameraGauge>& cameras) const;
     std::uint64_t decisions(const std::string& lane, const std::string& reason) const;
     std::uint64_t relayFaults() const;
     std::uint64_t events(const std::string& lane, const std::string& event) const;
+    std::uint64_t evidence(const std::string& outcome) const;
 
   private:
     Histogram& histogram(std::map<std::string, Histogram>& m, const std::string& key);
@@ -68,6 +71,7 @@ class Metrics {
     std::map<std::pair<std::string, std::string>, std::uint64_t> decisions_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> relay_faults_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> events_;
+    std::map<std::string, std::uint64_t> evidence_;
     std::uint64_t overstays_ = 0;
     std::int64_t cars_inside_ = -1;
 };

@@ -11,6 +11,11 @@ namespace vg::daemon {
 
 namespace {
 
+cv::Rect plateBox(const vision::PlateQuad& quad) {
+    std::vector<cv::Point2f> points(quad.begin(), quad.end());
+    return cv::boundingRect(points);
+}
+
 class PipelineSeer final : public PlateSeer {
   public:
     PipelineSeer(vision::PlatePipeline pipeline, std::optional<cv::Rect> roi)
@@ -28,6 +33,8 @@ class PipelineSeer final : public PlateSeer {
             obs.char_confidence = r.char_confidence;
             obs.confidence = r.confidence;
             obs.frame_time = frame_time;
+            obs.frame = image;
+            obs.plate_box = plateBox(r.quad);
             out.push_back(std::move(obs));
         }
         return out;

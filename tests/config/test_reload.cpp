@@ -231,5 +231,48 @@ TEST(Reload, LanesAddedOrRemovedWaitForARestart) {
     EXPECT_EQ(removed.restart, std::vector<std::string>{"lane[exit-1] (removed)"});
 }
 
+// What the loader says at start-up about a file that breaks a check spanning keys.
+std::string loaderSays(const std::string& text) {
+    auto r = loadFromString(text, "voucher-gate.toml");
+    EXPECT_FALSE(r.has_value()) << text;
+    return r ? std::string{} : r.error().key + ": " + r.error().message;
+}
+
+TEST(Reload, UnreadPlatePresenceOnALaneRunningWithoutAPresenceInputIsRefusedAsTheLoaderRefusesIt) {
+    Tables running_lane = laneFor(KeyDoc{});
+    running_lane.erase("lane.presence");
+    Tables next_lane = laneFor(KeyDoc{});  // adds [lane.presence] (restart-only) with unread_plate (live)
+    next_lane["lane"]["unread_plate"] = "\"presence\"";
+    const Settings running = ok(render(running_lane));
+    const Settings next = ok(render(next_lane));
+    const auto plan = planReload(running, next);
+    Tables broken = running_lane;
+    broken["lane"]["unread_plate"] = "\"presence\"";
+    EXPECT_EQ(plan.refused, loaderSays(render(broken)));
+    EXPECT_THAT(plan.refused, ::testing::HasSubstr("lane[entry-1].unread_plate"));
+}
+
+TEST(Reload, APulseLongerThanTheRunningMaxHoldIsRefusedAsTheLoaderRefusesIt) {
+    Tables running_lane = laneFor(KeyDoc{});
+    running_lane["lane.relay"]["max_hold"] = "\"1s\"";
+    running_lane["lane.relay"]["pulse"] = "\"500ms\"";
+    Tables next_lane = running_lane;
+    next_lane["lane.relay"]["max_hold"] = "\"5s\"";  // restart-only: stays at 1s
+    next_lane["lane.relay"]["pulse"] = "\"2s\"";     // live
+    const auto plan = planReload(ok(render(running_lane)), ok(render(next_lane)));
+    Tables broken = running_lane;
+    broken["lane.relay"]["pulse"] = "\"2s\"";
+    EXPECT_EQ(plan.refused, loaderSays(render(broken)));
+    EXPECT_THAT(plan.refused, ::testing::HasSubstr("lane[entry-1].relay.max_hold"));
+}
+
+TEST(Reload, AFileThatAppliesWithTheKeptKeysIsNotRefused) {
+    const Tables lane = laneFor(KeyDoc{});
+    Tables changed = lane;
+    changed["lane"]["unread_plate"] = "\"presence\"";  // the lane runs with its presence input
+    changed["lane.relay"]["pulse"] = "\"1s\"";
+    EXPECT_EQ(planReload(ok(render(lane)), ok(render(changed))).refused, "");
+}
+
 }  // namespace
 }  // namespace vg::config

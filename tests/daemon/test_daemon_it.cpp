@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <future>
 #include <map>
 
@@ -127,6 +128,37 @@ TEST(DaemonIntegration, ALaneRoiAroundThePlateStillReadsTheCardHeldOutsideIt) {
     ASSERT_TRUE(s.waitDecisions(1)) << s.logText();
     EXPECT_EQ(reasons(s), std::vector<std::string>{"ADMIT_VOUCHER"}) << s.logText();
     EXPECT_EQ(pulses(s, "entry-1"), 1);
+    expectCleanStop(s);
+}
+
+TEST(DaemonIntegration, TheDecisionsFrameAndPlateCropAreKeptAndEvidencePastEvidenceDaysIsPurged) {
+    Site s("evidence");
+    s.lanes = {{"entry-1"}};
+    const auto tokens = s.issue(1);
+    // Left by decisions 40 and 2 days ago (database.evidence_days defaults to 30).
+    const fs::path dir = s.dir / "evidence";
+    fs::create_directories(dir);
+    const auto aged = [&](const std::string& name, std::chrono::hours age) {
+        std::ofstream(dir / name) << "x";
+        fs::last_write_time(dir / name, fs::file_time_type::clock::now() - age);
+    };
+    aged("900.jpg", 40 * 24h);
+    aged("900-plate.png", 40 * 24h);
+    aged("901.jpg", 2 * 24h);
+    s.makeClip("entry-1", "frames=5\nframes=30 plate=沪A12345 card=" + tokens[0] + "\nframes=5\n");
+    s.startDaemon();
+    ASSERT_TRUE(s.waitDecisions(1)) << s.logText();
+    const auto d = s.decisions();
+    ASSERT_EQ(d[0]["reason"], "ADMIT_VOUCHER") << s.logText();
+    const std::string seq = std::to_string(d[0]["audit_seq"].get<std::int64_t>());
+    EXPECT_TRUE(
+        waitFor([&] { return fs::exists(dir / (seq + ".jpg")) && fs::exists(dir / (seq + "-plate.png")); }, 10s))
+        << s.logText();
+    EXPECT_TRUE(waitFor([&] { return !fs::exists(dir / "900.jpg") && !fs::exists(dir / "900-plate.png"); }, 10s));
+    EXPECT_TRUE(fs::exists(dir / "901.jpg"));
+    struct stat st {};
+    ASSERT_EQ(::stat(dir.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0750);
     expectCleanStop(s);
 }
 

@@ -56,8 +56,13 @@ class LaneTest : public ::testing::Test {
                                        metrics_);
         return *lane_;
     }
+    // Time passes: the wall clock and the steady clock alike (unless a test steps the wall clock).
+    void advance(gate::Duration d) {
+        clock_.advance(d);
+        steady_.advance(d);
+    }
     // One frame 40 ms later (25 fps).
-    void frame() { clock_.advance(40ms); }
+    void frame() { advance(40ms); }
     void plate(const std::string& text, float conf = 0.95F) {
         LaneObservation o;
         o.kind = LaneObservation::Kind::Plate;
@@ -65,6 +70,8 @@ class LaneTest : public ::testing::Test {
         o.char_confidence.assign(7, conf);
         o.confidence = conf;
         o.frame_time = clock_.now();
+        o.frame = plate_frame_;
+        o.plate_box = kPlateBox;
         lane_->onObservation(o);
         lookedAt(1);
         lane_->tick();
@@ -82,6 +89,7 @@ class LaneTest : public ::testing::Test {
         o.kind = LaneObservation::Kind::Qr;
         o.text = token;
         o.frame_time = clock_.now();
+        o.frame = card_frame_;
         lane_->onObservation(o);
         lane_->tick();
     }
@@ -96,7 +104,7 @@ class LaneTest : public ::testing::Test {
     // An empty lane for `d`: the camera keeps looking and sees no plate.
     void wait(gate::Duration d) {
         for (auto t = gate::Duration{0}; t < d; t += 100ms) {
-            clock_.advance(100ms);
+            advance(100ms);
             lookedAt(0);
             lane_->tick();
         }
@@ -104,7 +112,7 @@ class LaneTest : public ::testing::Test {
     // The plate reader looks at no frame for `d` (an overloaded box, a stalled camera); the lane's timers run on.
     void stall(gate::Duration d) {
         for (auto t = gate::Duration{0}; t < d; t += 100ms) {
-            clock_.advance(100ms);
+            advance(100ms);
             lane_->tick();
         }
     }
@@ -112,6 +120,23 @@ class LaneTest : public ::testing::Test {
         std::vector<Reason> out;
         for (const auto& d : decider_.committed()) out.push_back(d.reason);
         return out;
+    }
+
+    // The frames the cameras read plates and cards in (evidence), and every evidence hand-over with the pulses
+    // counted at that moment.
+    const cv::Rect kPlateBox{600, 500, 140, 44};
+    cv::Mat plate_frame_{720, 1280, CV_8UC3, cv::Scalar(10, 20, 30)};
+    cv::Mat card_frame_{720, 1280, CV_8UC3, cv::Scalar(200, 200, 200)};
+    struct Handed {
+        std::int64_t audit_seq;
+        Evidence evidence;
+        int pulses_before;
+    };
+    std::vector<Handed> evidence_;
+    void watchEvidence() {
+        lane_->setEvidenceHandler([this](std::int64_t seq, const Evidence& e) {
+            evidence_.push_back({seq, e, relay_.pulses()});
+        });
     }
 
     boost::asio::io_context io_;
@@ -161,7 +186,7 @@ TEST_F(LaneTest, FramesThatQueuedWhileTheRelayTookSecondsToAnswerAreTheSamePass)
     auto o = options();
     o.repeat_window = 5s;
     make(o);
-    relay_.on_pulse = [&] { clock_.advance(9s); };  // longer than repeat_window: the lane was not looking
+    relay_.on_pulse = [&] { advance(9s); };  // longer than repeat_window: the lane was not looking
     shown("沪A12345", kToken, 40);
     EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::AdmitVoucher}) << "no ADMIT_REPEAT for the same car";
     EXPECT_EQ(relay_.pulses(), 1);
@@ -271,7 +296,7 @@ TEST_F(LaneTest, PlateWithoutACardIsAskedForAVoucherOnceAfterThePairWindow) {
     EXPECT_EQ(decider_.commits(), 0);  // the card may still come
     EXPECT_EQ(lane_->status().state, "waiting-for-card");
     for (int i = 0; i < 900; ++i) {  // 90 s of the same car in view, 10 reads a second
-        clock_.advance(100ms);
+        advance(100ms);
         plate("沪C55555");
     }
     EXPECT_EQ(committedReasons(), std::vector<Reason>{Reason::DenyNeedVoucher});
@@ -286,7 +311,7 @@ TEST_F(LaneTest, ACarThatFindsItsCardAfterBeingAskedIsAdmitted) {
         plate("沪C55555");
     }
     for (int i = 0; i < 610; ++i) {  // still in view, looking for the card
-        clock_.advance(100ms);
+        advance(100ms);
         plate("沪C55555");
     }
     card(kToken);
@@ -435,6 +460,48 @@ TEST_F(LaneTest, CardWithUnreadPlateWaitsForTheGuardWhoseConfirmOpensOnce) {
     EXPECT_EQ(relay_.pulses(), 1);
 }
 
+TEST_F(LaneTest, AnAdmissionHandsOverThePlateFrameAndBoxAfterItsPulse) {
+    make(options());
+    watchEvidence();
+    shown("沪A12345", kToken, 40);
+    ASSERT_EQ(decider_.committed().size(), 1u);
+    ASSERT_EQ(evidence_.size(), 1u) << "one decision, one frame: the repeats are suppressed";
+    EXPECT_EQ(evidence_[0].audit_seq, decider_.committed()[0].audit_seq);
+    EXPECT_EQ(evidence_[0].evidence.frame.data, plate_frame_.data) << "the camera's pixels, not a copy";
+    EXPECT_EQ(evidence_[0].evidence.plate, kPlateBox);
+    EXPECT_EQ(evidence_[0].pulses_before, 1) << "never before the barrier is pulsed";
+}
+
+TEST_F(LaneTest, ACardOnlyDecisionHasTheCardFrameAndNoPlateCrop) {
+    make(options());
+    watchEvidence();
+    card("VG1:NOTISSUED");
+    ASSERT_EQ(evidence_.size(), 1u);
+    EXPECT_EQ(evidence_[0].evidence.frame.data, card_frame_.data);
+    EXPECT_FALSE(evidence_[0].evidence.plate);
+}
+
+TEST_F(LaneTest, TheGuardsConfirmHasNoFrameOfItsOwnTheHoldBeforeItHasTheCards) {
+    make(options());
+    watchEvidence();
+    card(kToken);
+    wait(9s);
+    ASSERT_EQ(evidence_.size(), 1u);
+    EXPECT_EQ(evidence_[0].audit_seq, decider_.committed()[0].audit_seq);  // HOLD_PLATE_UNREAD
+    EXPECT_EQ(evidence_[0].evidence.frame.data, card_frame_.data);
+    ASSERT_TRUE(lane_->confirm({"王", "plate covered in mud"}, false, std::string("沪A12345")).ok);
+    EXPECT_EQ(evidence_.size(), 1u);
+}
+
+TEST_F(LaneTest, ADryRunDecisionIsNotAuditedAndKeepsNoEvidence) {
+    auto o = options();
+    o.dry_run = true;
+    make(o);
+    watchEvidence();
+    shown("沪A12345", kToken, 40);
+    EXPECT_TRUE(evidence_.empty());
+}
+
 TEST_F(LaneTest, GuardRefusalDoesNotOpen) {
     make(options());
     card(kToken);
@@ -482,7 +549,7 @@ class LaneLoopTest : public LaneTest {
         ASSERT_EQ(relay_.pulses(), 1);
     }
     void loop(relay::Presence p, gate::Duration after) {
-        clock_.advance(after);
+        advance(after);
         loop_.value = p;
         lane_->tick();
     }
@@ -521,6 +588,22 @@ TEST_F(LaneLoopTest, ASecondVehicleThroughOnOnePulseIsTailgateSuspectedWithBothT
     loop(relay::Presence::Absent, 1s);
     loop(relay::Presence::Present, 500ms);
     EXPECT_EQ(eventKinds().size(), 1u);
+}
+
+TEST_F(LaneLoopTest, AWallClockSteppedForwardBetweenTheTwoVehiclesDoesNotHideTheTailgate) {
+    admitOnTheLoop();
+    loop(relay::Presence::Absent, 1s);
+    clock_.advance(1h);  // NTP steps the wall clock while the barrier is still up
+    loop(relay::Presence::Present, 800ms);
+    EXPECT_EQ(eventKinds(), std::vector<std::string>{"TAILGATE_SUSPECTED"});
+}
+
+TEST_F(LaneLoopTest, AWallClockSteppedBackBetweenTwoCarsDoesNotInventATailgate) {
+    admitOnTheLoop();
+    loop(relay::Presence::Absent, 1s);
+    clock_.set(clock_.now() - 1h);
+    loop(relay::Presence::Present, 30s);  // the next car, long after the barrier closed
+    EXPECT_TRUE(eventKinds().empty());
 }
 
 TEST_F(LaneLoopTest, ARefusedCarThatFollowsTheAdmittedOneThroughIsStillATailgate) {
