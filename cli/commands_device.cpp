@@ -94,7 +94,7 @@ int runCards(CliContext& ctx, const CardsOpts& given) {
     }
     auto month = gate::YearMonth::parse(o.month);
     if (!month) return fail(ctx, kExitUsage, "--month: use YYYY-MM, e.g. 2026-12");
-    auto ledger = ctx.ledger();
+    auto ledger = ctx.ledger(Access::ReadOnly);
     if (!ledger) return fail(ctx, ledger.error());
     auto vouchers = (*ledger)->vouchers(std::nullopt, *month);
     if (!vouchers) return fail(ctx, toCliError(vouchers.error()));
