@@ -11,8 +11,8 @@
 #include "cards/cards_pdf.h"
 #include "cli/command_util.h"
 #include "cli/commands.h"
-#include "cli/control_client.h"
 #include "cli/scan_command.h"
+#include "control/control_client.h"
 #include "gate/decision.h"
 #include "gate/input_check.h"
 
@@ -28,9 +28,9 @@ struct GuardOpts {
 };
 
 int sendToDaemon(CliContext& ctx, const json& request) {
-    auto answer = controlRequest(ctx.settings().control.socket, request);
+    auto answer = control::controlRequest(ctx.settings().control.socket, request);
     if (!answer) {
-        const int status = answer.error().kind == ControlError::Kind::Denied ? kExitUsage : kExitInternal;
+        const int status = answer.error().kind == control::ControlError::Kind::Denied ? kExitUsage : kExitInternal;
         return fail(ctx, status, answer.error().message);
     }
     const json& a = *answer;

@@ -1,7 +1,7 @@
-// The CLI side of the daemon's control socket (confirm, open, hold-open, release, status): one JSON request line,
-// one JSON response line (protocol in daemon/control_server.h and docs/operations.md). Plain POSIX socket with a
-// deadline for the whole exchange; no Asio, no relay code. Thread-safe (no shared state); never throws except
-// std::bad_alloc: every failure is a ControlError.
+// The client side of the daemon's control socket (confirm, open, hold-open, release, status), used by the CLI and
+// the web console: one JSON request line, one JSON response line (protocol in daemon/control_server.h and
+// docs/operations.md). Plain POSIX socket with a deadline for the whole exchange; no Asio, no relay code.
+// Thread-safe (no shared state); never throws except std::bad_alloc: every failure is a ControlError.
 #pragma once
 
 #include <chrono>
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace vg::cli {
+namespace vg::control {
 
 struct ControlError {
     enum class Kind {
@@ -30,4 +30,4 @@ std::expected<nlohmann::json, ControlError> controlRequest(
     const std::filesystem::path& socket_path, const nlohmann::json& request,
     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-}  // namespace vg::cli
+}  // namespace vg::control

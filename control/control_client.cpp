@@ -1,4 +1,4 @@
-#include "cli/control_client.h"
+#include "control/control_client.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace vg::cli {
+namespace vg::control {
 
 namespace {
 
@@ -108,4 +108,4 @@ std::expected<nlohmann::json, ControlError> controlRequest(const std::filesystem
     return parsed;
 }
 
-}  // namespace vg::cli
+}  // namespace vg::control
