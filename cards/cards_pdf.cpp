@@ -4,6 +4,7 @@
 #include <ZXing/MultiFormatWriter.h>
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -103,10 +104,12 @@ struct QrPlacement {
 
 QrPlacement qrPlacement(const QrMatrix& qr) {
     const double side = qr.side * kQrModuleMm;
-    return {(kCardWidthMm - side) / 2, 49.0, side};
+    return {(kCardWidthMm - side) / 2, 43.0, side};
 }
 
-// Draws one card with its top-left corner at the current origin, in millimetres.
+// Draws one card with its top-left corner at the current origin, in millimetres. Top to bottom: the estate, the
+// title, unit and month, contact and serial, the code in its quiet zone (36-100.75 mm), then up to seven rule
+// lines (the last baseline at most 131 mm).
 void drawCard(cairo_t* cr, const CardSpec& card, const CardSheetOptions& opt, const QrMatrix& qr) {
     const double w = kCardWidthMm;
     const double cx = w / 2;
@@ -117,28 +120,32 @@ void drawCard(cairo_t* cr, const CardSpec& card, const CardSheetOptions& opt, co
     cairo_fill(cr);
 
     cairo_set_source_rgb(cr, 0, 0, 0);
-    if (!opt.site_name.empty()) drawText(cr, opt.site_name, cx, 10.5, 1, 5.0, false, inner);
-    drawText(cr, "亲情停车券", cx, 23.5, 1, 10.0, true, inner);
+    if (!opt.site_name.empty()) drawText(cr, opt.site_name, cx, 8.0, 1, 4.5, false, inner);
+    drawText(cr, "亲情停车券", cx, 18.5, 1, 8.5, true, inner);
 
     cairo_set_line_width(cr, 0.4);
-    cairo_move_to(cr, 5, 27.5);
-    cairo_line_to(cr, w - 5, 27.5);
+    cairo_move_to(cr, 5, 21.5);
+    cairo_line_to(cr, w - 5, 21.5);
     cairo_stroke(cr);
 
-    drawText(cr, "户号 " + card.unit, 5, 35.5, 0, 6.0, true, inner * 0.55);
-    drawText(cr, monthText(card.month), w - 5, 35.5, 2, 6.0, true, inner * 0.42);
-    if (card.contact && !card.contact->empty()) drawText(cr, "联系人 " + *card.contact, 5, 41.5, 0, 3.6, false, inner);
+    drawText(cr, "户号 " + card.unit, 5, 28.0, 0, 5.5, true, inner * 0.55);
+    drawText(cr, monthText(card.month), w - 5, 28.0, 2, 5.5, true, inner * 0.42);
+    if (card.contact && !card.contact->empty()) {
+        drawText(cr, "联系人 " + *card.contact, 5, 33.5, 0, 3.4, false, inner * 0.55);
+    }
+    drawText(cr, "编号 No." + serialText(card.serial), w - 5, 33.5, 2, 3.4, false, inner * 0.42);
 
     const QrPlacement p = qrPlacement(qr);
     drawQr(cr, qr, p.x, p.y, kQrModuleMm);
 
     const double below = p.y + p.side + kQrQuietModules * kQrModuleMm;  // end of the quiet zone
-    drawText(cr, "编号 No." + serialText(card.serial), cx, below + 4.0, 1, 3.6, false, inner);
-
-    double y = below + 9.5;
-    for (const auto& line : cardRuleLines(card, opt)) {
-        drawText(cr, line, 5, y, 0, 3.9, false, inner);
-        y += 5.2;
+    const auto lines = cardRuleLines(card, opt);
+    // Seven lines fit at 4.3 mm; fewer get more air.
+    const double step = lines.size() >= 7 ? 4.3 : 4.8;
+    double y = below + 4.6;
+    for (const auto& line : lines) {
+        drawText(cr, line, 5, y, 0, 3.5, false, inner);
+        y += step;
     }
 }
 
@@ -206,7 +213,13 @@ std::vector<std::string> cardRuleLines(const CardSpec& card, const CardSheetOpti
                         std::to_string(static_cast<unsigned>(until.day())) + "日入场。");
     }
     lines.push_back("每户每月" + std::to_string(opt.per_month) + "张，一张只能进场一次，复印无效。");
+    if (opt.overstay_fee_per_hour > 0) {
+        lines.push_back(fmt::format("超时每小时收费{:g}元，不满1小时按1小时计。", opt.overstay_fee_per_hour));
+    }
+    lines.push_back(opt.overstay_hold ? "超时车辆出场须等保安放行；超时记录在案，居委可查。"
+                                      : "超时车辆照常放行，但超时记录在案，居委可查。");
     lines.push_back("入场时请将二维码对准读卡摄像头。");
+    if (!opt.phone.empty()) lines.push_back("物业电话：" + opt.phone);
     return lines;
 }
 

@@ -1,7 +1,8 @@
 // Print-ready voucher cards: an A4 PDF (cairo, Noto Sans CJK SC through fontconfig), four cards per page with cut
 // marks. Each card carries the estate's name, 亲情停车券, the unit, the month, the serial, the token as a QR code
 // (level Q, version 3 for a 43-character token, drawn as vector squares, the symbol >= 4.5 cm wide plus a
-// 4-module quiet zone) and the rules in plain Chinese from the live config. The vg_cards library: used by
+// 4-module quiet zone) and the rules in plain Chinese from the live config: the stay limit, the month, the quota,
+// the overstay fee and what an overstay means at the exit, and the office's phone number. The vg_cards library: used by
 // `voucher-gate cards`, and (renderCardImage) by the scene generators of sim/ and the demo's lane clips. Pure functions
 // of their inputs; thread-safe; never throw for bad input (errors are values).
 #pragma once
@@ -32,6 +33,9 @@ struct CardSheetOptions {
     std::chrono::minutes stay_max{240};  // stay.max
     int per_month = 2;                   // vouchers.per_month
     int grace_days = 0;                  // vouchers.grace_days
+    double overstay_fee_per_hour = 0;    // stay.overstay_fee_per_hour: yuan per started hour, 0 = none
+    bool overstay_hold = false;          // stay.overstay_exit = "hold": an overstayed car waits for the guard
+    std::string phone;                   // site.phone: the management office's number; empty = not printed
 };
 
 // Card and code geometry (millimetres at 100% scale). The code is centred horizontally on the card.

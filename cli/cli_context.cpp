@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "config/config_loader.h"
 #include "gate/audit_chain.h"
+#include "gate/input_check.h"
 #include "options/rule_settings.h"
 
 namespace vg::cli {
@@ -104,8 +106,9 @@ CliResult<void> CliContext::saveKeys(const gate::KeyRing& keys) {
     return {};
 }
 
-CliResult<gate::Ledger*> CliContext::ledger(bool create) {
+CliResult<gate::Ledger*> CliContext::ledger(Access access) {
     if (ledger_) return ledger_.get();
+    const bool create = access == Access::Create;
     const auto db = dbPath();
     std::error_code ec;
     const auto parent = db.has_parent_path() ? db.parent_path() : std::filesystem::path(".");
@@ -131,6 +134,12 @@ CliResult<gate::Ledger*> CliContext::ledger(bool create) {
     } else if (auto there = gate::checkLedgerInitialised(db); !there) {
         // The daemon refuses the same files with the same words (gate::checkLedgerInitialised).
         return std::unexpected(CliError{kExitInternal, there.error().message + " (or pass --db)"});
+    } else if (access == Access::ReadWrite && ::access(db.c_str(), W_OK) != 0) {
+        return std::unexpected(CliError{
+            kExitInternal, fmt::format("{} cannot be written by {}: this command changes the ledger, run it as root "
+                                       "(sudo) or as {}; commands that only read it (report, visits, audit verify, "
+                                       "the lists) work for members of the group {}",
+                                       db.string(), unixUser(), kServiceUser, kServiceUser)});
     }
     auto keys = loadKeys();
     if (!keys) return std::unexpected(keys.error());
@@ -145,8 +154,10 @@ CliResult<gate::Ledger*> CliContext::ledger(bool create) {
         gate::LedgerOptions options{.path = db,
                                     .busy_timeout = settings_.database.busy_timeout,
                                     .spool_path = settings_.database.spool_path,
-                                    .retention_days = settings_.database.retention_days};
+                                    .retention_days = settings_.database.retention_days,
+                                    .read_only = access == Access::ReadOnly};
         ledger_ = std::make_unique<gate::Ledger>(options, *audit_key, std::move(*keys), *zone_);
+        ledger_->setActor(actor());
     } catch (const std::exception& e) {
         return std::unexpected(CliError{kExitInternal, e.what()});
     }
@@ -166,6 +177,18 @@ std::string CliContext::unixUser() const {
     const uid_t uid = ::geteuid();
     if (const passwd* pw = ::getpwuid(uid); pw != nullptr && pw->pw_name != nullptr) return pw->pw_name;
     return "uid " + std::to_string(uid);
+}
+
+std::string CliContext::actor() const {
+    std::string user = unixUser();
+    // SUDO_USER is whatever the caller's environment says: believed only when sudo really made us root.
+    if (::geteuid() == 0) {
+        if (const char* sudo_user = std::getenv("SUDO_USER");
+            sudo_user != nullptr && *sudo_user != '\0' && !gate::invalidUtf8At(sudo_user) && sudo_user != user) {
+            user += fmt::format(" (sudo: {})", sudo_user);
+        }
+    }
+    return user;
 }
 
 void CliContext::handOverFiles() {

@@ -43,6 +43,11 @@ struct GlobalOptions {
     std::string lang = "zh";  // --lang: text and spreadsheets in Chinese (zh) or English (en); JSON never changes
 };
 
+// How a command opens the ledger: ReadOnly for commands that only read it (a member of the service group may run
+// them: gate::LedgerOptions::read_only), ReadWrite for changes, Create for `init` (makes missing keys and the
+// database, migrates).
+enum class Access { ReadOnly, ReadWrite, Create };
+
 int exitStatusFor(const gate::LedgerError& e);
 CliError toCliError(const gate::LedgerError& e);
 
@@ -67,8 +72,9 @@ class CliContext {
                                                std::optional<config::Direction> direction) const;
 
     std::filesystem::path dbPath() const;
-    // Opens the ledger with its keys. With create, makes missing keys and the database (init).
-    CliResult<gate::Ledger*> ledger(bool create = false);
+    // Opens the ledger with its keys, once per run (the first call's access wins). A writable ledger records
+    // actor() as the author of every change.
+    CliResult<gate::Ledger*> ledger(Access access = Access::ReadWrite);
     CliResult<gate::KeyRing> loadKeys() const;
     CliResult<void> saveKeys(const gate::KeyRing& keys);
 
@@ -79,6 +85,9 @@ class CliContext {
     // Who runs this command, for the audit rows of the changes it makes: the Unix user's login name (by the
     // effective uid; "uid N" when it has none).
     std::string unixUser() const;
+    // The author of this run's changes for the audit rows: unixUser(), and under sudo (effective uid 0 and
+    // SUDO_USER set) the user who ran sudo as well, e.g. "root (sudo: alice)".
+    std::string actor() const;
     std::string local(gate::TimePoint t) const { return zone_->formatLocal(t); }
     std::string localIso(gate::TimePoint t) const { return zone_->isoLocal(t); }
 

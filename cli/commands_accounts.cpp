@@ -88,7 +88,7 @@ void registerAccountCommands(CLI::App& app, Command& command) {
             if (!ledger) return fail(ctx, ledger.error());
             auto password = readNewPassword(ctx, o->name);
             if (!password) return fail(ctx, password.error());
-            auto a = (*ledger)->addAccount(o->name, *gate::parseRole(o->role), *password, ctx.unixUser(), ctx.now());
+            auto a = (*ledger)->addAccount(o->name, *gate::parseRole(o->role), *password, ctx.actor(), ctx.now());
             if (!a) return fail(ctx, toCliError(a.error()));
             ctx.emit(json{{"ok", true}, {"account", toJson(ctx, *a)}},
                      fmt::format("account {} added ({})", a->name, gate::toString(a->role)));
@@ -105,7 +105,7 @@ void registerAccountCommands(CLI::App& app, Command& command) {
             if (!ledger) return fail(ctx, ledger.error());
             auto password = readNewPassword(ctx, o->name);
             if (!password) return fail(ctx, password.error());
-            auto r = (*ledger)->setPassword(o->name, *password, ctx.unixUser(), ctx.now());
+            auto r = (*ledger)->setPassword(o->name, *password, ctx.actor(), ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
             ctx.emit(json{{"ok", true}, {"account", o->name}}, fmt::format("password of {} changed", o->name));
             return kExitOk;
@@ -118,7 +118,7 @@ void registerAccountCommands(CLI::App& app, Command& command) {
         command.run = [o](CliContext& ctx) {
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
-            auto r = (*ledger)->disableAccount(o->name, ctx.unixUser(), ctx.now());
+            auto r = (*ledger)->disableAccount(o->name, ctx.actor(), ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
             ctx.emit(json{{"ok", true}, {"account", o->name}}, fmt::format("account {} disabled", o->name));
             return kExitOk;
@@ -127,7 +127,7 @@ void registerAccountCommands(CLI::App& app, Command& command) {
 
     user->add_subcommand("list", "list console accounts")->callback([&command] {
         command.run = [](CliContext& ctx) {
-            auto ledger = ctx.ledger();
+            auto ledger = ctx.ledger(Access::ReadOnly);
             if (!ledger) return fail(ctx, ledger.error());
             auto list = (*ledger)->accounts();
             if (!list) return fail(ctx, toCliError(list.error()));

@@ -61,7 +61,7 @@ void registerCommitteeCommands(CLI::App& app, Command& command) {
                 return fail(ctx, kExitUsage, "--format xlsx writes a file: give it with --out FILE.xlsx");
             }
             auto settings = ctx.ruleSettings(std::nullopt, std::nullopt);
-            auto ledger = ctx.ledger();
+            auto ledger = ctx.ledger(Access::ReadOnly);
             if (!ledger) return fail(ctx, ledger.error());
             auto r = (*ledger)->report(*month, *settings, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
@@ -100,7 +100,7 @@ void registerCommitteeCommands(CLI::App& app, Command& command) {
                 head = gate::AuditHead::parse(o->head);
                 if (!head) return fail(ctx, kExitUsage, "--head must be N:HASH as printed by `report`");
             }
-            auto ledger = ctx.ledger();
+            auto ledger = ctx.ledger(Access::ReadOnly);
             if (!ledger) return fail(ctx, ledger.error());
             const auto v = (*ledger)->verifyAudit(head);
             json j{{"ok", v.ok}, {"head", v.head.str()}, {"rows", v.head.count}};

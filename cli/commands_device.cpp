@@ -94,7 +94,7 @@ int runCards(CliContext& ctx, const CardsOpts& given) {
     }
     auto month = gate::YearMonth::parse(o.month);
     if (!month) return fail(ctx, kExitUsage, "--month: use YYYY-MM, e.g. 2026-12");
-    auto ledger = ctx.ledger();
+    auto ledger = ctx.ledger(Access::ReadOnly);
     if (!ledger) return fail(ctx, ledger.error());
     auto vouchers = (*ledger)->vouchers(std::nullopt, *month);
     if (!vouchers) return fail(ctx, toCliError(vouchers.error()));
@@ -132,7 +132,10 @@ int runCards(CliContext& ctx, const CardsOpts& given) {
     cards::CardSheetOptions opt{.site_name = s.site.name,
                                 .stay_max = std::chrono::duration_cast<std::chrono::minutes>(s.stay.max),
                                 .per_month = s.vouchers.per_month,
-                                .grace_days = s.vouchers.grace_days};
+                                .grace_days = s.vouchers.grace_days,
+                                .overstay_fee_per_hour = s.stay.overstay_fee_per_hour,
+                                .overstay_hold = s.stay.overstay_exit == config::OverstayExit::Hold,
+                                .phone = s.site.phone};
     if (auto r = cards::renderCardsPdf(cards, opt, o.out); !r) return fail(ctx, kExitInternal, r.error());
     ctx.emit(json{{"ok", true}, {"out", o.out}, {"cards", cards.size()}, {"households", units_seen.size()}},
              fmt::format("{} cards for {} households written to {}: print at 100 % (actual size) on matte stock "

@@ -62,7 +62,7 @@ int runPass(CliContext& ctx, const PassOpts& given, gate::Direction direction) {
     }
     std::optional<gate::Manual> manual;
     if (manual_given) manual = gate::Manual{o.operator_name, o.reason};
-    auto ledger = ctx.ledger();
+    auto ledger = ctx.ledger(o.dry_run ? Access::ReadOnly : Access::ReadWrite);
     if (!ledger) {
         // Even without a ledger, the gate's answer is defined: entry fails closed; the exit opens or holds.
         return fail(ctx, ledger.error());
@@ -140,7 +140,7 @@ void registerVisits(CLI::App& app, Command& command) {
                 if (!filter.month) return fail(ctx, kExitUsage, "--month: use YYYY-MM, e.g. 2026-11");
             }
             auto settings = ctx.ruleSettings(std::nullopt, std::nullopt);
-            auto ledger = ctx.ledger();
+            auto ledger = ctx.ledger(Access::ReadOnly);
             if (!ledger) return fail(ctx, ledger.error());
             auto r = (*ledger)->visits(filter, *settings, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
@@ -305,7 +305,7 @@ void registerVehicle(CLI::App& app, Command& command) {
     });
     veh->add_subcommand("list", "list registered and blocked cars")->callback([&command] {
         command.run = [](CliContext& ctx) {
-            auto ledger = ctx.ledger();
+            auto ledger = ctx.ledger(Access::ReadOnly);
             if (!ledger) return fail(ctx, ledger.error());
             auto r = (*ledger)->vehicles();
             if (!r) return fail(ctx, toCliError(r.error()));

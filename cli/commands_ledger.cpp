@@ -18,7 +18,7 @@ namespace {
 using nlohmann::json;
 
 int runInit(CliContext& ctx) {
-    auto ledger = ctx.ledger(true);
+    auto ledger = ctx.ledger(Access::Create);
     if (!ledger) return fail(ctx, ledger.error());
     auto head = (*ledger)->auditHead();
     const auto active = (*ledger)->keys().active();
@@ -77,7 +77,7 @@ void registerHousehold(CLI::App& app, Command& command) {
     list->add_flag("--all", o->all, "include removed households");
     list->callback([&command, o] {
         command.run = [o](CliContext& ctx) {
-            auto ledger = ctx.ledger();
+            auto ledger = ctx.ledger(Access::ReadOnly);
             if (!ledger) return fail(ctx, ledger.error());
             auto list_result = (*ledger)->households(o->all);
             if (!list_result) return fail(ctx, toCliError(list_result.error()));
@@ -180,7 +180,7 @@ void registerVoucher(CLI::App& app, Command& command) {
             }
             auto unit = gate::lookupKey("--unit", o->unit);
             if (!unit) return fail(ctx, kExitUsage, unit.error());
-            auto ledger = ctx.ledger();
+            auto ledger = ctx.ledger(Access::ReadOnly);
             if (!ledger) return fail(ctx, ledger.error());
             auto list_result = (*ledger)->vouchers(unit->empty() ? std::nullopt : std::optional(*unit), month);
             if (!list_result) return fail(ctx, toCliError(list_result.error()));
@@ -275,7 +275,7 @@ void registerVerify(CLI::App& app, Command& command) {
             std::string text = fmt::format("valid token: voucher {} for {} (key {})", payload->serial,
                                            payload->month.str(), payload->key_id);
             int status = kExitOk;
-            if (auto ledger = ctx.ledger(); ledger) {
+            if (auto ledger = ctx.ledger(Access::ReadOnly); ledger) {
                 auto v = (*ledger)->voucher(payload->serial);
                 if (v && v->month == payload->month) {
                     j["unit"] = v->unit;

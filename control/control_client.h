@@ -1,7 +1,7 @@
-// The client side of the daemon's control socket, used by the CLI and the console (confirm, open, hold-open, release,
-// status): one JSON request line, one JSON response line (protocol in daemon/control_server.h and docs/operations.md).
-// Plain POSIX socket with a deadline for the whole exchange; no Asio, no relay code. Thread-safe (no shared state);
-// never throws except std::bad_alloc: every failure is a ControlError.
+// The client side of the daemon's control socket (confirm, open, hold-open, release, status), used by the CLI and
+// the web console: one JSON request line, one JSON response line (protocol in daemon/control_server.h and
+// docs/operations.md). Plain POSIX socket with a deadline for the whole exchange; no Asio, no relay code.
+// Thread-safe (no shared state); never throws except std::bad_alloc: every failure is a ControlError.
 #pragma once
 
 #include <chrono>

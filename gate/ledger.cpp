@@ -7,7 +7,9 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -113,6 +115,22 @@ CREATE TABLE accounts(
 )sql",
 };
 
+// SQLite reads a WAL database without write access (to the file and its directory) only through existing -wal and
+// -shm files: when they are missing it fails with "attempt to write a readonly database". This says why instead.
+std::optional<std::string> walFilesMissing(const std::filesystem::path& path, const SQLite::Exception& e) {
+    const int code = e.getErrorCode() & 0xff;
+    if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN) return std::nullopt;
+    std::error_code ec;
+    if (std::filesystem::exists(path.string() + "-wal", ec) && std::filesystem::exists(path.string() + "-shm", ec)) {
+        return std::nullopt;
+    }
+    return fmt::format(
+        "cannot read the ledger {} read-only: its {}-wal and -shm files are missing and this user may not create "
+        "them ({}). They stay once voucher-gated, or any command that changes the ledger run as root or as its "
+        "owner, has opened it",
+        path.string(), path.filename().string(), e.what());
+}
+
 }  // namespace
 
 LedgerResult<void> checkLedgerInitialised(const std::filesystem::path& path) {
@@ -142,6 +160,8 @@ LedgerResult<void> checkLedgerInitialised(const std::filesystem::path& path) {
             return notInitialised("is an SQLite database that `voucher-gate init` never set up (no schema version)");
         }
     } catch (const SQLite::Exception& e) {
+        if (auto missing = walFilesMissing(path, e))
+            return std::unexpected(LedgerError{LedgerError::Kind::Internal, *missing});
         return notInitialised(fmt::format("is not a voucher-gate ledger ({})", e.what()));
     }
     return {};
@@ -149,12 +169,28 @@ LedgerResult<void> checkLedgerInitialised(const std::filesystem::path& path) {
 
 Ledger::Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone zone)
     : options_(std::move(options)), audit_key_(audit_key), keys_(std::move(keys)), zone_(std::move(zone)) {
+    const auto& path = options_.path;
+    std::error_code ec;
+    const bool existed = std::filesystem::exists(path, ec);
     try {
-        impl_ = std::make_unique<Impl>(options_.path);
+        impl_ = std::make_unique<Impl>(path, options_.read_only);
         auto& db = impl_->db;
         db.setBusyTimeout(static_cast<int>(options_.busy_timeout.count()));
+        if (options_.read_only) {
+            openReadOnly();
+            return;
+        }
+        if (!existed) {
+            // Plates and phone numbers: the service group may read the ledger (read-only commands), nobody else.
+            // The -wal and -shm files SQLite makes take this mode.
+            std::filesystem::permissions(path, std::filesystem::perms(0640), ec);
+        }
         db.exec("PRAGMA journal_mode=WAL");
         db.exec("PRAGMA synchronous=FULL");
+        // Keep the -wal and -shm files when the last connection closes: a reader that may not write the
+        // directory (LedgerOptions::read_only) cannot create them and SQLite needs them to read a WAL database.
+        int persist = 1;
+        sqlite3_file_control(db.getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         // SQLite's automatic checkpoint runs inside the commit that crosses the threshold, i.e. on a car at
         // the barrier (~0.5 s on a 10-year ledger). sweepOverstays() checkpoints instead; the automatic one
         // is only a safety net for a process that never sweeps.
@@ -162,12 +198,7 @@ Ledger::Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone
         db.exec("PRAGMA foreign_keys=ON");
         db.exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
         const int current = schemaVersion();
-        if (current > kSchemaVersion) {
-            throw std::runtime_error(
-                fmt::format("the ledger {} has schema version {}, newer than this program "
-                            "understands ({}): install the newer voucher-gate",
-                            options_.path.string(), current, kSchemaVersion));
-        }
+        if (current > kSchemaVersion) throw std::runtime_error(newerSchema(current));
         for (int v = current; v < kSchemaVersion; ++v) {
             SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
             if (schemaVersion() > v) continue;  // another process migrated meanwhile
@@ -178,8 +209,46 @@ Ledger::Ledger(LedgerOptions options, AuditKey audit_key, KeyRing keys, SiteZone
             tx.commit();
         }
     } catch (const SQLite::Exception& e) {
-        throw std::runtime_error(fmt::format("cannot open the ledger {}: {}", options_.path.string(), e.what()));
+        throw std::runtime_error(fmt::format("cannot open the ledger {}: {}", path.string(), e.what()));
     }
+}
+
+std::string Ledger::newerSchema(int current) const {
+    return fmt::format(
+        "the ledger {} has schema version {}, newer than this program understands ({}): install the "
+        "newer voucher-gate",
+        options_.path.string(), current, kSchemaVersion);
+}
+
+void Ledger::openReadOnly() {
+    auto& db = impl_->db;
+    const auto& path = options_.path;
+    db.exec("PRAGMA query_only=ON");
+    int current = 0;
+    try {
+        current = schemaVersion();
+    } catch (const SQLite::Exception& e) {
+        if (auto missing = walFilesMissing(path, e)) throw std::runtime_error(*missing);
+        throw;
+    }
+    if (current > kSchemaVersion) throw std::runtime_error(newerSchema(current));
+    if (current < kSchemaVersion) {
+        throw std::runtime_error(fmt::format(
+            "the ledger {} has schema version {}, older than this program's ({}), and is opened read-only: run "
+            "`voucher-gate init` as root or as the service user to migrate it",
+            path.string(), current, kSchemaVersion));
+    }
+}
+
+void Ledger::setActor(std::string by) { impl_->actor = std::move(by); }
+
+LedgerResult<void> Ledger::writable(std::string_view what) const {
+    if (!options_.read_only) return {};
+    return std::unexpected(LedgerError{
+        LedgerError::Kind::Internal,
+        fmt::format("{} changes the ledger, which this process opened read-only ({}): run it as root or as the "
+                    "ledger's owner",
+                    what, options_.path.string())});
 }
 
 Ledger::~Ledger() = default;

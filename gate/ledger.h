@@ -6,10 +6,10 @@
 // Threading: a Ledger owns one connection; use it from one thread at a time (the daemon gives
 // each lane a Ledger of its own and keeps one for its main thread).
 // Several processes may open the same file. Errors: the constructor opens the file (creating or migrating the
-// schema) and throws std::runtime_error if it cannot, and schemaVersion() throws SQLite::Exception (a
-// std::runtime_error) if the file cannot be read; both let std::invalid_argument through for a schema_version
-// that is not a number. Every other call returns an error value (LedgerError), or a fail-closed Decision for
-// decide() and confirm(), or a failed AuditVerdict for verifyAudit().
+// schema, or read-only: see LedgerOptions::read_only) and throws std::runtime_error if it cannot, and schemaVersion()
+// throws SQLite::Exception (a std::runtime_error) if the file cannot be read; both let std::invalid_argument through
+// for a schema_version that is not a number. Every other call returns an error value (LedgerError), or a fail-closed
+// Decision for decide() and confirm(), or a failed AuditVerdict for verifyAudit().
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gate/audit_chain.h"
@@ -37,6 +38,13 @@ struct LedgerOptions {
     Duration busy_timeout{2000};
     std::filesystem::path spool_path;  // exit decisions awaiting the ledger (rule 8); empty = none
     int retention_days = 365;
+    // Opened with SQLITE_OPEN_READONLY, for people who may read the ledger but not write it (the service group):
+    // never creates or migrates (a schema older than this program is an error naming `voucher-gate init`),
+    // never replays the spool and writes nothing; every call that would change the ledger returns a LedgerError
+    // (decide() and confirm() a fail-closed Decision), dry runs excepted. Reading a WAL ledger without write
+    // access to its directory needs its -wal and -shm files to exist and be readable: writable connections keep
+    // them (SQLITE_FCNTL_PERSIST_WAL) with the ledger file's mode, which a new ledger gets as 0640.
+    bool read_only = false;
 };
 
 struct LedgerError {
@@ -50,7 +58,8 @@ using LedgerResult = std::expected<T, LedgerError>;
 // Whether `path` holds a ledger made by `voucher-gate init`: a file that exists, is not empty, is an SQLite
 // database and has a schema version. Everything but `init` checks this before opening a ledger, so that a
 // mistyped path or an unmounted disk is an error and never a new, empty ledger that has forgotten every used
-// voucher. The error (Kind::NotFound) names the path and `voucher-gate init`. Opens the file read-only and
+// voucher. The error (Kind::NotFound) names the path and `voucher-gate init`; Kind::Internal when a user who may
+// not write the directory cannot read the file because its -wal and -shm are missing. Opens the file read-only and
 // creates or changes nothing; never throws.
 LedgerResult<void> checkLedgerInitialised(const std::filesystem::path& path);
 
@@ -230,8 +239,11 @@ class Ledger {
     Ledger& operator=(const Ledger&) = delete;
 
     int schemaVersion() const;
+    bool readOnly() const { return options_.read_only; }
+    // Who makes the changes this Ledger writes from now on (the Unix user from the CLI, the account from the
+    // console): every audit row for a change carries it as "by". Empty (the default, the daemon's lanes): none.
+    void setActor(std::string by);
     void setKeys(KeyRing keys) { keys_ = std::move(keys); }
-    void setActor(std::string by) { actor_ = std::move(by); }
     const KeyRing& keys() const { return keys_; }
     const SiteZone& zone() const { return zone_; }
 
@@ -313,6 +325,10 @@ class Ledger {
     bool spool(const Observation& obs, TimePoint now);
     LedgerResult<Vehicle> checkVehicle(const Vehicle& v) const;
     LedgerResult<VehicleChange> storeVehicle(const Vehicle& v, TimePoint now, bool replace);
+    void openReadOnly();  // the constructor's checks for read_only: nothing is created, migrated or written
+    std::string newerSchema(int current) const;
+    // An error naming `what` when the ledger was opened read-only; nothing otherwise.
+    LedgerResult<void> writable(std::string_view what) const;
 
     struct Impl;
     std::unique_ptr<Impl> impl_;
@@ -320,7 +336,6 @@ class Ledger {
     AuditKey audit_key_;
     KeyRing keys_;
     SiteZone zone_;
-    std::string actor_;
 };
 
 }  // namespace vg::gate

@@ -60,6 +60,7 @@ std::optional<Role> parseRole(std::string_view text) {
 
 LedgerResult<Account> Ledger::addAccount(const std::string& name, Role role, const std::string& password,
                                          const std::string& by, TimePoint now) {
+    if (auto w = writable("adding an account"); !w) return std::unexpected(w.error());
     if (auto p = nameProblem(name)) return std::unexpected(invalid(*p));
     if (auto p = passwordProblem(password)) return std::unexpected(invalid(*p));
     auto hash = hashPassword(password);
@@ -94,6 +95,7 @@ LedgerResult<Account> Ledger::addAccount(const std::string& name, Role role, con
 
 LedgerResult<void> Ledger::setPassword(const std::string& name, const std::string& password, const std::string& by,
                                        TimePoint now) {
+    if (auto w = writable("setting a password"); !w) return std::unexpected(w.error());
     if (auto p = passwordProblem(password)) return std::unexpected(invalid(*p));
     auto hash = hashPassword(password);
     if (!hash) return std::unexpected(LedgerError{LedgerError::Kind::Internal, "not enough memory to hash a password"});
@@ -112,6 +114,7 @@ LedgerResult<void> Ledger::setPassword(const std::string& name, const std::strin
 }
 
 LedgerResult<void> Ledger::disableAccount(const std::string& name, const std::string& by, TimePoint now) {
+    if (auto w = writable("disabling an account"); !w) return std::unexpected(w.error());
     return guarded([&]() -> LedgerResult<void> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);

@@ -166,6 +166,7 @@ LedgerResult<AuditHead> Ledger::auditHead() {
 }
 
 LedgerResult<int> Ledger::purge(TimePoint now) {
+    if (auto w = writable("the retention purge"); !w) return std::unexpected(w.error());
     return guarded([&]() -> LedgerResult<int> {
         auto& db = impl_->db;
         const std::string cutoff = isoUtc(now - std::chrono::hours(24) * options_.retention_days);
@@ -190,6 +191,7 @@ LedgerResult<int> Ledger::purge(TimePoint now) {
 }
 
 LedgerResult<void> Ledger::backup(const std::filesystem::path& dest_db, TimePoint now) {
+    if (auto w = writable("a backup"); !w) return std::unexpected(w.error());
     return guarded([&]() -> LedgerResult<void> {
         sqlite3* dest = nullptr;
         if (sqlite3_open(dest_db.c_str(), &dest) != SQLITE_OK) {

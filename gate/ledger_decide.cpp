@@ -87,7 +87,13 @@ std::int64_t Ledger::Impl::appendAudit(const AuditKey& key, std::string_view kin
     row.seq = seq;
     row.at = isoUtc(now);
     row.kind = std::string(kind);
-    row.payload = payload.dump(-1, ' ', false, json::error_handler_t::strict);
+    if (!actor.empty() && payload.is_object() && !payload.contains("by")) {
+        json with_actor = payload;
+        with_actor["by"] = actor;
+        row.payload = with_actor.dump(-1, ' ', false, json::error_handler_t::strict);
+    } else {
+        row.payload = payload.dump(-1, ' ', false, json::error_handler_t::strict);
+    }
     std::string salt;
     std::string clear;
     if (!personal.is_null() && !personal.empty()) {
@@ -191,10 +197,12 @@ std::optional<bool> Ledger::Impl::plateResident(const std::string& plate, const 
 Decision Ledger::decide(const Observation& obs, const RuleSettings& settings, TimePoint now, bool dry_run,
                         const std::optional<Manual>& manual) {
     if (auto problem = observationProblem(obs, manual)) return refuseObservation(obs, settings, now, *problem);
+    if (auto w = writable("a decision"); !w && !dry_run)
+        return refuseObservation(obs, settings, now, w.error().message);
     std::error_code ec;
     const auto spooled = options_.spool_path.empty() ? 0 : std::filesystem::file_size(options_.spool_path, ec);
     int replayed = 0;
-    if (!dry_run && !ec && spooled > 0) {
+    if (!dry_run && !options_.read_only && !ec && spooled > 0) {
         // A failure leaves the spool as it was, for the next decision or the daemon's sweep to replay.
         replayed = replaySpool(settings, now).value_or(0);
     }
@@ -212,7 +220,11 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
     // indexes refuse our insert and the second attempt sees the first use.
     for (int attempt = 0; attempt < 2; ++attempt) {
         try {
-            SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+            // A decision (and a dry run, which answers as the real one would, locked ledger included) takes
+            // the write lock up front; a read-only ledger can only answer dry runs, from a read snapshot.
+            const bool snapshot = dry_run && options_.read_only;
+            SQLite::Transaction tx(
+                db, snapshot ? SQLite::TransactionBehavior::DEFERRED : SQLite::TransactionBehavior::IMMEDIATE);
             if (spool_event_id) {
                 SQLite::Statement seen(db, "SELECT 1 FROM spool_applied WHERE event_id = ?");
                 seen.bind(1, *spool_event_id);
@@ -364,6 +376,7 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
 bool Ledger::spool(const Observation& obs, TimePoint now) { return ExitSpool(options_.spool_path).append(obs, now); }
 
 LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint now) {
+    if (auto w = writable("replaying the exit spool"); !w) return std::unexpected(w.error());
     // The spooled car has already left through the open barrier: holding it for the guard would leave its
     // visit open for ever, so a replayed overstay is always released (and recorded).
     RuleSettings replay_settings = settings;
@@ -382,6 +395,8 @@ Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, 
     auto problem = observationProblem(held, manual);
     if (!problem && plate) problem = textProblem("plate", *plate);
     if (problem) return refuseObservation(held, settings, now, *problem);
+    if (auto w = writable("a guard's confirmation"); !w)
+        return refuseObservation(held, settings, now, w.error().message);
     if (refuse) return decideOnce(held, settings, now, false, manual, std::nullopt, Reason::DenyGuardRefused);
     Observation obs = held;
     RuleSettings s = settings;
@@ -399,6 +414,7 @@ Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, 
 
 LedgerResult<std::int64_t> Ledger::recordEvent(std::string_view kind, const std::string& payload_json, TimePoint now,
                                                const std::string& personal_json) {
+    if (auto w = writable("recording an event"); !w) return std::unexpected(w.error());
     return guarded([&]() -> LedgerResult<std::int64_t> {
         SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         json payload = json::parse(payload_json, nullptr, false);

@@ -19,6 +19,7 @@ using namespace ledger_detail;
 LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std::string& category,
                                              const std::string& contact, const std::string& phone,
                                              const std::vector<std::string>& eligible, TimePoint now) {
+    if (auto w = writable("adding a household"); !w) return std::unexpected(w.error());
     if (unit.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "the unit must not be empty"});
     auto problem = textProblem("unit", unit);
     if (!problem) problem = textProblem("category", category);
@@ -84,6 +85,7 @@ LedgerResult<std::vector<Household>> Ledger::households(bool include_removed) {
 }
 
 LedgerResult<void> Ledger::removeHousehold(const std::string& unit, TimePoint now) {
+    if (auto w = writable("removing a household"); !w) return std::unexpected(w.error());
     return guarded([&]() -> LedgerResult<void> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -112,6 +114,7 @@ LedgerResult<void> Ledger::removeHousehold(const std::string& unit, TimePoint no
 
 LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMonth month, int count, int per_month,
                                                  const std::vector<std::string>& eligible, TimePoint now) {
+    if (auto w = writable("issuing vouchers"); !w) return std::unexpected(w.error());
     if (count < 1) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--count must be at least 1"});
     if (zone_.monthEnd(month) <= now) {
         return std::unexpected(
@@ -228,6 +231,7 @@ LedgerResult<Voucher> Ledger::voucher(std::uint32_t serial) {
 }
 
 LedgerResult<Voucher> Ledger::revoke(std::uint32_t serial, const std::string& reason, TimePoint now) {
+    if (auto w = writable("revoking a voucher"); !w) return std::unexpected(w.error());
     if (reason.empty()) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "a reason is required"});
     if (auto problem = textProblem("reason", reason)) {
         return std::unexpected(LedgerError{LedgerError::Kind::Invalid, *problem});
@@ -261,6 +265,7 @@ LedgerResult<Voucher> Ledger::revoke(std::uint32_t serial, const std::string& re
 }
 
 LedgerResult<Voucher> Ledger::replace(std::uint32_t serial, TimePoint now) {
+    if (auto w = writable("replacing a voucher"); !w) return std::unexpected(w.error());
     const TokenKey* key = keys_.active();
     if (!key) return std::unexpected(refused("there is no active token key: run `voucher-gate key new`"));
     return guarded([&]() -> LedgerResult<Voucher> {

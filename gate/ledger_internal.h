@@ -64,10 +64,13 @@ Voucher voucherRow(SQLite::Statement& q);
 
 struct Ledger::Impl {
     SQLite::Database db;
-    explicit Impl(const std::filesystem::path& path)
-        : db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {}
+    std::string actor;  // Ledger::setActor(): added to every audit row as "by" when not empty
+    Impl(const std::filesystem::path& path, bool read_only)
+        : db(path.string(), (read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
+                                SQLite::OPEN_FULLMUTEX) {}
 
-    // Appends one audit row in the caller's transaction; returns its seq (ledger_decide.cpp).
+    // Appends one audit row in the caller's transaction, with "by" (the actor) added to the payload unless the
+    // caller gave one; returns its seq (ledger_decide.cpp).
     std::int64_t appendAudit(const AuditKey& key, std::string_view kind, const ledger_detail::json& payload,
                              TimePoint now, const ledger_detail::json& personal);
 

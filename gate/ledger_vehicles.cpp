@@ -91,6 +91,7 @@ LedgerResult<VehicleChange> Ledger::storeVehicle(const Vehicle& v, TimePoint now
 }
 
 LedgerResult<VehicleChange> Ledger::addVehicle(const Vehicle& v, TimePoint now, bool replace) {
+    if (auto w = writable("registering a vehicle"); !w) return std::unexpected(w.error());
     auto checked = checkVehicle(v);
     if (!checked) return std::unexpected(checked.error());
     return guarded([&]() -> LedgerResult<VehicleChange> {
@@ -103,6 +104,7 @@ LedgerResult<VehicleChange> Ledger::addVehicle(const Vehicle& v, TimePoint now, 
 
 LedgerResult<std::vector<VehicleChange>> Ledger::importVehicles(const std::vector<Vehicle>& rows, TimePoint now,
                                                                 bool replace) {
+    if (auto w = writable("importing vehicles"); !w) return std::unexpected(w.error());
     std::vector<Vehicle> checked;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         auto v = checkVehicle(rows[i]);
@@ -125,6 +127,7 @@ LedgerResult<std::vector<VehicleChange>> Ledger::importVehicles(const std::vecto
 }
 
 LedgerResult<void> Ledger::removeVehicle(const std::string& plate_text, TimePoint now) {
+    if (auto w = writable("removing a vehicle"); !w) return std::unexpected(w.error());
     if (auto problem = textProblem("plate", plate_text)) {
         return std::unexpected(LedgerError{LedgerError::Kind::Invalid, *problem});
     }

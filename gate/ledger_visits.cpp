@@ -13,6 +13,7 @@ namespace vg::gate {
 using namespace ledger_detail;
 
 LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, bool restore_voucher, TimePoint now) {
+    if (auto w = writable("voiding a visit"); !w) return std::unexpected(w.error());
     if (manual.operator_name.empty() || manual.reason.empty()) {
         return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--operator and --reason are required"});
     }
@@ -84,6 +85,7 @@ LedgerResult<std::vector<Visit>> Ledger::visits(const VisitFilter& filter, const
 }
 
 LedgerResult<std::vector<Visit>> Ledger::sweepOverstays(const RuleSettings& settings, TimePoint now) {
+    if (auto w = writable("the overstay sweep"); !w) return std::unexpected(w.error());
     return guarded([&]() -> LedgerResult<std::vector<Visit>> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);

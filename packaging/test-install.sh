@@ -2,7 +2,8 @@
 # Builds the Debian package (cpack -G DEB) from BUILD_DIR and tries it the way an installer would, in a fresh
 # Debian 12 root made with debootstrap: apt installs it (dependencies come from Debian), then the files, the service
 # user, the directories and their modes, `systemd-analyze verify` on the installed unit, `--check-config` on the
-# packaged config, `voucher-gate init` as the service user, a re-install that keeps an edited conffile, remove
+# packaged config, `voucher-gate init` as the service user, `voucher-gate report` as a member of the service
+# group (read-only), a re-install that keeps an edited conffile, remove
 # (keeps the ledger and keys) and purge (keeps them too, and says so).
 #   packaging/test-install.sh BUILD_DIR        (as root; ./bootstrap.sh package runs it)
 # The debootstrapped root (with its apt lists) and the downloaded .debs are cached under VG_PACKAGE_CACHE
@@ -191,6 +192,27 @@ expect_mode /var/lib/voucher-gate/audit.key "640 voucher-gate voucher-gate"
 owner=$(in_root stat -c '%U %G' /var/lib/voucher-gate/ledger.db 2>/dev/null) || fail "init made no ledger.db"
 [ "$owner" = "voucher-gate voucher-gate" ] || fail "ledger.db belongs to '$owner'"
 say "models found; init as the service user made ledger.db and the keys (0640 voucher-gate)"
+
+# A member of the service group who is neither root nor the service user (the committee's clerk) reads the ledger
+# read-only: it needs the ledger, its kept -wal and -shm and the keys group-readable, and may change nothing.
+for f in ledger.db ledger.db-wal ledger.db-shm; do
+    expect_mode "/var/lib/voucher-gate/$f" "640 voucher-gate voucher-gate"
+done
+in_root useradd --no-create-home --shell /usr/sbin/nologin --groups voucher-gate vg-clerk ||
+    fail "useradd vg-clerk"
+in_root runuser -u vg-clerk -- voucher-gate report --month 2026-11 >"$work/report.log" 2>&1 || {
+    cat "$work/report.log" >&2
+    fail "voucher-gate report as a member of the group voucher-gate"
+}
+if in_root runuser -u vg-clerk -- voucher-gate household add 1-101 --category living-alone \
+    >"$work/member-write.log" 2>&1; then
+    fail "a member of the group voucher-gate changed the ledger"
+fi
+grep -q "cannot be written by vg-clerk" "$work/member-write.log" || {
+    cat "$work/member-write.log" >&2
+    fail "the refused change did not say why"
+}
+say "a member of the group reads the report and is refused a change, with the reason"
 
 # ---- 5. Re-install, remove, purge --------------------------------------------------------------------------------
 echo "# edited by the installer" >>"$root/etc/voucher-gate/voucher-gate.toml"

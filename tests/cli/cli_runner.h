@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -42,9 +43,12 @@ class CliSandbox {
     std::filesystem::path db() const { return dir_ / "ledger.db"; }
 
     // args are shell words already quoted by the caller where needed.
-    CliRun run(const std::string& args) const {
-        const std::string cmd = "cd '" + dir_.string() + "' && '" VG_CLI_BIN "' --config vg.toml " + args + " 2>>'" +
-                                (dir_ / "stderr.log").string() + "'";
+    CliRun run(const std::string& args) const { return runWith("", args); }
+    // Runs the CLI behind `prefix` (shell words: environment assignments, or a command such as setpriv that
+    // runs the rest as another user).
+    CliRun runWith(const std::string& prefix, const std::string& args) const {
+        const std::string cmd = "cd '" + dir_.string() + "' && " + prefix + " '" VG_CLI_BIN "' --config vg.toml " +
+                                args + " 2>>'" + (dir_ / "stderr.log").string() + "'";
         CliRun r;
         FILE* p = ::popen(cmd.c_str(), "r");
         if (!p) return r;
@@ -54,6 +58,11 @@ class CliSandbox {
         const int raw = ::pclose(p);
         r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
         return r;
+    }
+    // What the runs wrote to stderr so far.
+    std::string stderrText() const {
+        std::ifstream in(dir_ / "stderr.log");
+        return std::string(std::istreambuf_iterator<char>(in), {});
     }
 
   private:

@@ -6,8 +6,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 
 #include "cards/cards_pdf.h"
@@ -139,6 +142,64 @@ TEST(CardsPdf, RulesComeFromTheConfig) {
     EXPECT_NE(rules[0].find("限停2小时30分钟"), std::string::npos) << rules[0];
     EXPECT_NE(rules[1].find("最迟12月3日入场"), std::string::npos) << rules[1];
     EXPECT_NE(rules[2].find("每户每月4张"), std::string::npos);
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string all;
+    for (const auto& l : lines) all += l + "\n";
+    return all;
+}
+
+TEST(CardsPdf, TheCardSaysWhatAnOverstayMeansAndWhomToCall) {
+    CardSpec card{"3-502", {2026, 11}, 7, "VG1:X", std::nullopt};
+    CardSheetOptions opt;
+    auto all = joined(cardRuleLines(card, opt));
+    EXPECT_EQ(all.find("收费"), std::string::npos) << "no fee configured, none printed: " << all;
+    EXPECT_NE(all.find("超时车辆照常放行，但超时记录在案，居委可查。"), std::string::npos) << all;
+    EXPECT_EQ(all.find("电话"), std::string::npos) << "no site.phone, no phone line: " << all;
+
+    opt.overstay_fee_per_hour = 2.5;
+    opt.overstay_hold = true;
+    opt.phone = "021-62345678";
+    all = joined(cardRuleLines(card, opt));
+    EXPECT_NE(all.find("超时每小时收费2.5元，不满1小时按1小时计。"), std::string::npos) << all;
+    EXPECT_NE(all.find("超时车辆出场须等保安放行；超时记录在案，居委可查。"), std::string::npos) << all;
+    EXPECT_NE(all.find("物业电话：021-62345678"), std::string::npos) << all;
+    EXPECT_LE(cardRuleLines(card, opt).size(), 7u) << "seven lines is what fits under the code";
+}
+
+// The PDF itself carries the new lines whole (pdftotext from poppler-utils), and the code still reads at full size
+// with the most text the card holds.
+TEST(CardsPdf, TheLongestRulesFitOnThePrintedCard) {
+    if (std::system("command -v pdftotext >/dev/null 2>&1") != 0) GTEST_SKIP() << "no pdftotext (poppler-utils)";
+    TempDir dir;
+    auto cards = monthOfCards(1);
+    cards[0].contact = "王秀英";
+    CardSheetOptions opt{.site_name = "静安区康乐小区",
+                         .stay_max = std::chrono::minutes(150),
+                         .per_month = 2,
+                         .grace_days = 3,
+                         .overstay_fee_per_hour = 5,
+                         .overstay_hold = true,
+                         .phone = "021-62345678"};
+    const auto pdf = dir.path / "rules.pdf";
+    ASSERT_TRUE(renderCardsPdf(cards, opt, pdf));
+    const auto txt = dir.path / "rules.txt";
+    ASSERT_EQ(std::system(("pdftotext -layout '" + pdf.string() + "' '" + txt.string() + "'").c_str()), 0);
+    std::ifstream in(txt);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    for (const auto& line : cardRuleLines(cards[0], opt)) {
+        EXPECT_NE(text.find(line), std::string::npos) << "not printed whole: " << line << "\n" << text;
+    }
+    EXPECT_NE(text.find("编号 No.000500"), std::string::npos) << text;
+
+    // Nothing runs into the card's bottom 3 mm (where it is cut).
+    const auto image = cards::renderCardImage(cards[0], opt, 8.0);
+    ASSERT_TRUE(image);
+    cv::Mat gray;
+    cv::cvtColor(*image, gray, cv::COLOR_BGR2GRAY);
+    const int from = static_cast<int>((cards::kCardHeightMm - 3.0) * 8.0);
+    EXPECT_EQ(cv::countNonZero(gray.rowRange(from, gray.rows) < 128), 0);
 }
 
 TEST(CardsPdf, ErrorsAreValues) {
