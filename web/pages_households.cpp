@@ -41,7 +41,10 @@ cards::CardSheetOptions sheetOptions(const config::Settings& s) {
     return cards::CardSheetOptions{.site_name = s.site.name,
                                    .stay_max = std::chrono::duration_cast<std::chrono::minutes>(s.stay.max),
                                    .per_month = s.vouchers.per_month,
-                                   .grace_days = s.vouchers.grace_days};
+                                   .grace_days = s.vouchers.grace_days,
+                                   .overstay_fee_per_hour = s.stay.overstay_fee_per_hour,
+                                   .overstay_hold = s.stay.overstay_exit == config::OverstayExit::Hold,
+                                   .phone = s.site.phone};
 }
 
 // A temporary file for the card renderer, removed when it goes out of scope.
