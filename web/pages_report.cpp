@@ -36,7 +36,8 @@ std::string table(const gate::MonthReport& r) {
             reports::formatStay(h.total_stay, Lang::Zh), reports::formatStay(h.longest_stay, Lang::Zh), h.overstays,
             h.fees);
     };
-    for (const auto& h : r.households) rows += row(h.unit, h.category, h, h.overstays > 0 ? " class=\"over\"" : "");
+    for (const auto& h : r.households)
+        rows += row(h.unit, reports::categoryWords(h.category, Lang::Zh), h, h.overstays > 0 ? " class=\"over\"" : "");
     rows +=
         row("合计", fmt::format("{} 户", r.households.size()), reports::monthTotals(r), " style=\"font-weight:bold\"");
     return "<div class=\"wrap\"><table><tr><th>户号</th><th>类别</th><th class=\"n\">发放</th><th class=\"n\">已用</th>"
