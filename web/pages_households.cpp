@@ -26,15 +26,7 @@ std::optional<std::uint32_t> serialOf(std::string_view text) {
 
 std::string statusWords(const gate::Voucher& v) {
     if (v.replaced_by) return fmt::format("已补发（新券 {}）", *v.replaced_by);
-    switch (v.status) {
-        case gate::VoucherStatus::Issued:
-            return "未使用";
-        case gate::VoucherStatus::Used:
-            return "已使用";
-        case gate::VoucherStatus::Revoked:
-            return "已作废";
-    }
-    return "";
+    return std::string(reports::statusWords(v.status, reports::Lang::Zh));
 }
 
 cards::CardSheetOptions sheetOptions(const config::Settings& s) {
