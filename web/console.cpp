@@ -46,6 +46,7 @@ label{display:flex;flex-direction:column;font-size:.85em;color:#44505c;gap:.2em}
 input,select{font-size:1em;padding:.35em .4em;border:1px solid #aab6c2;border-radius:4px}
 button{font-size:1em;padding:.4em .9em;border-radius:4px;border:1px solid #1f4e79;background:#1f4e79;color:#fff}
 button.warn{background:#b3261e;border-color:#b3261e}
+button:disabled{opacity:.35;cursor:not-allowed}
 .muted{color:#6b7785;font-size:.85em}
 .tag{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.85em}
 .tag.ok{background:#e3f4e1}.tag.bad{background:#fde2e1}.tag.hold{background:#fff1c2}
