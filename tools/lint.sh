@@ -50,7 +50,7 @@ for f in sorted({e["file"] for e in json.load(open(sys.argv[1]))}):
     echo "lint: clang-tidy (${#units[@]} translation units)"
     # Headers count as much as sources (the public fields are declared there); the project's own folders only.
     log=$(mktemp /tmp/vg-lint-tidy.XXXXXX.log)  # one per run: several worktrees may lint at once
-    header_filter="^$PWD/(config|gate|plate|options|vision|cards|sim|daemon|cli|bench)/"
+    header_filter="^$PWD/(config|gate|plate|options|control|reports|vision|cards|sim|daemon|cli|web|bench)/"
     if ! "$tidy" -p "$build" -quiet -j "$(nproc)" -header-filter="$header_filter" \
         -extra-arg=-std=c++2b -extra-arg=-U__cpp_concepts -extra-arg=-D__cpp_concepts=202002L \
         "${units[@]}" > "$log" 2>&1; then
