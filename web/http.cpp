@@ -65,6 +65,23 @@ std::string percentDecode(std::string_view s, bool plus_is_space) {
     return out;
 }
 
+std::string percentEncode(std::string_view s) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+            c == '.' || c == '~') {
+            out += ch;
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
 std::map<std::string, std::string> parseUrlEncoded(std::string_view s) {
     std::map<std::string, std::string> out;
     while (!s.empty()) {

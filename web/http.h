@@ -62,6 +62,8 @@ class HttpServer {
 
 // Text helpers shared by the request parser and the forms (form.cpp).
 std::string percentDecode(std::string_view s, bool plus_is_space);
+// A query value for a link: everything but unreserved ASCII percent-encoded (UTF-8 bytes included).
+std::string percentEncode(std::string_view s);
 std::map<std::string, std::string> parseUrlEncoded(std::string_view s);
 std::map<std::string, std::string> parseCookies(std::string_view header);
 

@@ -52,15 +52,12 @@ Response gatePage(Call& call) {
         }
         body += "<div class=\"wrap\"><table><tr><th>车道</th><th>状态</th></tr>" + rows + "</table></div>";
     }
-    std::string lane_options;
-    for (const auto& l : lanes.empty() ? [&] {
-             std::vector<std::string> names;
-             for (const auto& x : call.c.d.settings.lane) names.push_back(x.name);
-             return names;
-         }()
-                                       : lanes) {
-        lane_options += fmt::format("<option value=\"{0}\">{0}</option>", esc(l));
+    // The daemon's lanes; when it does not answer, the configured ones, so the guard still sees what to pick.
+    if (lanes.empty()) {
+        for (const auto& l : call.c.d.settings.lane) lanes.push_back(l.name);
     }
+    std::string lane_options;
+    for (const auto& l : lanes) lane_options += fmt::format("<option value=\"{0}\">{0}</option>", esc(l));
     body += fmt::format(
         "<h2>放行与确认</h2>"
         "<form class=\"box\" method=\"post\" action=\"/gate\">{0}<input type=\"hidden\" name=\"cmd\" value=\"confirm\">"

@@ -146,7 +146,7 @@ Response decisions(Call& call) {
         auto more = call.req.query;
         more["before"] = std::to_string(found->back().seq);
         std::string qs;
-        for (const auto& [k, v] : more) qs += (qs.empty() ? "?" : "&") + k + "=" + esc(v);
+        for (const auto& [k, v] : more) qs += (qs.empty() ? "?" : "&amp;") + percentEncode(k) + "=" + percentEncode(v);
         body += "<p><a href=\"/decisions" + qs + "\">更早的记录 →</a></p>";
     }
     return page(call, "decisions", "通行记录", body);
