@@ -9,7 +9,6 @@ namespace {
 TEST(WebHttpText, AnEncodedQueryValueDecodesToItself) {
     for (const std::string v : {"沪A12345", "a&b=c", "50% off", "x+y z", "2026-11-20 18:00", "?#/"}) {
         const auto enc = percentEncode(v);
-        EXPECT_EQ(enc.find_first_of("&=+ #?%/") == std::string::npos || enc.find('%') != std::string::npos, true);
         EXPECT_EQ(enc.find('&'), std::string::npos) << enc;
         const auto parsed = parseUrlEncoded("k=" + enc + "&next=1");
         ASSERT_EQ(parsed.count("k"), 1U);
