@@ -5,7 +5,7 @@
 #   ./bootstrap.sh build [asan]  install and build only
 #   ./bootstrap.sh lint          install the style tools, configure, run tools/lint.sh (clang-format, bans, clang-tidy)
 #   ./bootstrap.sh package       build, make the .deb (cpack) and test-install it into a fresh Debian 12 root
-#   ./bootstrap.sh deps          install the Debian packages only
+#   ./bootstrap.sh deps          install the Debian packages and the browser test's playwright-core only
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
@@ -27,6 +27,10 @@ PACKAGES=(
 )
 
 # The style tools (tools/lint.sh): Debian 12's clang-format and clang-tidy 16 (14 cannot parse C++23's std::expected).
+# The console's browser test (tests/web/browser): Debian's chromium, driven by playwright-core from npm (pinned in
+# tests/web/browser/package-lock.json; it never downloads a browser of its own).
+BROWSER_PACKAGES=(chromium unzip)
+
 LINT_PACKAGES=(clang-format clang-tidy-16 python3 git)
 
 # The Debian package and its install check (packaging/test-install.sh): cpack's DEB generator uses dpkg-shlibdeps
@@ -47,6 +51,24 @@ install_deps() {
   fi
 }
 
+# Node.js and npm from Debian when the machine has none (a machine with its own Node.js >= 18 keeps it), then
+# playwright-core exactly as the lock file says.
+browser_deps() {
+  install_deps "${BROWSER_PACKAGES[@]}"
+  if ! command -v npm >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "bootstrap: installing nodejs npm"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  local dir="$here/tests/web/browser"
+  # npm writes node_modules/.package-lock.json at each install: newer than the lock file means up to date.
+  if ! [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+    echo "bootstrap: npm ci in tests/web/browser"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 build() {
   local preset=${1:-default}
   cmake --preset "$preset" >/dev/null
@@ -55,7 +77,7 @@ build() {
 
 cmd=${1:-}
 case "$cmd" in
-  deps) install_deps ;;
+  deps) install_deps; browser_deps ;;
   lint)
     install_deps "${LINT_PACKAGES[@]}"
     cmake --preset default >/dev/null  # compile_commands.json for clang-tidy
@@ -64,6 +86,7 @@ case "$cmd" in
   build) install_deps; build "${2:-default}" ;;
   test)
     install_deps
+    browser_deps
     preset=${2:-default}
     build "$preset"
     ctest --preset "$preset"

@@ -2,6 +2,7 @@
 // frames, and the guard's commands — confirm a held car, open, hold-open, release — sent to the daemon under the
 // CLI's rules (the daemon answers within its 5 s lane limit or the command never runs), each with a reason and the
 // account's name as operator.
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "control/control_client.h"
@@ -20,6 +21,111 @@ std::string str(const json& j, const char* key) {
     return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
 }
 
+std::string tag(std::string_view kind, std::string_view words) {
+    return fmt::format("<span class=\"tag {}\">{}</span>", kind, esc(words));
+}
+
+// A reason code from the daemon in words; an unknown code as it is.
+std::string reasonText(const std::string& code) {
+    if (auto r = gate::reasonFromString(code)) return std::string(reports::reasonWords(*r, reports::Lang::Zh));
+    return code;
+}
+
+// The daemon's lane states (daemon/lane.cpp statusOf) in the guard's words.
+std::string laneStateWords(const json& l) {
+    const std::string state = str(l, "state");
+    if (state == "waiting-for-guard") {
+        const auto held = str(l, "waiting_for_guard");
+        return tag("hold", "等待门岗处理" + (held.empty() ? std::string() : "：" + reasonText(held)));
+    }
+    if (state == "waiting-for-card") return tag("", "有车，等待出示停车券");
+    if (state == "waiting-for-plate") return tag("", "已读到券，等待识别车牌");
+    if (state == "idle") return tag("ok", "空闲");
+    if (state == "stopped") return tag("bad", "已停止");
+    return tag("", state);
+}
+
+std::string relayWords(const std::string& state) {
+    if (state == "released") return tag("ok", "待命");
+    if (state == "pulsing") return tag("", "正在抬杆");
+    if (state == "held") return tag("bad", "保持抬起中（处理完请解除）");
+    if (state == "faulted") return tag("bad", "继电器故障，请通知物业");
+    return tag("", state);
+}
+
+std::string cameraWords(const json& c) {
+    const std::string role = str(c, "role");
+    const std::string what = role == "plate" ? "车牌摄像头" : role == "card" ? "读卡摄像头" : "摄像头";
+    const std::string state = str(c, "state");
+    std::string words;
+    if (state == "running") {
+        words = tag("ok", "正常");
+        if (c.contains("frame_age_s") && c["frame_age_s"].is_number()) {
+            words += fmt::format(" <span class=\"muted\">{:.0f} 秒前有画面</span>", c["frame_age_s"].get<double>());
+        }
+    } else if (state == "lost") {
+        words = tag("bad", "掉线，正在重连");
+    } else if (state == "ended") {
+        words = tag("", "录像已放完");
+    } else if (state == "starting") {
+        words = tag("", "正在启动");
+    } else {
+        words = tag("bad", state == "stopped" ? "已停止" : state);
+    }
+    if (str(c, "plate_reader") == "unavailable") words += " " + tag("bad", "车牌识别不可用：车辆都要门岗确认");
+    return what + " " + words;
+}
+
+// One lane's live state as a guard reads it, with the daemon's own record folded away for the installer.
+std::string laneBox(const json& l) {
+    std::string lines;
+    const std::string direction = str(l, "direction");
+    lines += fmt::format("<div>状态：{}</div>", laneStateWords(l));
+    if (l.contains("relay") && l["relay"].is_object()) {
+        lines += fmt::format("<div>道闸继电器：{}</div>", relayWords(str(l["relay"], "state")));
+    }
+    if (l.contains("cameras") && l["cameras"].is_array()) {
+        for (const auto& c : l["cameras"]) lines += "<div>" + cameraWords(c) + "</div>";
+    }
+    if (const auto presence = str(l, "presence"); !presence.empty()) {
+        lines += fmt::format("<div>地感线圈：{}</div>", presence == "present" ? "有车" : "无车");
+    }
+    if (l.value("stalled", false)) lines += "<div>" + tag("bad", "车道程序卡住，请通知物业") + "</div>";
+    if (l.value("dry_run", false)) lines += "<div>" + tag("hold", "试运行：不动继电器") + "</div>";
+    if (const auto last = str(l, "last_reason"); !last.empty()) {
+        lines += fmt::format("<div class=\"muted\">上一次：{}</div>", esc(reasonText(last)));
+    }
+    return fmt::format(
+        "<div class=\"box\"><h3 style=\"margin:.1em 0 .4em\">{} <span class=\"muted\">{}</span></h3>{}"
+        "<details><summary class=\"muted\">技术细节</summary><pre style=\"white-space:pre-wrap;font-size:.8em\">{}"
+        "</pre></details></div>",
+        esc(str(l, "name")),
+        direction == "exit"    ? "出口"
+        : direction == "entry" ? "入口"
+                               : esc(direction),
+        lines, esc(l.dump(2, ' ', false, json::error_handler_t::replace)));
+}
+
+// The daemon's problem codes (daemon/app_status.cpp) in words, each naming its lane.
+std::string problemWords(const json& p) {
+    static const std::map<std::string, std::string, std::less<>> kWords{
+        {"CAMERA_LOST", "摄像头掉线"},
+        {"CAMERA_STOPPED", "摄像头已停止"},
+        {"CAMERA_STARTING", "摄像头正在启动"},
+        {"PLATE_READER_UNAVAILABLE", "车牌识别不可用"},
+        {"RELAY_FAULT", "道闸继电器故障"},
+        {"LANE_STALLED", "车道程序卡住"},
+        {"LEDGER_NOT_WRITABLE", "数据库不能写入"},
+        {"CLOCK_NOT_SANE", "系统时间不对"},
+        {"STOPPING", "道闸服务正在停止"},
+    };
+    const std::string code = str(p, "problem");
+    const auto it = kWords.find(code);
+    std::string words = it == kWords.end() ? code : it->second;
+    if (const auto lane = str(p, "lane"); !lane.empty()) words = "车道 " + lane + "：" + words;
+    return words;
+}
+
 }  // namespace
 
 Response gatePage(Call& call) {
@@ -34,23 +140,19 @@ Response gatePage(Call& call) {
         body += "<p class=\"flash bad\">道闸服务拒绝：" + esc(str(*status, "error")) + "</p>";
     } else {
         const json& st = (*status)["status"];
-        body += fmt::format("<p>道闸服务：<span class=\"tag {}\">{}</span></p>",
-                            str(st, "status") == "ok" ? "ok" : "bad", str(st, "status") == "ok" ? "正常" : "有问题");
-        std::string rows;
+        const bool ok = str(st, "status") == "ok";
+        std::string problems;
+        if (st.contains("problems") && st["problems"].is_array()) {
+            for (const auto& p : st["problems"]) problems += (problems.empty() ? "" : "；") + esc(problemWords(p));
+        }
+        body += fmt::format("<p>道闸服务：{}{}</p>", tag(ok ? "ok" : "bad", ok ? "正常" : "有问题"),
+                            problems.empty() ? "" : " " + problems);
         if (st.contains("lanes") && st["lanes"].is_array()) {
             for (const auto& l : st["lanes"]) {
-                const std::string name = str(l, "name");
-                lanes.push_back(name);
-                std::string state;
-                for (const auto& [k, v] : l.items()) {
-                    if (k == "name") continue;
-                    state += fmt::format("{}: {}<br>", esc(k), esc(v.is_string() ? v.get<std::string>() : v.dump()));
-                }
-                rows +=
-                    fmt::format("<tr><td><b>{}</b></td><td style=\"font-size:.85em\">{}</td></tr>", esc(name), state);
+                lanes.push_back(str(l, "name"));
+                body += laneBox(l);
             }
         }
-        body += "<div class=\"wrap\"><table><tr><th>车道</th><th>状态</th></tr>" + rows + "</table></div>";
     }
     // The daemon's lanes; when it does not answer, the configured ones, so the guard still sees what to pick.
     if (lanes.empty()) {

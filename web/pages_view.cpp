@@ -127,7 +127,7 @@ Response decisions(Call& call) {
         }
         rows += fmt::format(
             "<tr{}><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td><span class=\"tag {}\">{}</span><br>"
-            "<span class=\"muted\">{}</span>{}</td><td>{}</td><td>{}</td></tr>",
+            "<span class=\"muted\">{}</span>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             d.admit ? "" : " class=\"deny\"", call.local(d.at), esc(d.lane),
             d.direction.empty() ? "" : (d.direction == "exit" ? " 出" : " 入"),
             d.plate.empty() ? "<span class=\"muted\">—</span>" : esc(d.plate), esc(d.unit),
