@@ -148,25 +148,31 @@ std::string words(const Facts& f, const gate::SiteZone& zone, Lang lang) {
     return Sentence(f, zone).str();
 }
 
+// The fields a live gate::Decision and a stored gate::DecisionRecord share, by name.
+template <class D>
+Facts sharedFacts(const D& d) {
+    return Facts{.reason = d.reason,
+                 .at = d.at,
+                 .plate = d.plate,
+                 .plate_unread = d.plate_unread,
+                 .serial = d.serial,
+                 .unit = d.unit,
+                 .visit = d.visit,
+                 .deadline = d.deadline,
+                 .overstay = d.overstay,
+                 .fee = d.fee,
+                 .spooled = d.spooled,
+                 .first_used_at = d.first_used_at,
+                 .first_used_plate = d.first_used_plate,
+                 .message = d.message};
+}
+
 }  // namespace
 
 std::string decisionWords(const gate::Decision& d, const gate::SiteZone& zone, Lang lang,
                           const std::optional<gate::Manual>& manual) {
-    Facts f{.reason = d.reason,
-            .direction = d.direction,
-            .at = d.at,
-            .plate = d.plate,
-            .plate_unread = d.plate_unread,
-            .serial = d.serial,
-            .unit = d.unit,
-            .visit = d.visit,
-            .deadline = d.deadline,
-            .overstay = d.overstay,
-            .fee = d.fee,
-            .spooled = d.spooled,
-            .first_used_at = d.first_used_at,
-            .first_used_plate = d.first_used_plate,
-            .message = d.message};
+    Facts f = sharedFacts(d);
+    f.direction = d.direction;
     if (manual) {
         f.operator_name = manual->operator_name;
         f.manual_reason = manual->reason;
@@ -175,22 +181,9 @@ std::string decisionWords(const gate::Decision& d, const gate::SiteZone& zone, L
 }
 
 std::string decisionWords(const gate::DecisionRecord& r, const gate::SiteZone& zone, Lang lang) {
-    Facts f{.reason = r.reason,
-            .at = r.at,
-            .plate = r.plate,
-            .plate_unread = r.plate_unread,
-            .serial = r.serial,
-            .unit = r.unit,
-            .visit = r.visit,
-            .deadline = r.deadline,
-            .overstay = r.overstay,
-            .fee = r.fee,
-            .spooled = r.spooled,
-            .first_used_at = r.first_used_at,
-            .first_used_plate = r.first_used_plate,
-            .operator_name = r.operator_name,
-            .manual_reason = r.manual_reason,
-            .message = r.message};
+    Facts f = sharedFacts(r);
+    f.operator_name = r.operator_name;
+    f.manual_reason = r.manual_reason;
     if (r.direction == "entry") f.direction = gate::Direction::Entry;
     if (r.direction == "exit") f.direction = gate::Direction::Exit;
     return words(f, zone, lang);
