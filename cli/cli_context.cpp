@@ -35,7 +35,10 @@ int exitStatusFor(const gate::LedgerError& e) {
     return kExitInternal;
 }
 
-CliError toCliError(const gate::LedgerError& e) { return {exitStatusFor(e), e.message}; }
+CliError toCliError(const gate::LedgerError& e) {
+    const bool worded = e.about != gate::LedgerError::About::Other;
+    return {exitStatusFor(e), e.message, worded ? reports::errorWords(e, reports::Lang::Zh) : std::string{}};
+}
 
 CliContext::CliContext(GlobalOptions options, std::ostream& out, std::ostream& err)
     : options_(std::move(options)), out_(out), err_(err) {}

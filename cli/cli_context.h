@@ -28,7 +28,8 @@ inline constexpr int kExitRefused = 3;
 
 struct CliError {
     int status = kExitInternal;
-    std::string message;
+    std::string message;  // English: stderr under --lang en, and the JSON "error"
+    std::string zh;       // the same in Chinese for stderr under --lang zh, where there are such words ("": message)
 };
 
 template <class T>
@@ -64,6 +65,9 @@ class CliContext {
     gate::TimePoint now() const { return now_; }
     bool json() const { return options_.json; }
     reports::Lang lang() const { return reports::parseLang(options_.lang).value_or(reports::Lang::Zh); }
+    bool zh() const { return lang() == reports::Lang::Zh; }
+    // The text for a person in the run's language: `zh` under --lang zh, else `en`.
+    std::string say(std::string zh_text, std::string en_text) const { return zh() ? zh_text : en_text; }
     std::ostream& out() { return out_; }
     std::ostream& err() { return err_; }
 

@@ -5,14 +5,23 @@
 #include <charconv>
 #include <ostream>
 
+#include "reports/decision_words.h"
+
 namespace vg::cli {
 
-int fail(CliContext& ctx, const CliError& e) { return fail(ctx, e.status, e.message); }
+int fail(CliContext& ctx, const CliError& e) {
+    const bool zh = ctx.lang() == reports::Lang::Zh && !e.zh.empty();
+    ctx.err() << "voucher-gate: " << (zh ? e.zh : e.message) << '\n';
+    if (ctx.json()) {
+        ctx.out() << nlohmann::json{{"ok", false}, {"status", e.status}, {"error", e.message}}.dump() << '\n';
+    }
+    return e.status;
+}
 
-int fail(CliContext& ctx, int status, const std::string& message) {
-    ctx.err() << "voucher-gate: " << message << '\n';
-    if (ctx.json()) ctx.out() << nlohmann::json{{"ok", false}, {"status", status}, {"error", message}}.dump() << '\n';
-    return status;
+int fail(CliContext& ctx, int status, const std::string& message) { return fail(ctx, CliError{status, message}); }
+
+int fail(CliContext& ctx, int status, const std::string& message, const std::string& zh) {
+    return fail(ctx, CliError{status, message, zh});
 }
 
 std::optional<std::uint32_t> parseSerial(std::string_view text) {
@@ -23,7 +32,12 @@ std::optional<std::uint32_t> parseSerial(std::string_view text) {
     return value;
 }
 
-std::string toText(CliContext&, const gate::Decision& d) {
+std::string toText(CliContext& ctx, const gate::Decision& d, const std::optional<gate::Manual>& manual) {
+    if (ctx.lang() == reports::Lang::Zh) {
+        std::string text = reports::decisionWords(d, ctx.zone(), reports::Lang::Zh, manual);
+        if (d.visit) text += fmt::format("（来访 {}）", *d.visit);
+        return text;
+    }
     std::string text = fmt::format("{}: {}", gate::toString(d.reason), d.message);
     if (d.visit) text += fmt::format(" [visit {}]", *d.visit);
     return text;

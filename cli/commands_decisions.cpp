@@ -1,5 +1,6 @@
-// decisions: every decision matching a plate, unit, lane, reason and time, newest first, with its reason in words
-// and the path of the frame it was taken on (options/evidence.h) when that file is still there.
+// decisions: every decision matching a plate, unit, lane, reason and time, newest first, with its reason in words,
+// the path of the frame it was taken on (options/evidence.h) when that file is still there, and in text the whole
+// decision in a sentence (reports/decision_words.h; the JSON keeps the stored English "message").
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include "cli/commands.h"
 #include "gate/input_check.h"
 #include "options/evidence.h"
+#include "reports/decision_words.h"
 #include "reports/words.h"
 
 namespace vg::cli {
@@ -88,7 +90,8 @@ int runDecisions(CliContext& ctx, const DecisionsOpts& o) {
                               {zh ? "单元" : "unit"},
                               {zh ? "结果" : "decision"},
                               {zh ? "门卫" : "guard"},
-                              {zh ? "现场照片" : "frame"}});
+                              {zh ? "现场照片" : "frame"},
+                              {zh ? "说明" : "details"}});
     for (const auto& r : *found) {
         std::error_code ec;
         const auto frame = options::evidenceFiles(dir, r.seq).frame;
@@ -98,7 +101,8 @@ int runDecisions(CliContext& ctx, const DecisionsOpts& o) {
             continue;
         }
         table.add({std::to_string(r.seq), ctx.zone().formatLocal(r.at, "%Y-%m-%d %H:%M:%S"), r.lane, r.plate, r.unit,
-                   std::string(reports::reasonWords(r.reason, lang)), r.operator_name, evidence});
+                   std::string(reports::reasonWords(r.reason, lang)), r.operator_name, evidence,
+                   reports::decisionWords(r, ctx.zone(), lang)});
     }
     if (!table.empty()) ctx.out() << table.str();
     return kExitOk;

@@ -14,6 +14,7 @@
 #include "cli/scan_command.h"
 #include "control/control_client.h"
 #include "gate/decision.h"
+#include "gate/decision_json.h"
 #include "gate/input_check.h"
 
 namespace vg::cli {
@@ -27,6 +28,22 @@ struct GuardOpts {
     bool refuse = false;
 };
 
+// What the daemon did for a command without a decision (open, hold-open, release), for the guard.
+std::string doneWords(CliContext& ctx, const json& request, const json& answer) {
+    if (!ctx.zh()) return answer.value("message", std::string("done"));
+    const std::string cmd = request.value("cmd", "");
+    const std::string lane = request.value("lane", "");
+    std::string text = cmd == "open" ? fmt::format("已抬杆一次：车道 {}", lane)
+                       : cmd == "hold-open"
+                           ? fmt::format("道闸保持抬起：车道 {}；处理完请解除（voucher-gate release）", lane)
+                       : cmd == "release" ? fmt::format("已解除保持：车道 {}", lane)
+                                          : fmt::format("已完成：车道 {}", lane);
+    if (const auto seq = answer.find("audit_seq"); seq != answer.end() && seq->is_number_integer()) {
+        text += fmt::format("（审计记录 {}）", seq->get<std::int64_t>());
+    }
+    return text;
+}
+
 int sendToDaemon(CliContext& ctx, const json& request) {
     auto answer = control::controlRequest(ctx.settings().control.socket, request);
     if (!answer) {
@@ -36,17 +53,20 @@ int sendToDaemon(CliContext& ctx, const json& request) {
     const json& a = *answer;
     if (!a.value("ok", false)) {
         const std::string error = a.value("error", std::string("the daemon refused"));
-        ctx.emit(a, fmt::format("refused by voucher-gated: {}", error));
+        ctx.emit(a, ctx.say("道闸服务拒绝：" + error, "refused by voucher-gated: " + error));
         return kExitRefused;
     }
     if (a.contains("decision") && a["decision"].is_object()) {
         const auto& d = a["decision"];
         const std::string reason = d.value("reason", "");
-        ctx.emit(a, fmt::format("{}: {}", reason, d.value("message", "")));
+        const auto decision = gate::decisionFromJson(d, ctx.zone());
+        const gate::Manual manual{request.value("operator", ""), request.value("reason", "")};
+        ctx.emit(a, ctx.zh() && decision ? toText(ctx, *decision, manual)
+                                         : fmt::format("{}: {}", reason, d.value("message", "")));
         const auto r = gate::reasonFromString(reason);
         return r ? gate::exitStatusFor(*r) : kExitOk;
     }
-    ctx.emit(a, a.value("message", std::string("done")));
+    ctx.emit(a, doneWords(ctx, request, a));
     return kExitOk;
 }
 

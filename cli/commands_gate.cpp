@@ -31,7 +31,8 @@ struct PassOpts {
 int runPass(CliContext& ctx, const PassOpts& given, gate::Direction direction) {
     PassOpts o = given;
     if (o.plate.empty() && o.voucher.empty()) {
-        return fail(ctx, kExitUsage, "give --plate and/or --voucher: what did the lane see?");
+        return fail(ctx, kExitUsage, "give --plate and/or --voucher: what did the lane see?",
+                    "请给出 --plate 或 --voucher（或两者）：车道看到了什么？");
     }
     for (auto [field, value] :
          {std::pair{"--lane", &o.lane}, {"--operator", &o.operator_name}, {"--reason", &o.reason}}) {
@@ -44,7 +45,8 @@ int runPass(CliContext& ctx, const PassOpts& given, gate::Direction direction) {
     }
     const bool manual_given = !o.operator_name.empty() || !o.reason.empty();
     if ((!o.at.empty() || manual_given) && (o.operator_name.empty() || o.reason.empty())) {
-        return fail(ctx, kExitUsage, "a manual or back-dated decision needs both --operator and --reason");
+        return fail(ctx, kExitUsage, "a manual or back-dated decision needs both --operator and --reason",
+                    "手动或补记的决定要同时写明 --operator（谁）和 --reason（原因）");
     }
     auto settings = ctx.ruleSettings(
         o.lane, direction == gate::Direction::Entry ? config::Direction::Entry : config::Direction::Exit);
@@ -57,7 +59,10 @@ int runPass(CliContext& ctx, const PassOpts& given, gate::Direction direction) {
     if (!o.at.empty()) {
         auto at = ctx.zone().parse(o.at);
         if (!at) return fail(ctx, kExitUsage, fmt::format("--at: {}", at.error()));
-        if (*at > ctx.now()) return fail(ctx, kExitUsage, "--at lies in the future: only past events can be recorded");
+        if (*at > ctx.now()) {
+            return fail(ctx, kExitUsage, "--at lies in the future: only past events can be recorded",
+                        "--at 是将来的时间：只能补记已经发生的事");
+        }
         obs.at = *at;
     }
     std::optional<gate::Manual> manual;
@@ -70,12 +75,14 @@ int runPass(CliContext& ctx, const PassOpts& given, gate::Direction direction) {
     const auto d = (*ledger)->decide(obs, *settings, ctx.now(), o.dry_run, manual);
     json j = gate::decisionJson(d, ctx.zone());
     if (o.dry_run) j["dry_run"] = true;
-    std::string text = toText(ctx, d) + (o.dry_run ? " (dry run: nothing written)" : "");
+    std::string text = toText(ctx, d, manual);
+    if (o.dry_run) text += ctx.say("（试运行：没有记录）", " (dry run: nothing written)");
     if (d.spool_replayed > 0) {
         // Exit decisions the daemon spooled while the ledger was unwritable went into it first (rule 8).
         j["spool_replayed"] = d.spool_replayed;
-        text += fmt::format("\n({} spooled exit decision{} replayed into the ledger first)", d.spool_replayed,
-                            d.spool_replayed == 1 ? "" : "s");
+        text += ctx.say(fmt::format("\n（先补记了 {} 条暂存的离场记录）", d.spool_replayed),
+                        fmt::format("\n({} spooled exit decision{} replayed into the ledger first)", d.spool_replayed,
+                                    d.spool_replayed == 1 ? "" : "s"));
     }
     ctx.emit(j, text);
     return gate::exitStatusFor(d.reason);
@@ -123,8 +130,11 @@ void registerVisits(CLI::App& app, Command& command) {
             auto r = (*ledger)->voidVisit(o->id, gate::Manual{o->operator_name, o->reason}, o->restore, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
             json j = toJson(ctx, *r);
-            ctx.emit(j, fmt::format("visit {} void{}", o->id,
-                                    o->restore ? fmt::format("; voucher {} can be used again", r->serial) : ""));
+            ctx.emit(j,
+                     ctx.say(fmt::format("来访 {} 已作废{}", o->id,
+                                         o->restore ? fmt::format("，停车券 {} 可以再用", r->serial) : ""),
+                             fmt::format("visit {} void{}", o->id,
+                                         o->restore ? fmt::format("; voucher {} can be used again", r->serial) : "")));
             return kExitOk;
         };
     });
@@ -192,10 +202,11 @@ json vehicleJson(const gate::Vehicle& v) {
     return j;
 }
 
-std::string vehicleText(const gate::Vehicle& v) {
-    std::string out(gate::toString(v.kind));
-    if (!v.unit.empty()) out += fmt::format(" of unit {}", v.unit);
-    if (v.until) out += fmt::format(" until {}", *v.until);
+std::string vehicleText(reports::Lang lang, const gate::Vehicle& v) {
+    const bool zh = lang == reports::Lang::Zh;
+    std::string out(reports::kindWords(v.kind, lang));
+    if (!v.unit.empty()) out += zh ? fmt::format("（单元 {}）", v.unit) : fmt::format(" of unit {}", v.unit);
+    if (v.until) out += zh ? fmt::format("，有效期至 {}", *v.until) : fmt::format(" until {}", *v.until);
     return out;
 }
 
@@ -227,9 +238,11 @@ int runImport(CliContext& ctx, const std::string& file, bool replace) {
             const auto it = index_of_plate.find(old.plate);
             if (it == index_of_plate.end() || rows[it->second] == old) continue;
             const int row = row_numbers[it->second];
+            // In English, as the file's other row errors (gate/vehicle_rows.h) and the JSON lines are.
             refused.emplace_back(row, fmt::format("row {}: {} is already registered as {}: registering it as {} would "
                                                   "replace that; give --replace to do so",
-                                                  row, old.plate, vehicleText(old), vehicleText(rows[it->second])));
+                                                  row, old.plate, vehicleText(reports::Lang::En, old),
+                                                  vehicleText(reports::Lang::En, rows[it->second])));
         }
     }
     if (!refused.empty()) {
@@ -241,16 +254,22 @@ int runImport(CliContext& ctx, const std::string& file, bool replace) {
         return fail(ctx, bad_rows ? kExitUsage : kExitRefused,
                     fmt::format("{}: {} of {} row{} refused (read as {}); nothing was imported: correct them and "
                                 "import the file again",
-                                file, refused.size(), data_rows, data_rows == 1 ? "" : "s", file_rows->encoding));
+                                file, refused.size(), data_rows, data_rows == 1 ? "" : "s", file_rows->encoding),
+                    fmt::format("{}：{} 行中有 {} 行不能导入（按 {} 读取）；一辆也没有导入：请改正后重新导入", file,
+                                data_rows, refused.size(), file_rows->encoding));
     }
     auto changes = (*ledger)->importVehicles(rows, ctx.now(), replace);
     if (!changes) return fail(ctx, toCliError(changes.error()));
     json replaced = json::array();
-    std::string text = fmt::format("{} vehicles imported (read as {})", rows.size(), file_rows->encoding);
+    std::string text = ctx.say(fmt::format("已导入 {} 辆车（按 {} 读取）", rows.size(), file_rows->encoding),
+                               fmt::format("{} vehicles imported (read as {})", rows.size(), file_rows->encoding));
     for (const auto& c : *changes) {
         if (!c.replaced) continue;
         replaced.push_back(json{{"plate", c.stored.plate}, {"was", vehicleJson(*c.replaced)}});
-        text += fmt::format("\n{}: replaced {} by {}", c.stored.plate, vehicleText(*c.replaced), vehicleText(c.stored));
+        text += ctx.say(fmt::format("\n{}：原为{}，改为{}", c.stored.plate, vehicleText(ctx.lang(), *c.replaced),
+                                    vehicleText(ctx.lang(), c.stored)),
+                        fmt::format("\n{}: replaced {} by {}", c.stored.plate, vehicleText(ctx.lang(), *c.replaced),
+                                    vehicleText(ctx.lang(), c.stored)));
     }
     ctx.emit(json{{"ok", true}, {"imported", rows.size()}, {"encoding", file_rows->encoding}, {"replaced", replaced}},
              text);
@@ -276,13 +295,15 @@ void registerVehicle(CLI::App& app, Command& command) {
             auto change = (*ledger)->addVehicle(*v, ctx.now(), o->replace);
             if (!change) return fail(ctx, toCliError(change.error()));
             json j{{"ok", true}, {"plate", v->plate}, {"kind", o->kind}};
-            std::string text = fmt::format("{} registered as {}", v->plate, vehicleText(*v));
+            std::string text = ctx.say(fmt::format("{} 已登记为{}", v->plate, vehicleText(ctx.lang(), *v)),
+                                       fmt::format("{} registered as {}", v->plate, vehicleText(ctx.lang(), *v)));
             if (change->replaced) {
                 j["replaced"] = vehicleJson(*change->replaced);
-                text += fmt::format(" (replaced: {})", vehicleText(*change->replaced));
+                text += ctx.say(fmt::format("（原为{}）", vehicleText(ctx.lang(), *change->replaced)),
+                                fmt::format(" (replaced: {})", vehicleText(ctx.lang(), *change->replaced)));
             } else if (change->unchanged) {
                 j["unchanged"] = true;
-                text += " (already registered so: nothing changed)";
+                text += ctx.say("（原来就是这样登记的，没有改动）", " (already registered so: nothing changed)");
             }
             ctx.emit(j, text);
             return kExitOk;
@@ -299,7 +320,8 @@ void registerVehicle(CLI::App& app, Command& command) {
             auto ledger = ctx.ledger();
             if (!ledger) return fail(ctx, ledger.error());
             if (auto r = (*ledger)->removeVehicle(plate, ctx.now()); !r) return fail(ctx, toCliError(r.error()));
-            ctx.emit(json{{"ok", true}, {"plate", plate}}, fmt::format("{} removed", plate));
+            ctx.emit(json{{"ok", true}, {"plate", plate}},
+                     ctx.say(fmt::format("{} 已从车辆名单中删除", plate), fmt::format("{} removed", plate)));
             return kExitOk;
         };
     });

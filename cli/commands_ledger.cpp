@@ -64,12 +64,14 @@ void registerHousehold(CLI::App& app, Command& command) {
             auto h = (*ledger)->addHousehold(*unit, o->category, o->contact, *phone,
                                              ctx.settings().vouchers.eligible_categories, ctx.now());
             if (!h) return fail(ctx, toCliError(h.error()));
-            ctx.emit(json{{"ok", true},
-                          {"unit", h->unit},
-                          {"category", h->category},
-                          {"contact", h->contact},
-                          {"phone", h->phone}},
-                     fmt::format("household {} registered ({})", h->unit, h->category));
+            ctx.emit(
+                json{{"ok", true},
+                     {"unit", h->unit},
+                     {"category", h->category},
+                     {"contact", h->contact},
+                     {"phone", h->phone}},
+                ctx.say(fmt::format("住户 {} 已登记（{}）", h->unit, reports::categoryWords(h->category, ctx.lang())),
+                        fmt::format("household {} registered ({})", h->unit, h->category)));
             return kExitOk;
         };
     });
@@ -118,7 +120,8 @@ void registerHousehold(CLI::App& app, Command& command) {
             auto r = (*ledger)->removeHousehold(*unit, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
             ctx.emit(json{{"ok", true}, {"unit", *unit}},
-                     fmt::format("household {} removed; its unused vouchers no longer work", *unit));
+                     ctx.say(fmt::format("住户 {} 已注销；它未使用的停车券不再有效", *unit),
+                             fmt::format("household {} removed; its unused vouchers no longer work", *unit)));
             return kExitOk;
         };
     });
@@ -131,7 +134,10 @@ struct IssueOpts {
 
 std::optional<gate::YearMonth> monthArg(CliContext& ctx, const std::string& text, int& status) {
     auto m = gate::YearMonth::parse(text);
-    if (!m) status = fail(ctx, kExitUsage, fmt::format("--month '{}' is not a month: use YYYY-MM, e.g. 2026-11", text));
+    if (!m) {
+        status = fail(ctx, kExitUsage, fmt::format("--month '{}' is not a month: use YYYY-MM, e.g. 2026-11", text),
+                      fmt::format("--month“{}”不是月份：请写成 YYYY-MM，例如 2026-11", text));
+    }
     return m;
 }
 
@@ -213,7 +219,10 @@ void registerVoucher(CLI::App& app, Command& command) {
     });
     auto serialArg = [](CliContext& ctx, const std::string& text, int& status) {
         auto s = parseSerial(text);
-        if (!s) status = fail(ctx, kExitUsage, fmt::format("'{}' is not a voucher serial (a positive number)", text));
+        if (!s) {
+            status = fail(ctx, kExitUsage, fmt::format("'{}' is not a voucher serial (a positive number)", text),
+                          fmt::format("“{}”不是券号（券号是正整数）", text));
+        }
         return s;
     };
     auto* revoke = v->add_subcommand("revoke", "revoke a voucher (it will be refused at the gate)");
@@ -229,7 +238,8 @@ void registerVoucher(CLI::App& app, Command& command) {
             if (!ledger) return fail(ctx, ledger.error());
             auto r = (*ledger)->revoke(*serial, o->reason, ctx.now());
             if (!r) return fail(ctx, toCliError(r.error()));
-            ctx.emit(toJson(ctx, *r), fmt::format("voucher {} revoked", *serial));
+            ctx.emit(toJson(ctx, *r),
+                     ctx.say(fmt::format("停车券 {} 已作废", *serial), fmt::format("voucher {} revoked", *serial)));
             return kExitOk;
         };
     });
@@ -260,11 +270,13 @@ void registerVerify(CLI::App& app, Command& command) {
             if (!keys) return fail(ctx, keys.error());
             auto payload = gate::decodeToken(*token, *keys);
             if (!payload) {
-                ctx.emit(
-                    json{{"valid", false},
-                         {"error", gate::toString(payload.error())},
-                         {"message", gate::describe(payload.error())}},
-                    fmt::format("INVALID ({}): {}", gate::toString(payload.error()), gate::describe(payload.error())));
+                ctx.emit(json{{"valid", false},
+                              {"error", gate::toString(payload.error())},
+                              {"message", gate::describe(payload.error())}},
+                         ctx.say(fmt::format("无效（{}）：{}", gate::toString(payload.error()),
+                                             reports::tokenErrorWords(payload.error(), ctx.lang())),
+                                 fmt::format("INVALID ({}): {}", gate::toString(payload.error()),
+                                             gate::describe(payload.error()))));
                 return kExitRefused;
             }
             json j{{"valid", true},
@@ -272,8 +284,10 @@ void registerVerify(CLI::App& app, Command& command) {
                    {"key_id", payload->key_id},
                    {"serial", payload->serial},
                    {"month", payload->month.str()}};
-            std::string text = fmt::format("valid token: voucher {} for {} (key {})", payload->serial,
-                                           payload->month.str(), payload->key_id);
+            const std::string month = payload->month.str();
+            std::string text = ctx.say(
+                fmt::format("有效：停车券 {}，{}（密钥 {}）", payload->serial, month, payload->key_id),
+                fmt::format("valid token: voucher {} for {} (key {})", payload->serial, month, payload->key_id));
             int status = kExitOk;
             if (auto ledger = ctx.ledger(Access::ReadOnly); ledger) {
                 auto v = (*ledger)->voucher(payload->serial);
@@ -281,7 +295,9 @@ void registerVerify(CLI::App& app, Command& command) {
                     j["unit"] = v->unit;
                     j["status"] = gate::toString(v->status);
                     if (v->visit) j["visit"] = *v->visit;
-                    text += fmt::format(", unit {}, {}", v->unit, gate::toString(v->status));
+                    text += ctx.say(
+                        fmt::format("，单元 {}，{}", v->unit, reports::statusWords(v->status, reports::Lang::Zh)),
+                        fmt::format(", unit {}, {}", v->unit, gate::toString(v->status)));
                     if (v->revoked_at) {
                         // The gate refuses this card: say so first, and exit as a refusal.
                         j["valid"] = false;
@@ -289,24 +305,33 @@ void registerVerify(CLI::App& app, Command& command) {
                         j["revoked_at"] = ctx.localIso(*v->revoked_at);
                         if (!v->revoke_reason.empty()) j["revoke_reason"] = v->revoke_reason;
                         if (v->replaced_by) j["replaced_by"] = *v->replaced_by;
-                        text = v->replaced_by
-                                   ? fmt::format(
-                                         "REPLACED: voucher {} for {} (unit {}) was replaced by voucher {} on "
-                                         "{}: this card is refused at the gate, use the new one",
-                                         v->serial, payload->month.str(), v->unit, *v->replaced_by,
-                                         ctx.local(*v->revoked_at))
-                                   : fmt::format(
-                                         "REVOKED: voucher {} for {} (unit {}) was revoked on {}{}: this "
-                                         "card is refused at the gate",
-                                         v->serial, payload->month.str(), v->unit, ctx.local(*v->revoked_at),
-                                         v->revoke_reason.empty() ? "" : " (" + v->revoke_reason + ")");
+                        const std::string when = ctx.local(*v->revoked_at);
+                        if (v->replaced_by) {
+                            text = ctx.say(fmt::format("已补办：停车券 {}（{}，单元 {}）已于 {} 补办为停车券 {}：这张券"
+                                                       "在道闸会被拒绝，请用新券",
+                                                       v->serial, month, v->unit, when, *v->replaced_by),
+                                           fmt::format("REPLACED: voucher {} for {} (unit {}) was replaced by voucher "
+                                                       "{} on {}: this card is refused at the gate, use the new one",
+                                                       v->serial, month, v->unit, *v->replaced_by, when));
+                        } else {
+                            const std::string& why = v->revoke_reason;
+                            text = ctx.say(
+                                fmt::format("已作废：停车券 {}（{}，单元 {}）已于 {} 作废{}：这张券在道闸会"
+                                            "被拒绝",
+                                            v->serial, month, v->unit, when, why.empty() ? "" : "（" + why + "）"),
+                                fmt::format("REVOKED: voucher {} for {} (unit {}) was revoked on {}{}: this "
+                                            "card is refused at the gate",
+                                            v->serial, month, v->unit, when, why.empty() ? "" : " (" + why + ")"));
+                        }
                         status = kExitRefused;
                     }
                 } else {
                     j["valid"] = false;
                     j["error"] = "not-issued";
-                    text = fmt::format("INVALID: voucher {} for {} verifies but was never issued by this ledger",
-                                       payload->serial, payload->month.str());
+                    text = ctx.say(
+                        fmt::format("无效：停车券 {}（{}）签名正确，但本系统从未发放过这张券", payload->serial, month),
+                        fmt::format("INVALID: voucher {} for {} verifies but was never issued by this ledger",
+                                    payload->serial, month));
                     status = kExitRefused;
                 }
             }

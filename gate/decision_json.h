@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "gate/decision.h"
 #include "gate/site_time.h"
@@ -15,5 +16,10 @@ namespace vg::gate {
 // unit, first_used_at, first_used_plate, overstay_minutes (whole minutes), fee, audit_seq (non-zero: the
 // decision's audit record), spooled. Times in site time, ISO 8601 with the offset.
 nlohmann::json decisionJson(const Decision& d, const SiteZone& zone);
+
+// The decision back from that JSON (the daemon's answer to a guard's command, read by the CLI and the console to
+// say it in words): every field decisionJson wrote, the overstay in whole minutes. nullopt when "reason" is missing
+// or no reason code; a field of the wrong type or an unreadable time is left unset.
+std::optional<Decision> decisionFromJson(const nlohmann::json& j, const SiteZone& zone);
 
 }  // namespace vg::gate

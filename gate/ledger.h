@@ -49,8 +49,30 @@ struct LedgerOptions {
 
 struct LedgerError {
     enum class Kind { NotFound, Refused, Invalid, Busy, Internal };
+    // The refusals a clerk meets most, so that they can be said in other words (reports::errorWords), with `args`
+    // the values the message names, in this order. Other: the message is all there is.
+    enum class About {
+        Other,
+        NoHousehold,           // unit
+        HouseholdExists,       // unit
+        CategoryNotEligible,   // category, the eligible ones ("a, b")
+        HouseholdNotEligible,  // unit, category
+        MonthEnded,            // month (YYYY-MM)
+        QuotaFull,             // unit, vouchers it has, per month, month
+        NoVoucher,             // serial
+        VoucherUsed,           // serial, visit
+        VoucherRevoked,        // serial
+        VoucherReplaced,       // serial, the new serial
+        VoucherMonthEnded,     // serial, month
+        NoActiveKey,           //
+        NoVisit,               // visit
+        VisitVoid,             // visit
+        NoVehicle,             // plate
+    };
     Kind kind = Kind::Internal;
     std::string message;  // names the problem and, where there is one, the fix
+    About about = About::Other;
+    std::vector<std::string> args;
 };
 template <class T>
 using LedgerResult = std::expected<T, LedgerError>;
@@ -175,8 +197,9 @@ struct DecisionFilter {
 };
 
 // One decision as its audit row records it (kind DECISION; the guard's MANUAL_OPEN and MANUAL_HOLD_OPEN are
-// ADMIT_MANUAL with no direction). plate, operator_name and message live in the row's personal part: "" after
-// the retention purge (and message "" for rows written before it was recorded, except a manual reason).
+// ADMIT_MANUAL with no direction). plate, operator_name, message and first_used_* live in the row's personal part:
+// "" after the retention purge (and message "" for rows written before it was recorded, except a manual reason;
+// first_used_* only in rows written since they were recorded). The rest is the row's payload, kept for good.
 struct DecisionRecord {
     std::int64_t seq = 0;
     TimePoint at{};
@@ -185,10 +208,18 @@ struct DecisionRecord {
     Reason reason{};
     bool admit = false;
     std::string plate;
+    bool plate_unread = false;
     std::string unit;
     std::optional<std::uint32_t> serial;
     std::optional<std::int64_t> visit;
+    std::optional<TimePoint> deadline;
+    std::optional<Duration> overstay;
+    std::optional<double> fee;
+    bool spooled = false;
+    std::optional<TimePoint> first_used_at;  // DENY_VOUCHER_USED: the first use
+    std::string first_used_plate;
     std::string operator_name;
+    std::string manual_reason;  // the guard's reason for a manual decision or opening
     std::string message;
     bool operator==(const DecisionRecord&) const = default;
 };

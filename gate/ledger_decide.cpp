@@ -316,6 +316,9 @@ Decision Ledger::decideOnce(const Observation& obs, const RuleSettings& settings
             if (!d.plate.empty()) personal["plate"] = d.plate;
             // The sentence may name plates ("already used ... by 沪A12345"): personal, purged with them.
             if (!d.message.empty()) personal["message"] = d.message;
+            // DENY_VOUCHER_USED: when and by which car the voucher was used, for the sentence in other words.
+            if (d.first_used_at) personal["first_used_at"] = isoUtc(*d.first_used_at);
+            if (!d.first_used_plate.empty()) personal["first_used_plate"] = d.first_used_plate;
             if (obs.plate && !obs.plate->text.empty()) {
                 personal["plate_seen"] = obs.plate->text;
                 payload["plate_confidence"] = obs.plate->confidence;

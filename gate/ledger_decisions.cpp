@@ -24,6 +24,13 @@ std::string stringAt(const json& j, const char* key) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+std::optional<TimePoint> timeAt(const json& j, const char* key) {
+    const std::string text = stringAt(j, key);
+    if (text.empty()) return std::nullopt;
+    const auto t = parseIsoUtc(text);
+    return t ? std::optional<TimePoint>(*t) : std::nullopt;
+}
+
 DecisionRecord recordOf(std::int64_t seq, const std::string& kind, const std::string& logged_at,
                         const std::string& payload_text, const std::string& personal_text) {
     const json payload = json::parse(payload_text, nullptr, false);
@@ -45,11 +52,22 @@ DecisionRecord recordOf(std::int64_t seq, const std::string& kind, const std::st
             r.serial = s->get<std::uint32_t>();
         }
         if (const auto v = p.find("visit"); v != p.end() && v->is_number_integer()) r.visit = v->get<std::int64_t>();
-        if (r.message.empty()) r.message = stringAt(p, "manual_reason");
+        r.plate_unread = p.value("plate_unread", false);
+        r.deadline = timeAt(p, "deadline");
+        if (const auto o = p.find("overstay_ms"); o != p.end() && o->is_number_integer()) {
+            r.overstay = Duration(o->get<std::int64_t>());
+        }
+        if (const auto f = p.find("fee"); f != p.end() && f->is_number()) r.fee = f->get<double>();
+        r.spooled = p.value("spooled", false);
+        r.first_used_at = timeAt(c, "first_used_at");
+        r.first_used_plate = stringAt(c, "first_used_plate");
+        r.manual_reason = stringAt(p, "manual_reason");
+        if (r.message.empty()) r.message = r.manual_reason;
     } else {
         r.reason = Reason::AdmitManual;
         r.admit = true;
-        if (r.message.empty()) r.message = stringAt(p, "reason");  // the guard's reason for opening
+        r.manual_reason = stringAt(p, "reason");  // the guard's reason for opening
+        if (r.message.empty()) r.message = r.manual_reason;
     }
     const std::string at = stringAt(p, "at");
     r.at = parseIsoUtc(at.empty() ? logged_at : at).value_or(parseIsoUtc(logged_at).value_or(TimePoint{}));

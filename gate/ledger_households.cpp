@@ -31,7 +31,8 @@ LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std:
         for (const auto& c : eligible) list += (list.empty() ? "" : ", ") + c;
         return std::unexpected(refused(
             fmt::format("category '{}' is not eligible for vouchers (eligible: {}; see vouchers.eligible_categories)",
-                        category, list)));
+                        category, list),
+            LedgerError::About::CategoryNotEligible, {category, list}));
     }
     return guarded([&]() -> LedgerResult<Household> {
         auto& db = impl_->db;
@@ -39,7 +40,8 @@ LedgerResult<Household> Ledger::addHousehold(const std::string& unit, const std:
         SQLite::Statement exists(db, "SELECT 1 FROM households WHERE unit = ? AND removed_at IS NULL");
         exists.bind(1, unit);
         if (exists.executeStep()) {
-            return std::unexpected(refused(fmt::format("household {} is already registered", unit)));
+            return std::unexpected(refused(fmt::format("household {} is already registered", unit),
+                                           LedgerError::About::HouseholdExists, {unit}));
         }
         SQLite::Statement ins(db, "INSERT INTO households(unit, category, contact, phone, added_at) VALUES(?,?,?,?,?)");
         ins.bind(1, unit);
@@ -91,7 +93,9 @@ LedgerResult<void> Ledger::removeHousehold(const std::string& unit, TimePoint no
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement q(db, "SELECT id FROM households WHERE unit = ? AND removed_at IS NULL");
         q.bind(1, unit);
-        if (!q.executeStep()) return std::unexpected(notFound(fmt::format("no registered household {}", unit)));
+        if (!q.executeStep())
+            return std::unexpected(
+                notFound(fmt::format("no registered household {}", unit), LedgerError::About::NoHousehold, {unit}));
         const auto id = q.getColumn(0).getInt64();
         SQLite::Statement up(db, "UPDATE households SET removed_at = ? WHERE id = ?");
         up.bind(1, isoUtc(now));
@@ -117,14 +121,15 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
     if (auto w = writable("issuing vouchers"); !w) return std::unexpected(w.error());
     if (count < 1) return std::unexpected(LedgerError{LedgerError::Kind::Invalid, "--count must be at least 1"});
     if (zone_.monthEnd(month) <= now) {
-        return std::unexpected(
-            refused(fmt::format("{} has ended ({} now): vouchers can only be issued for the "
-                                "current or a future month",
-                                month.str(), zone_.formatLocal(now))));
+        return std::unexpected(refused(fmt::format("{} has ended ({} now): vouchers can only be issued for the "
+                                                   "current or a future month",
+                                                   month.str(), zone_.formatLocal(now)),
+                                       LedgerError::About::MonthEnded, {month.str()}));
     }
     const TokenKey* key = keys_.active();
     if (!key) {
-        return std::unexpected(refused("there is no active token key: run `voucher-gate key new` (or `init`)"));
+        return std::unexpected(refused("there is no active token key: run `voucher-gate key new` (or `init`)",
+                                       LedgerError::About::NoActiveKey));
     }
     return guarded([&]() -> LedgerResult<std::vector<Voucher>> {
         auto& db = impl_->db;
@@ -135,15 +140,16 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
             return std::unexpected(
                 notFound(fmt::format("no registered household {}: add it first with `voucher-gate household add {} "
                                      "--category living-alone`",
-                                     unit, unit)));
+                                     unit, unit),
+                         LedgerError::About::NoHousehold, {unit}));
         }
         const auto hid = hq.getColumn(0).getInt64();
         const std::string category = hq.getColumn(1).getString();
         if (std::find(eligible.begin(), eligible.end(), category) == eligible.end()) {
-            return std::unexpected(
-                refused(fmt::format("household {} is of category '{}', which is no longer eligible "
-                                    "(vouchers.eligible_categories)",
-                                    unit, category)));
+            return std::unexpected(refused(fmt::format("household {} is of category '{}', which is no longer eligible "
+                                                       "(vouchers.eligible_categories)",
+                                                       unit, category),
+                                           LedgerError::About::HouseholdNotEligible, {unit, category}));
         }
         std::set<int> used_slots;
         SQLite::Statement sq(db, "SELECT DISTINCT slot FROM vouchers WHERE household_id = ? AND month = ?");
@@ -152,12 +158,13 @@ LedgerResult<std::vector<Voucher>> Ledger::issue(const std::string& unit, YearMo
         while (sq.executeStep()) used_slots.insert(sq.getColumn(0).getInt());
         const int have = static_cast<int>(used_slots.size());
         if (have + count > per_month) {
-            return std::unexpected(
-                refused(fmt::format("household {} already has {} of its {} vouchers for {}; issuing {} more "
-                                    "would exceed the monthly "
-                                    "quota (vouchers.per_month). A lost card is replaced with `voucher-gate "
-                                    "voucher replace SERIAL`",
-                                    unit, have, per_month, month.str(), count)));
+            return std::unexpected(refused(
+                fmt::format("household {} already has {} of its {} vouchers for {}; issuing {} more "
+                            "would exceed the monthly "
+                            "quota (vouchers.per_month). A lost card is replaced with `voucher-gate "
+                            "voucher replace SERIAL`",
+                            unit, have, per_month, month.str(), count),
+                LedgerError::About::QuotaFull, {unit, std::to_string(have), std::to_string(per_month), month.str()}));
         }
         std::vector<Voucher> out;
         std::int64_t next = 1;
@@ -225,7 +232,9 @@ LedgerResult<Voucher> Ledger::voucher(std::uint32_t serial) {
     return guarded([&]() -> LedgerResult<Voucher> {
         SQLite::Statement q(impl_->db, std::string(kVoucherSelect) + "WHERE v.serial = ?");
         q.bind(1, static_cast<std::int64_t>(serial));
-        if (!q.executeStep()) return std::unexpected(notFound(fmt::format("no voucher with serial {}", serial)));
+        if (!q.executeStep())
+            return std::unexpected(notFound(fmt::format("no voucher with serial {}", serial),
+                                            LedgerError::About::NoVoucher, {std::to_string(serial)}));
         return voucherRow(q);
     });
 }
@@ -242,12 +251,14 @@ LedgerResult<Voucher> Ledger::revoke(std::uint32_t serial, const std::string& re
         auto v = voucher(serial);
         if (!v) return std::unexpected(v.error());
         if (v->status == VoucherStatus::Revoked) {
-            return std::unexpected(refused(fmt::format("voucher {} is already revoked", serial)));
+            return std::unexpected(refused(fmt::format("voucher {} is already revoked", serial),
+                                           LedgerError::About::VoucherRevoked, {std::to_string(serial)}));
         }
         if (v->status == VoucherStatus::Used) {
             return std::unexpected(refused(
                 fmt::format("voucher {} was already used (visit {}); to undo that visit use `voucher-gate visit void`",
-                            serial, *v->visit)));
+                            serial, *v->visit),
+                LedgerError::About::VoucherUsed, {std::to_string(serial), std::to_string(*v->visit)}));
         }
         SQLite::Statement up(db, "UPDATE vouchers SET revoked_at = ?, revoke_reason = ? WHERE serial = ?");
         up.bind(1, isoUtc(now));
@@ -267,24 +278,32 @@ LedgerResult<Voucher> Ledger::revoke(std::uint32_t serial, const std::string& re
 LedgerResult<Voucher> Ledger::replace(std::uint32_t serial, TimePoint now) {
     if (auto w = writable("replacing a voucher"); !w) return std::unexpected(w.error());
     const TokenKey* key = keys_.active();
-    if (!key) return std::unexpected(refused("there is no active token key: run `voucher-gate key new`"));
+    if (!key)
+        return std::unexpected(
+            refused("there is no active token key: run `voucher-gate key new`", LedgerError::About::NoActiveKey));
     return guarded([&]() -> LedgerResult<Voucher> {
         auto& db = impl_->db;
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         auto old = voucher(serial);
         if (!old) return std::unexpected(old.error());
         if (old->status == VoucherStatus::Used) {
-            return std::unexpected(refused(fmt::format(
-                "voucher {} was already used (visit {}): a used voucher cannot be replaced", serial, *old->visit)));
+            return std::unexpected(
+                refused(fmt::format("voucher {} was already used (visit {}): a used voucher cannot be replaced", serial,
+                                    *old->visit),
+                        LedgerError::About::VoucherUsed, {std::to_string(serial), std::to_string(*old->visit)}));
         }
         if (old->status == VoucherStatus::Revoked) {
-            return std::unexpected(
-                refused(fmt::format("voucher {} is revoked{}: it cannot be replaced", serial,
-                                    old->replaced_by ? fmt::format(" (replaced by {})", *old->replaced_by) : "")));
+            return std::unexpected(refused(
+                fmt::format("voucher {} is revoked{}: it cannot be replaced", serial,
+                            old->replaced_by ? fmt::format(" (replaced by {})", *old->replaced_by) : ""),
+                old->replaced_by ? LedgerError::About::VoucherReplaced : LedgerError::About::VoucherRevoked,
+                old->replaced_by ? std::vector<std::string>{std::to_string(serial), std::to_string(*old->replaced_by)}
+                                 : std::vector<std::string>{std::to_string(serial)}));
         }
         if (zone_.monthEnd(old->month) <= now) {
             return std::unexpected(
-                refused(fmt::format("voucher {} is for {}, which has ended", serial, old->month.str())));
+                refused(fmt::format("voucher {} is for {}, which has ended", serial, old->month.str()),
+                        LedgerError::About::VoucherMonthEnded, {std::to_string(serial), old->month.str()}));
         }
         SQLite::Statement mx(db,
                              "SELECT COALESCE(MAX(serial), 0) + 1, (SELECT household_id FROM vouchers WHERE "

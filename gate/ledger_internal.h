@@ -27,10 +27,12 @@ using json = nlohmann::json;
 std::optional<TimePoint> optTime(const SQLite::Column& c);
 TimePoint reqTime(const SQLite::Column& c);
 
-LedgerError refused(std::string message);
+LedgerError refused(std::string message, LedgerError::About about = LedgerError::About::Other,
+                    std::vector<std::string> args = {});
 // "operator: not valid UTF-8 at byte 3 (0xFF)" when the guard's name or reason could not be stored as typed.
 std::optional<std::string> manualProblem(const Manual& manual);
-LedgerError notFound(std::string message);
+LedgerError notFound(std::string message, LedgerError::About about = LedgerError::About::Other,
+                     std::vector<std::string> args = {});
 // Names the failure and, for the SQLite codes an operator can act on (locked, disk full, not writable), the
 // fix.
 LedgerError fromException(const std::exception& e);

@@ -27,8 +27,12 @@ TimePoint reqTime(const SQLite::Column& c) {
     return *t;
 }
 
-LedgerError refused(std::string message) { return {LedgerError::Kind::Refused, std::move(message)}; }
-LedgerError notFound(std::string message) { return {LedgerError::Kind::NotFound, std::move(message)}; }
+LedgerError refused(std::string message, LedgerError::About about, std::vector<std::string> args) {
+    return {LedgerError::Kind::Refused, std::move(message), about, std::move(args)};
+}
+LedgerError notFound(std::string message, LedgerError::About about, std::vector<std::string> args) {
+    return {LedgerError::Kind::NotFound, std::move(message), about, std::move(args)};
+}
 
 LedgerError fromException(const std::exception& e) {
     if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {

@@ -137,7 +137,9 @@ LedgerResult<void> Ledger::removeVehicle(const std::string& plate_text, TimePoin
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement del(db, "DELETE FROM vehicles WHERE plate = ?");
         del.bind(1, plate);
-        if (del.exec() == 0) return std::unexpected(notFound(fmt::format("{} is not in the vehicle list", plate)));
+        if (del.exec() == 0)
+            return std::unexpected(
+                notFound(fmt::format("{} is not in the vehicle list", plate), LedgerError::About::NoVehicle, {plate}));
         impl_->appendAudit(audit_key_, "VEHICLE_REMOVE", json::object(), now, json{{"plate", plate}});
         tx.commit();
         return {};

@@ -25,9 +25,13 @@ LedgerResult<Visit> Ledger::voidVisit(std::int64_t id, const Manual& manual, boo
                                             "WHERE v.id = ?",
                                             kVisitColumns));
         q.bind(1, id);
-        if (!q.executeStep()) return std::unexpected(notFound(fmt::format("no visit {}", id)));
+        if (!q.executeStep())
+            return std::unexpected(
+                notFound(fmt::format("no visit {}", id), LedgerError::About::NoVisit, {std::to_string(id)}));
         Visit v = impl_->visitRow(q);
-        if (v.voided_at) return std::unexpected(refused(fmt::format("visit {} is already void", id)));
+        if (v.voided_at)
+            return std::unexpected(refused(fmt::format("visit {} is already void", id), LedgerError::About::VisitVoid,
+                                           {std::to_string(id)}));
         SQLite::Statement up(db,
                              "UPDATE visits SET voided_at = ?, void_reason = ?, void_operator = ?, "
                              "voucher_restored = ? WHERE id = ?");

@@ -138,6 +138,69 @@ std::string_view directionWords(gate::Direction d, Lang lang) {
     return d == gate::Direction::Entry ? "入口" : "出口";
 }
 
+std::string_view tokenErrorWords(gate::TokenError e, Lang lang) {
+    if (lang == Lang::En) return gate::describe(e);
+    switch (e) {
+        case gate::TokenError::Malformed:
+            return "不是停车券的二维码内容（格式不对）";
+        case gate::TokenError::UnsupportedVersion:
+            return "停车券的版本太新，本系统不能核验";
+        case gate::TokenError::UnknownKey:
+            return "签名密钥不认识：不是本小区发放的券";
+        case gate::TokenError::RetiredKey:
+            return "签名密钥已停用：这张券作废了，请居委会重新发券";
+        case gate::TokenError::BadMac:
+            return "签名不对：伪造、被改动过，或不是本小区发放的券";
+    }
+    return gate::describe(e);
+}
+
+std::string errorWords(const gate::LedgerError& e, Lang lang) {
+    using About = gate::LedgerError::About;
+    const auto& a = e.args;
+    auto arg = [&](std::size_t i) { return i < a.size() ? a[i] : std::string("?"); };
+    if (lang == Lang::En) return e.message;
+    switch (e.about) {
+        case About::Other:
+            return e.message;
+        case About::NoHousehold:
+            return fmt::format("没有登记的住户 {}：请先登记这一户", arg(0));
+        case About::HouseholdExists:
+            return fmt::format("住户 {} 已经登记过了", arg(0));
+        case About::CategoryNotEligible:
+            return fmt::format("类别“{}”不能领停车券（可以领券的类别：{}；见 vouchers.eligible_categories）", arg(0),
+                               arg(1));
+        case About::HouseholdNotEligible:
+            return fmt::format("住户 {} 的类别“{}”已不在可领券的类别中（vouchers.eligible_categories）", arg(0),
+                               categoryWords(arg(1), Lang::Zh));
+        case About::MonthEnded:
+            return fmt::format("{} 已经过去：只能发本月或以后月份的停车券", arg(0));
+        case About::QuotaFull:
+            return fmt::format("住户 {} 的 {} 停车券已有 {} 张（每月 {} 张），不能再发；丢失的券请补办", arg(0), arg(3),
+                               arg(1), arg(2));
+        case About::NoVoucher:
+            return fmt::format("没有券号为 {} 的停车券", arg(0));
+        case About::VoucherUsed:
+            return fmt::format("停车券 {} 已经使用过（来访 {}），不能作废或补办；如车辆并未进来，请由门卫作废这次来访",
+                               arg(0), arg(1));
+        case About::VoucherRevoked:
+            return fmt::format("停车券 {} 已经作废", arg(0));
+        case About::VoucherReplaced:
+            return fmt::format("停车券 {} 已经补办为 {}，不能再补办", arg(0), arg(1));
+        case About::VoucherMonthEnded:
+            return fmt::format("停车券 {} 是 {} 的，这个月已经过去", arg(0), arg(1));
+        case About::NoActiveKey:
+            return "没有可用的签名密钥：请先运行 voucher-gate key new（或 init）";
+        case About::NoVisit:
+            return fmt::format("没有编号为 {} 的来访", arg(0));
+        case About::VisitVoid:
+            return fmt::format("来访 {} 已经作废", arg(0));
+        case About::NoVehicle:
+            return fmt::format("{} 不在车辆名单上", arg(0));
+    }
+    return e.message;
+}
+
 int displayWidth(std::string_view text) {
     int width = 0;
     for (std::size_t i = 0; i < text.size();) {

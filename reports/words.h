@@ -10,6 +10,7 @@
 
 #include "gate/decision.h"
 #include "gate/ledger.h"
+#include "gate/token.h"
 
 namespace vg::reports {
 
@@ -25,6 +26,13 @@ std::string categoryWords(std::string_view category, Lang lang);
 std::string_view kindWords(gate::VehicleKind k, Lang lang);
 std::string_view statusWords(gate::VoucherStatus s, Lang lang);
 std::string_view directionWords(gate::Direction d, Lang lang);
+
+// Why a token does not verify, for a clerk or guard: in English gate::describe's sentence.
+std::string_view tokenErrorWords(gate::TokenError e, Lang lang);
+
+// A ledger's refusal said to a clerk: in Chinese for the refusals LedgerError::About names (no such household,
+// voucher used, revoked or replaced, month ended, quota full, ...), else, and in English, its message.
+std::string errorWords(const gate::LedgerError& e, Lang lang);
 
 // Terminal columns `text` (UTF-8) takes: East Asian wide and full-width characters count two, combining marks none.
 int displayWidth(std::string_view text);

@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "control/control_client.h"
+#include "gate/decision_json.h"
 #include "options/evidence.h"
+#include "reports/decision_words.h"
 #include "reports/month_report.h"
 #include "reports/words.h"
 #include "web/console_internal.h"
@@ -186,8 +188,10 @@ Response gatePage(Call& call) {
             std::error_code ec;
             const bool has = std::filesystem::exists(options::evidenceFiles(dir, d.seq).frame, ec);
             rows += fmt::format(
-                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", d.admit ? "" : " class=\"deny\"",
-                call.local(d.at), esc(d.lane), esc(d.plate), esc(reports::reasonWords(d.reason, reports::Lang::Zh)),
+                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td></tr>",
+                d.admit ? "" : " class=\"deny\"", call.local(d.at), esc(d.lane), esc(d.plate),
+                esc(reports::reasonWords(d.reason, reports::Lang::Zh)),
+                esc(reports::decisionWords(d, call.c.d.zone, reports::Lang::Zh)),
                 has ? fmt::format("<a href=\"/evidence/{0}.jpg\"><img class=\"frame\" "
                                   "src=\"/evidence/{0}.jpg\" alt=\"画面\" style=\"max-width:160px\"></a>",
                                   d.seq)
@@ -228,12 +232,16 @@ Response gatePost(Call& call) {
                        : cmd == "open"  ? "已抬杆一次"
                        : cmd == "hold-open" ? "道闸保持抬起：处理完请解除"
                                             : "已解除保持";
-    if (answer->contains("decision") && (*answer)["decision"].contains("reason")) {
-        const auto code = str((*answer)["decision"], "reason");
-        if (auto r = gate::reasonFromString(code))
-            what += "（" + std::string(reports::reasonWords(*r, reports::Lang::Zh)) + "）";
+    // The decision the daemon took on the guard's word, said as the guard's pages say it.
+    std::string decided;
+    if (const auto d = answer->find("decision"); d != answer->end()) {
+        if (auto decision = gate::decisionFromJson(*d, call.c.d.zone)) {
+            decided = reports::decisionWords(*decision, call.c.d.zone, reports::Lang::Zh,
+                                             gate::Manual{call.session.account, *reason}) +
+                      "。";
+        }
     }
-    return afterPost(call, "/gate", fmt::format("{}：车道 {}，已记入审计。", what, *lane), true);
+    return afterPost(call, "/gate", fmt::format("{}：车道 {}。{}已记入审计。", what, *lane, decided), true);
 }
 
 }  // namespace vg::web

@@ -161,14 +161,14 @@ Response householdPost(Call& call, std::string_view action) {
         }
         auto h = ledger->addHousehold(*unit, call.field("category"), call.field("contact"), *phone,
                                       s.vouchers.eligible_categories, now);
-        if (!h) return afterPost(call, back, h.error().message, false);
+        if (!h) return afterPost(call, back, reports::errorWords(h.error(), reports::Lang::Zh), false);
         return afterPost(call, back, fmt::format("已登记 {}。", h->unit), true);
     }
     if (action == "/households/remove") {
         auto unit = gate::lookupKey("户号", call.field("unit"));
         if (!unit) return afterPost(call, back, unit.error(), false);
         auto r = ledger->removeHousehold(*unit, now);
-        if (!r) return afterPost(call, back, r.error().message, false);
+        if (!r) return afterPost(call, back, reports::errorWords(r.error(), reports::Lang::Zh), false);
         return afterPost(call, back, fmt::format("已注销 {}；历史记录保留。", *unit), true);
     }
     if (action == "/vouchers/issue") {
@@ -176,7 +176,7 @@ Response householdPost(Call& call, std::string_view action) {
         const auto month = gate::YearMonth::parse(month_text);
         if (!unit || !month) return afterPost(call, back, "户号或月份不对。", false);
         auto existing = ledger->vouchers(*unit, *month);
-        if (!existing) return afterPost(call, back, existing.error().message, false);
+        if (!existing) return afterPost(call, back, reports::errorWords(existing.error(), reports::Lang::Zh), false);
         const auto live = std::count_if(existing->begin(), existing->end(), [](const gate::Voucher& v) {
             return v.status != gate::VoucherStatus::Revoked;
         });
@@ -184,7 +184,7 @@ Response householdPost(Call& call, std::string_view action) {
         if (count <= 0)
             return afterPost(call, back, fmt::format("{} 的 {} 月停车券已发满。", *unit, month->str()), false);
         auto v = ledger->issue(*unit, *month, count, s.vouchers.per_month, s.vouchers.eligible_categories, now);
-        if (!v) return afterPost(call, back, v.error().message, false);
+        if (!v) return afterPost(call, back, reports::errorWords(v.error(), reports::Lang::Zh), false);
         return afterPost(call, back, fmt::format("已给 {} 发放 {} 张 {} 月停车券。", *unit, v->size(), month->str()),
                          true);
     }
@@ -194,12 +194,12 @@ Response householdPost(Call& call, std::string_view action) {
         auto reason = gate::checkText("作废原因", call.field("reason"));
         if (!reason || reason->empty()) return afterPost(call, back, "请写明作废原因。", false);
         auto v = ledger->revoke(*serial, *reason, now);
-        if (!v) return afterPost(call, back, v.error().message, false);
+        if (!v) return afterPost(call, back, reports::errorWords(v.error(), reports::Lang::Zh), false);
         return afterPost(call, back, fmt::format("券 {} 已作废。", *serial), true);
     }
     if (action == "/vouchers/replace") {
         auto v = ledger->replace(*serial, now);
-        if (!v) return afterPost(call, back, v.error().message, false);
+        if (!v) return afterPost(call, back, reports::errorWords(v.error(), reports::Lang::Zh), false);
         return afterPost(call, back, fmt::format("券 {} 已作废并补发新券 {}：请打印新卡片。", *serial, v->serial),
                          true);
     }

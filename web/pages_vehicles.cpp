@@ -57,7 +57,7 @@ Response vehiclePost(Call& call, std::string_view action) {
                                    call.field("until"));
         if (!v) return afterPost(call, "/vehicles", v.error(), false);
         auto r = ledger->addVehicle(*v, now, replace);
-        if (!r) return afterPost(call, "/vehicles", r.error().message, false);
+        if (!r) return afterPost(call, "/vehicles", reports::errorWords(r.error(), reports::Lang::Zh), false);
         return afterPost(call, "/vehicles",
                          r->unchanged ? fmt::format("{} 已是这样登记的。", r->stored.plate)
                                       : fmt::format("已登记 {}（{}）。", r->stored.plate, kindWords(r->stored.kind)),
@@ -67,7 +67,7 @@ Response vehiclePost(Call& call, std::string_view action) {
         auto plate = gate::checkPlate("车牌", call.field("plate"));
         if (!plate) return afterPost(call, "/vehicles", plate.error(), false);
         auto r = ledger->removeVehicle(*plate, now);
-        if (!r) return afterPost(call, "/vehicles", r.error().message, false);
+        if (!r) return afterPost(call, "/vehicles", reports::errorWords(r.error(), reports::Lang::Zh), false);
         return afterPost(call, "/vehicles", fmt::format("已删除 {}。", *plate), true);
     }
     if (action == "/vehicles/import") {

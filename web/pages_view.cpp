@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "options/evidence.h"
+#include "reports/decision_words.h"
 #include "reports/month_report.h"
 #include "reports/words.h"
 #include "web/console_internal.h"
@@ -133,8 +134,8 @@ Response decisions(Call& call) {
             d.plate.empty() ? "<span class=\"muted\">—</span>" : esc(d.plate), esc(d.unit),
             d.admit ? "ok" : (gate::toString(d.reason).starts_with("HOLD") ? "hold" : "bad"),
             esc(reports::reasonWords(d.reason, reports::Lang::Zh)), esc(gate::toString(d.reason)),
-            d.message.empty() ? "" : "<br>" + esc(d.message), d.serial ? fmt::format("{}", *d.serial) : "",
-            d.operator_name.empty() ? "" : esc(d.operator_name), frame);
+            "<br>" + esc(reports::decisionWords(d, call.c.d.zone, reports::Lang::Zh)),
+            d.serial ? fmt::format("{}", *d.serial) : "", d.operator_name.empty() ? "" : esc(d.operator_name), frame);
     }
     body += fmt::format("<p>找到 {} 条{}（最新的在前）。</p>", found->size(),
                         found->size() >= static_cast<std::size_t>(f.limit) ? "，只显示前 100 条" : "");

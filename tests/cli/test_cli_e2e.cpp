@@ -129,7 +129,8 @@ TEST(CliEndToEnd, AnExitSpooledWhileTheLedgerIsLockedIsReplayedAndCountedByTheNe
     auto next = box.run("--now 2026-11-20T12:05 --json enter --lane entry-1 --plate 沪B54321");
     EXPECT_EQ(next.json()["reason"], "DENY_NEED_VOUCHER");
     EXPECT_EQ(next.json()["spool_replayed"], 1) << next.out;
-    auto text = box.run("--now 2026-11-20T12:06 enter --lane entry-1 --plate 沪B54321");
+    auto text = box.run("--now 2026-11-20T12:06 --lang en enter --lane entry-1 --plate 沪B54321");
+    EXPECT_EQ(text.out.rfind("DENY_NEED_VOUCHER: ", 0), 0u) << text.out;
     EXPECT_EQ(text.out.find("replayed"), std::string::npos) << "nothing left to replay: " << text.out;
     auto inside = box.run("--now 2026-11-20T12:07 --json visits --inside");
     ASSERT_EQ(inside.status, 0);
@@ -166,7 +167,7 @@ TEST(CliEndToEnd, VerifyOfARevokedOrReplacedCardIsARefusalThatSaysSoFirst) {
                       " --reason 'lost at the market'")
                   .status,
               0);
-    auto revoked = box.run("--now 2026-11-03T10:00 verify " + lost["token"].get<std::string>());
+    auto revoked = box.run("--now 2026-11-03T10:00 --lang en verify " + lost["token"].get<std::string>());
     EXPECT_EQ(revoked.status, 3) << revoked.out;
     EXPECT_EQ(revoked.out.rfind("REVOKED: voucher " + std::to_string(lost["serial"].get<int>()), 0), 0u) << revoked.out;
     EXPECT_NE(revoked.out.find("lost at the market"), std::string::npos) << revoked.out;
@@ -181,7 +182,7 @@ TEST(CliEndToEnd, VerifyOfARevokedOrReplacedCardIsARefusalThatSaysSoFirst) {
         box.run("--now 2026-11-03T11:00 --json voucher replace " + std::to_string(old["serial"].get<int>()));
     ASSERT_EQ(replaced.status, 0) << replaced.out;
     const auto fresh = replaced.json();
-    auto old_card = box.run("--now 2026-11-03T12:00 verify " + old["token"].get<std::string>());
+    auto old_card = box.run("--now 2026-11-03T12:00 --lang en verify " + old["token"].get<std::string>());
     EXPECT_EQ(old_card.status, 3) << old_card.out;
     EXPECT_EQ(old_card.out.rfind("REPLACED: voucher " + std::to_string(old["serial"].get<int>()), 0), 0u)
         << old_card.out;
@@ -191,9 +192,47 @@ TEST(CliEndToEnd, VerifyOfARevokedOrReplacedCardIsARefusalThatSaysSoFirst) {
     EXPECT_EQ(old_json.json()["error"], "replaced") << old_json.out;
     EXPECT_EQ(old_json.json()["replaced_by"], fresh["serial"]) << old_json.out;
 
-    auto new_card = box.run("--now 2026-11-03T12:00 verify " + fresh["token"].get<std::string>());
+    auto new_card = box.run("--now 2026-11-03T12:00 --lang en verify " + fresh["token"].get<std::string>());
     EXPECT_EQ(new_card.status, 0) << new_card.out;
     EXPECT_EQ(new_card.out.rfind("valid token", 0), 0u) << new_card.out;
+
+    // The same in Chinese, the default.
+    const auto serial = [](const nlohmann::json& v) { return std::to_string(v["serial"].get<int>()); };
+    auto revoked_zh = box.run("--now 2026-11-03T10:00 verify " + lost["token"].get<std::string>());
+    EXPECT_EQ(revoked_zh.status, 3);
+    EXPECT_EQ(revoked_zh.out,
+              "已作废：停车券 " + serial(lost) +
+                  "（2026-11，单元 12-301）已于 2026-11-03 09:00 作废（lost at the market）：这张券在道闸"
+                  "会被拒绝\n");
+    auto old_zh = box.run("--now 2026-11-03T12:00 verify " + old["token"].get<std::string>());
+    EXPECT_EQ(old_zh.out.rfind("已补办：停车券 " + serial(old), 0), 0u) << old_zh.out;
+    EXPECT_NE(old_zh.out.find("补办为停车券 " + serial(fresh)), std::string::npos) << old_zh.out;
+    auto new_zh = box.run("--now 2026-11-03T12:00 verify " + fresh["token"].get<std::string>());
+    EXPECT_EQ(new_zh.out.rfind("有效：停车券 " + serial(fresh) + "，2026-11", 0), 0u) << new_zh.out;
+    EXPECT_NE(new_zh.out.find("，单元 12-301，未使用"), std::string::npos) << new_zh.out;
+    auto forged = box.run("verify VG1:AAAA");
+    EXPECT_EQ(forged.out, "无效（malformed）：不是停车券的二维码内容（格式不对）\n");
+
+    // A clerk's refusals in Chinese on stderr, in English under --lang en and in the JSON.
+    const auto err_before = box.stderrText().size();
+    EXPECT_EQ(box.run("--now 2026-11-03T12:00 voucher revoke " + serial(lost) + " --reason again").status, 3);
+    EXPECT_EQ(box.run("--now 2026-11-03T12:00 voucher replace " + serial(old)).status, 3);
+    EXPECT_EQ(box.run("--now 2026-11-03T12:00 issue 9-999 --month 2026-11").status, 2);
+    EXPECT_EQ(box.run("--now 2026-12-03T12:00 issue 12-301 --month 2026-11").status, 3);
+    EXPECT_EQ(box.run("--now 2026-11-03T12:00 issue 12-301 --month 2026-11").status, 3);
+    const auto said = box.stderrText().substr(err_before);
+    EXPECT_NE(said.find("停车券 " + serial(lost) + " 已经作废"), std::string::npos) << said;
+    EXPECT_NE(said.find("停车券 " + serial(old) + " 已经补办为 " + serial(fresh) + "，不能再补办"), std::string::npos)
+        << said;
+    EXPECT_NE(said.find("没有登记的住户 9-999"), std::string::npos) << said;
+    EXPECT_NE(said.find("2026-11 已经过去"), std::string::npos) << said;
+    EXPECT_NE(said.find("住户 12-301 的 2026-11 停车券已有 2 张（每月 2 张）"), std::string::npos) << said;
+    EXPECT_EQ(said.find("already"), std::string::npos) << said;
+    auto en = box.run("--now 2026-11-03T12:00 --json voucher revoke " + serial(lost) + " --reason again");
+    EXPECT_EQ(en.json()["error"], "voucher " + serial(lost) + " is already revoked") << en.out;
+    box.run("--now 2026-11-03T12:00 --lang en voucher revoke " + serial(lost) + " --reason again");
+    EXPECT_NE(box.stderrText().rfind("voucher-gate: voucher " + serial(lost) + " is already revoked"),
+              std::string::npos);
 }
 
 // Issue 16: a replaced card is counted in the month report (text, csv, json); it used to count nowhere.
@@ -336,6 +375,57 @@ TEST(CliEndToEnd, TextAndSpreadsheetsAreInChineseByDefault) {
     auto visits = box.run("--now 2026-11-21T09:00 visits");
     EXPECT_EQ(visits.out.rfind("来访", 0), 0u) << visits.out;
     EXPECT_EQ(box.run("--json vehicle list").json()["kind"], "blocked");
+}
+
+// Issue 15: a person reads the gate's decisions and the CLI's answers in Chinese by default, built from the
+// decision's fields; --lang en keeps the English sentence of the log, and the JSON never changes.
+TEST(CliEndToEnd, DecisionsAndAnswersAreInChineseByDefault) {
+    CliSandbox box;
+    ASSERT_EQ(box.run("init").status, 0);
+    auto added = box.run("--now 2026-11-02T09:00 household add 12-301 --category living-alone");
+    EXPECT_EQ(added.out, "住户 12-301 已登记（独居老人）\n");
+    auto issued = box.run("--now 2026-11-02T09:05 --json issue 12-301 --month 2026-11 --count 1");
+    ASSERT_EQ(issued.status, 0) << issued.out;
+    const auto token = tokenOf(issued, 0);
+    const std::string serial = std::to_string(lineOf(issued, 0)["serial"].get<int>());
+
+    auto dry = box.run("--now 2026-11-20T10:00 enter --dry-run --lane entry-1 --plate 沪A12345 --voucher " + token);
+    EXPECT_EQ(dry.out, "放行：车辆 沪A12345 凭停车券 " + serial + "（12-301）入场，限停至 14:00（试运行：没有记录）\n");
+    auto in = box.run("--now 2026-11-20T10:00 enter --lane entry-1 --plate 沪A12345 --voucher " + token);
+    EXPECT_EQ(in.status, 0);
+    EXPECT_EQ(in.out, "放行：车辆 沪A12345 凭停车券 " + serial + "（12-301）入场，限停至 14:00（来访 1）\n");
+    auto twice = box.run("--now 2026-11-20T11:00 enter --lane entry-1 --plate 沪B54321 --voucher " + token);
+    EXPECT_EQ(twice.status, 3) << "exit statuses do not change with the language";
+    EXPECT_EQ(twice.out, "不放行：停车券 " + serial + "（12-301）已于 10:00 由 沪A12345 使用过，每张券只能用一次\n");
+    auto twice_en =
+        box.run("--now 2026-11-20T11:00 --lang en enter --lane entry-1 --plate 沪B54321 --voucher " + token);
+    EXPECT_EQ(twice_en.out, "DENY_VOUCHER_USED: already used at 2026-11-20 10:00 by 沪A12345\n");
+    auto twice_json = box.run("--now 2026-11-20T11:00 --json enter --lane entry-1 --plate 沪B54321 --voucher " + token);
+    EXPECT_EQ(twice_json.json()["message"], "already used at 2026-11-20 10:00 by 沪A12345") << "the JSON stays English";
+    auto none = box.run("--now 2026-11-20T11:30 enter --lane entry-1 --plate 沪C11111");
+    EXPECT_EQ(none.out, "不放行：车辆 沪C11111 不是登记车辆，请出示停车券\n");
+    auto out = box.run("--now 2026-11-20T16:30 exit --lane exit-1 --plate 沪A12345");
+    EXPECT_EQ(out.out, "放行：车辆 沪A12345 离场，停车券 " + serial +
+                           "（12-301），超时 2小时30分（限停至 14:00）已记录（来访 1）\n");
+
+    // The stored decisions say the same, the refusal with its first use (kept in the row's personal part).
+    auto text = box.run("decisions --plate 沪B54321 --limit 1");
+    EXPECT_NE(text.out.find("不放行：停车券 " + serial + "（12-301）已于 10:00 由 沪A12345 使用过"), std::string::npos)
+        << text.out;
+    EXPECT_EQ(text.out.find("already"), std::string::npos) << text.out;
+    auto text_en = box.run("--lang en decisions --plate 沪B54321 --limit 1");
+    EXPECT_NE(text_en.out.find("already used at 2026-11-20 10:00 by 沪A12345"), std::string::npos) << text_en.out;
+
+    // Voiding, vehicles, households.
+    EXPECT_EQ(box.run("--now 2026-11-20T17:00 visit void 1 --operator 老王 --reason 测试").out, "来访 1 已作废\n");
+    EXPECT_EQ(box.run("vehicle add 沪D22222 --kind resident --unit 12-301 --until 2027-06-30").out,
+              "沪D22222 已登记为住户车辆（单元 12-301），有效期至 2027-06-30\n");
+    EXPECT_EQ(box.run("vehicle remove 沪D22222").out, "沪D22222 已从车辆名单中删除\n");
+    EXPECT_EQ(box.run("--now 2026-11-21T09:00 household remove 12-301").out,
+              "住户 12-301 已注销；它未使用的停车券不再有效\n");
+    const auto err_before = box.stderrText().size();
+    EXPECT_EQ(box.run("enter --lane entry-1").status, 2);
+    EXPECT_NE(box.stderrText().find("请给出 --plate 或 --voucher", err_before), std::string::npos) << box.stderrText();
 }
 
 // Issue 15: `decisions` finds why a car was refused, by plate as typed, with the reason in words and the frame.

@@ -74,8 +74,10 @@ TEST_F(CliInput, VehicleAddThatWouldChangeARegistrationNeedsReplace) {
                      "SELECT COUNT(*) FROM audit_log WHERE kind = 'VEHICLE_ADD' AND payload LIKE "
                      "'%\"replaced\":{%resident%'"),
               1);
-    auto text = box.run("vehicle add 沪A12345 --kind resident --unit 1-101 --replace");
-    EXPECT_NE(text.out.find("replaced: blocked"), std::string::npos) << text.out;
+    auto text = box.run("--lang en vehicle add 沪A12345 --kind resident --unit 1-101 --replace");
+    EXPECT_EQ(text.out, "沪A12345 registered as resident of unit 1-101 (replaced: blocked)\n") << text.out;
+    auto zh = box.run("vehicle add 沪A12345 --kind blocked --replace");
+    EXPECT_EQ(zh.out, "沪A12345 已登记为禁入车辆（原为住户车辆（单元 1-101））\n") << zh.out;
 }
 
 TEST_F(CliInput, HelloWorldIsRefusedNotTurnedIntoAPlate) {
@@ -193,7 +195,9 @@ TEST_F(CliInput, ImportReportsEveryRefusedRowAndImportsNothing) {
     EXPECT_NE(err.find("row 6: 沪A12345 is already registered as resident of unit 1-101"), std::string::npos) << err;
     EXPECT_NE(err.find("row 7: plate 沪B54321 is already on row 2"), std::string::npos) << err;
     EXPECT_NE(err.find("row 8: until '2026/12/31' must be a date YYYY-MM-DD"), std::string::npos) << err;
-    EXPECT_NE(err.find("6 of 7 rows refused"), std::string::npos) << err;
+    EXPECT_NE(err.find("cars.csv：7 行中有 6 行不能导入（按 UTF-8 读取）；一辆也没有导入"), std::string::npos) << err;
+    EXPECT_EQ(box.run("--lang en vehicle import cars.csv").status, 2);
+    EXPECT_NE(stderrText().find("6 of 7 rows refused", err.size()), std::string::npos) << stderrText();
     EXPECT_EQ(scalar(box, "SELECT COUNT(*) FROM vehicles"), 1) << "all or nothing: row 2 is not imported either";
 
     writeFile(box.dir() / "fixed.csv", "沪B54321,resident,2-202\n沪a12345,blocked\n");

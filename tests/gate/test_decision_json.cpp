@@ -65,5 +65,46 @@ TEST(DecisionJson, UnsetFieldsAreLeftOut) {
     EXPECT_EQ(j["admit"], false);
 }
 
+TEST(DecisionJson, ReadsBackWhatItWrote) {
+    const auto zone = SiteZone::make("Asia/Shanghai");
+    ASSERT_TRUE(zone.has_value());
+    Decision d;
+    d.reason = Reason::DenyVoucherUsed;
+    d.lane = "entry-1";
+    d.at = utc(10, 5);
+    d.plate = "沪B99999";
+    d.message = "already used";
+    d.serial = 3;
+    d.unit = "12-301";
+    d.first_used_at = utc(2, 0);
+    d.first_used_plate = "沪A12345";
+    d.audit_seq = 9;
+    EXPECT_EQ(decisionFromJson(decisionJson(d, *zone), *zone), d);
+
+    Decision out;
+    out.reason = Reason::HoldOverstay;
+    out.direction = Direction::Exit;
+    out.at = utc(8, 30);
+    out.visit = 7;
+    out.deadline = utc(6, 0);
+    out.overstay = std::chrono::minutes(150);
+    out.fee = 9.0;
+    out.spooled = true;
+    EXPECT_EQ(decisionFromJson(decisionJson(out, *zone), *zone), out);
+}
+
+TEST(DecisionJson, ReadingRefusesWhatIsNoDecision) {
+    const auto zone = SiteZone::make("Asia/Shanghai");
+    ASSERT_TRUE(zone.has_value());
+    EXPECT_FALSE(decisionFromJson(nlohmann::json::array(), *zone));
+    EXPECT_FALSE(decisionFromJson(nlohmann::json{{"reason", "NOT_A_CODE"}}, *zone));
+    const auto d = decisionFromJson(
+        nlohmann::json{{"reason", "ADMIT_MANUAL"}, {"admit", "yes"}, {"visit", "7"}, {"deadline", "never"}}, *zone);
+    ASSERT_TRUE(d);
+    EXPECT_FALSE(d->admit);
+    EXPECT_FALSE(d->visit);
+    EXPECT_FALSE(d->deadline);
+}
+
 }  // namespace
 }  // namespace vg::gate

@@ -205,6 +205,11 @@ TEST_F(WebConsole, TheInsidePageShowsTheCarAndFlagsAnOverstay) {
     page = site.request("GET", "/inside", "", site.login("zhang"));
     EXPECT_NE(page.body.find("class=\"over\""), std::string::npos);
     EXPECT_NE(page.body.find("已超时"), std::string::npos);
+    // 通行记录 says each decision in Chinese, built from its fields (the stored English sentence is not shown).
+    const auto decisions = site.request("GET", "/decisions", "", site.login("zhang"));
+    EXPECT_NE(decisions.body.find("放行：车辆 沪A12345 凭停车券 1（12-301）入场，限停至"), std::string::npos)
+        << decisions.body;
+    EXPECT_EQ(decisions.body.find("admits"), std::string::npos) << decisions.body;
 }
 
 TEST_F(WebConsole, ASessionEndsAfterWebSessionIdle) {

@@ -44,6 +44,8 @@ TEST(WebWithDaemon, AGuardsConfirmFromThePageReachesTheDaemonAndPulsesOnce) {
     EXPECT_EQ(r.status, 303);
     const auto after = web.request("GET", "/gate", "", cookie);
     EXPECT_NE(after.body.find("已确认放行"), std::string::npos) << after.body;
+    EXPECT_NE(after.body.find("放行：车辆 沪A12345 凭停车券"), std::string::npos)
+        << "the decision in words: " << after.body;
     EXPECT_EQ(pulseCount(s, "entry-1"), 1);
     // Twice: the daemon has no car waiting any more; still one pulse.
     r = web.request("POST", "/gate", "cmd=confirm&lane=entry-1&reason=again&csrf=" + csrf, cookie);
