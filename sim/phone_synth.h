@@ -10,11 +10,11 @@
 // through the pose, so its scale and angle follow distance and tilt), specular glare on the glass (a soft streak
 // or spot that moves across the screen), a hand in the way (a thumb in a skin tone over an edge of the screen,
 // sometimes over the quiet zone or a corner of the code: at most one finder pattern touched, at most half of it and
-// at most 12 % of the symbol's modules hidden; other fingers at the opposite edge), tilt, distance 0.3-1.0 m,
-// motion blur from the phone's actual movement between frames, defocus from the distance to the focus plane, sensor
-// noise and JPEG. A pass without a code shows something else on the phone (a generated picture with finder-like
-// clutter, or the card with its code blanked). Deterministic: the same seed, index, size and kind give the same
-// pass, whatever was generated before. Not thread-safe (one synthesiser per thread).
+// never its 3x3 centre, at most 12 % of the symbol's modules hidden; other fingers at the opposite edge), tilt,
+// distance 0.3-1.0 m, motion blur from the phone's actual movement between frames, defocus from the distance to the
+// focus plane, sensor noise and JPEG. A pass without a code shows something else on the phone (a generated picture with
+// finder-like clutter, or the card with its code blanked). Deterministic: the same seed, index, size and kind give the
+// same pass, whatever was generated before. Not thread-safe (one synthesiser per thread).
 #pragma once
 
 #include <array>
