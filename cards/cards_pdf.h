@@ -43,6 +43,10 @@ inline constexpr double kCardWidthMm = 95.0;
 inline constexpr double kCardHeightMm = 135.0;
 inline constexpr double kQrModuleMm = 1.75;  // 29 modules -> 50.75 mm symbol, 64.75 mm with the quiet zone
 inline constexpr int kQrQuietModules = 4;
+// "A voucher as an image" (the console's /voucher/<serial>.png, sent to a visitor's phone): renderCardImage at
+// 12 px/mm, a 1140 x 1620 image with the code about 600 px wide, sharp on any phone screen. The QR bench's
+// phone-screen frames show this image.
+inline constexpr double kVoucherImagePxPerMm = 12.0;
 
 // The QR modules of a text at level Q (true = dark), row-major, side*side; an error for text the QR writer
 // refuses (too long, ...).

@@ -4,104 +4,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "cards/cards_pdf.h"
-#include "gate/key_ring.h"
-#include "gate/token.h"
+#include "sim/synth_parts.h"
 
 namespace vg::sim {
+
+using namespace parts;
+
 namespace {
 
 constexpr double kCardPxPerMm = 10.0;
-constexpr double kPi = 3.14159265358979323846;
-
-using Rng = std::mt19937_64;
-
-double uni(Rng& r, double a, double b) { return std::uniform_real_distribution<double>(a, b)(r); }
-bool chance(Rng& r, double p) { return uni(r, 0, 1) < p; }
-cv::Scalar colour(Rng& r, double lo = 0, double hi = 255) { return {uni(r, lo, hi), uni(r, lo, hi), uni(r, lo, hi)}; }
-
-// Backgrounds: gradients, value noise, clutter shapes and text: no third-party images.
-cv::Mat background(cv::Size size, Rng& r, bool finder_like_clutter) {
-    cv::Mat bg(size, CV_32FC3);
-    const cv::Scalar a = colour(r), b = colour(r);
-    const double ang = uni(r, 0, 2 * kPi);
-    for (int y = 0; y < size.height; ++y) {
-        auto* row = bg.ptr<cv::Vec3f>(y);
-        for (int x = 0; x < size.width; ++x) {
-            const double t = 0.5 + 0.5 * std::sin(ang) * (x / double(size.width) - 0.5) * 2 +
-                             0.5 * std::cos(ang) * (y / double(size.height) - 0.5);
-            const double u = std::clamp(t, 0.0, 1.0);
-            for (int c = 0; c < 3; ++c) row[x][c] = static_cast<float>(a[c] * (1 - u) + b[c] * u);
-        }
-    }
-    // Value noise in a few octaves.
-    for (int octave = 0; octave < 3; ++octave) {
-        const int cells = 4 << (octave * 2);
-        cv::Mat small(cells * size.height / size.width + 2, cells + 2, CV_32FC3);
-        cv::randn(small, cv::Scalar::all(0), cv::Scalar::all(uni(r, 5, 35)));
-        cv::Mat big;
-        cv::resize(small, big, size, 0, 0, cv::INTER_CUBIC);
-        bg += big;
-    }
-    cv::Mat out;
-    bg.convertTo(out, CV_8UC3);
-    const int shapes = static_cast<int>(uni(r, 3, 25));
-    for (int i = 0; i < shapes; ++i) {
-        const cv::Point p(static_cast<int>(uni(r, 0, size.width)), static_cast<int>(uni(r, 0, size.height)));
-        const int s = static_cast<int>(uni(r, 10, size.width / 4.0));
-        switch (static_cast<int>(uni(r, 0, 4))) {
-            case 0:
-                cv::rectangle(out, {p, cv::Size(s, static_cast<int>(s * uni(r, 0.2, 2)))}, colour(r), cv::FILLED);
-                break;
-            case 1:
-                cv::ellipse(out, p, {s / 2, s / 3}, uni(r, 0, 180), 0, 360, colour(r), cv::FILLED);
-                break;
-            case 2:
-                cv::line(out, p, p + cv::Point(s, static_cast<int>(uni(r, -s, s))), colour(r),
-                         static_cast<int>(uni(r, 1, 12)));
-                break;
-            default:
-                cv::putText(out, fmt::format("{:X}", r() % 0xFFFFFF), p, cv::FONT_HERSHEY_SIMPLEX, uni(r, 0.5, 3),
-                            colour(r), static_cast<int>(uni(r, 1, 5)));
-        }
-    }
-    if (finder_like_clutter) {
-        // Nested squares and checkerboards: what a QR finder pattern search can mistake for a code.
-        const int n = static_cast<int>(uni(r, 2, 6));
-        for (int i = 0; i < n; ++i) {
-            const int s = static_cast<int>(uni(r, 14, 120));
-            const cv::Point p(static_cast<int>(uni(r, 0, size.width - s)),
-                              static_cast<int>(uni(r, 0, size.height - s)));
-            if (chance(r, 0.5)) {
-                cv::rectangle(out, {p, cv::Size(s, s)}, cv::Scalar::all(20), cv::FILLED);
-                cv::rectangle(out, {p + cv::Point(s / 7, s / 7), cv::Size(5 * s / 7, 5 * s / 7)}, cv::Scalar::all(235),
-                              cv::FILLED);
-                cv::rectangle(out, {p + cv::Point(2 * s / 7, 2 * s / 7), cv::Size(3 * s / 7, 3 * s / 7)},
-                              cv::Scalar::all(20), cv::FILLED);
-            } else {
-                const int cell = std::max(2, s / 8);
-                for (int y = 0; y < 8; ++y)
-                    for (int x = 0; x < 8; ++x)
-                        if (((x + y) & 1) != 0 || chance(r, 0.2))
-                            cv::rectangle(out, {p + cv::Point(x * cell, y * cell), cv::Size(cell, cell)},
-                                          cv::Scalar::all(15), cv::FILLED);
-            }
-        }
-    }
-    return out;
-}
-
-cv::Matx33d rotation(double pitch, double yaw, double roll) {
-    const cv::Matx33d rx(1, 0, 0, 0, std::cos(pitch), -std::sin(pitch), 0, std::sin(pitch), std::cos(pitch));
-    const cv::Matx33d ry(std::cos(yaw), 0, std::sin(yaw), 0, 1, 0, -std::sin(yaw), 0, std::cos(yaw));
-    const cv::Matx33d rz(std::cos(roll), -std::sin(roll), 0, std::sin(roll), std::cos(roll), 0, 0, 0, 1);
-    return rz * rx * ry;
-}
 
 // The object shown to the camera: a card, or a phone displaying the code zoomed in.
 struct Prop {
@@ -151,28 +65,15 @@ Prop phoneProp(const cv::Mat& card, const std::vector<cv::Point2f>& qr, Rng& r) 
 std::expected<FrameSynth, std::string> FrameSynth::make(std::uint64_t seed, int token_count) {
     FrameSynth s;
     s.seed_ = seed;
-    // A deterministic key ring: the key file format of gate/key_ring.cpp with a secret drawn from the seed.
-    Rng r(seed ^ 0x5eed5eedULL);
-    std::string hex;
-    for (int i = 0; i < 32; ++i) hex += fmt::format("{:02x}", static_cast<unsigned>(r() & 0xff));
-    const auto key_file = std::filesystem::temp_directory_path() / fmt::format("vg-synth-{}-{}.keys", seed, ::getpid());
-    std::ofstream(key_file) << "vg-token-keys 1\n1 2026-11-01T00:00:00.000Z - " << hex << "\n";
-    auto ring = gate::KeyRing::load(key_file);
-    std::filesystem::remove(key_file);
-    if (!ring) return std::unexpected("key ring: " + ring.error());
-
+    auto specs = parts::synthCards(seed, token_count);
+    if (!specs) return std::unexpected(specs.error());
     cards::CardSheetOptions opt;
     opt.site_name = "和平花园居民委员会";
-    const char* units[] = {"12-301", "3-1502", "7号楼402", "21-101", "5-603", "9-1201", "16-204", "2-302"};
-    for (int i = 0; i < token_count; ++i) {
-        const auto serial = static_cast<std::uint32_t>(1000 + i * 37 + (seed % 1000));
-        auto token = gate::encodeToken({gate::kTokenVersion1, 1, serial, gate::YearMonth{2026, 11}}, *ring);
-        if (!token) return std::unexpected(std::string("token: ") + std::string(gate::toString(token.error())));
-        cards::CardSpec card{units[i % 8], {2026, 11}, serial, *token, std::nullopt};
+    for (const auto& card : *specs) {
         std::vector<cv::Point2f> corners;
         auto img = cards::renderCardImage(card, opt, kCardPxPerMm, &corners);
         if (!img) return std::unexpected("card: " + img.error());
-        s.tokens_.push_back(*token);
+        s.tokens_.push_back(card.token);
         s.cards_.push_back(*img);
         s.qr_corners_ = corners;
     }
@@ -183,7 +84,7 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
     Rng r(seed_ * 0x9E3779B97F4A7C15ULL + index * 0xBF58476D1CE4E5B9ULL + (with_code ? 1 : 2) +
           (camera == CameraKind::Plate ? 7 : 0) + static_cast<std::uint64_t>(size.width));
     SynthFrame out;
-    cv::Mat frame = background(size, r, !with_code || chance(r, 0.3));
+    cv::Mat frame = background(size, r, !with_code || chance(r, 0.3), cv::theRNG());
 
     const std::size_t which = static_cast<std::size_t>(r() % cards_.size());
     Prop prop;
@@ -207,10 +108,9 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
 
     // Camera: the card camera's lens gives 4.5-5.5 px per module at 1.2 m whatever the resolution; the plate
     // camera frames a car front with a 55-65 degree lens.
-    const double module_m = cards::kQrModuleMm / 1000.0;
     double f = 0, dist = 0;
     if (camera == CameraKind::Card) {
-        f = uni(r, 4.5, 5.5) * 1.2 / module_m;
+        f = cardCameraFocalPx(r);
         dist = uni(r, 0.3, 1.2);
     } else {
         f = (size.width / 2.0) / std::tan(uni(r, 55, 65) * kPi / 360);
@@ -328,40 +228,17 @@ SynthFrame FrameSynth::frame(std::uint64_t index, cv::Size size, CameraKind came
     double defocus = 0, motion = 0;
     if (chance(r, 0.4)) {
         defocus = uni(r, 0.5, 2.5) * res;
-        cv::Mat k = cv::Mat::zeros(static_cast<int>(2 * std::ceil(defocus) + 1),
-                                   static_cast<int>(2 * std::ceil(defocus) + 1), CV_32F);
-        cv::circle(k, {k.cols / 2, k.rows / 2}, static_cast<int>(std::round(defocus)), cv::Scalar(1), cv::FILLED);
-        k /= cv::sum(k)[0];
-        cv::filter2D(frame, frame, -1, k);
+        defocusBlur(frame, defocus);
     }
     if (chance(r, 0.4)) {
         motion = uni(r, 2, 8) * res;
-        const int len = std::max(2, static_cast<int>(std::round(motion)));
-        cv::Mat k = cv::Mat::zeros(len * 2 + 1, len * 2 + 1, CV_32F);
-        const double a = uni(r, 0, kPi);
-        cv::line(k,
-                 cv::Point(len, len) -
-                     cv::Point(static_cast<int>(len / 2.0 * std::cos(a)), static_cast<int>(len / 2.0 * std::sin(a))),
-                 cv::Point(len, len) +
-                     cv::Point(static_cast<int>(len / 2.0 * std::cos(a)), static_cast<int>(len / 2.0 * std::sin(a))),
-                 cv::Scalar(1));
-        k /= cv::sum(k)[0];
-        cv::filter2D(frame, frame, -1, k);
+        motionBlur(frame, motion, uni(r, 0, kPi));
     }
     frame.convertTo(frame, -1, gain, 0);
     const double sigma = low_light ? uni(r, 4, 12) : uni(r, 0, 4);
-    if (sigma > 0) {
-        cv::Mat noise(size, CV_16SC3);
-        cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(sigma));
-        cv::Mat f16;
-        frame.convertTo(f16, CV_16SC3);
-        f16 += noise;
-        f16.convertTo(frame, CV_8UC3);
-    }
+    if (sigma > 0) addNoise(frame, sigma, cv::theRNG());
     const int quality = static_cast<int>(uni(r, 30, 95));
-    std::vector<std::uint8_t> jpeg;
-    cv::imencode(".jpg", frame, jpeg, {cv::IMWRITE_JPEG_QUALITY, quality});
-    out.image = cv::imdecode(jpeg, cv::IMREAD_COLOR);
+    out.image = jpegRoundTrip(frame, quality);
     out.text = with_code ? tokens_[which] : std::string();
     out.description = fmt::format(
         "{} d={:.2f}m tilt={:.0f}deg roll={:.0f}deg px/module={:.1f} defocus={:.1f} motion={:.1f} "

@@ -78,6 +78,7 @@ const std::string kFullSize = "full size, local threshold";
 const std::string kFullSizeGlobal = "full size, global threshold";
 const std::string kFullSizeInvertedLocal = "full size, inverted, local threshold";
 const std::string kBrightenedInverted = "brightened x3, inverted, local threshold";
+const std::string kBrightened = "brightened x3, local threshold";
 const std::string kGlobal = "global threshold";
 const std::string kInvertedGlobal = "inverted, global threshold";
 const std::string kInvertedLocal = "inverted, local threshold";
@@ -187,7 +188,16 @@ std::vector<QrRead> QrReader::read(const cv::Mat& image, FrameTime frame_time, Q
             call(getInverted(), global, base_scale);
         else if (v == kInvertedLocal)
             call(getInverted(), retry, base_scale);
-        else if (v == kBrightenedInverted) {
+        else if (v == kBrightened) {
+            // A dimmed screen (light mode): its white a few tens of grey levels above its black, which after blur
+            // and JPEG leaves less than zxing's minimum local contrast between modules. Three times the gain above
+            // the darkest pixel (3 (x - min), saturated).
+            double lo = 0, hi = 0;
+            cv::minMaxLoc(base, &lo, &hi);
+            cv::Mat bright;
+            base.convertTo(bright, CV_8U, 3.0, -3.0 * lo);
+            call(bright, halve ? retry : full, base_scale);
+        } else if (v == kBrightenedInverted) {
             // A dimmed phone screen in dark mode: its light modules differ from the dark ones by less than zxing's
             // minimum local contrast (24 grey levels), so every block counts as flat. Three times the gain above the
             // darkest pixel, inverted in the same step (255 - 3 (x - min), saturated).
@@ -212,17 +222,18 @@ std::vector<std::string> QrReader::secondPassVariants(cv::Size region) {
     // negative prints; zxing 1.4 has no try-invert): globally thresholded at half size, locally at full size (a
     // dark-mode screen at arm's length has too few pixels per module at half size). A smaller image: the global
     // threshold and the inversions at full size, and the smallest a doubled copy (codes of 1-2 px per module).
-    // Last for both, a dimmed dark-mode screen: brightened three times, inverted, local threshold (half size for a
-    // large frame; a camera frame below 1080p skips the try-harder scan there, which costs 4x on the noise it
-    // amplifies).
-    // Measured on the generated and real sets (bench/README.md): CLAHE, a Gaussian or median blur (for dim noisy
-    // screens) and a global threshold of the halved frame rescued next to nothing and were dropped.
+    // Then for both a dimmed screen brightened three times (a phone showing the console's voucher image at low
+    // brightness: bench/README.md "QR", phone screens). Last for both, a dimmed dark-mode screen: brightened three
+    // times, inverted, local threshold (half size for a large frame; a camera frame below 1080p skips the try-harder
+    // scan there, which costs 4x on the noise it amplifies). Measured on the generated and real sets (bench/README.md):
+    // CLAHE, a Gaussian or median blur (for dim noisy screens) and a global threshold of the halved frame rescued next
+    // to nothing and were dropped.
     const int short_side = std::min(region.width, region.height);
     std::vector<std::string> v;
     if (short_side >= kHalveFrom)
-        v = {kFullSize, kFullSizeGlobal, kInvertedGlobal, kFullSizeInvertedLocal};
+        v = {kFullSize, kFullSizeGlobal, kBrightened, kInvertedGlobal, kFullSizeInvertedLocal};
     else
-        v = {kGlobal, kInvertedGlobal, kInvertedLocal};
+        v = {kGlobal, kBrightened, kInvertedGlobal, kInvertedLocal};
     v.push_back(kBrightenedInverted);  // last: it only ever reads dimmed dark-mode screens
     if (short_side < kDoubleBelow) {
         v.push_back(kRescaledLocal);

@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "cards/cards_pdf.h"
+#include "options/card_options.h"
 #include "reports/words.h"
 #include "web/console_internal.h"
 
@@ -27,16 +28,6 @@ std::optional<std::uint32_t> serialOf(std::string_view text) {
 std::string statusWords(const gate::Voucher& v) {
     if (v.replaced_by) return fmt::format("已补发（新券 {}）", *v.replaced_by);
     return std::string(reports::statusWords(v.status, reports::Lang::Zh));
-}
-
-cards::CardSheetOptions sheetOptions(const config::Settings& s) {
-    return cards::CardSheetOptions{.site_name = s.site.name,
-                                   .stay_max = std::chrono::duration_cast<std::chrono::minutes>(s.stay.max),
-                                   .per_month = s.vouchers.per_month,
-                                   .grace_days = s.vouchers.grace_days,
-                                   .overstay_fee_per_hour = s.stay.overstay_fee_per_hour,
-                                   .overstay_hold = s.stay.overstay_exit == config::OverstayExit::Hold,
-                                   .phone = s.site.phone};
 }
 
 // A temporary file for the card renderer, removed when it goes out of scope.
@@ -235,7 +226,7 @@ Response cardsPdf(Call& call) {
               [](const auto& a, const auto& b) { return std::tie(a.unit, a.serial) < std::tie(b.unit, b.serial); });
     TempFile tmp(".pdf");
     if (tmp.path.empty()) return Response::text(500, "无法创建临时文件。\n");
-    if (auto r = cards::renderCardsPdf(specs, sheetOptions(call.c.d.settings), tmp.path); !r) {
+    if (auto r = cards::renderCardsPdf(specs, options::cardSheetOptions(call.c.d.settings), tmp.path); !r) {
         return Response::text(500, "无法生成卡片：" + r.error() + "\n");
     }
     Response r =
@@ -254,8 +245,8 @@ Response voucherImage(Call& call, const std::string& serial_text) {
         return Response::text(409, fmt::format("券 {} {}，不能再发给访客。\n", *serial, statusWords(*v)));
     }
     cards::CardSpec card{.unit = v->unit, .month = v->month, .serial = v->serial, .token = v->token};
-    // 12 px/mm: a 1140 x 1620 image, the code about 600 px wide, sharp on any phone screen.
-    auto image = cards::renderCardImage(card, sheetOptions(call.c.d.settings), 12.0);
+    auto image =
+        cards::renderCardImage(card, options::cardSheetOptions(call.c.d.settings), cards::kVoucherImagePxPerMm);
     if (!image) return Response::text(500, "无法生成图片：" + image.error() + "\n");
     std::vector<unsigned char> png;
     if (!cv::imencode(".png", *image, png)) return Response::text(500, "无法生成图片。\n");

@@ -1,7 +1,11 @@
 // QR benchmark: decode rate, false decodes and per-frame time (one thread) of vg::vision::QrReader against plain
 // zxing-cpp ReadBarcode (default hints) on the same frames in the same run: generated card-camera frames at 720p
-// and 1080p (plus frames without a code and plate-camera frames), and the real photos of ../shared/data/qr.
-// Usage: qr_bench [--frames N] [--no-code N] [--plate N] [--seed S] [--photos DIR]
+// and 1080p (plus frames without a code and plate-camera frames), phone-screen passes at 720p and 1080p (the
+// console's voucher image on a phone held to the camera for 10-25 frames, read as a lane reads them), and the real
+// photos of ../shared/data/qr.
+// Usage: qr_bench [--frames N] [--no-code N] [--plate N] [--phone N] [--phone-no-code N] [--seed S] [--photos DIR]
+//                 [--only card|phone] [--misses DIR]
+// --misses writes every frame of a phone pass that was not read as PNG (pass_III_FF.png), as it was decoded.
 #include <ZXing/ReadBarcode.h>
 #include <fmt/format.h>
 
@@ -19,7 +23,9 @@
 #include <vector>
 
 #include "bench/option_number.h"
+#include "bench/qr/bench_card_options.h"
 #include "sim/frame_synth.h"
+#include "sim/phone_synth.h"
 #include "vision/qr_reader.h"
 
 namespace {
@@ -196,12 +202,77 @@ std::vector<std::pair<std::string, std::string>> readLabels(const std::filesyste
     return out;
 }
 
+// Phone-screen passes: each pass is 10-25 consecutive frames of one phone held to the camera, read frame by frame
+// with ONE camera-mode reader for the whole set (as a lane reads pass after pass) and by plain zxing. A pass is read
+// if any of its frames gives the token; every frame is read (the time columns count every call).
+struct PassTally {
+    int passes = 0, read = 0, false_decodes = 0, frames = 0, frames_read = 0, no_code_passes = 0;
+    std::vector<double> ms, ms_no_code, wall;
+    std::vector<int> until;  // frames until the first read, per read pass
+    std::vector<std::string> misses;
+};
+
+struct PhoneDecoder {
+    std::string name;
+    Decoder decode;
+    PassTally t;
+};
+
+void passRow(const std::string& set, const PhoneDecoder& d) {
+    const PassTally& t = d.t;
+    std::vector<double> until(t.until.begin(), t.until.end());
+    std::printf("| %s | %s | %d/%d (%.1f%%) | %d | %d/%d (%.1f%%) | %.0f / %.0f / %.0f | %.2f | %.2f | %.2f | %.2f |\n",
+                set.c_str(), d.name.c_str(), t.read, t.passes, t.passes ? 100.0 * t.read / t.passes : 0,
+                t.false_decodes, t.frames_read, t.frames, t.frames ? 100.0 * t.frames_read / t.frames : 0,
+                percentile(until, 0.5), percentile(until, 0.95), until.empty() ? 0 : percentile(until, 1.0),
+                percentile(t.ms, 0.5), percentile(t.ms, 0.95), percentile(t.ms_no_code, 0.95),
+                percentile(t.wall, 0.95));
+    std::fflush(stdout);
+}
+
+void runPass(const vg::sim::PhonePass& pass, PhoneDecoder& d) {
+    PassTally& t = d.t;
+    const bool code = !pass.text.empty();
+    int first = 0;
+    for (std::size_t k = 0; k < pass.frames.size(); ++k) {
+        const auto t0 = Clock::now();
+        const double c0 = threadCpuMs();
+        const auto texts = d.decode(pass.frames[k].image);
+        const double ms = threadCpuMs() - c0;
+        t.wall.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        t.ms.push_back(ms);
+        if (!code) t.ms_no_code.push_back(ms);
+        bool hit = false;
+        for (const auto& x : texts) {
+            if (code && x == pass.text)
+                hit = true;
+            else
+                ++t.false_decodes;
+        }
+        if (!code) continue;
+        ++t.frames;
+        t.frames_read += hit;
+        if (hit && first == 0) first = static_cast<int>(k) + 1;
+    }
+    if (!code) {
+        ++t.no_code_passes;
+        return;
+    }
+    ++t.passes;
+    if (first > 0) {
+        ++t.read;
+        t.until.push_back(first);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     int frames = 500, no_code = 100, plate = 100;
     std::uint64_t seed = 2026;
-    std::filesystem::path photos = "/work/shared/data/qr";
+    std::filesystem::path photos = "/work/shared/data/qr", misses_dir;
+    int phone = 300, phone_no_code = 60;
+    std::string only;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i], v = argv[i + 1];
         if (a == "--frames")
@@ -214,6 +285,18 @@ int main(int argc, char** argv) {
             seed = vg::bench::optionNumber<std::uint64_t>(a, v);
         else if (a == "--photos")
             photos = v;
+        else if (a == "--phone")
+            phone = vg::bench::optionNumber<int>(a, v);
+        else if (a == "--phone-no-code")
+            phone_no_code = vg::bench::optionNumber<int>(a, v);
+        else if (a == "--only")
+            only = v;
+        else if (a == "--misses")
+            misses_dir = v;
+        else {
+            std::fprintf(stderr, "unknown option %s\n", a.c_str());
+            return 2;
+        }
     }
     cv::setNumThreads(1);
     auto synth = vg::sim::FrameSynth::make(seed);
@@ -265,9 +348,15 @@ int main(int argc, char** argv) {
                                                                    {"QrReader (first code)", ours(first_code)},
                                                                    {"plain ReadBarcode", plain}};
 
-    std::printf("| set | decoder | decoded | false decodes | median ms | p95 ms | p95 ms (no code) | p95 wall ms |\n");
-    std::printf("|---|---|---|---|---|---|---|---|\n");
+    if (only == "phone") frames = no_code = plate = 0, photos.clear();
+    if (only == "card") phone = phone_no_code = 0;
+    if (frames + no_code > 0) {
+        std::printf(
+            "| set | decoder | decoded | false decodes | median ms | p95 ms | p95 ms (no code) | p95 wall ms |\n");
+        std::printf("|---|---|---|---|---|---|---|---|\n");
+    }
     for (const cv::Size size : {cv::Size(1280, 720), cv::Size(1920, 1080)}) {
+        if (frames + no_code == 0) break;
         std::vector<Sample> samples;
         for (int i = 0; i < frames + no_code; ++i) {
             auto f = synth->frame(static_cast<std::uint64_t>(i), size, vg::sim::CameraKind::Card, i < frames);
@@ -293,7 +382,7 @@ int main(int argc, char** argv) {
             row(fmt::format("plate camera 1080p, 3-6 m ({})", plate), who, run(samples, dec));
     }
 
-    if (std::filesystem::is_directory(photos)) {
+    if (!photos.empty() && std::filesystem::is_directory(photos)) {
         std::vector<Sample> real, negatives;
         for (const char* set : {"zxing-java", "zxing-cpp"}) {
             for (const auto& [file, text] : readLabels(photos / set / "labels.csv")) {
@@ -320,6 +409,53 @@ int main(int argc, char** argv) {
         for (const auto& [who, dec] : decoders)
             row(fmt::format("real negatives ({})", negatives.size()), who, run(negatives, dec));
         cameraRow(fmt::format("real negatives ({})", negatives.size()), negatives);
+    }
+
+    if (phone + phone_no_code > 0) {
+        auto passes = vg::sim::PhoneSynth::make(seed, vg::bench::benchCardOptions());
+        if (!passes) {
+            std::fprintf(stderr, "%s\n", passes.error().c_str());
+            return 1;
+        }
+        std::printf(
+            "\n| set | decoder | passes read | false decodes | frames read | frames until read (median / p95 / "
+            "max) | median ms | p95 ms | p95 ms (no code) | p95 wall ms |\n");
+        std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+        if (!misses_dir.empty()) std::filesystem::create_directories(misses_dir);
+        for (const cv::Size size : {cv::Size(1280, 720), cv::Size(1920, 1080)}) {
+            const vg::vision::QrReader camera{camera_opt};  // one reader for the whole set, as a lane has
+            std::vector<PhoneDecoder> decs;
+            decs.push_back({"QrReader camera mode", ours(camera), {}});
+            decs.push_back({"plain ReadBarcode", plain, {}});
+            std::vector<double> gen_ms;
+            // The passes with and without a code interleaved (one without after every few with), as at a lane.
+            const int total = phone + phone_no_code;
+            int with = 0, without = 0;
+            for (int i = 0; i < total; ++i) {
+                const bool code =
+                    without >= phone_no_code || (with < phone && (with + 1) * phone_no_code > without * phone);
+                const int index = code ? with++ : without++;
+                const double g0 = threadCpuMs();
+                const auto pass = passes->pass(static_cast<std::uint64_t>(index), size, code);
+                gen_ms.push_back((threadCpuMs() - g0) / static_cast<double>(pass.frames.size()));
+                const int before = decs.front().t.read;
+                for (auto& d : decs) runPass(pass, d);
+                if (code && decs.front().t.read == before) {
+                    notes.push_back(fmt::format("phone {}p: camera mode missed pass #{} ({} frames): {}; frame 1: {}",
+                                                size.height, index, pass.frames.size(), pass.description,
+                                                pass.frames.front().description));
+                    for (std::size_t k = 0; !misses_dir.empty() && k < pass.frames.size(); ++k)
+                        cv::imwrite(
+                            (misses_dir / fmt::format("{}p_pass_{:03}_{:02}.png", size.height, index, k)).string(),
+                            pass.frames[k].image);
+                }
+            }
+            const std::string set =
+                fmt::format("phone screen {}p ({} passes + {} without a code)", size.height, phone, phone_no_code);
+            for (const auto& d : decs) passRow(set, d);
+            notes.push_back(fmt::format("phone {}p: generating took {:.0f} ms per frame (median)", size.height,
+                                        percentile(gen_ms, 0.5)));
+        }
     }
     for (const auto& n : notes) std::printf("%s\n", n.c_str());
     return 0;
