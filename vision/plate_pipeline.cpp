@@ -98,7 +98,7 @@ cv::Mat warpPlateColour(const cv::Mat& frame, const PlateQuad& quad) {
 }  // namespace
 
 void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDecode, DecodeError>> looks,
-                          const PlateGrammar& grammar) {
+                          const PlateGrammar& grammar, const LookAgreement& agreement) {
     constexpr float kOverturnedCap = 0.5F;
     const std::vector<std::string> own = splitUtf8(read.text);
     const std::size_t n = own.size();
@@ -156,6 +156,20 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
             if (s.chars[i] != settled[i]) c = std::min(c, 1.0F - (*s.conf)[i]);
         }
         if (unreadable) c = std::min(c, 0.5F);
+        const bool allAgree = !unreadable && !seen.empty() && settled[i] == own[i] &&
+                              std::ranges::all_of(seen, [&](const Seen& s) { return s.chars[i] == own[i]; });
+        if (agreement.on && allAgree && (i > 0 || agreement.lift_province)) {
+            const auto logit = [](float p) {
+                const double q = std::clamp(static_cast<double>(p), 1e-4, 1.0 - 1e-4);
+                return std::log(q / (1.0 - q));
+            };
+            double sum = logit(read.char_confidence[i]);
+            for (const Seen& s : seen) sum += logit((*s.conf)[i]);
+            const double mean = sum / static_cast<double>(seen.size() + 1);
+            const double z = i == 0 ? agreement.province_slope * mean + agreement.province_offset
+                                    : agreement.slope * mean + agreement.offset;
+            c = std::max(c, static_cast<float>(1.0 / (1.0 + std::exp(-z))));
+        }
         read.char_confidence[i] = c;
     }
     if (n > 0) read.confidence = std::ranges::min(read.char_confidence);
@@ -436,7 +450,7 @@ void PlatePipeline::secondLooks(const cv::Mat& image, std::span<PlateRead*> read
             const cv::Mat& p = probs[i * kLooks + k];
             decoded.push_back(p.empty() ? std::unexpected(DecodeError::BadShape) : reader_.grammar().decode(p, length));
         }
-        confirmBySecondLooks(*reads[i], decoded, reader_.grammar());
+        confirmBySecondLooks(*reads[i], decoded, reader_.grammar(), agreement_);
     }
 }
 

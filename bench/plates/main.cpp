@@ -1,10 +1,11 @@
 // bench/plates: accuracy and speed of plate finding and reading (not a CI test). See bench/README.md "## Plates".
 //   bench_plates [--data DIR] [--model-dir DIR] [--sets lprnet,easypr,ccpd,gen,passes] [--gen N] [--passes N]
-//                [--no-detector]
+//                [--no-detector] [--scenes DIR] [--seed N] [--agree off|SLOPE,OFFSET]
 //                [--confidence 0.8] [--dump DIR] [--errors]
 // Real sets are evaluation only: nothing here is tuned to them. Generated scenes come from sim/plate_synth.cpp (in
-// memory;
-// --dump writes them as JPEG for inspection, e.g. to /tmp).
+// memory; --dump writes them as JPEG for inspection, e.g. to /tmp). Sets for fitting choices: `lprnet_train` (the
+// `train` part of lprnet_crops), generated scenes with another --seed, and --scenes of kind_scenes.py with its own
+// seed.
 #include <time.h>
 
 #include <algorithm>
@@ -53,7 +54,10 @@ struct Args {
     fs::path dump;
     fs::path flat;  // flat plates from flat_plates.py; without it the bench draws its own (DIN glyphs)
     bool errors = false;
-    bool detector = true;  // --no-detector: the classical finder alone, as before the learned detector
+    bool detector = true;          // --no-detector: the classical finder alone, as before the learned detector
+    std::vector<fs::path> scenes;  // --scenes: generated full scenes (kind_scenes.py), ccpd_dev's label format
+    unsigned seed = 0;             // added to the generated sets' seeds: another seed for fitting
+    std::optional<vg::vision::LookAgreement> agree;
 };
 
 std::vector<std::string> splitCsvLine(const std::string& line) {
@@ -191,7 +195,11 @@ void score(Report& rep, const std::string& colour, const std::vector<PlateRead>&
         t->province += near != nullptr && firstChar(near->text) == firstChar(label);
         if (printErrors && t == &rep.all && (!conf || wrong)) {
             std::cerr << rep.name << " " << what << " label " << label << " reads:";
-            for (const auto& r : reads) std::cerr << " " << r.text << "(" << r.confidence << "," << r.colour << ")";
+            for (const auto& r : reads) {
+                std::cerr << " " << r.text << "(" << r.confidence << "," << r.colour << ";";
+                for (const float c : r.char_confidence) std::cerr << " " << std::lround(c * 100);
+                std::cerr << ")";
+            }
             std::cerr << "\n";
         }
     }
@@ -256,7 +264,29 @@ int main(int argc, char** argv) {
             a.errors = true;
         else if (k == "--no-detector")
             a.detector = false;
-        else {
+        else if (k == "--scenes")
+            a.scenes.emplace_back(next());
+        else if (k == "--seed")
+            a.seed = vg::bench::optionNumber<unsigned>(k, next());
+        else if (k == "--agree") {
+            const std::string v = next();
+            vg::vision::LookAgreement g;
+            if (v == "off") {
+                g.on = false;
+            } else {
+                // SLOPE,OFFSET[,PROVINCE_SLOPE,PROVINCE_OFFSET]
+                std::vector<float> f;
+                std::stringstream fields(v);
+                for (std::string x; std::getline(fields, x, ',');) f.push_back(vg::bench::optionNumber<float>(k, x));
+                if (f.size() != 2 && f.size() != 4) throw std::runtime_error("--agree: want 2 or 4 numbers: " + v);
+                g.slope = f[0];
+                g.offset = f[1];
+                g.lift_province = f.size() == 4;
+                g.province_slope = f.size() == 4 ? f[2] : f[0];
+                g.province_offset = f.size() == 4 ? f[3] : f[1];
+            }
+            a.agree = g;
+        } else {
             std::cerr << "unknown argument " << k << "\n";
             return 2;
         }
@@ -281,19 +311,26 @@ int main(int argc, char** argv) {
                                                                      a.model_dir / "plate_detector.json")
                                    : std::unexpected(std::string("off"));
     vg::vision::PlatePipeline pipeline(std::move(*reader), {}, std::move(detector));
-    const auto wants = [&](const std::string& s) { return a.sets.find(s) != std::string::npos; };
+    if (a.agree) pipeline.setLookAgreement(*a.agree);
+    std::set<std::string> setNames;
+    {
+        std::stringstream names(a.sets);
+        for (std::string n; std::getline(names, n, ',');) setNames.insert(n);
+    }
+    const auto wants = [&](const std::string& s) { return setNames.contains(s); };
     std::vector<Report> reports;
 
-    for (const bool tight : {false, true}) {
-        if (!wants("lprnet")) break;
-        Report rep{
-            tight ? "lprnet_crops eval (reader only, margins added)" : "lprnet_crops eval (reader only, resized as is)",
-            {},
-            {}};
-        // Only the `eval` part of split.csv: the `train` part is in the reader's training.
+    for (const auto& [part, tight] : {std::pair{"eval", false}, std::pair{"eval", true}, std::pair{"train", false}}) {
+        if (!wants(std::string(part) == "eval" ? "lprnet" : "lprnet_train")) continue;
+        Report rep{std::string("lprnet_crops ") + part +
+                       (tight ? " (reader only, margins added)" : " (reader only, resized as is)"),
+                   {},
+                   {}};
+        // The `eval` part of split.csv is for measuring; the `train` part is in the reader's training and is the one
+        // real set on which choices may be fitted.
         std::set<std::string> evalPart;
         for (const auto& row : readCsv(a.data / "lprnet_crops" / "split.csv")) {
-            if (row.at("split") == "eval") evalPart.insert(row.at("filename"));
+            if (row.at("split") == part) evalPart.insert(row.at("filename"));
         }
         for (const auto& row : readCsv(a.data / "lprnet_crops" / "labels.csv")) {
             if (!evalPart.contains(row.at("filename"))) continue;
@@ -311,17 +348,21 @@ int main(int argc, char** argv) {
     }
 
     std::vector<std::string> finderLines;
+    std::vector<std::pair<std::string, fs::path>> sceneSets;  // (kind, folder)
     for (const std::string set : {"easypr", "ccpd"}) {
-        if (!wants(set)) continue;
-        const std::string dir = set == "easypr" ? "easypr_dev" : "ccpd_dev";
+        if (wants(set)) sceneSets.emplace_back(set, a.data / (set == "easypr" ? "easypr_dev" : "ccpd_dev"));
+    }
+    for (const fs::path& p : a.scenes) sceneSets.emplace_back("scenes", p);
+    for (const auto& [set, folder] : sceneSets) {
+        const std::string dir = folder.filename().string();
         Report rep{dir + " (full scene)", {}, {}};
         Report onBox{dir + " (reader on labelled box)", {}, {}};
         int found = 0;
         int foundDetector = 0;
         int images = 0;
         std::size_t candidates = 0;
-        for (const auto& row : readCsv(a.data / dir / "labels.csv")) {
-            const cv::Mat img = cv::imread((a.data / dir / row.at("filename")).string(), cv::IMREAD_COLOR);
+        for (const auto& row : readCsv(folder / "labels.csv")) {
+            const cv::Mat img = cv::imread((folder / row.at("filename")).string(), cv::IMREAD_COLOR);
             if (img.empty()) continue;
             const std::string label = row.at("plate_text");
             std::vector<std::string> plates{label};
@@ -335,7 +376,8 @@ int main(int argc, char** argv) {
             const auto reads = pipeline.read(img);
             const Elapsed ms = msSince(t0);
             addStages(rep.stages, pipeline.lastTimings());
-            score(rep, row.at("plate_colour"), reads, label, plates, a.confidence, ms, a.errors, row.at("filename"));
+            const std::string group = row.contains("kind") ? row.at("kind") : row.at("plate_colour");
+            score(rep, group, reads, label, plates, a.confidence, ms, a.errors, row.at("filename"));
 
             // Localisation recall against the labelled outline, and the reader alone on that outline.
             vg::vision::PlateQuad truth;
@@ -372,8 +414,7 @@ int main(int argc, char** argv) {
             const auto d = pipeline.reader().read(std::span<const cv::Mat>(&crop, 1)).front();
             std::vector<PlateRead> boxReads;
             if (d) boxReads.push_back(PlateRead{d->text, "", d->confidence, d->char_confidence, truth, d->kind});
-            score(onBox, row.at("plate_colour"), boxReads, label, plates, a.confidence, Elapsed{}, false,
-                  row.at("filename"));
+            score(onBox, group, boxReads, label, plates, a.confidence, Elapsed{}, false, row.at("filename"));
         }
         reports.push_back(std::move(rep));
         reports.push_back(std::move(onBox));
@@ -414,7 +455,7 @@ int main(int argc, char** argv) {
         };
         for (const GenSet g : {GenSet{"generated green", false}, GenSet{"generated yellow", false},
                                GenSet{"generated blue", false}, GenSet{"generated night (IR, grey)", true}}) {
-            vg::sim::PlateSynth synth(static_cast<unsigned>(std::hash<std::string>{}(g.name) & 0xffff));
+            vg::sim::PlateSynth synth(static_cast<unsigned>(std::hash<std::string>{}(g.name) & 0xffff) + a.seed);
             Report rep{std::string(g.name) + " 1080p, lane ROI", {}, {}};
             for (int i = 0; i < a.gen; ++i) {
                 const std::string gname = g.name;
@@ -440,7 +481,7 @@ int main(int argc, char** argv) {
             reports.push_back(std::move(rep));
         }
         // The gate's whole 1080p frame, no region: the per-frame cost when a lane has no roi configured.
-        vg::sim::PlateSynth synth(977);
+        vg::sim::PlateSynth synth(977 + a.seed);
         Report full{"generated blue/yellow/green 1080p, whole frame", {}, {}};
         for (int i = 0; i < a.gen; ++i) {
             const auto style = static_cast<SynthStyle>(i % 3);
@@ -476,7 +517,7 @@ int main(int argc, char** argv) {
 
     if (wants("passes")) {
         // Passes: one car, several frames (approaching: the plate grows), each frame's reads fed to a PlateVoter.
-        vg::sim::PlateSynth synth(4242);
+        vg::sim::PlateSynth synth(4242 + a.seed);
         vg::vision::VoterOptions vo;
         vo.min_confidence = a.confidence;
         int exact = 0;

@@ -138,14 +138,50 @@ class SecondLooks : public ::testing::Test {
     PlateGrammar grammar_;
 };
 
-TEST_F(SecondLooks, LooksThatAgreeChangeNothing) {
+TEST_F(SecondLooks, LooksThatAgreeLowerNothing) {
     PlateRead r = confidentRead();
     const Looks looks{look("沪A12345", {0.6F, 0.7F, 0.6F, 0.7F, 0.6F, 0.7F, 0.6F}),
                       look("沪A12345", std::vector<float>(7, 0.99F))};
     confirmBySecondLooks(r, looks, grammar_);
-    EXPECT_FLOAT_EQ(r.confidence, 0.95F);
-    EXPECT_EQ(r.char_confidence, confidentRead().char_confidence);
     EXPECT_EQ(r.text, "沪A12345");
+    for (std::size_t i = 0; i < 7; ++i) EXPECT_GE(r.char_confidence[i], confidentRead().char_confidence[i]);
+    // Without the agreement lift, agreeing looks change nothing.
+    PlateRead plain = confidentRead();
+    confirmBySecondLooks(plain, looks, grammar_, LookAgreement{.on = false});
+    EXPECT_FLOAT_EQ(plain.confidence, 0.95F);
+    EXPECT_EQ(plain.char_confidence, confidentRead().char_confidence);
+}
+
+TEST_F(SecondLooks, ACharacterThatEveryLookReadsAlikeGainsByAgreement) {
+    // The serial's last character is 0.7 in the read and in both looks: with slope 2 its confidence becomes
+    // sigmoid(2 * logit(0.7)) = 0.49 / (0.49 + 0.09) = 0.845, and the read reaches the daemon's 0.8.
+    PlateRead r = blueRead("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.7F});
+    const Looks looks{look("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.7F}),
+                      look("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.7F})};
+    confirmBySecondLooks(r, looks, grammar_);
+    EXPECT_NEAR(r.char_confidence[6], 0.49F / 0.58F, 1e-4);
+    EXPECT_GE(r.confidence, 0.8F);
+    // The province gets no lift, however sure the looks that agree with it.
+    PlateRead p = blueRead("沪A12345", {0.7F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F});
+    const Looks same{look("沪A12345", {0.99F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F}),
+                     look("沪A12345", {0.99F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.97F})};
+    confirmBySecondLooks(p, same, grammar_);
+    EXPECT_FLOAT_EQ(p.char_confidence[0], 0.7F);
+    EXPECT_FLOAT_EQ(p.confidence, 0.7F);
+}
+
+TEST_F(SecondLooks, NoLiftWhenALookDisagreesOrCannotRead) {
+    // One look reads 6 for the last character: no lift, and the cap of the look that disagrees.
+    PlateRead r = blueRead("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.7F});
+    const Looks looks{look("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.9F}),
+                      look("沪A12346", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.2F})};
+    confirmBySecondLooks(r, looks, grammar_);
+    EXPECT_NEAR(r.char_confidence[6], 0.7F, 1e-6);
+    // A look that cannot be read leaves every character at 0.5 or below, agreement or not.
+    PlateRead u = blueRead("沪A12345", {0.97F, 0.99F, 0.95F, 0.98F, 0.96F, 0.99F, 0.7F});
+    const Looks half{look("沪A12345", std::vector<float>(7, 0.99F)), std::unexpected(DecodeError::NoPlate)};
+    confirmBySecondLooks(u, half, grammar_);
+    EXPECT_LE(u.confidence, 0.5F);
 }
 
 TEST_F(SecondLooks, ALookThatReadsAnotherCharacterCapsThatCharacter) {

@@ -232,10 +232,10 @@ class Composer:
             img = Synth_surface(img, rng)
         return img, (0.0, 0.0)
 
-    def car_front(self, img, cx, cy, pw, ph, ang):
+    def car_front(self, img, cx, cy, pw, ph, ang, colours=CAR_COLOURS):
         """Draws a car front around a plate centred at (cx, cy) of width pw: body, grille, lights, bumper."""
         rng = self.rng
-        col = jit(rng.choice(CAR_COLOURS), rng, 20)
+        col = jit(rng.choice(colours), rng, 20)
         bw, bh = pw * rng.uniform(3.2, 5.5), pw * rng.uniform(1.4, 2.6)
         top = cy - bh * rng.uniform(0.55, 0.8)
         body = np.float32([[cx - bw / 2, top], [cx + bw / 2, top], [cx + bw / 2, top + bh], [cx - bw / 2, top + bh]])
