@@ -194,7 +194,7 @@ TEST_F(SecondLooks, ALookThatReadsAnotherCharacterCapsThatCharacter) {
     EXPECT_EQ(r.text, "沪A12345");
     EXPECT_NEAR(r.char_confidence[4], 0.4F, 1e-6);
     EXPECT_NEAR(r.confidence, 0.4F, 1e-6);
-    EXPECT_FLOAT_EQ(r.char_confidence[3], 0.98F);  // the others keep theirs
+    EXPECT_GE(r.char_confidence[3], 0.98F);  // the others are not lowered (they may gain by agreement)
 }
 
 TEST_F(SecondLooks, TheReadsOwnCharacterCountsWithTheLookThatAgrees) {
