@@ -87,7 +87,7 @@ int runDecisions(CliContext& ctx, const DecisionsOpts& o) {
                               {zh ? "时间" : "time"},
                               {zh ? "车道" : "lane"},
                               {zh ? "车牌" : "plate"},
-                              {zh ? "单元" : "unit"},
+                              {zh ? "户号" : "unit"},
                               {zh ? "结果" : "decision"},
                               {zh ? "门卫" : "guard"},
                               {zh ? "现场照片" : "frame"},

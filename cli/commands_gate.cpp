@@ -158,7 +158,7 @@ void registerVisits(CLI::App& app, Command& command) {
             const bool zh = lang == reports::Lang::Zh;
             using Align = reports::TextTable::Align;
             reports::TextTable table({{zh ? "来访" : "visit", Align::Right},
-                                      {zh ? "单元" : "unit"},
+                                      {zh ? "户号" : "unit"},
                                       {zh ? "车牌" : "plate"},
                                       {zh ? "入场" : "entered"},
                                       {zh ? "限时至" : "deadline"},
@@ -205,7 +205,7 @@ json vehicleJson(const gate::Vehicle& v) {
 std::string vehicleText(reports::Lang lang, const gate::Vehicle& v) {
     const bool zh = lang == reports::Lang::Zh;
     std::string out(reports::kindWords(v.kind, lang));
-    if (!v.unit.empty()) out += zh ? fmt::format("（单元 {}）", v.unit) : fmt::format(" of unit {}", v.unit);
+    if (!v.unit.empty()) out += zh ? fmt::format("（户号 {}）", v.unit) : fmt::format(" of unit {}", v.unit);
     if (v.until) out += zh ? fmt::format("，有效期至 {}", *v.until) : fmt::format(" until {}", *v.until);
     return out;
 }
@@ -333,7 +333,7 @@ void registerVehicle(CLI::App& app, Command& command) {
             if (!r) return fail(ctx, toCliError(r.error()));
             const bool zh = ctx.lang() == reports::Lang::Zh;
             reports::TextTable table(
-                {{zh ? "车牌" : "plate"}, {zh ? "类型" : "kind"}, {zh ? "单元" : "unit"}, {zh ? "有效期至" : "until"}});
+                {{zh ? "车牌" : "plate"}, {zh ? "类型" : "kind"}, {zh ? "户号" : "unit"}, {zh ? "有效至" : "until"}});
             for (const auto& v : *r) {
                 if (ctx.json()) {
                     ctx.emit(vehicleJson(v), "");

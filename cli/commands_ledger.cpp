@@ -84,7 +84,7 @@ void registerHousehold(CLI::App& app, Command& command) {
             auto list_result = (*ledger)->households(o->all);
             if (!list_result) return fail(ctx, toCliError(list_result.error()));
             const bool zh = ctx.lang() == reports::Lang::Zh;
-            reports::TextTable table({{zh ? "单元" : "unit"},
+            reports::TextTable table({{zh ? "户号" : "unit"},
                                       {zh ? "类别" : "category"},
                                       {zh ? "联系人" : "contact"},
                                       {zh ? "电话" : "phone"},
@@ -193,7 +193,7 @@ void registerVoucher(CLI::App& app, Command& command) {
             const bool zh = ctx.lang() == reports::Lang::Zh;
             using Align = reports::TextTable::Align;
             reports::TextTable table({{zh ? "编号" : "serial", Align::Right},
-                                      {zh ? "单元" : "unit"},
+                                      {zh ? "户号" : "unit"},
                                       {zh ? "月份" : "month"},
                                       {zh ? "第几张" : "slot", Align::Right},
                                       {zh ? "状态" : "status"},
@@ -296,7 +296,7 @@ void registerVerify(CLI::App& app, Command& command) {
                     j["status"] = gate::toString(v->status);
                     if (v->visit) j["visit"] = *v->visit;
                     text += ctx.say(
-                        fmt::format("，单元 {}，{}", v->unit, reports::statusWords(v->status, reports::Lang::Zh)),
+                        fmt::format("，户号 {}，{}", v->unit, reports::statusWords(v->status, reports::Lang::Zh)),
                         fmt::format(", unit {}, {}", v->unit, gate::toString(v->status)));
                     if (v->revoked_at) {
                         // The gate refuses this card: say so first, and exit as a refusal.
@@ -307,7 +307,7 @@ void registerVerify(CLI::App& app, Command& command) {
                         if (v->replaced_by) j["replaced_by"] = *v->replaced_by;
                         const std::string when = ctx.local(*v->revoked_at);
                         if (v->replaced_by) {
-                            text = ctx.say(fmt::format("已补办：停车券 {}（{}，单元 {}）已于 {} 补办为停车券 {}：这张券"
+                            text = ctx.say(fmt::format("已补办：停车券 {}（{}，户号 {}）已于 {} 补办为停车券 {}：这张券"
                                                        "在道闸会被拒绝，请用新券",
                                                        v->serial, month, v->unit, when, *v->replaced_by),
                                            fmt::format("REPLACED: voucher {} for {} (unit {}) was replaced by voucher "
@@ -316,7 +316,7 @@ void registerVerify(CLI::App& app, Command& command) {
                         } else {
                             const std::string& why = v->revoke_reason;
                             text = ctx.say(
-                                fmt::format("已作废：停车券 {}（{}，单元 {}）已于 {} 作废{}：这张券在道闸会"
+                                fmt::format("已作废：停车券 {}（{}，户号 {}）已于 {} 作废{}：这张券在道闸会"
                                             "被拒绝",
                                             v->serial, month, v->unit, when, why.empty() ? "" : "（" + why + "）"),
                                 fmt::format("REVOKED: voucher {} for {} (unit {}) was revoked on {}{}: this "

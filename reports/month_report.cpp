@@ -32,7 +32,7 @@ std::string csvField(const std::string& s) {
 
 // The spreadsheet columns (CSV and .xlsx): the same order and the same numbers in both.
 constexpr std::array<std::string_view, 13> kCsvZh{"月份",
-                                                  "单元",
+                                                  "户号",
                                                   "类别",
                                                   "发放",
                                                   "已用",
@@ -112,7 +112,7 @@ std::string monthCsv(const gate::MonthReport& r, Lang lang) {
 std::string monthText(const gate::MonthReport& r, const std::string& site_name, Lang lang) {
     const bool zh = lang == Lang::Zh;
     using Align = TextTable::Align;
-    TextTable table({{zh ? "单元" : "unit"},
+    TextTable table({{zh ? "户号" : "unit"},
                      {zh ? "类别" : "category"},
                      {zh ? "发放" : "issued", Align::Right},
                      {zh ? "已用" : "used", Align::Right},

@@ -103,7 +103,11 @@ std::string_view reasonWords(gate::Reason r, Lang lang) {
 
 std::string formatStay(gate::Duration d, Lang lang) {
     const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(d).count();
-    if (lang == Lang::Zh) return fmt::format("{}小时{}分", minutes / 60, minutes % 60);
+    if (lang == Lang::Zh) {
+        if (minutes < 60) return fmt::format("{}分钟", minutes);
+        if (minutes % 60 == 0) return fmt::format("{}小时", minutes / 60);
+        return fmt::format("{}小时{}分", minutes / 60, minutes % 60);
+    }
     return fmt::format("{}h{:02}m", minutes / 60, minutes % 60);
 }
 

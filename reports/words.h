@@ -19,7 +19,7 @@ std::optional<Lang> parseLang(std::string_view text);  // "zh", "en"
 
 // Every reason code in plain words: ADMIT_VOUCHER is 凭券入场 / "admitted on a voucher".
 std::string_view reasonWords(gate::Reason r, Lang lang);
-// A stay in whole minutes: "2小时5分" / "2h05m".
+// A stay in whole minutes: "2小时5分", "3小时", "15分钟" / "2h05m".
 std::string formatStay(gate::Duration d, Lang lang);
 // A household category in words (living-alone is 独居老人); a category the site added is shown as it is.
 std::string categoryWords(std::string_view category, Lang lang);

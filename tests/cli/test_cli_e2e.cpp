@@ -202,14 +202,14 @@ TEST(CliEndToEnd, VerifyOfARevokedOrReplacedCardIsARefusalThatSaysSoFirst) {
     EXPECT_EQ(revoked_zh.status, 3);
     EXPECT_EQ(revoked_zh.out,
               "已作废：停车券 " + serial(lost) +
-                  "（2026-11，单元 12-301）已于 2026-11-03 09:00 作废（lost at the market）：这张券在道闸"
+                  "（2026-11，户号 12-301）已于 2026-11-03 09:00 作废（lost at the market）：这张券在道闸"
                   "会被拒绝\n");
     auto old_zh = box.run("--now 2026-11-03T12:00 verify " + old["token"].get<std::string>());
     EXPECT_EQ(old_zh.out.rfind("已补办：停车券 " + serial(old), 0), 0u) << old_zh.out;
     EXPECT_NE(old_zh.out.find("补办为停车券 " + serial(fresh)), std::string::npos) << old_zh.out;
     auto new_zh = box.run("--now 2026-11-03T12:00 verify " + fresh["token"].get<std::string>());
     EXPECT_EQ(new_zh.out.rfind("有效：停车券 " + serial(fresh) + "，2026-11", 0), 0u) << new_zh.out;
-    EXPECT_NE(new_zh.out.find("，单元 12-301，未使用"), std::string::npos) << new_zh.out;
+    EXPECT_NE(new_zh.out.find("，户号 12-301，未使用"), std::string::npos) << new_zh.out;
     auto forged = box.run("verify VG1:AAAA");
     EXPECT_EQ(forged.out, "无效（malformed）：不是停车券的二维码内容（格式不对）\n");
 
@@ -344,7 +344,7 @@ TEST(CliEndToEnd, TextAndSpreadsheetsAreInChineseByDefault) {
 
     auto csv = box.run("--now 2026-11-21T09:00 report --month 2026-11 --format csv");
     ASSERT_EQ(csv.status, 0) << csv.out;
-    EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF月份,单元,类别,发放,已用,未用,作废,补办,来访次数,", 0), 0u) << csv.out;
+    EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF月份,户号,类别,发放,已用,未用,作废,补办,来访次数,", 0), 0u) << csv.out;
     EXPECT_NE(csv.out.find("\r\n2026-11,12-301,独居老人,2,1,1,0,0,1,125,125,0,0.00\r\n"), std::string::npos) << csv.out;
     auto text = box.run("--now 2026-11-21T09:00 report --month 2026-11");
     EXPECT_EQ(text.out.rfind("田林十二村 亲情停车券月报 2026-11", 0), 0u) << text.out;
@@ -364,7 +364,7 @@ TEST(CliEndToEnd, TextAndSpreadsheetsAreInChineseByDefault) {
     EXPECT_EQ(box.run("--lang fr household list").status, 2);
 
     auto households = box.run("household list");
-    EXPECT_EQ(households.out.rfind("单元", 0), 0u) << households.out;
+    EXPECT_EQ(households.out.rfind("户号", 0), 0u) << households.out;
     EXPECT_NE(households.out.find("独居老人"), std::string::npos) << households.out;
     auto vouchers = box.run("voucher list");
     EXPECT_NE(vouchers.out.find("已使用"), std::string::npos) << vouchers.out;
@@ -419,7 +419,7 @@ TEST(CliEndToEnd, DecisionsAndAnswersAreInChineseByDefault) {
     // Voiding, vehicles, households.
     EXPECT_EQ(box.run("--now 2026-11-20T17:00 visit void 1 --operator 老王 --reason 测试").out, "来访 1 已作废\n");
     EXPECT_EQ(box.run("vehicle add 沪D22222 --kind resident --unit 12-301 --until 2027-06-30").out,
-              "沪D22222 已登记为住户车辆（单元 12-301），有效期至 2027-06-30\n");
+              "沪D22222 已登记为住户车辆（户号 12-301），有效期至 2027-06-30\n");
     EXPECT_EQ(box.run("vehicle remove 沪D22222").out, "沪D22222 已从车辆名单中删除\n");
     EXPECT_EQ(box.run("--now 2026-11-21T09:00 household remove 12-301").out,
               "住户 12-301 已注销；它未使用的停车券不再有效\n");

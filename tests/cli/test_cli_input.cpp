@@ -77,7 +77,7 @@ TEST_F(CliInput, VehicleAddThatWouldChangeARegistrationNeedsReplace) {
     auto text = box.run("--lang en vehicle add 沪A12345 --kind resident --unit 1-101 --replace");
     EXPECT_EQ(text.out, "沪A12345 registered as resident of unit 1-101 (replaced: blocked)\n") << text.out;
     auto zh = box.run("vehicle add 沪A12345 --kind blocked --replace");
-    EXPECT_EQ(zh.out, "沪A12345 已登记为禁入车辆（原为住户车辆（单元 1-101））\n") << zh.out;
+    EXPECT_EQ(zh.out, "沪A12345 已登记为禁入车辆（原为住户车辆（户号 1-101））\n") << zh.out;
 }
 
 TEST_F(CliInput, HelloWorldIsRefusedNotTurnedIntoAPlate) {

@@ -89,6 +89,9 @@ TEST(Words, LanguagesStaysAndWidths) {
     EXPECT_EQ(reports::parseLang("en"), reports::Lang::En);
     EXPECT_FALSE(reports::parseLang("fr").has_value());
     EXPECT_EQ(reports::formatStay(2h + 5min, reports::Lang::Zh), "2小时5分");
+    EXPECT_EQ(reports::formatStay(3h, reports::Lang::Zh), "3小时");      // not "3小时0分"
+    EXPECT_EQ(reports::formatStay(15min, reports::Lang::Zh), "15分钟");  // not "0小时15分"
+    EXPECT_EQ(reports::formatStay(0min, reports::Lang::Zh), "0分钟");
     EXPECT_EQ(reports::formatStay(2h + 5min, reports::Lang::En), "2h05m");
     EXPECT_EQ(reports::displayWidth("12-301"), 6);
     EXPECT_EQ(reports::displayWidth("独居老人"), 8);
@@ -98,7 +101,7 @@ TEST(Words, LanguagesStaysAndWidths) {
 
 TEST(MonthReport, CsvHasABomCrlfAndAChineseHeaderByDefault) {
     const auto csv = reports::monthCsv(sample(), reports::Lang::Zh);
-    ASSERT_EQ(csv.rfind("\xEF\xBB\xBF月份,单元,类别,发放,已用,未用,作废,补办,来访次数,", 0), 0u) << csv;
+    ASSERT_EQ(csv.rfind("\xEF\xBB\xBF月份,户号,类别,发放,已用,未用,作废,补办,来访次数,", 0), 0u) << csv;
     EXPECT_NE(csv.find("\r\n2026-11,12-301,独居老人,2,1,1,0,1,1,4325,4325,1,340.00\r\n"), std::string::npos) << csv;
     EXPECT_NE(csv.find("# 审计链头,42:"), std::string::npos) << csv;
     const auto en = reports::monthCsv(sample(), reports::Lang::En);
@@ -116,7 +119,7 @@ TEST(MonthReport, TextColumnsLineUpWithChineseInThem) {
     const auto lines = split(text, '\n');
     std::vector<std::string> table;
     for (const auto& l : lines) {
-        if (l.rfind("单元", 0) == 0 || l.rfind("12-301", 0) == 0 || l.rfind("3-2-1201", 0) == 0 ||
+        if (l.rfind("户号", 0) == 0 || l.rfind("12-301", 0) == 0 || l.rfind("3-2-1201", 0) == 0 ||
             l.rfind("合计", 0) == 0) {
             table.push_back(l);
         }

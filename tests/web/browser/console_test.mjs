@@ -264,7 +264,8 @@ try {
   const csvBytes = fs.readFileSync(csvFile);
   expect(csvBytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])), 'the CSV has no UTF-8 BOM');
   const csvText = csvBytes.toString('utf8');
-  expect(csvText.includes('月份') && csvText.includes(unit), 'the CSV lacks the Chinese header or the household');
+  expect(csvText.startsWith('\ufeff月份,户号,') && csvText.includes(unit),
+    'the CSV lacks the Chinese header (月份,户号: the page\'s words) or the household');
   const month = new URL(csv.url()).searchParams.get('month');
   // The same bytes as the CLI's report. A stay still running is counted up to now, so a minute can turn between
   // the two: then both are taken again, at once.
