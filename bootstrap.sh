@@ -34,8 +34,8 @@ BROWSER_PACKAGES=(chromium unzip)
 LINT_PACKAGES=(clang-format clang-tidy-16 python3 git)
 
 # The Debian package and its install check (packaging/test-install.sh): cpack's DEB generator uses dpkg-shlibdeps
-# (dpkg-dev) and file; the check makes a Debian 12 root with debootstrap.
-PACKAGE_PACKAGES=(dpkg-dev debootstrap)
+# (dpkg-dev) and file; the check makes a Debian 12 root with debootstrap and asks the installed console with curl.
+PACKAGE_PACKAGES=(dpkg-dev debootstrap curl)
 
 install_deps() {
   local missing=()

@@ -3,7 +3,7 @@
 # Debian 12 root made with debootstrap: apt installs it (dependencies come from Debian), then the files, the service
 # user, the directories and their modes, `systemd-analyze verify` on the installed unit, `--check-config` on the
 # packaged config, `voucher-gate init` as the service user, `voucher-gate report` as a member of the service
-# group (read-only), a re-install that keeps an edited conffile, remove
+# group (read-only), the console started as its unit starts it (login and the report's CSV), a re-install that keeps an edited conffile, remove
 # (keeps the ledger and keys) and purge (keeps them too, and says so).
 #   packaging/test-install.sh BUILD_DIR        (as root; ./bootstrap.sh package runs it)
 # The debootstrapped root (with its apt lists) and the downloaded .debs are cached under VG_PACKAGE_CACHE
@@ -23,7 +23,7 @@ fail() {
     exit 1
 }
 [ "$(id -u)" -eq 0 ] || fail "run as root (debootstrap, chroot and mounts need it)"
-for tool in cpack debootstrap dpkg-deb dpkg-shlibdeps chroot findmnt; do
+for tool in cpack debootstrap dpkg-deb dpkg-shlibdeps chroot findmnt curl; do
     command -v "$tool" >/dev/null || fail "$tool is missing (./bootstrap.sh package installs it)"
 done
 
@@ -213,6 +213,47 @@ grep -q "cannot be written by vg-clerk" "$work/member-write.log" || {
     fail "the refused change did not say why"
 }
 say "a member of the group reads the report and is refused a change, with the reason"
+
+# The installed console, started as its unit starts it (the service user, the packaged config), answers the login
+# page on its loopback address; a committee account made with the CLI logs in and downloads the month's report.
+printf 'vg-test-password\n' | in_root runuser -u voucher-gate -- voucher-gate user add vg-clerk --role committee \
+    --password-stdin >"$work/user.log" 2>&1 || {
+    cat "$work/user.log" >&2
+    fail "voucher-gate user add as the service user"
+}
+web_url=http://$(sed -n '/^\[web\]/,/^\[/s/^listen *= *"\(.*\)"/\1/p' "$root/etc/voucher-gate/voucher-gate.toml")
+[ "$web_url" != "http://" ] || fail "the packaged config has no [web] listen"
+in_root runuser -u voucher-gate -- voucher-gate-web --config /etc/voucher-gate/voucher-gate.toml \
+    >"$work/web.log" 2>&1 &
+web_pid=$!
+stop_web() { kill "$web_pid" 2>/dev/null && wait "$web_pid" 2>/dev/null || true; }
+login_page=
+for _ in $(seq 50); do
+    login_page=$(curl -s -c "$work/cookies" "$web_url/" 2>/dev/null) && [ -n "$login_page" ] && break
+    kill -0 "$web_pid" 2>/dev/null || break
+    sleep 0.2
+done
+csrf=$(printf '%s' "$login_page" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+[ -n "$csrf" ] || {
+    stop_web
+    cat "$work/web.log" >&2
+    fail "the installed console did not answer its login page at $web_url"
+}
+status=$(curl -s -o /dev/null -w '%{http_code}' -b "$work/cookies" -c "$work/cookies" \
+    --data-urlencode username=vg-clerk --data-urlencode password=vg-test-password --data-urlencode "csrf=$csrf" \
+    "$web_url/login")
+[ "$status" = 303 ] || {
+    stop_web
+    cat "$work/web.log" >&2
+    fail "logging in to the installed console answered $status, not 303"
+}
+curl -s -f -b "$work/cookies" "$web_url/report.csv?month=2026-11" >"$work/report.csv" || {
+    stop_web
+    fail "the installed console refused the committee's report.csv"
+}
+stop_web
+head -c 3 "$work/report.csv" | cmp -s - <(printf '\xef\xbb\xbf') || fail "the console's report.csv has no UTF-8 BOM"
+say "the installed console answered its login page at $web_url; a committee account logged in and got report.csv"
 
 # ---- 5. Re-install, remove, purge --------------------------------------------------------------------------------
 echo "# edited by the installer" >>"$root/etc/voucher-gate/voucher-gate.toml"
