@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
+#include "gate/input_check.h"
+
 namespace vg::daemon {
 
 std::expected<ControlCommand, std::string> parseControlCommand(const nlohmann::json& request) {
@@ -21,6 +25,17 @@ std::expected<ControlCommand, std::string> parseControlCommand(const nlohmann::j
     const auto refuse_it = request.find("refuse");
     c.refuse = refuse_it != request.end() && refuse_it->is_boolean() && refuse_it->get<bool>();
     c.plate = str("plate");
+    // What the guard typed, checked before it reaches a lane: a reason or operator that cannot be stored, or a plate
+    // that is not a plate, is an error for the guard, never a decision (the ledger checks again).
+    for (const auto& [field, text] : {std::pair<const char*, const std::string&>{"operator", c.manual.operator_name},
+                                      std::pair<const char*, const std::string&>{"reason", c.manual.reason}}) {
+        if (auto problem = gate::textProblem(field, text)) return std::unexpected(*problem);
+    }
+    if (!c.plate.empty()) {
+        auto plate = gate::checkPlate("plate", c.plate);
+        if (!plate) return std::unexpected(plate.error());
+        c.plate = *plate;
+    }
     return c;
 }
 

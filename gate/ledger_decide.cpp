@@ -395,16 +395,28 @@ LedgerResult<int> Ledger::replaySpool(const RuleSettings& settings, TimePoint no
 
 Decision Ledger::confirm(const Observation& held, const RuleSettings& settings, TimePoint now, const Manual& manual,
                          bool refuse, const std::optional<std::string>& plate) {
+    // What the guard typed is checked first, and a command that cannot be taken as given never opens: an exit's
+    // "open on an internal error" is for a ledger that fails while a car waits, not for a refusal or a reason that
+    // cannot be stored (the car stays held; the guard is told why). A guard's refusal never opens, whatever fails.
+    RuleSettings hold_on_error = settings;
+    hold_on_error.exit_on_error = OnError::Hold;
     auto problem = observationProblem(held, manual);
-    if (!problem && plate) problem = textProblem("plate", *plate);
-    if (problem) return refuseObservation(held, settings, now, *problem);
+    std::optional<std::string> typed_plate;
+    if (!problem && plate && !plate->empty()) {
+        if (auto checked = checkPlate("plate", *plate)) {
+            typed_plate = *checked;
+        } else {
+            problem = checked.error();
+        }
+    }
+    if (problem) return refuseObservation(held, hold_on_error, now, *problem);
     if (auto w = writable("a guard's confirmation"); !w)
-        return refuseObservation(held, settings, now, w.error().message);
+        return refuseObservation(held, refuse ? hold_on_error : settings, now, w.error().message);
     if (refuse) return decideOnce(held, settings, now, false, manual, std::nullopt, Reason::DenyGuardRefused);
     Observation obs = held;
     RuleSettings s = settings;
-    if (plate && !normalizePlate(*plate).empty()) {
-        obs.plate = PlateSeen{*plate, 1.0};
+    if (typed_plate) {
+        obs.plate = PlateSeen{*typed_plate, 1.0};
     } else {
         // The guard vouches that a vehicle is there: admit with the plate unread (rule 13).
         s.unread_plate = UnreadPlatePolicy::Presence;

@@ -29,7 +29,28 @@ TEST(ControlCommand, StatusNeedsNothingElse) {
     EXPECT_EQ(c->cmd, "status");
 }
 
-TEST(ControlCommand, AnUnknownOrMissingCommandIsTheOnlyError) {
+TEST(ControlCommand, TextThatCannotBeStoredAndPlatesThatAreNotPlatesAreRefused) {
+    // Before this check a refusal whose reason held a line break reached the ledger, which could not record it,
+    // and the exit's "open on an internal error" let the held car out with nothing recorded.
+    const auto bad_reason = parseControlCommand(
+        {{"cmd", "confirm"}, {"lane", "exit-1"}, {"operator", "guard"}, {"reason", "no\nway"}, {"refuse", true}});
+    ASSERT_FALSE(bad_reason.has_value());
+    EXPECT_NE(bad_reason.error().find("reason: control character U+000A"), std::string::npos) << bad_reason.error();
+    const auto bad_operator =
+        parseControlCommand({{"cmd", "open"}, {"lane", "exit-1"}, {"operator", "\xff"}, {"reason", "r"}});
+    ASSERT_FALSE(bad_operator.has_value());
+    EXPECT_NE(bad_operator.error().find("operator: not valid UTF-8"), std::string::npos) << bad_operator.error();
+    const auto bad_plate = parseControlCommand(
+        {{"cmd", "confirm"}, {"lane", "exit-1"}, {"operator", "guard"}, {"reason", "r"}, {"plate", "hello world"}});
+    ASSERT_FALSE(bad_plate.has_value());
+    EXPECT_NE(bad_plate.error().find("plate 'hello world'"), std::string::npos) << bad_plate.error();
+    const auto typed = parseControlCommand(
+        {{"cmd", "confirm"}, {"lane", "exit-1"}, {"operator", "guard"}, {"reason", "r"}, {"plate", "沪a·12345"}});
+    ASSERT_TRUE(typed.has_value());
+    EXPECT_EQ(typed->plate, "沪A12345");
+}
+
+TEST(ControlCommand, AnUnknownOrMissingCommandIsTheOnlyUnreadableRequest) {
     EXPECT_EQ(parseControlCommand({{"cmd", "opne"}}).error(),
               "unknown command \"opne\" (confirm, open, hold-open, release, status)");
     EXPECT_EQ(parseControlCommand(nlohmann::json::object()).error(),

@@ -374,6 +374,32 @@ TEST_F(Rule5_Overstay, HoldThenConfirmReleases) {
     EXPECT_TRUE(visitsAt("2026-11-20T16:06", VisitFilter{.inside_only = true}).empty());
 }
 
+TEST_F(Rule5_Overstay, AGuardsCommandThatCannotBeTakenNeverOpensTheExit) {
+    // The exit opens on an internal error (the default), but a refusal whose reason cannot be stored, or a plate
+    // that is not a plate, is the guard's input: the car stays held, nothing is recorded, the guard is told why.
+    settings.overstay_exit = OnError::Hold;
+    ASSERT_EQ(settings.exit_on_error, OnError::Open);
+    ASSERT_EQ(enter("沪A11111", v[0].token, "2026-11-20T10:00").reason, Reason::AdmitVoucher);
+    const auto held_obs = exitObs("沪A11111");
+    ASSERT_EQ(ledger->decide(held_obs, settings, at("2026-11-20T16:00")).reason, Reason::HoldOverstay);
+    const auto bad_reason =
+        ledger->confirm(held_obs, settings, at("2026-11-20T16:01"), Manual{"guard Li", "no\nway"}, true);
+    EXPECT_FALSE(bad_reason.admit);
+    EXPECT_EQ(bad_reason.reason, Reason::HoldOnError);
+    EXPECT_NE(bad_reason.message.find("reason"), std::string::npos) << bad_reason.message;
+    const auto bad_plate = ledger->confirm(held_obs, settings, at("2026-11-20T16:02"), Manual{"guard Li", "paid"},
+                                           false, std::string("hello world"));
+    EXPECT_FALSE(bad_plate.admit);
+    EXPECT_NE(bad_plate.message.find("province"), std::string::npos) << bad_plate.message;
+    EXPECT_EQ(visitsAt("2026-11-20T16:03", VisitFilter{.inside_only = true}).size(), 1u);
+    // A typed plate is stored as the grammar's canonical plate.
+    const auto ok = ledger->confirm(held_obs, settings, at("2026-11-20T16:05"), Manual{"guard Li", "fee paid"}, false,
+                                    std::string("沪a·11111"));
+    EXPECT_TRUE(ok.admit);
+    EXPECT_EQ(ok.plate, "沪A11111");
+    EXPECT_TRUE(visitsAt("2026-11-20T16:06", VisitFilter{.inside_only = true}).empty());
+}
+
 TEST_F(Rule5_Overstay, SweepReportsEachOverstayOnce) {
     ASSERT_EQ(enter("沪A11111", v[0].token, "2026-11-20T10:00").reason, Reason::AdmitVoucher);
     ASSERT_EQ(enter("沪B22222", v[1].token, "2026-11-20T11:00").reason, Reason::AdmitVoucher);
