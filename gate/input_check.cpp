@@ -125,6 +125,21 @@ std::string foldFullWidth(std::string_view text) {
     return out;
 }
 
+std::string plateKey(std::string_view text) {
+    if (invalidUtf8At(text)) return {};
+    const std::string folded = foldFullWidth(text);
+    std::string out;
+    out.reserve(folded.size());
+    for (std::size_t i = 0; i < folded.size();) {
+        auto [cp, len] = decodeAt(folded, i);
+        i += len;
+        if (isPlateSeparator(cp) || cp == '\t') continue;
+        if (cp >= 'a' && cp <= 'z') cp = cp - 'a' + 'A';
+        appendUtf8(out, cp);
+    }
+    return out;
+}
+
 Checked lookupKey(std::string_view field, std::string_view text) {
     if (auto problem = textProblem(field, text)) return std::unexpected(*problem);
     return trimmed(foldFullWidth(text));

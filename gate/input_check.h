@@ -41,6 +41,11 @@ std::string foldFullWidth(std::string_view text);
 // by the grammar: "hello world" is refused, not turned into HELLOWORLD.
 Checked checkPlate(std::string_view field, std::string_view text, const plate::PlateRules& rules = {});
 
+// A plate as a key to look it up or compare it, without the grammar (gate::normalizePlate): full-width folded,
+// every separator checkPlate() accepts dropped wherever it stands, letters upper case, so that any text checkPlate()
+// stores as P has the key P. Text that is not valid UTF-8 has the empty key (it matches nothing).
+std::string plateKey(std::string_view text);
+
 // A unit or phone number used to look something up (not to register it): valid UTF-8, full-width folded, outer
 // blanks trimmed, but not matched against the pattern (a unit registered under an older pattern stays reachable).
 Checked lookupKey(std::string_view field, std::string_view text);

@@ -5,6 +5,8 @@
 #include <array>
 #include <cmath>
 
+#include "gate/input_check.h"
+
 namespace vg::gate {
 
 namespace {
@@ -301,27 +303,7 @@ Ruling decideExit(Builder& b, const Observation& obs, const LedgerFacts& facts, 
 
 }  // namespace
 
-std::string normalizePlate(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == ' ' || c == '.' || c == '-' || c == '\t') continue;
-        // U+00B7 MIDDLE DOT (C2 B7) and U+30FB KATAKANA MIDDLE DOT (E3 83 BB) as printed on plates.
-        if (static_cast<unsigned char>(c) == 0xC2 && i + 1 < text.size() &&
-            static_cast<unsigned char>(text[i + 1]) == 0xB7) {
-            ++i;
-            continue;
-        }
-        if (static_cast<unsigned char>(c) == 0xE3 && i + 2 < text.size() &&
-            static_cast<unsigned char>(text[i + 1]) == 0x83 && static_cast<unsigned char>(text[i + 2]) == 0xBB) {
-            i += 2;
-            continue;
-        }
-        out.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
-    }
-    return out;
-}
+std::string normalizePlate(std::string_view text) { return plateKey(text); }
 
 bool plateRead(const Observation& obs, const RuleSettings& settings) {
     return obs.plate && !normalizePlate(obs.plate->text).empty() &&

@@ -105,8 +105,9 @@ struct Ruling {
     Effect effect;
 };
 
-// Plates as the ledger stores them: ASCII letters upper-cased; spaces, dots (incl. the plate's middle dot "·")
-// and hyphens removed. "沪a·12345" -> "沪A12345".
+// Plates as the ledger stores them: ASCII letters upper-cased; full-width forms folded; spaces, dots (incl. the
+// plate's middle dot "·" and a bullet "•") and hyphens removed. "沪a·12345" -> "沪A12345". The same key as
+// checkPlate()'s canonical plate (gate::plateKey in input_check.h); text that is not UTF-8 gives "".
 std::string normalizePlate(std::string_view text);
 // True when the plate text counts as read under the settings.
 bool plateRead(const Observation& obs, const RuleSettings& settings);

@@ -337,6 +337,10 @@ TEST_F(PureRule_ExitMatching, NormalizePlate) {
     EXPECT_EQ(normalizePlate(" 沪A 123-45. "), "沪A12345");
     EXPECT_EQ(normalizePlate("沪A・12345"), "沪A12345");
     EXPECT_EQ(normalizePlate(""), "");
+    // What checkPlate() accepts and stores, a lookup finds: a bullet, full-width letters and digits.
+    EXPECT_EQ(normalizePlate("沪G•12345"), "沪G12345");
+    EXPECT_EQ(normalizePlate("沪ａ１２３４５"), "沪A12345");
+    EXPECT_EQ(normalizePlate("\xff\xfe"), "");
 }
 
 // ---- Rule 7: residents, blocked, unmatched -------------------------------------------------------------------
