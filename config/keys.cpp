@@ -24,7 +24,7 @@ constexpr std::array kKeys{
            "The estate's name (UTF-8, e.g. \"春光苑\"), printed on cards and pages."},
     KeyDoc{"site.phone", R"("")", String, "", kLive,
            "The management office's phone number (e.g. \"021-62345678\"), printed on cards and the console's pages "
-           "so that a visitor knows whom to call; empty leaves it off."},
+           "so that a visitor knows whom to call; empty leaves it off. Must match site.phone_pattern."},
     KeyDoc{"site.timezone", R"("Asia/Shanghai")", TimeZone, "", kRestart,
            "Time zone (tz database name) for months, reports and messages; times are stored in UTC."},
     KeyDoc{"site.unit_pattern", R"('^[0-9A-Za-z]{1,6}(-[0-9A-Za-z]{1,6}){0,3}$')", Pattern, "", kLive,

@@ -4,6 +4,7 @@
 // input for unread_plate = "presence").
 #include <algorithm>
 #include <map>
+#include <regex>
 
 #include "config/loader_internal.h"
 
@@ -187,6 +188,14 @@ Settings parseSettings(const Ctx& ctx, const toml::table& root) {
         out.site.timezone = s.get("timezone", asTimeZone);
         out.site.unit_pattern = s.get("unit_pattern", asPattern);
         out.site.phone_pattern = s.get("phone_pattern", asPattern);
+        // The office's number is printed on every card and shown on the pages: the estate's own phone pattern,
+        // which every resident's number must match, applies to it too.
+        if (!out.site.phone.empty() &&
+            !std::regex_match(out.site.phone, std::regex(out.site.phone_pattern, std::regex::ECMAScript))) {
+            fail(ctx, s.shown("phone"), s.node("phone")->source(),
+                 fmt::format("\"{}\" is not a phone number by site.phone_pattern {}", out.site.phone,
+                             out.site.phone_pattern));
+        }
     }
     {
         Section s = topSection(ctx, root, "vouchers");

@@ -280,6 +280,17 @@ TEST(ConfigLoader, UnitAndPhonePatternsAreRegularExpressionsCheckedAtLoad) {
               "^[0-9]{1,3}号楼[0-9]{3,4}$");
 }
 
+TEST(ConfigLoader, TheOfficePhoneIsCheckedByThePhonePattern) {
+    // site.phone is printed on every card: "abc" was accepted.
+    const ConfigError e = errorOf("[site]\nname = \"x\"\nphone = \"abc\"\n");
+    EXPECT_EQ(e.key, "site.phone");
+    EXPECT_EQ(e.line, 3);
+    EXPECT_THAT(e.message, HasSubstr("site.phone_pattern"));
+    EXPECT_EQ(ok("[site]\nphone = \"021-5555 1234\"\nphone_pattern = '^[0-9 -]+$'\n").site.phone, "021-5555 1234");
+    EXPECT_EQ(ok("[site]\nphone = \"021-55551234\"\n").site.phone, "021-55551234");
+    EXPECT_EQ(ok("[site]\nphone = \"\"\n").site.phone, "");
+}
+
 TEST(ConfigLoader, ListenAddress) {
     EXPECT_EQ(ok("[http]\nlisten = \"[::1]:9000\"\n").http.listen, "[::1]:9000");
     EXPECT_EQ(errorOf("[http]\nlisten = \"127.0.0.1\"\n").key, "http.listen");
@@ -447,6 +458,7 @@ TEST(ConfigLoader, RestartRequiredChangesNamesEveryRestartKey) {
                 FAIL() << "no test value for " << key;
         }
         if (key == "lanes.unread_plate") value = "\"never\"";
+        if (key == "site.phone") value = "\"021-62345678\"";  // must match site.phone_pattern
         const std::string text =
             "[" + std::string(key.substr(0, dot)) + "]\n" + std::string(key.substr(dot + 1)) + " = " + value + "\n";
         const Settings next = ok(text);

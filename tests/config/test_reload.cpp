@@ -144,7 +144,9 @@ TEST(Reload, SiteAndLanesKeysApplyOrKeepTheirRunningValueAsTheKeyTableSays) {
     for (const KeyDoc& k : keyTable()) {
         if (k.key.starts_with("lane.")) continue;
         const auto dot = k.key.find('.');
-        const std::string value = k.key == "lanes.unread_plate" ? "\"never\"" : otherValue(k, "");
+        const std::string value = k.key == "lanes.unread_plate" ? "\"never\""
+                                  : k.key == "site.phone"       ? "\"021-62345678\""  // by site.phone_pattern
+                                                                : otherValue(k, "");
         const std::string section =
             "[" + std::string(k.key.substr(0, dot)) + "]\n" + std::string(k.key.substr(dot + 1)) + " = " + value + "\n";
         const Settings next = ok(section + render(lane));

@@ -12,7 +12,7 @@ TEST(CardOptions, EveryValueComesFromTheFile) {
     auto s = config::loadFromString(R"(
 [site]
 name = "和平花园"
-phone = "021-5555 0101"
+phone = "021-55550101"
 [vouchers]
 per_month = 3
 grace_days = 2
@@ -25,7 +25,7 @@ overstay_fee_per_hour = 4.5
     ASSERT_TRUE(s) << s.error().str();
     const auto o = cardSheetOptions(*s);
     EXPECT_EQ(o.site_name, "和平花园");
-    EXPECT_EQ(o.phone, "021-5555 0101");
+    EXPECT_EQ(o.phone, "021-55550101");
     EXPECT_EQ(o.stay_max, 120min);
     EXPECT_EQ(o.per_month, 3);
     EXPECT_EQ(o.grace_days, 2);

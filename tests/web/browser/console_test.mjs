@@ -107,7 +107,7 @@ fs.writeFileSync(
   config,
   `[site]
 name = "幸福里小区"
-phone = "021-5555 0101"
+phone = "021-55550101"
 [vouchers]
 per_month = 2
 key_file = "${site}/voucher.keys"
