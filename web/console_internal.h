@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,9 @@ Response voucherImage(Call& call, const std::string& serial);
 Response vehicles(Call& call);
 Response vehiclePost(Call& call, std::string_view action);
 Response gatePage(Call& call);
+// One lane of the daemon's `status` answer as the guard reads it on 道闸 (a box of lines in words, the raw record
+// folded away under 技术细节).
+std::string laneBox(const nlohmann::json& lane);
 Response gatePost(Call& call);
 Response audit(Call& call);
 Response users(Call& call);

@@ -25,7 +25,14 @@ Response Response::redirect(const std::string& location, int status) {
     Response r;
     r.status = status;
     r.content_type = "text/plain; charset=utf-8";
-    r.headers.emplace_back("Location", location);
+    // A control character (a line break above all) would end the header and start another one: whatever the
+    // caller passed, the header carries it percent-encoded.
+    std::string safe;
+    for (const char ch : location) {
+        const auto b = static_cast<unsigned char>(ch);
+        safe += b < 0x20 || b == 0x7F ? fmt::format("%{:02X}", b) : std::string(1, ch);
+    }
+    r.headers.emplace_back("Location", std::move(safe));
     return r;
 }
 

@@ -78,36 +78,6 @@ std::string cameraWords(const json& c) {
     return what + " " + words;
 }
 
-// One lane's live state as a guard reads it, with the daemon's own record folded away for the installer.
-std::string laneBox(const json& l) {
-    std::string lines;
-    const std::string direction = str(l, "direction");
-    lines += fmt::format("<div>状态：{}</div>", laneStateWords(l));
-    if (l.contains("relay") && l["relay"].is_object()) {
-        lines += fmt::format("<div>道闸继电器：{}</div>", relayWords(str(l["relay"], "state")));
-    }
-    if (l.contains("cameras") && l["cameras"].is_array()) {
-        for (const auto& c : l["cameras"]) lines += "<div>" + cameraWords(c) + "</div>";
-    }
-    if (const auto presence = str(l, "presence"); !presence.empty()) {
-        lines += fmt::format("<div>地感线圈：{}</div>", presence == "present" ? "有车" : "无车");
-    }
-    if (l.value("stalled", false)) lines += "<div>" + tag("bad", "车道程序卡住，请通知物业") + "</div>";
-    if (l.value("dry_run", false)) lines += "<div>" + tag("hold", "试运行：不动继电器") + "</div>";
-    if (const auto last = str(l, "last_reason"); !last.empty()) {
-        lines += fmt::format("<div class=\"muted\">上一次：{}</div>", esc(reasonText(last)));
-    }
-    return fmt::format(
-        "<div class=\"box\"><h3 style=\"margin:.1em 0 .4em\">{} <span class=\"muted\">{}</span></h3>{}"
-        "<details><summary class=\"muted\">技术细节</summary><pre style=\"white-space:pre-wrap;font-size:.8em\">{}"
-        "</pre></details></div>",
-        esc(str(l, "name")),
-        direction == "exit"    ? "出口"
-        : direction == "entry" ? "入口"
-                               : esc(direction),
-        lines, esc(l.dump(2, ' ', false, json::error_handler_t::replace)));
-}
-
 // The daemon's problem codes (daemon/app_status.cpp) in words, each naming its lane.
 std::string problemWords(const json& p) {
     static const std::map<std::string, std::string, std::less<>> kWords{
@@ -129,6 +99,48 @@ std::string problemWords(const json& p) {
 }
 
 }  // namespace
+
+// One lane's live state as a guard reads it, with the daemon's own record folded away for the installer.
+std::string laneBox(const json& l) {
+    std::string lines;
+    const std::string direction = str(l, "direction");
+    lines += fmt::format("<div>状态：{}</div>", laneStateWords(l));
+    if (l.contains("relay") && l["relay"].is_object()) {
+        lines += fmt::format("<div>道闸继电器：{}</div>", relayWords(str(l["relay"], "state")));
+    }
+    if (l.contains("cameras") && l["cameras"].is_array()) {
+        for (const auto& c : l["cameras"]) lines += "<div>" + cameraWords(c) + "</div>";
+    }
+    if (const auto presence = str(l, "presence"); !presence.empty()) {
+        lines += fmt::format("<div>地感线圈：{}</div>", presence == "present"  ? "有车"
+                                                        : presence == "absent" ? "无车"
+                                                                               : tag("hold", "读不到（请看现场）"));
+    }
+    // What the loop detector and the relay's read-back saw last (daemon/lane.cpp laneEvent): the guard must see a
+    // second car through on one opening, or a barrier that did not rise, without opening the technical details.
+    if (l.contains("last_event") && l["last_event"].is_object()) {
+        const auto& e = l["last_event"];
+        const std::string code = str(e, "event");
+        const std::string words = code == "TAILGATE_SUSPECTED" ? "疑似跟车：一次抬杆过了两辆车，请核实"
+                                  : code == "BARRIER_NOT_OPENED" ? "道闸没有抬起（继电器已动作），请到现场查看"
+                                                                 : code;
+        lines += fmt::format("<div>{} <span class=\"muted\">{}</span></div>", tag("bad", words), esc(str(e, "at")));
+    }
+    if (l.value("stalled", false)) lines += "<div>" + tag("bad", "车道程序卡住，请通知物业") + "</div>";
+    if (l.value("dry_run", false)) lines += "<div>" + tag("hold", "试运行：不动继电器") + "</div>";
+    if (const auto last = str(l, "last_reason"); !last.empty()) {
+        lines += fmt::format("<div class=\"muted\">上一次：{}</div>", esc(reasonText(last)));
+    }
+    return fmt::format(
+        "<div class=\"box\"><h3 style=\"margin:.1em 0 .4em\">{} <span class=\"muted\">{}</span></h3>{}"
+        "<details><summary class=\"muted\">技术细节</summary><pre style=\"white-space:pre-wrap;font-size:.8em\">{}"
+        "</pre></details></div>",
+        esc(str(l, "name")),
+        direction == "exit"    ? "出口"
+        : direction == "entry" ? "入口"
+                               : esc(direction),
+        lines, esc(l.dump(2, ' ', false, json::error_handler_t::replace)));
+}
 
 Response gatePage(Call& call) {
     const auto& socket = call.c.d.settings.control.socket;

@@ -80,7 +80,9 @@ Response households(Call& call) {
         "<form class=\"box\" method=\"get\" action=\"/households\"><label>月份<input type=\"month\" name=\"month\" "
         "value=\"{0}\"></label><button type=\"submit\">查看</button><a "
         "href=\"/cards.pdf?month={0}\">打印本月全部未用卡片"
-        "（PDF）</a></form>",
+        "（PDF）</a></form>"
+        "<p class=\"muted\">“图片”是一张券发到访客手机上用的。请提醒访客：在道闸前把手机屏幕调到最亮，"
+        "让二维码正对读卡摄像头、停一两秒（屏幕太暗时摄像头读不出）。</p>",
         m);
     std::string rows;
     int n = 0;
@@ -138,7 +140,9 @@ Response households(Call& call) {
 Response householdPost(Call& call, std::string_view action) {
     const auto& s = call.c.d.settings;
     const std::string month_text = call.field("month");
-    const std::string back = "/households" + (month_text.empty() ? "" : "?month=" + month_text);
+    // Back to the month the form was sent from, when it is a month (the field goes into the Location header).
+    const auto back_month = gate::YearMonth::parse(month_text);
+    const std::string back = "/households" + (back_month ? "?month=" + back_month->str() : "");
     auto ledger = call.c.d.ledgers.borrow();
     ledger->setActor(call.session.account);
     const auto now = call.c.d.clock.now();

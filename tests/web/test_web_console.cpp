@@ -131,6 +131,23 @@ TEST_F(WebConsole, AFormWithoutTheSessionsCsrfTokenChangesNothing) {
     EXPECT_NE(site.cli("--json household list").out.find("12-301"), std::string::npos);
 }
 
+TEST_F(WebConsole, AFormFieldCannotAddAHeaderToTheAnswer) {
+    // The households form's month goes back into the redirect's Location: a line break in it once started a
+    // header of the sender's choosing.
+    ConsoleSite site;
+    site.addUser("li", "committee");
+    const auto cookie = site.login("li");
+    const auto r = site.request(
+        "POST", "/households/add",
+        "unit=12-301&category=living-alone&month=2026-12%0D%0AX-Evil:%201&csrf=" + site.csrf(cookie), cookie);
+    EXPECT_EQ(r.status, 303);
+    EXPECT_EQ(r.header("x-evil"), "");
+    EXPECT_EQ(r.header("location"), "/households");  // not a month: back to the page's own month
+    const auto ok = site.request("POST", "/households/add",
+                                 "unit=12-302&category=living-alone&month=2026-12&csrf=" + site.csrf(cookie), cookie);
+    EXPECT_EQ(ok.header("location"), "/households?month=2026-12");
+}
+
 TEST_F(WebConsole, TheCommitteesWorkIsAuditedUnderItsAccountName) {
     ConsoleSite site;
     site.addUser("li", "committee");

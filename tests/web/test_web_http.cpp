@@ -25,5 +25,11 @@ TEST(WebHttpText, CookiesAndABrokenEscapeAreReadAsTheyCome) {
     EXPECT_EQ(percentDecode("%E6%B2%AA%zz", false), "沪%zz");
 }
 
+TEST(WebHttpText, ARedirectNeverCarriesALineBreak) {
+    const auto r = Response::redirect("/households?month=1\r\nX-Evil: 1");
+    ASSERT_EQ(r.headers.size(), 1U);
+    EXPECT_EQ(r.headers[0].second, "/households?month=1%0D%0AX-Evil: 1");
+}
+
 }  // namespace
 }  // namespace vg::web
