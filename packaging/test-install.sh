@@ -64,6 +64,14 @@ debs=("$build"/voucher-gate_*.deb)
 [ -f "${debs[0]}" ] || fail "cpack wrote no voucher-gate_*.deb in $build"
 deb=${debs[0]}
 say "built $(basename "$deb") ($(du -h "$deb" | cut -f1)); Depends: $(dpkg-deb -f "$deb" Depends)"
+# Systemd does not run in the check's root, so what the maintainer scripts do to the units is checked by reading
+# them: each of prerm (stop), postinst (restart on upgrade) and postrm (forget the enablement) names both units.
+dpkg-deb -e "$deb" "$work/control"
+for script in prerm postinst postrm; do
+    for unit in voucher-gated.service voucher-gate-web.service; do
+        grep -q "$unit" "$work/control/$script" || fail "the package's $script leaves out $unit"
+    done
+done
 
 # ---- 2. A fresh Debian 12 root ------------------------------------------------------------------------------------
 mkdir -p "$cache/debootstrap-debs" "$cache/apt-archives/partial"
