@@ -68,6 +68,7 @@ struct LedgerError {
         NoVisit,               // visit
         VisitVoid,             // visit
         NoVehicle,             // plate
+        VehicleRegistered,     // plate, then kind, unit, until of the registration and of the refused one
     };
     Kind kind = Kind::Internal;
     std::string message;  // names the problem and, where there is one, the fix

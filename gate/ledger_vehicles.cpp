@@ -59,10 +59,12 @@ LedgerResult<VehicleChange> Ledger::storeVehicle(const Vehicle& v, TimePoint now
             return change;
         }
         if (!replace) {
-            return std::unexpected(
-                refused(fmt::format("{} is already registered as {}: registering it as {} would "
-                                    "replace that; give --replace to do so",
-                                    v.plate, describe(old), describe(v))));
+            return std::unexpected(refused(fmt::format("{} is already registered as {}: registering it as {} would "
+                                                       "replace that; give --replace to do so",
+                                                       v.plate, describe(old), describe(v)),
+                                           LedgerError::About::VehicleRegistered,
+                                           {v.plate, std::string(toString(old.kind)), old.unit, old.until.value_or(""),
+                                            std::string(toString(v.kind)), v.unit, v.until.value_or("")}));
         }
         change.replaced = std::move(old);
     }

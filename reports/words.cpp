@@ -201,6 +201,23 @@ std::string errorWords(const gate::LedgerError& e, Lang lang) {
             return fmt::format("来访 {} 已经作废", arg(0));
         case About::NoVehicle:
             return fmt::format("{} 不在车辆名单上", arg(0));
+        case About::VehicleRegistered: {
+            // kind, unit, until from args[from]: "住户车辆（户号 1-101，有效至 2027-06-30）"
+            auto registration = [&](std::size_t from) {
+                std::string out = arg(from);
+                for (const auto k : {gate::VehicleKind::Resident, gate::VehicleKind::Blocked}) {
+                    if (gate::toString(k) == arg(from)) out = std::string(kindWords(k, Lang::Zh));
+                }
+                std::string more;
+                if (!arg(from + 1).empty()) more = "户号 " + arg(from + 1);
+                if (!arg(from + 2).empty()) more += (more.empty() ? "" : "，") + std::string("有效至 ") + arg(from + 2);
+                return more.empty() ? out : out + "（" + more + "）";
+            };
+            return fmt::format(
+                "{} 已登记为{}：登记为{}会替换原来的登记。确要替换：网页上勾选“覆盖已有登记”，"
+                "命令行加 --replace",
+                arg(0), registration(1), registration(4));
+        }
     }
     return e.message;
 }

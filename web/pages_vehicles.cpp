@@ -83,7 +83,10 @@ Response vehiclePost(Call& call, std::string_view action) {
                              false);
         }
         auto r = ledger->importVehicles(file->rows, now, replace);
-        if (!r) return afterPost(call, "/vehicles", r.error().message + "；没有导入任何车辆。", false);
+        if (!r) {
+            return afterPost(call, "/vehicles",
+                             reports::errorWords(r.error(), reports::Lang::Zh) + "；没有导入任何车辆。", false);
+        }
         int replaced = 0;
         for (const auto& c : *r) replaced += c.replaced ? 1 : 0;
         return afterPost(call, "/vehicles",

@@ -54,9 +54,13 @@ TEST_F(CliInput, VehicleAddThatWouldChangeARegistrationNeedsReplace) {
     // The defect: this silently turned the resident car of 1-101 into a blocked car.
     auto blocked = box.run("vehicle add 沪a12345 --kind blocked");
     EXPECT_EQ(blocked.status, 3);
-    EXPECT_NE(stderrText().find("沪A12345 is already registered as resident of unit 1-101"), std::string::npos)
+    EXPECT_NE(stderrText().find("沪A12345 已登记为住户车辆（户号 1-101）：登记为禁入车辆会替换原来的登记"),
+              std::string::npos)
         << stderrText();
     EXPECT_NE(stderrText().find("--replace"), std::string::npos);
+    EXPECT_EQ(box.run("--lang en vehicle add 沪a12345 --kind blocked").status, 3);
+    EXPECT_NE(stderrText().find("沪A12345 is already registered as resident of unit 1-101"), std::string::npos)
+        << stderrText();
     EXPECT_EQ(scalar(box, "SELECT COUNT(*) FROM vehicles WHERE kind = 'resident' AND unit = '1-101'"), 1);
     EXPECT_EQ(auditRows("VEHICLE_ADD"), 1);
 
