@@ -16,6 +16,7 @@
 #include "gate/decision.h"
 #include "gate/decision_json.h"
 #include "gate/input_check.h"
+#include "options/card_options.h"
 
 namespace vg::cli {
 
@@ -148,15 +149,8 @@ int runCards(CliContext& ctx, const CardsOpts& given) {
     std::sort(cards.begin(), cards.end(), [](const cards::CardSpec& a, const cards::CardSpec& b) {
         return std::tie(a.unit, a.serial) < std::tie(b.unit, b.serial);
     });
-    const auto& s = ctx.settings();
-    cards::CardSheetOptions opt{.site_name = s.site.name,
-                                .stay_max = std::chrono::duration_cast<std::chrono::minutes>(s.stay.max),
-                                .per_month = s.vouchers.per_month,
-                                .grace_days = s.vouchers.grace_days,
-                                .overstay_fee_per_hour = s.stay.overstay_fee_per_hour,
-                                .overstay_hold = s.stay.overstay_exit == config::OverstayExit::Hold,
-                                .phone = s.site.phone};
-    if (auto r = cards::renderCardsPdf(cards, opt, o.out); !r) return fail(ctx, kExitInternal, r.error());
+    if (auto r = cards::renderCardsPdf(cards, options::cardSheetOptions(ctx.settings()), o.out); !r)
+        return fail(ctx, kExitInternal, r.error());
     ctx.emit(json{{"ok", true}, {"out", o.out}, {"cards", cards.size()}, {"households", units_seen.size()}},
              fmt::format("{} cards for {} households written to {}: print at 100 % (actual size) on matte stock "
                          "with a laser printer (docs/cards.md)",
