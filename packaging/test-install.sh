@@ -54,6 +54,7 @@ in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-
 
 # ---- 1. The package -----------------------------------------------------------------------------------------------
 say "building the package in $build"
+cmake "$build" >/dev/null  # configure again: the package version names the commit being packaged
 cmake --build "$build" --target voucher-gated voucher-gate voucher-gate-web >/dev/null
 rm -f "$build"/voucher-gate_*.deb
 (cd "$build" && cpack -G DEB >"$work/cpack.log" 2>&1) || {
