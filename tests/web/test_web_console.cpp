@@ -148,6 +148,25 @@ TEST_F(WebConsole, AFormFieldCannotAddAHeaderToTheAnswer) {
     EXPECT_EQ(ok.header("location"), "/households?month=2026-12");
 }
 
+TEST_F(WebConsole, TheProgramRefusesToStartWithoutALedgerMadeByInit) {
+    // Exit 78 (EX_CONFIG) is what the unit's RestartPreventExitStatus= names: no restart loop on a missing ledger,
+    // and nothing created at the mistyped path.
+    const fs::path dir = fs::temp_directory_path() / fmt::format("vg-web-noledger-{}", ::getpid());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path config = dir / "voucher-gate.toml";
+    std::ofstream(config) << fmt::format(
+        "[vouchers]\nkey_file = \"{0}/voucher.keys\"\n[database]\npath = \"{0}/ledger.db\"\n"
+        "[audit]\nkey_file = \"{0}/audit.key\"\n",
+        dir.string());
+    const auto run = shell(fmt::format("{} --config {} 2>&1", VG_WEB_BIN, config.string()));
+    EXPECT_EQ(run.rc, 78) << run.out;
+    EXPECT_NE(run.out.find((dir / "ledger.db").string()), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("voucher-gate init"), std::string::npos) << run.out;
+    EXPECT_FALSE(fs::exists(dir / "ledger.db"));
+    fs::remove_all(dir);
+}
+
 TEST_F(WebConsole, TheCommitteesWorkIsAuditedUnderItsAccountName) {
     ConsoleSite site;
     site.addUser("li", "committee");
