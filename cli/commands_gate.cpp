@@ -202,14 +202,6 @@ json vehicleJson(const gate::Vehicle& v) {
     return j;
 }
 
-std::string vehicleText(reports::Lang lang, const gate::Vehicle& v) {
-    const bool zh = lang == reports::Lang::Zh;
-    std::string out(reports::kindWords(v.kind, lang));
-    if (!v.unit.empty()) out += zh ? fmt::format("（户号 {}）", v.unit) : fmt::format(" of unit {}", v.unit);
-    if (v.until) out += zh ? fmt::format("，有效期至 {}", *v.until) : fmt::format(" until {}", *v.until);
-    return out;
-}
-
 // Import is all or nothing: every row is checked (and every refused row reported, with its row number, field and
 // rule) before anything is stored, and the rows are stored in one transaction.
 int runImport(CliContext& ctx, const std::string& file, bool replace) {
@@ -241,8 +233,8 @@ int runImport(CliContext& ctx, const std::string& file, bool replace) {
             // In English, as the file's other row errors (gate/vehicle_rows.h) and the JSON lines are.
             refused.emplace_back(row, fmt::format("row {}: {} is already registered as {}: registering it as {} would "
                                                   "replace that; give --replace to do so",
-                                                  row, old.plate, vehicleText(reports::Lang::En, old),
-                                                  vehicleText(reports::Lang::En, rows[it->second])));
+                                                  row, old.plate, reports::vehicleWords(old, reports::Lang::En),
+                                                  reports::vehicleWords(rows[it->second], reports::Lang::En)));
         }
     }
     if (!refused.empty()) {
@@ -266,10 +258,11 @@ int runImport(CliContext& ctx, const std::string& file, bool replace) {
     for (const auto& c : *changes) {
         if (!c.replaced) continue;
         replaced.push_back(json{{"plate", c.stored.plate}, {"was", vehicleJson(*c.replaced)}});
-        text += ctx.say(fmt::format("\n{}：原为{}，改为{}", c.stored.plate, vehicleText(ctx.lang(), *c.replaced),
-                                    vehicleText(ctx.lang(), c.stored)),
-                        fmt::format("\n{}: replaced {} by {}", c.stored.plate, vehicleText(ctx.lang(), *c.replaced),
-                                    vehicleText(ctx.lang(), c.stored)));
+        text += ctx.say(
+            fmt::format("\n{}：原为{}，改为{}", c.stored.plate, reports::vehicleWords(*c.replaced, ctx.lang()),
+                        reports::vehicleWords(c.stored, ctx.lang())),
+            fmt::format("\n{}: replaced {} by {}", c.stored.plate, reports::vehicleWords(*c.replaced, ctx.lang()),
+                        reports::vehicleWords(c.stored, ctx.lang())));
     }
     ctx.emit(json{{"ok", true}, {"imported", rows.size()}, {"encoding", file_rows->encoding}, {"replaced", replaced}},
              text);
@@ -295,12 +288,13 @@ void registerVehicle(CLI::App& app, Command& command) {
             auto change = (*ledger)->addVehicle(*v, ctx.now(), o->replace);
             if (!change) return fail(ctx, toCliError(change.error()));
             json j{{"ok", true}, {"plate", v->plate}, {"kind", o->kind}};
-            std::string text = ctx.say(fmt::format("{} 已登记为{}", v->plate, vehicleText(ctx.lang(), *v)),
-                                       fmt::format("{} registered as {}", v->plate, vehicleText(ctx.lang(), *v)));
+            std::string text =
+                ctx.say(fmt::format("{} 已登记为{}", v->plate, reports::vehicleWords(*v, ctx.lang())),
+                        fmt::format("{} registered as {}", v->plate, reports::vehicleWords(*v, ctx.lang())));
             if (change->replaced) {
                 j["replaced"] = vehicleJson(*change->replaced);
-                text += ctx.say(fmt::format("（原为{}）", vehicleText(ctx.lang(), *change->replaced)),
-                                fmt::format(" (replaced: {})", vehicleText(ctx.lang(), *change->replaced)));
+                text += ctx.say(fmt::format("（原为{}）", reports::vehicleWords(*change->replaced, ctx.lang())),
+                                fmt::format(" (replaced: {})", reports::vehicleWords(*change->replaced, ctx.lang())));
             } else if (change->unchanged) {
                 j["unchanged"] = true;
                 text += ctx.say("（原来就是这样登记的，没有改动）", " (already registered so: nothing changed)");

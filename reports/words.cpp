@@ -142,6 +142,14 @@ std::string_view directionWords(gate::Direction d, Lang lang) {
     return d == gate::Direction::Entry ? "入口" : "出口";
 }
 
+std::string vehicleWords(const gate::Vehicle& v, Lang lang) {
+    const bool zh = lang == Lang::Zh;
+    std::string out(kindWords(v.kind, lang));
+    if (!v.unit.empty()) out += zh ? fmt::format("（户号 {}）", v.unit) : fmt::format(" of unit {}", v.unit);
+    if (v.until) out += zh ? fmt::format("，有效期至 {}", *v.until) : fmt::format(" until {}", *v.until);
+    return out;
+}
+
 std::string_view tokenErrorWords(gate::TokenError e, Lang lang) {
     if (lang == Lang::En) return gate::describe(e);
     switch (e) {
@@ -202,16 +210,15 @@ std::string errorWords(const gate::LedgerError& e, Lang lang) {
         case About::NoVehicle:
             return fmt::format("{} 不在车辆名单上", arg(0));
         case About::VehicleRegistered: {
-            // kind, unit, until from args[from]: "住户车辆（户号 1-101，有效至 2027-06-30）"
+            // kind, unit, until from args[from], said as everywhere else (vehicleWords)
             auto registration = [&](std::size_t from) {
-                std::string out = arg(from);
-                for (const auto k : {gate::VehicleKind::Resident, gate::VehicleKind::Blocked}) {
-                    if (gate::toString(k) == arg(from)) out = std::string(kindWords(k, Lang::Zh));
-                }
-                std::string more;
-                if (!arg(from + 1).empty()) more = "户号 " + arg(from + 1);
-                if (!arg(from + 2).empty()) more += (more.empty() ? "" : "，") + std::string("有效至 ") + arg(from + 2);
-                return more.empty() ? out : out + "（" + more + "）";
+                const gate::Vehicle v{.plate = arg(0),
+                                      .kind = arg(from) == gate::toString(gate::VehicleKind::Resident)
+                                                  ? gate::VehicleKind::Resident
+                                                  : gate::VehicleKind::Blocked,
+                                      .unit = arg(from + 1),
+                                      .until = arg(from + 2).empty() ? std::nullopt : std::optional(arg(from + 2))};
+                return vehicleWords(v, Lang::Zh);
             };
             return fmt::format(
                 "{} 已登记为{}：登记为{}会替换原来的登记。确要替换：网页上勾选“覆盖已有登记”，"

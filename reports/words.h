@@ -24,6 +24,8 @@ std::string formatStay(gate::Duration d, Lang lang);
 // A household category in words (living-alone is 独居老人); a category the site added is shown as it is.
 std::string categoryWords(std::string_view category, Lang lang);
 std::string_view kindWords(gate::VehicleKind k, Lang lang);
+// A registration in words: "住户车辆（户号 1-101），有效期至 2027-06-30" / "resident of unit 1-101 until ...".
+std::string vehicleWords(const gate::Vehicle& v, Lang lang);
 std::string_view statusWords(gate::VoucherStatus s, Lang lang);
 std::string_view directionWords(gate::Direction d, Lang lang);
 
