@@ -184,7 +184,7 @@ std::vector<DetectedPlate> PlateDetector::detectAt(cv::dnn::Net& net, const cv::
     cv::resize(prob, up, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
     cv::Mat mask = up > meta_.threshold;
     std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);  // every point: the sides are fitted
 
     std::vector<DetectedPlate> out;
     const double minArea = 3.0 * meta_.stride * meta_.stride;
@@ -198,7 +198,7 @@ std::vector<DetectedPlate> PlateDetector::detectAt(cv::dnn::Net& net, const cv::
         const cv::Rect box = cv::boundingRect(c) & cv::Rect(0, 0, w, h);
         double maxProb = 0;
         cv::minMaxLoc(up(box), nullptr, &maxProb, nullptr, nullptr, mask(box));
-        PlateQuad q = quadFromRotatedRect(rr);
+        PlateQuad q = fitPlateQuad(c, rr);
         for (cv::Point2f& p : q) {
             p.x = static_cast<float>(p.x / sx + area.x);
             p.y = static_cast<float>(p.y / sy + area.y);

@@ -1,7 +1,8 @@
 // PlateDetector: the learned plate finder (vision/models/plate_detector.onnx + .json, trained by
 // vision/training/detector.py) run through cv::dnn. The network marks the pixels of a frame that are on a
 // plate, at a quarter of its input's resolution; each blob of the thresholded map becomes a plate outline
-// (its rotated rectangle, long side horizontal). It is fully convolutional, so the frame's region is searched
+// (the quadrilateral its four sides meet in, fitPlateQuad; its rotated rectangle when the sides are not clear). It is
+// fully convolutional, so the frame's region is searched
 // at one scale chosen from a pixel budget for the whole frame: small frames are enlarged (small plates get
 // more pixels), large ones shrunk, and a region of the frame is searched at its frame's scale (it costs its
 // share of the budget). Owns a cv::dnn::Net, which is not thread-safe: one PlateDetector per thread; movable,

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 #include <opencv2/imgproc.hpp>
+#include <optional>
+#include <utility>
 
 namespace vg::vision {
 namespace {
@@ -181,6 +183,52 @@ PlateQuad quadFromRotatedRect(const cv::RotatedRect& rect) {
         q = {q[3], q[0], q[1], q[2]};
     }
     return q;
+}
+
+PlateQuad fitPlateQuad(const std::vector<cv::Point>& blob, const cv::RotatedRect& rect) {
+    const PlateQuad box = quadFromRotatedRect(rect);
+    const float width = dist(box[0], box[1]);
+    const float height = dist(box[0], box[3]);
+    if (width < 8.0F || height < 4.0F) return box;
+    const cv::Point2f u = (box[1] - box[0]) / width;   // along the plate
+    const cv::Point2f v = (box[3] - box[0]) / height;  // down the plate
+    std::array<std::vector<cv::Point2f>, 4> sides;     // top, right, bottom, left
+    for (const cv::Point& q : blob) {
+        const cv::Point2f p(static_cast<float>(q.x), static_cast<float>(q.y));
+        const cv::Point2f d = p - rect.center;
+        const float s = d.dot(u);
+        const float t = d.dot(v);
+        if (std::abs(s) < 0.3F * width) {
+            sides[t < 0 ? 0 : 2].push_back(p);
+        } else if (std::abs(t) < 0.25F * height) {
+            sides[s < 0 ? 3 : 1].push_back(p);
+        }
+    }
+    std::array<cv::Vec4f, 4> lines;  // (vx, vy, x0, y0)
+    for (std::size_t i = 0; i < 4; ++i) {
+        if (sides[i].size() < (i % 2 == 0 ? 4U : 3U)) return box;
+        cv::fitLine(sides[i], lines[i], cv::DIST_HUBER, 0, 0.01, 0.01);
+    }
+    const auto meet = [](const cv::Vec4f& a, const cv::Vec4f& b) -> std::optional<cv::Point2f> {
+        const float den = a[0] * b[1] - a[1] * b[0];
+        if (std::abs(den) < 1e-3F) return std::nullopt;
+        const float k = ((b[2] - a[2]) * b[1] - (b[3] - a[3]) * b[0]) / den;
+        return cv::Point2f(a[2] + k * a[0], a[3] + k * a[1]);
+    };
+    PlateQuad quad;
+    const std::array<std::pair<std::size_t, std::size_t>, 4> corners{{{0, 3}, {0, 1}, {2, 1}, {2, 3}}};
+    for (std::size_t i = 0; i < 4; ++i) {
+        const auto p = meet(lines[corners[i].first], lines[corners[i].second]);
+        // A shear or a foreshortening moves a corner by a fraction of the plate's height, never by more than it.
+        if (!p || dist(*p, box[i]) > 0.8F * height) return box;
+        quad[i] = *p;
+    }
+    const std::vector<cv::Point2f> poly(quad.begin(), quad.end());
+    if (!cv::isContourConvex(poly)) return box;
+    const double blobArea = cv::contourArea(blob);
+    const double quadArea = cv::contourArea(poly);
+    if (blobArea <= 0 || quadArea < 0.85 * blobArea || quadArea > 1.12 * blobArea) return box;
+    return quad;
 }
 
 double quadOverlap(const PlateQuad& a, const PlateQuad& b) {

@@ -59,6 +59,12 @@ class PlateFinder {
 
 // Corners of a rotated rectangle as TL TR BR BL with the long side horizontal.
 PlateQuad quadFromRotatedRect(const cv::RotatedRect& rect);
+// The rectifying step for a blob of plate pixels (the learned detector's mask): a sheared or foreshortened plate is no
+// rectangle, so a line is fitted to the middle of each of the blob's four sides (away from its rounded corners) and
+// the outline is the quadrilateral where they meet, TL TR BR BL. `rect` is the blob's minAreaRect; it is the outline
+// when the sides are not clear (too few points on one, not convex, corners far from the rectangle's, or an area
+// unlike the blob's).
+PlateQuad fitPlateQuad(const std::vector<cv::Point>& blob, const cv::RotatedRect& rect);
 // Reorders any four corners to TL TR BR BL (by angle around the centre, TL nearest the top-left).
 PlateQuad orderQuad(const std::array<cv::Point2f, 4>& corners);
 // Area of intersection over union of the two quads' bounding boxes.

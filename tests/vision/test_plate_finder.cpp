@@ -215,5 +215,52 @@ TEST(PlateQuadGeometry, OrdersCornersTopLeftFirstClockwise) {
     EXPECT_NEAR(std::hypot(r[1].x - r[0].x, r[1].y - r[0].y), 120, 1e-3);
 }
 
+// The blob of a plate as the detector's mask draws it: the polygon filled, its outer contour taken.
+std::vector<cv::Point> blobOf(const std::vector<cv::Point>& polygon) {
+    cv::Mat m = cv::Mat::zeros(300, 400, CV_8U);
+    cv::fillConvexPoly(m, polygon, 255, cv::LINE_8);
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(m, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+    return contours.at(0);
+}
+
+float farthestCorner(const PlateQuad& a, const std::array<cv::Point2f, 4>& b) {
+    float worst = 0;
+    for (std::size_t i = 0; i < 4; ++i) worst = std::max(worst, std::hypot(a[i].x - b[i].x, a[i].y - b[i].y));
+    return worst;
+}
+
+TEST(PlateQuadGeometry, AShearedPlatesOutlineFollowsItsSlantedSidesNotItsBoundingRectangle) {
+    // 300 x 100 px, the bottom shifted 45 px right (a plate seen from the side and below): its minAreaRect is
+    // wider than the plate and cuts across the province at the bottom left.
+    const std::array<cv::Point2f, 4> plate{{{50, 100}, {350, 100}, {395, 200}, {95, 200}}};
+    const std::vector<cv::Point> blob = blobOf({{50, 100}, {350, 100}, {395, 200}, {95, 200}});
+    const cv::RotatedRect rect = cv::minAreaRect(blob);
+    EXPECT_GT(farthestCorner(quadFromRotatedRect(rect), plate), 20.0F);
+    EXPECT_LT(farthestCorner(fitPlateQuad(blob, rect), plate), 3.0F);
+}
+
+TEST(PlateQuadGeometry, AForeshortenedPlateKeepsItsFourCorners) {
+    const std::array<cv::Point2f, 4> plate{{{60, 120}, {330, 100}, {335, 190}, {58, 175}}};
+    const std::vector<cv::Point> blob = blobOf({{60, 120}, {330, 100}, {335, 190}, {58, 175}});
+    EXPECT_LT(farthestCorner(fitPlateQuad(blob, cv::minAreaRect(blob)), plate), 3.0F);
+}
+
+TEST(PlateQuadGeometry, ABlobThatIsNoQuadrilateralKeepsItsRotatedRectangle) {
+    // A round blob (a lamp's glow) has no four clear sides: the quadrilateral its sides meet in is larger than it.
+    const std::vector<cv::Point> blob = blobOf({{50, 100}, {350, 100}, {350, 200}, {50, 200}});
+    std::vector<cv::Point> ellipse;
+    cv::ellipse2Poly(cv::Point(200, 150), cv::Size(150, 40), 0, 0, 360, 2, ellipse);
+    const std::vector<cv::Point> round = blobOf(ellipse);
+    const cv::RotatedRect rect = cv::minAreaRect(round);
+    const PlateQuad fitted = fitPlateQuad(round, rect);
+    const PlateQuad box = quadFromRotatedRect(rect);
+    EXPECT_EQ(fitted, box);
+    // A rectangle's fit is the rectangle.
+    EXPECT_LT(
+        farthestCorner(fitPlateQuad(blob, cv::minAreaRect(blob)), {{{50, 100}, {350, 100}, {350, 200}, {50, 200}}}),
+        3.0F);
+}
+
 }  // namespace
 }  // namespace vg::vision
