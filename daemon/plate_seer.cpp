@@ -51,7 +51,9 @@ std::expected<vision::PlatePipeline, std::string> loadFrom(const std::filesystem
     if (!reader) return std::unexpected(reader.error());
     auto detector = vision::PlateDetector::load(dir / "plate_detector.onnx", dir / "plate_detector.json");
     if (!detector) return std::unexpected(detector.error());
-    return vision::PlatePipeline(std::move(*reader), {}, std::move(*detector));
+    auto province = vision::PlateProvince::load(dir / "plate_province.onnx", dir / "plate_province.json");
+    if (!province) return std::unexpected(province.error());
+    return vision::PlatePipeline(std::move(*reader), {}, std::move(*detector), std::move(*province));
 }
 
 }  // namespace

@@ -131,7 +131,8 @@ for f in /usr/lib/systemd/system/voucher-gated.service /usr/lib/systemd/system/v
     /usr/lib/sysusers.d/voucher-gate.conf \
     /usr/lib/tmpfiles.d/voucher-gate.conf /usr/share/voucher-gate/models/plate_reader.onnx \
     /usr/share/voucher-gate/models/plate_reader.json /usr/share/voucher-gate/models/plate_detector.onnx \
-    /usr/share/voucher-gate/models/plate_detector.json /usr/share/doc/voucher-gate/operations.md \
+    /usr/share/voucher-gate/models/plate_detector.json /usr/share/voucher-gate/models/plate_province.onnx \
+    /usr/share/voucher-gate/models/plate_province.json /usr/share/doc/voucher-gate/operations.md \
     /usr/share/doc/voucher-gate/configuration.md /etc/voucher-gate/voucher-gate.toml; do
     [ -f "$root$f" ] || fail "$f is missing"
 done

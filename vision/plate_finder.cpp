@@ -186,6 +186,7 @@ PlateQuad quadFromRotatedRect(const cv::RotatedRect& rect) {
 }
 
 PlateQuad fitPlateQuad(const std::vector<cv::Point>& blob, const cv::RotatedRect& rect) {
+    constexpr float kMaxLeanCos = 0.766F;  // cos 40 degrees
     const PlateQuad box = quadFromRotatedRect(rect);
     const float width = dist(box[0], box[1]);
     const float height = dist(box[0], box[3]);
@@ -206,8 +207,13 @@ PlateQuad fitPlateQuad(const std::vector<cv::Point>& blob, const cv::RotatedRect
     }
     std::array<cv::Vec4f, 4> lines;  // (vx, vy, x0, y0)
     for (std::size_t i = 0; i < 4; ++i) {
-        if (sides[i].size() < (i % 2 == 0 ? 4U : 3U)) return box;
+        // Enough points that a line through them is the side, not the noise of a small blob's edge.
+        if (sides[i].size() < (i % 2 == 0 ? 8U : 5U)) return box;
         cv::fitLine(sides[i], lines[i], cv::DIST_HUBER, 0, 0.01, 0.01);
+        // A plate's sides lean by its shear or roll, never by much more than 40 degrees from the rectangle's: a side
+        // that does was fitted to a rounded end, not to an edge.
+        const cv::Point2f dir(lines[i][0], lines[i][1]);
+        if (std::abs(dir.dot(i % 2 == 0 ? u : v)) < kMaxLeanCos) return box;
     }
     const auto meet = [](const cv::Vec4f& a, const cv::Vec4f& b) -> std::optional<cv::Point2f> {
         const float den = a[0] * b[1] - a[1] * b[0];

@@ -58,6 +58,9 @@ struct Args {
     std::vector<fs::path> scenes;  // --scenes: generated full scenes (kind_scenes.py), ccpd_dev's label format
     unsigned seed = 0;             // added to the generated sets' seeds: another seed for fitting
     std::optional<vg::vision::LookAgreement> agree;
+    // --province off|SLOPE: the province look (plate_province.onnx in the model directory) off, or counted with
+    // another slope (vision::ProvinceAgreement).
+    std::optional<vg::vision::ProvinceAgreement> province;
 };
 
 std::vector<std::string> splitCsvLine(const std::string& line) {
@@ -286,6 +289,21 @@ int main(int argc, char** argv) {
                 g.province_offset = f.size() == 4 ? f[3] : f[1];
             }
             a.agree = g;
+        } else if (k == "--province") {
+            const std::string v = next();
+            vg::vision::ProvinceAgreement g;
+            if (v == "off") {
+                g.on = false;
+            } else {
+                // SLOPE or SLOPE,nocap
+                const auto comma = v.find(',');
+                g.slope = vg::bench::optionNumber<float>(k, v.substr(0, comma));
+                if (comma != std::string::npos) {
+                    if (v.substr(comma + 1) != "nocap") throw std::runtime_error("--province: SLOPE[,nocap]: " + v);
+                    g.cap = false;
+                }
+            }
+            a.province = g;
         } else {
             std::cerr << "unknown argument " << k << "\n";
             return 2;
@@ -310,8 +328,19 @@ int main(int argc, char** argv) {
     auto detectorCopy = a.detector ? vg::vision::PlateDetector::load(a.model_dir / "plate_detector.onnx",
                                                                      a.model_dir / "plate_detector.json")
                                    : std::unexpected(std::string("off"));
-    vg::vision::PlatePipeline pipeline(std::move(*reader), {}, std::move(detector));
+    std::optional<vg::vision::PlateProvince> province;
+    if (!a.province || a.province->on) {
+        auto p =
+            vg::vision::PlateProvince::load(a.model_dir / "plate_province.onnx", a.model_dir / "plate_province.json");
+        if (!p) {
+            std::cerr << p.error() << "\n";
+            return 1;
+        }
+        province.emplace(std::move(*p));
+    }
+    vg::vision::PlatePipeline pipeline(std::move(*reader), {}, std::move(detector), std::move(province));
     if (a.agree) pipeline.setLookAgreement(*a.agree);
+    if (a.province) pipeline.setProvinceAgreement(*a.province);
     std::set<std::string> setNames;
     {
         std::stringstream names(a.sets);
@@ -320,7 +349,8 @@ int main(int argc, char** argv) {
     const auto wants = [&](const std::string& s) { return setNames.contains(s); };
     std::vector<Report> reports;
 
-    for (const auto& [part, tight] : {std::pair{"eval", false}, std::pair{"eval", true}, std::pair{"train", false}}) {
+    for (const auto& [part, tight] :
+         {std::pair{"eval", false}, std::pair{"eval", true}, std::pair{"train", false}, std::pair{"train", true}}) {
         if (!wants(std::string(part) == "eval" ? "lprnet" : "lprnet_train")) continue;
         Report rep{std::string("lprnet_crops ") + part +
                        (tight ? " (reader only, margins added)" : " (reader only, resized as is)"),

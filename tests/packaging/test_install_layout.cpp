@@ -88,7 +88,8 @@ TEST_F(InstallLayout, UnitsNameOnlyInstalledProgramsAndDocs) {
 
 TEST_F(InstallLayout, ModelsLandWhereTheProgramsLook) {
     install();
-    for (const char* name : {"plate_reader.onnx", "plate_reader.json", "plate_detector.onnx", "plate_detector.json"}) {
+    for (const char* name : {"plate_reader.onnx", "plate_reader.json", "plate_detector.onnx", "plate_detector.json",
+                             "plate_province.onnx", "plate_province.json"}) {
         EXPECT_TRUE(fs::exists(under(root_, kModelDir / name))) << (kModelDir / name) << " not installed";
     }
     // The directory is compiled into both programs (vision's loaders); under the configured prefix.

@@ -52,18 +52,23 @@ TEST(PlateDetector, FindsTheReferencePlatesInFramePixelsWhereverTheRegionIs) {
     ASSERT_FALSE(ref.empty());
     // The picture placed in a bigger grey frame, searched whole and through a region around it: a region is
     // searched at its frame's scale, so the outlines are the same (in frame pixels) either way, only cheaper.
-    // The two inputs round to the network's multiple differently, so the outlines may differ by a fraction of
-    // one cell of its quarter-resolution map (about 10 frame pixels here).
     cv::Mat frame(ref.rows + 200, ref.cols + 300, CV_8UC3, cv::Scalar(90, 90, 90));
     ref.copyTo(frame(cv::Rect(300, 200, ref.cols, ref.rows)));
     const auto whole = det.detect(frame);
     const auto inRegion = det.detect(frame, cv::Rect(300, 200, ref.cols, ref.rows));
     ASSERT_FALSE(whole.empty());
     ASSERT_EQ(whole.size(), inRegion.size());
+    // The outline is the quadrilateral of lines fitted to the blob's sides (fitPlateQuad), and the two maps' blobs
+    // differ by their rounding, so a fitted corner may move by two cells of the map (about 6 frame pixels each here)
+    // while the outline's centre stays put; a region reported in its own pixels would be off by the region's origin
+    // (300, 200).
+    const auto centre = [](const PlateQuad& q) { return (q[0] + q[1] + q[2] + q[3]) * 0.25F; };
     for (std::size_t i = 0; i < whole.size(); ++i) {
+        EXPECT_NEAR(centre(inRegion[i].quad).x, centre(whole[i].quad).x, 5.0);
+        EXPECT_NEAR(centre(inRegion[i].quad).y, centre(whole[i].quad).y, 5.0);
         for (std::size_t k = 0; k < 4; ++k) {
-            EXPECT_NEAR(inRegion[i].quad[k].x, whole[i].quad[k].x, 5.0);
-            EXPECT_NEAR(inRegion[i].quad[k].y, whole[i].quad[k].y, 5.0);
+            EXPECT_NEAR(inRegion[i].quad[k].x, whole[i].quad[k].x, 14.0);
+            EXPECT_NEAR(inRegion[i].quad[k].y, whole[i].quad[k].y, 14.0);
             EXPECT_GE(inRegion[i].quad[k].x, 300.0F - 4.0F);
             EXPECT_GE(inRegion[i].quad[k].y, 200.0F - 4.0F);
         }

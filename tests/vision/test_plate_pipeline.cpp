@@ -251,5 +251,59 @@ TEST_F(SecondLooks, ALookThatCannotReadThePlateAtItsLengthLeavesNoCharacterConfi
     }
 }
 
+// The province look's classes for these tests: four provinces, probabilities in that order.
+const std::vector<std::string> kProvinces{"沪", "京", "皖", "贵"};
+
+TEST(ProvinceLook, AProvinceTheLookAgreesWithGainsAsTwoWitnessesWouldGiveIt) {
+    PlateRead r = blueRead("皖A12345", {0.6F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F});
+    confirmByProvinceLook(r, std::vector<float>{0.02F, 0.02F, 0.9F, 0.06F}, kProvinces);
+    // Odds 1.5 and 9 multiplied: 13.5, probability 0.931.
+    EXPECT_NEAR(r.char_confidence[0], 13.5F / 14.5F, 1e-3F);
+    EXPECT_NEAR(r.confidence, 13.5F / 14.5F, 1e-3F);
+    EXPECT_EQ(r.text, "皖A12345");
+
+    // Slope 1: the mean of the two in logit space, sqrt(1.5 * 9) = 3.67 odds, 0.786.
+    PlateRead m = blueRead("皖A12345", {0.6F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F});
+    confirmByProvinceLook(m, std::vector<float>{0.02F, 0.02F, 0.9F, 0.06F}, kProvinces,
+                          ProvinceAgreement{.on = true, .slope = 1.0F});
+    EXPECT_NEAR(m.char_confidence[0], 0.786F, 1e-3F);
+
+    // An unsure look never lowers a province it agrees with.
+    PlateRead sure = blueRead("皖A12345", {0.95F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F});
+    confirmByProvinceLook(sure, std::vector<float>{0.2F, 0.2F, 0.4F, 0.2F}, kProvinces);
+    EXPECT_FLOAT_EQ(sure.char_confidence[0], 0.95F);
+}
+
+TEST(ProvinceLook, AProvinceTheLookSeesAsAnotherGainsNothingAndIsNeverChanged) {
+    PlateRead left = blueRead("沪A12345", {0.6F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F});
+    confirmByProvinceLook(left, std::vector<float>{0.1F, 0.05F, 0.8F, 0.05F}, kProvinces);
+    EXPECT_FLOAT_EQ(left.char_confidence[0], 0.6F);
+    EXPECT_EQ(left.text, "沪A12345");
+
+    // With the cap (the bench's experiment), the look's 0.8 for 皖 leaves 沪 at most 0.2.
+    PlateRead r = blueRead("沪A12345", {0.9F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F});
+    confirmByProvinceLook(r, std::vector<float>{0.1F, 0.05F, 0.8F, 0.05F}, kProvinces,
+                          ProvinceAgreement{.on = true, .slope = 2.0F, .cap = true});
+    EXPECT_NEAR(r.char_confidence[0], 0.2F, 1e-6F);
+    EXPECT_NEAR(r.confidence, 0.2F, 1e-6F);
+    EXPECT_EQ(r.text, "沪A12345");
+}
+
+TEST(ProvinceLook, NothingChangesWithoutAProvinceOrWithoutTheLook) {
+    const PlateRead before = blueRead("使123456", {0.6F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F});
+    PlateRead special = before;
+    confirmByProvinceLook(special, std::vector<float>{0.9F, 0.05F, 0.03F, 0.02F}, kProvinces);
+    EXPECT_EQ(special.char_confidence, before.char_confidence);
+
+    PlateRead r = blueRead("皖A12345", {0.6F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F, 0.99F});
+    const PlateRead same = r;
+    confirmByProvinceLook(r, {}, kProvinces);
+    EXPECT_EQ(r.char_confidence, same.char_confidence);
+    confirmByProvinceLook(r, std::vector<float>{0.02F, 0.02F, 0.9F}, kProvinces);  // not one per province
+    EXPECT_EQ(r.char_confidence, same.char_confidence);
+    confirmByProvinceLook(r, std::vector<float>{0.02F, 0.02F, 0.9F, 0.06F}, kProvinces, ProvinceAgreement{.on = false});
+    EXPECT_EQ(r.char_confidence, same.char_confidence);
+}
+
 }  // namespace
 }  // namespace vg::vision

@@ -124,13 +124,16 @@ def real_sample(im, text, rng):
 
 
 class SynthStream(torch.utils.data.IterableDataset):
-    """Generated plates, and with probability real_frac a real `train` crop of lprnet_crops."""
+    """Generated plates, and with probability real_frac a real `train` crop of lprnet_crops; of those, swap_frac come
+    from the pool of province-swapped crops (real_swap.py) instead of the crops as they are."""
 
-    def __init__(self, seed, mild_frac=0.0, real=None, real_frac=0.0):
+    def __init__(self, seed, mild_frac=0.0, real=None, real_frac=0.0, pool=None, swap_frac=0.0):
         self.seed = seed
         self.mild_frac = mild_frac
         self.real = real or []
         self.real_frac = real_frac if self.real else 0.0
+        self.pool = pool or []
+        self.swap_frac = swap_frac if self.pool else 0.0
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -138,7 +141,10 @@ class SynthStream(torch.utils.data.IterableDataset):
         s = ps.Synth(IN_W, IN_H, seed=self.seed * 1000 + wid)
         while True:
             if s.rng.random() < self.real_frac:
-                im, text = self.real[s.rng.randrange(len(self.real))]
+                if s.rng.random() < self.swap_frac:
+                    im, text = self.pool[s.rng.randrange(len(self.pool))]
+                else:
+                    im, text = self.real[s.rng.randrange(len(self.real))]
                 yield real_sample(im, text, s.rng), text
                 continue
             g, t, k = s.sample(mild=s.rng.random() < self.mild_frac)
@@ -281,6 +287,12 @@ def main():
     ap.add_argument("--real-frac", type=float, default=0.1, help="fraction of fresh samples that are real crops")
     ap.add_argument("--real-val", type=int, default=88,
                     help="train crops held out of training for the checkpoint choice (--select mean adds them)")
+    ap.add_argument("--swap-frac", type=float, default=0.0,
+                    help="share of the real samples that are province-swapped crops (real_swap.py), so that the real "
+                         "crops do not teach the reader that a real plate is a 皖 plate")
+    ap.add_argument("--swap-model", default=None,
+                    help="the exported reader that checks each swap (default: --init-onnx)")
+    ap.add_argument("--swap-per-crop", type=int, default=12, help="swaps drawn per crop for the pool")
     ap.add_argument("--init-onnx", default=None,
                     help="start from an exported model (no checkpoint); use with --freeze-bn")
     ap.add_argument("--freeze-bn", action="store_true", help="keep BatchNorm statistics fixed (fine-tuning)")
@@ -299,6 +311,14 @@ def main():
     model = PlateReader()
     if a.init_onnx and not os.path.exists(os.path.join(a.ckpt_dir, "last.pt")):
         init_from_onnx(model, a.init_onnx)
+        # The exported reader may carry a prior fix (export.py --prior-fix); training starts from the network as trained.
+        meta = os.path.splitext(a.init_onnx)[0] + ".json"
+        if os.path.exists(meta):
+            fix = json.load(open(meta, encoding="utf-8")).get("province_prior_fix")
+            if fix:
+                with torch.no_grad():
+                    model.head.bias[IDX[fix["char"]]] -= fix["logit_delta"]
+                print("prior fix undone:", fix, flush=True)
         print("initialised from", a.init_onnx, flush=True)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     st = {"step": 0, "samples": 0, "fresh_samples": 0, "train_seconds": 0.0, "best": -1.0, "best_step": 0, "history": [], "stream": 0}
@@ -333,7 +353,13 @@ def main():
                         for im, _ in held])
         rvt = [t for _, t in held]
     print("real crops", len(real), "held out for the checkpoint choice", 0 if rvt is None else len(rvt), flush=True)
-    dl = torch.utils.data.DataLoader(SynthStream(seed, a.mild_frac, real, a.real_frac), batch_size=n_fresh, num_workers=a.workers,
+    pool = []
+    if real and a.swap_frac > 0:
+        import real_swap
+        pool, pst = real_swap.build_pool(real, ps.GlyphBank(), random.Random(seed), a.swap_model or a.init_onnx, CHARSET,
+                                         a.swap_per_crop)
+        print("province-swap pool", pst, flush=True)
+    dl = torch.utils.data.DataLoader(SynthStream(seed, a.mild_frac, real, a.real_frac, pool, a.swap_frac), batch_size=n_fresh, num_workers=a.workers,
                                      collate_fn=collate_raw, prefetch_factor=8 if a.workers else 2,
                                      persistent_workers=bool(a.workers))
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
