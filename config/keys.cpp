@@ -108,7 +108,8 @@ constexpr std::array kKeys{
     KeyDoc{"lanes.min_plate_confidence", "0.8", Number, "0..1", kLive,
            "Lowest per-character confidence of a plate read that is accepted. A character's confidence is lowered "
            "when a second look at the plate (a tighter and a wider crop) reads another character there, and raised "
-           "for a letter or digit that both looks read alike."},
+           "for a letter or digit that both looks read alike, and for a province that the province look (the "
+           "province's own cell, read at the camera's resolution) reads alike."},
     KeyDoc{"lanes.exit_on_error", R"("open")", Choice, "open|hold", kLive,
            "What an exit does on an internal error: \"open\" (spool the decision, let the car out) or \"hold\"."},
     KeyDoc{"lanes.camera_stall_after", R"("5s")", Period, "100ms..10m", kRestart,
