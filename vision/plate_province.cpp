@@ -7,6 +7,8 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "vision/plate_grammar.h"
+
 namespace vg::vision {
 namespace {
 
@@ -36,14 +38,7 @@ std::expected<ProvinceMetadata, std::string> parseProvinceMetadata(const std::st
         m.width = shape[3];
         m.scale = in.at("scale").get<double>();
         m.mean = in.at("mean").get<double>();
-        const std::string provinces = j.at("provinces").get<std::string>();
-        // UTF-8: each province is one three-byte CJK character.
-        for (std::size_t i = 0; i < provinces.size();) {
-            const auto lead = static_cast<unsigned char>(provinces[i]);
-            const std::size_t n = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-            m.provinces.push_back(provinces.substr(i, n));
-            i += n;
-        }
+        m.provinces = splitUtf8(j.at("provinces").get<std::string>());
         const auto outShape = j.at("output").at("shape").get<std::vector<int>>();
         if (outShape.size() != 2 || outShape[1] != static_cast<int>(m.provinces.size()) || m.provinces.empty()) {
             return std::unexpected("plate province metadata: the output does not have one class per province");
@@ -100,29 +95,11 @@ cv::Mat PlateProvince::crop(const cv::Mat& frame, const PlateQuad& quad, int len
     if (frame.empty() || (frame.channels() != 1 && frame.channels() != 3)) return {};
     const ProvinceRegion& r = length == 8 ? meta_.region8 : meta_.region7;
     try {
-        const std::array<cv::Point2f, 4> unit{{{0, 0}, {1, 0}, {1, 1}, {0, 1}}};
-        const cv::Mat toFrame = cv::getPerspectiveTransform(unit.data(), quad.data());
-        const std::vector<cv::Point2f> inPlate{{static_cast<float>(r.x0), static_cast<float>(r.y0)},
-                                               {static_cast<float>(r.x1), static_cast<float>(r.y0)},
-                                               {static_cast<float>(r.x1), static_cast<float>(r.y1)},
-                                               {static_cast<float>(r.x0), static_cast<float>(r.y1)}};
-        std::vector<cv::Point2f> corners;
-        cv::perspectiveTransform(inPlate, corners, toFrame);
-        const auto len = [](cv::Point2f a, cv::Point2f b) { return std::hypot(a.x - b.x, a.y - b.y); };
-        const int nw = std::max(4, static_cast<int>(std::lround(len(corners[0], corners[1]))));
-        const int nh = std::max(6, static_cast<int>(std::lround(len(corners[0], corners[3]))));
-        if (nw > 4 * frame.cols || nh > 4 * frame.rows) return {};
-        const std::array<cv::Point2f, 4> native{{{0, 0},
-                                                 {static_cast<float>(nw), 0},
-                                                 {static_cast<float>(nw), static_cast<float>(nh)},
-                                                 {0, static_cast<float>(nh)}}};
-        const cv::Mat m = cv::getPerspectiveTransform(corners.data(), native.data());
-        cv::Mat warped;
-        cv::warpPerspective(frame, warped, m, cv::Size(nw, nh), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-        if (warped.channels() == 3) cv::cvtColor(warped, warped, cv::COLOR_BGR2GRAY);
+        const cv::Mat cell = warpPlateRegion(frame, quad, {static_cast<float>(r.x0), static_cast<float>(r.y0)},
+                                             {static_cast<float>(r.x1), static_cast<float>(r.y1)}, cv::Size(4, 6));
         cv::Mat out;
-        cv::resize(warped, out, cv::Size(meta_.width, meta_.height), 0, 0,
-                   nw > meta_.width ? cv::INTER_AREA : cv::INTER_LINEAR);
+        cv::resize(cell, out, cv::Size(meta_.width, meta_.height), 0, 0,
+                   cell.cols > meta_.width ? cv::INTER_AREA : cv::INTER_LINEAR);
         return out;
     } catch (const cv::Exception&) {
         return {};
@@ -154,12 +131,6 @@ std::vector<float> PlateProvince::probabilities(const cv::Mat& grey) {
     }
     for (float& v : z) v = static_cast<float>(v / sum);
     return z;
-}
-
-float PlateProvince::probabilityOf(std::span<const float> probs, const std::string& province) const {
-    const auto it = std::ranges::find(meta_.provinces, province);
-    if (it == meta_.provinces.end() || probs.size() != meta_.provinces.size()) return -1.0F;
-    return probs[static_cast<std::size_t>(it - meta_.provinces.begin())];
 }
 
 }  // namespace vg::vision

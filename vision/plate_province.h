@@ -12,11 +12,11 @@
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "vision/plate_finder.h"
+#include "vision/plate_reader.h"
 
 namespace vg::vision {
 
@@ -62,8 +62,6 @@ class PlateProvince {
     std::vector<float> probabilities(const cv::Mat& grey);
     // The raw logits, for the model test.
     std::vector<float> logits(const cv::Mat& grey);
-    // The probability of `province` (UTF-8) among `probs`, or -1 when it is not one of the classes.
-    float probabilityOf(std::span<const float> probs, const std::string& province) const;
 
   private:
     PlateProvince(cv::dnn::Net net, ProvinceMetadata meta);

@@ -123,33 +123,38 @@ cv::Mat PlateReader::prepare(const cv::Mat& plateImage) const {
     return out;
 }
 
-cv::Mat PlateReader::crop(const cv::Mat& image, const PlateQuad& quad) const {
-    // Same construction as the training script's evaluation crop: the unit square mapped onto the quad, grown by the
-    // margins in that frame, then warped upright at native resolution so the final resize can average (INTER_AREA).
+cv::Mat warpPlateRegion(const cv::Mat& image, const PlateQuad& quad, cv::Point2f topLeft, cv::Point2f bottomRight,
+                        cv::Size minSize) {
     const std::array<cv::Point2f, 4> unit{{{0, 0}, {1, 0}, {1, 1}, {0, 1}}};
     const cv::Mat toQuad = cv::getPerspectiveTransform(unit.data(), quad.data());
-    const auto mx = static_cast<float>(meta_.margin_x);
-    const auto my = static_cast<float>(meta_.margin_y);
-    std::vector<cv::Point2f> grown{{-mx, -my}, {1 + mx, -my}, {1 + mx, 1 + my}, {-mx, 1 + my}};
-    cv::perspectiveTransform(grown, grown, toQuad);
+    std::vector<cv::Point2f> region{topLeft, {bottomRight.x, topLeft.y}, bottomRight, {topLeft.x, bottomRight.y}};
+    cv::perspectiveTransform(region, region, toQuad);
     auto dist = [](cv::Point2f a, cv::Point2f b) { return std::hypot(a.x - b.x, a.y - b.y); };
-    const int w = std::clamp(
-        static_cast<int>(std::lround(std::max(dist(grown[0], grown[1]), dist(grown[3], grown[2])))), 8, 2000);
-    const int h = std::clamp(
-        static_cast<int>(std::lround(std::max(dist(grown[0], grown[3]), dist(grown[1], grown[2])))), 4, 1000);
+    const int w =
+        std::clamp(static_cast<int>(std::lround(std::max(dist(region[0], region[1]), dist(region[3], region[2])))),
+                   minSize.width, 2000);
+    const int h =
+        std::clamp(static_cast<int>(std::lround(std::max(dist(region[0], region[3]), dist(region[1], region[2])))),
+                   minSize.height, 1000);
     const std::array<cv::Point2f, 4> dst{{{0, 0},
                                           {static_cast<float>(w), 0},
                                           {static_cast<float>(w), static_cast<float>(h)},
                                           {0, static_cast<float>(h)}}};
-    const cv::Mat warp = cv::getPerspectiveTransform(grown.data(), dst.data());
+    const cv::Mat warp = cv::getPerspectiveTransform(region.data(), dst.data());
     cv::Mat upright;
     cv::warpPerspective(image, upright, warp, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    if (upright.channels() == 1) return upright;
     cv::Mat grey;
-    if (upright.channels() == 1) {
-        grey = upright;
-    } else {
-        cv::cvtColor(upright, grey, upright.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
-    }
+    cv::cvtColor(upright, grey, upright.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+    return grey;
+}
+
+cv::Mat PlateReader::crop(const cv::Mat& image, const PlateQuad& quad) const {
+    // Same construction as the training script's evaluation crop: the plate grown by the margins in its own frame,
+    // warped upright at native resolution so that the final resize can average (INTER_AREA).
+    const auto mx = static_cast<float>(meta_.margin_x);
+    const auto my = static_cast<float>(meta_.margin_y);
+    const cv::Mat grey = warpPlateRegion(image, quad, {-mx, -my}, {1 + mx, 1 + my}, cv::Size(8, 4));
     cv::Mat out;
     cv::resize(grey, out, cv::Size(meta_.width, meta_.height), 0, 0, cv::INTER_AREA);
     return out;

@@ -40,6 +40,14 @@ std::expected<ReaderMetadata, std::string> parseReaderMetadata(const std::string
 // Quadrilateral corners in image pixels: top-left, top-right, bottom-right, bottom-left of the plate itself.
 using PlateQuad = std::array<cv::Point2f, 4>;
 
+// A region of a plate, given in the plate's own frame (the outline TL TR BR BL is the unit square; x across, y down;
+// values outside 0..1 reach beyond the outline), mapped through the outline's perspective onto `image` (BGR, BGRA or
+// grey) and warped upright at its native resolution, grey, CV_8U. Its size is the region's longer top/bottom and
+// left/right edges, at least minSize, at most 2000 x 1000. The reader's crop (the plate grown by its margins) and the
+// province look's (the province cell) are both cut so; each resizes the result to its network's input.
+cv::Mat warpPlateRegion(const cv::Mat& image, const PlateQuad& quad, cv::Point2f topLeft, cv::Point2f bottomRight,
+                        cv::Size minSize);
+
 class PlateReader {
   public:
     static std::expected<PlateReader, std::string> load(const std::filesystem::path& onnxPath,
@@ -59,7 +67,8 @@ class PlateReader {
     const PlateGrammar& grammar() const { return grammar_; }
 
     // The network input for a plate quad in `image` (BGR or grey): the quad grown by the model's margins in the
-    // plate's own frame, warped upright at native resolution, grey, resized (area) to width x height. CV_8U.
+    // plate's own frame, warped upright at native resolution (warpPlateRegion), resized (area) to width x height.
+    // CV_8U.
     cv::Mat crop(const cv::Mat& image, const PlateQuad& quad) const;
     // A ready crop of any size (e.g. a dataset's tight crop): grey and resized (linear) only.
     cv::Mat prepare(const cv::Mat& plateImage) const;
