@@ -45,23 +45,12 @@ class PipelineSeer final : public PlateSeer {
     std::optional<cv::Rect> roi_;
 };
 
-// The committed models' file names, in another directory (VOUCHER_GATE_MODEL_DIR).
-std::expected<vision::PlatePipeline, std::string> loadFrom(const std::filesystem::path& dir) {
-    auto reader = vision::PlateReader::load(dir / "plate_reader.onnx", dir / "plate_reader.json");
-    if (!reader) return std::unexpected(reader.error());
-    auto detector = vision::PlateDetector::load(dir / "plate_detector.onnx", dir / "plate_detector.json");
-    if (!detector) return std::unexpected(detector.error());
-    auto province = vision::PlateProvince::load(dir / "plate_province.onnx", dir / "plate_province.json");
-    if (!province) return std::unexpected(province.error());
-    return vision::PlatePipeline(std::move(*reader), {}, std::move(*detector), std::move(*province));
-}
-
 }  // namespace
 
 std::expected<std::unique_ptr<PlateSeer>, std::string> makePlateSeer(const std::string& lane,
                                                                      std::optional<cv::Rect> roi,
                                                                      const std::filesystem::path& model_dir) {
-    auto pipeline = model_dir.empty() ? vision::PlatePipeline::loadDefault() : loadFrom(model_dir);
+    auto pipeline = model_dir.empty() ? vision::PlatePipeline::loadDefault() : vision::PlatePipeline::load(model_dir);
     if (!pipeline) {
         spdlog::error("PLATE_READER_UNAVAILABLE {}",
                       nlohmann::json{{"lane", lane},

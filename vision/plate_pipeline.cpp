@@ -42,6 +42,14 @@ constexpr double kSameOutline = 0.85;
 // would have lifted, while the bench (asking for 0) counted it: the bench's figures at 0.8 were not the daemon's.
 constexpr float kLookFloor = 0.3F;
 
+// Confidences as evidence (confirmBySecondLooks' agreement, confirmByProvinceLook): log-odds, clamped so that a 0 or
+// a 1 stays finite, and back.
+double logit(float p) {
+    const double q = std::clamp(static_cast<double>(p), 1e-4, 1.0 - 1e-4);
+    return std::log(q / (1.0 - q));
+}
+float sigmoid(double z) { return static_cast<float>(1.0 / (1.0 + std::exp(-z))); }
+
 PlateQuad growQuad(const PlateQuad& q, float sx, float sy) {
     const cv::Point2f u = ((q[1] - q[0]) + (q[2] - q[3])) * 0.5F;  // full width vector
     const cv::Point2f v = ((q[3] - q[0]) + (q[2] - q[1])) * 0.5F;  // full height vector
@@ -164,16 +172,12 @@ void confirmBySecondLooks(PlateRead& read, std::span<const std::expected<PlateDe
         const bool allAgree = !unreadable && !seen.empty() && settled[i] == own[i] &&
                               std::ranges::all_of(seen, [&](const Seen& s) { return s.chars[i] == own[i]; });
         if (agreement.on && allAgree && (i > 0 || agreement.lift_province)) {
-            const auto logit = [](float p) {
-                const double q = std::clamp(static_cast<double>(p), 1e-4, 1.0 - 1e-4);
-                return std::log(q / (1.0 - q));
-            };
             double sum = logit(read.char_confidence[i]);
             for (const Seen& s : seen) sum += logit((*s.conf)[i]);
             const double mean = sum / static_cast<double>(seen.size() + 1);
             const double z = i == 0 ? agreement.province_slope * mean + agreement.province_offset
                                     : agreement.slope * mean + agreement.offset;
-            c = std::max(c, static_cast<float>(1.0 / (1.0 + std::exp(-z))));
+            c = std::max(c, sigmoid(z));
         }
         read.char_confidence[i] = c;
     }
@@ -189,12 +193,8 @@ void confirmByProvinceLook(PlateRead& read, std::span<const float> probs, const 
     const auto best = static_cast<std::size_t>(std::ranges::max_element(probs) - probs.begin());
     float& c = read.char_confidence[0];
     if (provinces[best] == chars[0]) {
-        const auto logit = [](float p) {
-            const double q = std::clamp(static_cast<double>(p), 1e-4, 1.0 - 1e-4);
-            return std::log(q / (1.0 - q));
-        };
         const double z = agreement.slope * (logit(c) + logit(probs[best])) / 2.0;
-        c = std::max(c, static_cast<float>(1.0 / (1.0 + std::exp(-z))));
+        c = std::max(c, sigmoid(z));
     } else if (agreement.cap) {
         c = std::min(c, 1.0F - probs[best]);
     }
@@ -204,6 +204,16 @@ void confirmByProvinceLook(PlateRead& read, std::span<const float> probs, const 
 PlatePipeline::PlatePipeline(PlateReader reader, FinderOptions finder, std::optional<PlateDetector> detector,
                              std::optional<PlateProvince> province)
     : reader_(std::move(reader)), finder_(finder), detector_(std::move(detector)), province_(std::move(province)) {}
+
+std::expected<PlatePipeline, std::string> PlatePipeline::load(const std::filesystem::path& dir) {
+    auto reader = PlateReader::load(dir / "plate_reader.onnx", dir / "plate_reader.json");
+    if (!reader) return std::unexpected(reader.error());
+    auto detector = PlateDetector::load(dir / "plate_detector.onnx", dir / "plate_detector.json");
+    if (!detector) return std::unexpected(detector.error());
+    auto province = PlateProvince::load(dir / "plate_province.onnx", dir / "plate_province.json");
+    if (!province) return std::unexpected(province.error());
+    return PlatePipeline(std::move(*reader), {}, std::move(*detector), std::move(*province));
+}
 
 std::expected<PlatePipeline, std::string> PlatePipeline::loadDefault(FinderOptions finder, GrammarOptions grammar) {
     auto reader = PlateReader::loadDefault(grammar);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <expected>
+#include <filesystem>
 #include <opencv2/core.hpp>
 #include <optional>
 #include <span>
@@ -111,6 +112,9 @@ class PlatePipeline {
     // or broken is an error.
     static std::expected<PlatePipeline, std::string> loadDefault(FinderOptions finder = {},
                                                                  GrammarOptions grammar = {});
+    // The same three models by their committed file names in another directory (the daemon's
+    // VOUCHER_GATE_MODEL_DIR).
+    static std::expected<PlatePipeline, std::string> load(const std::filesystem::path& dir);
 
     // frame: BGR or grey, any size. Best (highest confidence) first; at most one read per plate in the frame.
     std::vector<PlateRead> read(const cv::Mat& frame, const PlateReadOptions& options = {});
