@@ -80,13 +80,18 @@ void CameraFeed::readQr(const vision::Frame& frame) {
 void CameraFeed::readPlates(const vision::Frame& frame) {
     announceStreaming(frame);
     const auto t0 = clock_.now();
-    auto reads = plates_->read(frame.image, toGate(frame.captured));
-    metrics_.observeDecode(options_.lane, "plate", std::chrono::duration<double>(clock_.now() - t0).count());
+    PlateLook look = plates_->read(frame.image, toGate(frame.captured));
+    if (look.searched) {
+        metrics_.observeDecode(options_.lane, "plate", std::chrono::duration<double>(clock_.now() - t0).count());
+    } else {
+        metrics_.countStillPlateFrame(options_.lane);
+    }
+    // A still frame is a frame looked at without a plate, like the search it repeats: the lane may end a vote on it.
     LaneObservation looked;
     looked.kind = LaneObservation::Kind::PlateFrame;
     looked.frame_time = toGate(frame.captured);
-    looked.reads = static_cast<int>(reads.size());
-    for (auto& r : reads) post_(std::move(r));
+    looked.reads = static_cast<int>(look.reads.size());
+    for (auto& r : look.reads) post_(std::move(r));
     post_(std::move(looked));  // after the frame's reads, on the same lane loop
 }
 

@@ -22,17 +22,25 @@
 
 namespace vg::daemon {
 
+// What the plate reader made of one frame: its plate reads, or (`searched` false) that it did not search the frame
+// because the view had not changed since a search that found no plate: no plate, as then.
+struct PlateLook {
+    std::vector<LaneObservation> reads;
+    bool searched = true;
+};
+
 // Plate reading as the lane needs it: every plate in a frame with its text and per-character confidences.
 // Declared here (its consumer); an adapter over the vision plate pipeline implements it. Called from one
-// camera's processing thread only.
+// camera's processing thread only, with frames in capture order.
 class PlateSeer {
   public:
     virtual ~PlateSeer() = default;
-    virtual std::vector<LaneObservation> read(const cv::Mat& image, gate::TimePoint frame_time) = 0;
+    virtual PlateLook read(const cv::Mat& image, gate::TimePoint frame_time) = 0;
 };
 
 // The plate reader of one plate camera, or why there is none (logged as PLATE_READER_UNAVAILABLE) when the model
-// cannot be loaded. `roi` (the lane's, in the camera's pixels) restricts the plate search only. `model_dir`: the
+// cannot be loaded. `roi` (the lane's, in the camera's pixels) restricts the plate search (and the still-view test)
+// only. `model_dir`: the
 // directory holding plate_reader.* and plate_detector.*; empty = where the build or the installation put them.
 std::expected<std::unique_ptr<PlateSeer>, std::string> makePlateSeer(const std::string& lane,
                                                                      std::optional<cv::Rect> roi = std::nullopt,

@@ -117,6 +117,17 @@ std::uint64_t Metrics::evidence(const std::string& outcome) const {
     return it == evidence_.end() ? 0 : it->second;
 }
 
+void Metrics::countStillPlateFrame(const std::string& lane) {
+    std::lock_guard lock(mutex_);
+    ++still_plate_frames_[lane];
+}
+
+std::uint64_t Metrics::stillPlateFrames(const std::string& lane) const {
+    std::lock_guard lock(mutex_);
+    const auto it = still_plate_frames_.find(lane);
+    return it == still_plate_frames_.end() ? 0 : it->second;
+}
+
 std::uint64_t Metrics::relayFaults() const {
     std::lock_guard lock(mutex_);
     std::uint64_t n = 0;
@@ -143,6 +154,12 @@ std::string Metrics::render(const std::vector<CameraGauge>& cameras) const {
             out += fmt::format("vg_frames_dropped_total{{lane=\"{}\",camera=\"{}\",reader=\"{}\"}} {}\n",
                                escapeLabel(c.lane), c.role, r.name, r.frames_dropped);
     }
+    out +=
+        "# HELP vg_plate_frames_still_total Plate frames not searched: the view had not changed since a search "
+        "that found no plate.\n";
+    out += "# TYPE vg_plate_frames_still_total counter\n";
+    for (const auto& [lane, v] : still_plate_frames_)
+        out += fmt::format("vg_plate_frames_still_total{{lane=\"{}\"}} {}\n", escapeLabel(lane), v);
     out += "# HELP vg_camera_up 1 while the camera delivers frames.\n# TYPE vg_camera_up gauge\n";
     for (const auto& c : cameras) {
         out += fmt::format("vg_camera_up{{lane=\"{}\",camera=\"{}\"}} {}\n", escapeLabel(c.lane), c.role, c.up ? 1 : 0);

@@ -54,6 +54,8 @@ class Metrics {
     void countOverstays(std::uint64_t n);
     // Evidence frames by outcome: "written", "dropped" (the writer's queue was full), "failed" (encoding, disk).
     void countEvidence(const std::string& outcome);
+    // A plate frame not searched: the view had not changed since a search that found no plate (StillScene).
+    void countStillPlateFrame(const std::string& lane);
     void setCarsInside(std::int64_t n);
 
     std::string render(const std::vector<CameraGauge>& cameras) const;
@@ -61,6 +63,7 @@ class Metrics {
     std::uint64_t relayFaults() const;
     std::uint64_t events(const std::string& lane, const std::string& event) const;
     std::uint64_t evidence(const std::string& outcome) const;
+    std::uint64_t stillPlateFrames(const std::string& lane) const;
 
   private:
     Histogram& histogram(std::map<std::string, Histogram>& m, const std::string& key);
@@ -72,6 +75,7 @@ class Metrics {
     std::map<std::pair<std::string, std::string>, std::uint64_t> relay_faults_;
     std::map<std::pair<std::string, std::string>, std::uint64_t> events_;
     std::map<std::string, std::uint64_t> evidence_;
+    std::map<std::string, std::uint64_t> still_plate_frames_;  // key: lane
     std::uint64_t overstays_ = 0;
     std::int64_t cars_inside_ = -1;
 };

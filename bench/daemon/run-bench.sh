@@ -128,7 +128,7 @@ if ((n > 0)); then
   p95=$(sed -n "$(((n * 95 + 99) / 100))p" <<<"$sorted")
   echo "   latency over $n admissions: median ${p50} ms, p95 ${p95} ms, max $(tail -1 <<<"$sorted") ms"
 fi
-grep -E '^vg_frames_(processed|dropped)_total' <<<"$metrics" | sed 's/^/   /'
+grep -E '^vg_(frames_(processed|dropped)|plate_frames_still)_total' <<<"$metrics" | sed 's/^/   /'
 grep -E '^vg_card_to_relay_seconds_(sum|count|bucket.*le="(0.1|0.15|0.25|0.5|1|2.5)")' <<<"$metrics" | sed 's/^/   /'
 grep -E '^vg_decode_seconds_(sum|count)' <<<"$metrics" | sed 's/^/   /'
 cpu=$(awk -v u="$utime" -v s="$stime" -v t="$ticks" 'BEGIN{printf "%.1f", (u+s)/t}')

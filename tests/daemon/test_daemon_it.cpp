@@ -602,6 +602,7 @@ TEST(DaemonIntegration, NotifiesSystemdPetsTheWatchdogAndServesHealthAndMetrics)
     EXPECT_TRUE(h["lanes"][0]["cameras"][0]["readers"].contains("qr")) << health.second;
     EXPECT_EQ(h["lanes"][0]["cameras"][0]["plate_reader"], "ok") << health.second;
     EXPECT_NE(metrics.second.find("# TYPE vg_decisions_total counter"), std::string::npos);
+    EXPECT_NE(metrics.second.find("# TYPE vg_plate_frames_still_total counter"), std::string::npos);
     EXPECT_EQ(httpGet(s.port, "/nothing").first, 404);
 
     s.signal(SIGHUP);
