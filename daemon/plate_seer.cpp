@@ -3,9 +3,11 @@
 //
 // A frame whose view (the lane region, or the whole frame) has not changed since a search that found no plate is not
 // searched again (vision::StillScene): an empty lane costs a thumbnail a frame (about 1 ms) instead of a whole plate
-// search (20-40 ms), and the core goes to the frames in which a car arrives. A car that is in view and read keeps
-// being searched on every frame (the vote wants its frames); a still view is searched again at least every
-// kLongestStill, so a plate that came into view without moving the thumbnail (too small or faint) waits at most that.
+// search (20-40 ms), and the core goes to the frames in which a car arrives. While a plate has been read within
+// kLongestStill every frame is searched, still or not: the vote wants the car's frames, and a marginal plate that is
+// read in some frames and missed in others must not lose the frames after a miss. A still view is searched again at
+// least every kLongestStill, so a plate that came into view without moving the thumbnail (too small or faint) waits
+// at most that.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -34,8 +36,10 @@ class PipelineSeer final : public PlateSeer {
     PlateLook read(const cv::Mat& image, gate::TimePoint frame_time) override {
         cv::Mat thumb = still_.thumbnail(image, roi_.value_or(cv::Rect{}));
         // Frames come in capture order; a clock that went back (a camera reopened) is searched, not trusted.
-        const bool recent = last_search_ && frame_time >= *last_search_ && frame_time - *last_search_ < kLongestStill;
-        if (!found_ && recent && !still_.changed(thumb)) return {{}, false};
+        const auto within = [&](const std::optional<gate::TimePoint>& t) {
+            return t && frame_time >= *t && frame_time - *t < kLongestStill;
+        };
+        if (!within(last_read_) && within(last_search_) && !still_.changed(thumb)) return {{}, false};
         vision::PlateReadOptions o;
         if (roi_) o.roi = *roi_;
         o.min_confidence = 0.2F;  // junk below this would only dilute the vote
@@ -54,7 +58,7 @@ class PipelineSeer final : public PlateSeer {
         }
         still_.remember(std::move(thumb));
         last_search_ = frame_time;
-        found_ = !out.empty();
+        if (!out.empty()) last_read_ = frame_time;
         return {std::move(out), true};
     }
 
@@ -63,7 +67,7 @@ class PipelineSeer final : public PlateSeer {
     std::optional<cv::Rect> roi_;
     vision::StillScene still_;
     std::optional<gate::TimePoint> last_search_;  // the frame the last search was made on
-    bool found_ = false;                          // that search read a plate
+    std::optional<gate::TimePoint> last_read_;    // the last frame a search read a plate in
 };
 
 }  // namespace
